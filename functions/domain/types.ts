@@ -1,0 +1,89 @@
+/** The delivery channels Herald knows. One SQS queue, one DLQ and one channel function each. */
+export const CHANNELS = ['email', 'sms', 'whatsapp', 'push', 'slack', 'mqtt'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+/** Delivery states. Status only moves forward (see STATUS_ORDER / canTransition). */
+export const DELIVERY_STATUSES = [
+  'scheduled',
+  'queued',
+  'sending',
+  'delivered',
+  'failed',
+  'cancelled',
+] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export type Priority = 'high' | 'normal';
+
+/** Channel content after validation: what the provider needs, minus the recipient. */
+export interface EmailContent {
+  subject: string;
+  text?: string;
+  html?: string;
+  from?: string;
+  replyTo?: string;
+}
+export interface TextMessageContent {
+  text: string;
+}
+export interface PushContent {
+  title: string;
+  body: string;
+  data?: Record<string, string>;
+}
+export interface SlackContent {
+  text: string;
+  blocks?: unknown[];
+}
+export interface MqttContent {
+  /** Serialized payload (objects are JSON-encoded at validation time). */
+  payload: string;
+  qos: 0 | 1;
+}
+
+export interface ContentByChannel {
+  email: EmailContent;
+  sms: TextMessageContent;
+  whatsapp: TextMessageContent;
+  push: PushContent;
+  slack: SlackContent;
+  mqtt: MqttContent;
+}
+
+/**
+ * A validated request, whichever API shape it came in: per channel, the recipients (email
+ * addresses, E.164 numbers, FCM tokens, one Slack channel, one MQTT topic) and the content.
+ */
+export interface ChannelRequest<C extends Channel = Channel> {
+  channel: C;
+  recipients: string[];
+  content: ContentByChannel[C];
+}
+
+export type ChannelRequests = { [C in Channel]?: ChannelRequest<C> };
+
+export interface NotificationRequest {
+  channels: ChannelRequests;
+  /** Epoch milliseconds; absent means "now". */
+  sendAt?: number;
+  priority: Priority;
+  metadata?: Record<string, string>;
+}
+
+/** One outbound unit: one channel x one recipient, as a provider sees it. */
+export interface OutboundMessage<C extends Channel = Channel> {
+  channel: C;
+  notificationId: string;
+  deliveryId: string;
+  recipient: string;
+  content: ContentByChannel[C];
+}
+
+/** The SQS message body for one delivery. Content lives on the notification item, not here. */
+export interface DeliveryMessage {
+  v: 1;
+  notificationId: string;
+  deliveryId: string;
+  channel: Channel;
+  recipient: string;
+}

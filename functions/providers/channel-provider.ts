@@ -1,0 +1,44 @@
+import type { Channel, OutboundMessage } from '../domain/types';
+
+/** What a provider reports for a message it accepted. */
+export interface ProviderReceipt {
+  /** The provider's own id for the message (SES MessageId, Twilio SID, FCM name, Slack ts). */
+  providerMessageId?: string;
+}
+
+/** One vendor adapter for one channel. Adapters take typed config and an injectable client. */
+export interface ChannelProvider<C extends Channel = Channel> {
+  readonly channel: C;
+  send(message: OutboundMessage<C>): Promise<ProviderReceipt>;
+}
+
+export type ProviderFailureKind = 'permanent' | 'transient';
+
+/**
+ * A classified provider failure. `permanent` failures (bad address, unknown channel, rejected
+ * message) are recorded as failed and never retried; `transient` ones (throttling, 5xx, timeouts)
+ * are retried by SQS, honouring `retryAfterSeconds` when the provider says how long to wait.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly kind: ProviderFailureKind;
+  /** The provider's own error code, e.g. `MessageRejected`, `21211`, `channel_not_found`. */
+  readonly code: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    kind: ProviderFailureKind,
+    code: string,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.kind = kind;
+    this.code = code;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'transient';
+  }
+}

@@ -1,0 +1,75 @@
+import type { Channel } from '../../functions/domain/types';
+
+/** What one fake provider received: shown by `GET /_local/outbox` and asserted in tests. */
+export interface OutboxEntry {
+  channel: Channel;
+  /** Email address, E.164 number, FCM token, Slack channel or MQTT topic. */
+  recipient: string;
+  /** What the provider was asked to deliver (subject/text/html, text, title/body, payload...). */
+  content: Record<string, unknown>;
+  /** The id the fake answered with. */
+  providerMessageId: string;
+  receivedAt: string;
+}
+
+/** In-memory record of everything the local fakes accepted, in arrival order. */
+export class Outbox {
+  readonly #entries: OutboxEntry[] = [];
+  readonly #listeners = new Set<(entry: OutboxEntry) => void>();
+
+  add(entry: Omit<OutboxEntry, 'receivedAt'>): OutboxEntry {
+    const full = { ...entry, receivedAt: new Date().toISOString() };
+    this.#entries.push(full);
+    for (const listener of this.#listeners) listener(full);
+    return full;
+  }
+
+  list(filter: { channel?: Channel; recipient?: string } = {}): OutboxEntry[] {
+    return this.#entries.filter(
+      (e) =>
+        (filter.channel === undefined || e.channel === filter.channel) &&
+        (filter.recipient === undefined || e.recipient === filter.recipient),
+    );
+  }
+
+  /** Called for every entry added from now on; returns an unsubscribe function. */
+  onEntry(listener: (entry: OutboxEntry) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  clear(): void {
+    this.#entries.length = 0;
+  }
+}
+
+export type InjectedFailure = 'permanent' | 'transient' | undefined;
+
+/**
+ * The local failure convention: a recipient containing `fail-permanent` always fails
+ * permanently, `fail-transient` fails twice with a retryable error and then succeeds,
+ * `fail-always` always fails with a retryable error. Attempts are counted per channel+recipient.
+ */
+export class FailureInjector {
+  readonly #attempts = new Map<string, number>();
+
+  constructor(private readonly transientFailuresBeforeSuccess = 2) {}
+
+  /** Decide the outcome of one attempt to deliver to `recipient` on `channel`. */
+  next(channel: Channel, recipient: string): InjectedFailure {
+    if (recipient.includes('fail-permanent')) return 'permanent';
+    if (recipient.includes('fail-always')) return 'transient';
+    if (recipient.includes('fail-transient')) {
+      const key = `${channel}:${recipient}`;
+      const seen = this.#attempts.get(key) ?? 0;
+      this.#attempts.set(key, seen + 1);
+      return seen < this.transientFailuresBeforeSuccess ? 'transient' : undefined;
+    }
+    return undefined;
+  }
+
+  /** How many attempts the fakes have seen for a `fail-transient` recipient. */
+  attempts(channel: Channel, recipient: string): number {
+    return this.#attempts.get(`${channel}:${recipient}`) ?? 0;
+  }
+}
