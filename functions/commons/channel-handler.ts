@@ -1,0 +1,137 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { deliverRecord, RetryLaterError } from '../domain/deliver';
+import { MalformedMessageError } from '../domain/errors';
+import type { Channel } from '../domain/types';
+import { createProviderSource } from '../providers/registry';
+import { dynamo, sqs } from './aws-clients';
+import { type ChannelConfig, loadChannelConfig } from './config';
+import { maskRecipient } from './mask';
+import { createLogger, createMetrics } from './powertools';
+import { NotificationStore } from './store';
+
+export type ChannelHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** The lane a record came from, by the queue name at the end of its event source ARN. */
+function laneOf(config: ChannelConfig, record: SQSRecord): { lane: 'high' | 'normal'; url: string } {
+  const queueName = record.eventSourceARN.split(':').pop() ?? '';
+  const high = config.queues.high;
+  if (high && high.endsWith(`/${queueName}`)) return { lane: 'high', url: high };
+  return { lane: 'normal', url: config.queues.normal };
+}
+
+function recipientOf(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { recipient?: unknown };
+    return typeof parsed.recipient === 'string' ? parsed.recipient : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Builds the Lambda handler of one channel: Powertools batch processing over the SQS batch
+ * (records sent concurrently, partial batch response), one `deliverRecord` per record, EMF
+ * metrics per outcome, and the retry delay set on the message itself.
+ */
+export function createChannelHandler(channel: Channel): ChannelHandler {
+  const config = loadChannelConfig(channel);
+  const serviceName = `herald-send-${channel}`;
+  const logger = createLogger(serviceName);
+  const metrics = createMetrics(serviceName);
+  metrics.setDefaultDimensions({ channel });
+  const store = new NotificationStore(dynamo, config.tableName);
+  const providerSource = createProviderSource(channel);
+  const processor = new BatchProcessor(EventType.SQS);
+
+  const deps = {
+    channel,
+    store,
+    provider: () => providerSource.get(),
+    maxReceiveCount: config.maxReceiveCount,
+    retryBaseSeconds: config.retryBaseSeconds,
+    retryMaxSeconds: config.retryMaxSeconds,
+    leaseMs: config.leaseMs,
+  };
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    const recipient = recipientOf(record.body);
+    const fields = {
+      messageId: record.messageId,
+      recipient: recipient === undefined ? undefined : maskRecipient(channel, recipient),
+    };
+    let outcome: Awaited<ReturnType<typeof deliverRecord>>;
+    try {
+      outcome = await deliverRecord(deps, record);
+    } catch (error) {
+      if (error instanceof MalformedMessageError) {
+        // Not a Herald message: it can never succeed, so it rides the redrive to the DLQ.
+        logger.error('malformed message', { ...fields, error: error.message });
+        metrics.addMetric('MalformedMessage', MetricUnit.Count, 1);
+      } else {
+        logger.error('delivery error', { ...fields, error: error as Error });
+      }
+      throw error;
+    }
+    const message = JSON.parse(record.body) as { notificationId: string; deliveryId: string };
+    const context = { ...fields, notificationId: message.notificationId, deliveryId: message.deliveryId };
+    switch (outcome.outcome) {
+      case 'delivered':
+        metrics.addMetric('DeliveryDelivered', MetricUnit.Count, 1);
+        logger.info('delivered', { ...context, providerMessageId: outcome.providerMessageId });
+        return;
+      case 'failed':
+        metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
+        logger.warn('delivery failed permanently', { ...context, reason: outcome.reason });
+        return;
+      case 'skipped':
+        metrics.addMetric('DeliverySkipped', MetricUnit.Count, 1);
+        logger.info('delivery skipped', { ...context, status: outcome.reason });
+        return;
+      case 'exhausted':
+        metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
+        logger.error('delivery failed after retries; message goes to the DLQ', {
+          ...context,
+          reason: outcome.reason,
+        });
+        throw new Error(outcome.reason);
+      case 'retry': {
+        metrics.addMetric('DeliveryRetried', MetricUnit.Count, 1);
+        logger.warn('delivery will be retried', {
+          ...context,
+          reason: outcome.reason,
+          delaySeconds: outcome.delaySeconds,
+        });
+        await sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: laneOf(config, record).url,
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: outcome.delaySeconds,
+            }),
+          )
+          .catch((error: unknown) => {
+            // The queue's own visibility timeout still brings the message back.
+            logger.warn('could not set retry delay', { ...context, error: error as Error });
+          });
+        throw new RetryLaterError(outcome.reason, outcome.delaySeconds);
+      }
+    }
+  };
+
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const first = event.Records[0];
+    if (first) metrics.addDimension('lane', laneOf(config, first).lane);
+    return processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
+
+  return middy(handler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}

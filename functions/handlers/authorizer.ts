@@ -1,0 +1,45 @@
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayRequestAuthorizerEvent,
+} from 'aws-lambda';
+import { dynamo } from '../commons/aws-clients';
+import { loadTableName } from '../commons/config';
+import { createLogger } from '../commons/powertools';
+import { ApiKeyStore, keyFromHeaders } from '../domain/api-keys';
+
+const keys = new ApiKeyStore(dynamo, loadTableName());
+const logger = createLogger('herald-authorizer');
+
+/** Every method and path of the same stage, so one cached answer serves the whole API. */
+function stageWildcard(methodArn: string): string {
+  const [arn, apiId, stage] = methodArn.split('/');
+  return `${arn}/${apiId}/${stage}/*/*`;
+}
+
+/**
+ * REQUEST authorizer: the key from `Authorization: Bearer` or `x-api-key`, looked up by its
+ * SHA-256 in the table. Unknown or revoked keys get API Gateway's 401 ("Unauthorized" thrown).
+ * The tenant id becomes the principal and `context.tenantId`.
+ */
+export async function handler(
+  event: APIGatewayRequestAuthorizerEvent,
+): Promise<APIGatewayAuthorizerResult> {
+  const key = keyFromHeaders(event.headers);
+  if (!key) throw new Error('Unauthorized');
+  const record = await keys.verify(key);
+  if (!record) {
+    logger.info('rejected API key');
+    throw new Error('Unauthorized');
+  }
+  return {
+    principalId: record.tenantId,
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [
+        { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) },
+      ],
+    },
+    context: { tenantId: record.tenantId, keyId: record.keyId },
+    ...(record.usagePlanKey ? { usageIdentifierKey: record.usagePlanKey } : {}),
+  };
+}
