@@ -1,0 +1,31 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import { z } from 'zod';
+import { dynamo, sqs } from '../commons/aws-clients';
+import { loadApiConfig } from '../commons/config';
+import { createLogger, createMetrics } from '../commons/powertools';
+import { NotificationStore } from '../commons/store';
+import { type ReleaseResult, releaseNotification } from '../domain/release';
+
+const config = loadApiConfig();
+const logger = createLogger('herald-release');
+const metrics = createMetrics('herald-release');
+const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
+const inputSchema = z.object({ notificationId: z.string().min(1) });
+
+/** EventBridge Scheduler target: `{ notificationId }` at the notification's due time. */
+async function release(input: unknown): Promise<ReleaseResult> {
+  const { notificationId } = inputSchema.parse(input);
+  logger.appendKeys({ notificationId });
+  const result = await releaseNotification({ store, sqs, queues: config.queues }, notificationId, Date.now());
+  metrics.addMetric('ScheduledReleases', MetricUnit.Count, 1);
+  metrics.addMetric('DeliveriesReleased', MetricUnit.Count, result.released);
+  logger.info('released', { ...result });
+  return result;
+}
+
+export const handler = middy(release)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));
