@@ -187,10 +187,26 @@ export class NotificationStore {
       return { claimed: true, attempts: Number(answer.Attributes?.attempts ?? 1) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const status = error.Item?.status?.S as DeliveryStatus | undefined;
+      // DynamoDB returns the item with the failure; emulators that do not get one more read.
+      const status =
+        (error.Item?.status?.S as DeliveryStatus | undefined) ??
+        (await this.#status(notificationId, deliveryId));
       if (!status) return { claimed: false, reason: 'missing' };
       return { claimed: false, reason: status === 'sending' ? 'in-flight' : 'final', status };
     }
+  }
+
+  async #status(notificationId: string, deliveryId: string): Promise<DeliveryStatus | undefined> {
+    const answer = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
+        ProjectionExpression: '#status',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ConsistentRead: true,
+      }),
+    );
+    return answer.Item?.status as DeliveryStatus | undefined;
   }
 
   /** sending -> delivered. */

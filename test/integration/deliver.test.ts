@@ -1,0 +1,190 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NotificationStore } from '../../functions/commons/store';
+import { deliverRecord, type DeliverDependencies } from '../../functions/domain/deliver';
+import { type ChannelProvider, ProviderError } from '../../functions/providers/channel-provider';
+import type { OutboundMessage } from '../../functions/domain/types';
+import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
+
+// The delivery use-case on a real DynamoDB emulator, with a provider fake we own: what a
+// redelivered, failing or cancelled message does to the record and to the provider.
+
+class RecordingProvider implements ChannelProvider<'sms'> {
+  readonly channel = 'sms' as const;
+  readonly calls: OutboundMessage[] = [];
+  failWith: ProviderError | undefined;
+  async send(message: OutboundMessage<'sms'>) {
+    this.calls.push(message);
+    if (this.failWith) throw this.failWith;
+    return { providerMessageId: `SM${this.calls.length}` };
+  }
+}
+
+let emulator: DynamoEmulator;
+let store: NotificationStore;
+let provider: RecordingProvider;
+let deps: DeliverDependencies;
+let sequence = 0;
+
+async function seed(status: 'queued' | 'scheduled' = 'queued') {
+  const id = `n-${++sequence}`;
+  const now = new Date().toISOString();
+  await store.create(
+    {
+      id,
+      tenantId: 't1',
+      createdAt: now,
+      priority: 'normal',
+      content: { sms: { text: 'hello' } },
+      deliveryCount: 1,
+    },
+    [
+      {
+        notificationId: id,
+        deliveryId: 'sms#0',
+        channel: 'sms',
+        recipient: '+14155550123',
+        status,
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+      },
+    ],
+    Date.now(),
+  );
+  return id;
+}
+
+function record(notificationId: string, receiveCount = 1): SQSRecord {
+  return {
+    messageId: `m-${notificationId}-${receiveCount}`,
+    receiptHandle: 'rh',
+    body: JSON.stringify({
+      v: 1,
+      notificationId,
+      deliveryId: 'sms#0',
+      channel: 'sms',
+      recipient: '+14155550123',
+    }),
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: '0',
+      SenderId: 'x',
+      ApproximateFirstReceiveTimestamp: '0',
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:sms',
+    awsRegion: 'us-east-1',
+  };
+}
+
+async function delivery(id: string) {
+  const found = await store.get(id);
+  return found?.deliveries[0];
+}
+
+beforeAll(async () => {
+  emulator = await startDynamoEmulator({
+    host: '127.0.0.1',
+    port: 0,
+    region: 'us-east-1',
+    tableName: 'herald-test',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  store = new NotificationStore(DynamoDBDocumentClient.from(emulator.client), 'herald-test');
+});
+afterAll(() => emulator.stop());
+beforeEach(() => {
+  provider = new RecordingProvider();
+  deps = {
+    channel: 'sms',
+    store,
+    provider: async () => provider,
+    maxReceiveCount: 5,
+    retryBaseSeconds: 2,
+    retryMaxSeconds: 60,
+    leaseMs: 30_000,
+  };
+});
+
+describe('deliverRecord', () => {
+  it('sends once and records delivered with the provider id', async () => {
+    const id = await seed();
+    const outcome = await deliverRecord(deps, record(id));
+    expect(outcome).toEqual({ outcome: 'delivered', providerMessageId: 'SM1' });
+    expect(provider.calls[0]).toMatchObject({ recipient: '+14155550123', content: { text: 'hello' } });
+    expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1, providerMessageId: 'SM1' });
+  });
+
+  it('does not call the provider again for a redelivered message of a delivered delivery', async () => {
+    const id = await seed();
+    await deliverRecord(deps, record(id, 1));
+    const again = await deliverRecord(deps, record(id, 2));
+    expect(again).toEqual({ outcome: 'skipped', reason: 'delivered' });
+    expect(provider.calls).toHaveLength(1);
+  });
+
+  it('records a permanent failure as failed and does not ask for a retry', async () => {
+    const id = await seed();
+    provider.failWith = new ProviderError('permanent', '21211', 'invalid To number');
+    const outcome = await deliverRecord(deps, record(id));
+    expect(outcome.outcome).toBe('failed');
+    expect(await delivery(id)).toMatchObject({ status: 'failed', lastError: '21211: invalid To number' });
+  });
+
+  it('retries a transient failure with backoff, then records failed on the last receive', async () => {
+    const id = await seed();
+    provider.failWith = new ProviderError('transient', '20429', 'too many requests');
+    const first = await deliverRecord(deps, record(id, 1));
+    expect(first).toMatchObject({ outcome: 'retry', delaySeconds: 2 });
+    expect(await delivery(id)).toMatchObject({ status: 'sending', lastError: '20429: too many requests' });
+    const third = await deliverRecord(deps, record(id, 3));
+    expect(third).toMatchObject({ outcome: 'retry', delaySeconds: 8 });
+    const last = await deliverRecord(deps, record(id, 5));
+    expect(last.outcome).toBe('exhausted');
+    expect(await delivery(id)).toMatchObject({
+      status: 'failed',
+      attempts: 3,
+      lastError: 'gave up after 5 attempts: 20429: too many requests',
+    });
+    expect(provider.calls).toHaveLength(3);
+  });
+
+  it('skips a cancelled delivery without calling the provider', async () => {
+    const id = await seed('scheduled');
+    expect(await store.cancel(id, 'sms#0', Date.now())).toBe(true);
+    const outcome = await deliverRecord(deps, record(id));
+    expect(outcome).toEqual({ outcome: 'skipped', reason: 'cancelled' });
+    expect(provider.calls).toHaveLength(0);
+  });
+
+  it('never sends concurrently: a second copy during the lease waits for it', async () => {
+    const id = await seed();
+    expect((await store.claim(id, 'sms#0', Date.now(), 30_000)).claimed).toBe(true);
+    const outcome = await deliverRecord(deps, record(id, 2));
+    expect(outcome).toMatchObject({ outcome: 'retry', delaySeconds: 30 });
+    expect(provider.calls).toHaveLength(0);
+  });
+
+  it('takes over a delivery whose sender died once the lease ran out', async () => {
+    const id = await seed();
+    expect((await store.claim(id, 'sms#0', Date.now() - 60_000, 30_000)).claimed).toBe(true);
+    const outcome = await deliverRecord(deps, record(id, 2));
+    expect(outcome.outcome).toBe('delivered');
+    expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 2 });
+  });
+
+  it('rejects a message that is not a Herald delivery message', async () => {
+    const bad = { ...record('x'), body: 'not json' };
+    await expect(deliverRecord(deps, bad)).rejects.toThrow('not JSON');
+  });
+
+  it('cannot cancel what is already being sent', async () => {
+    const id = await seed();
+    await store.claim(id, 'sms#0', Date.now(), 30_000);
+    expect(await store.cancel(id, 'sms#0', Date.now())).toBe(false);
+  });
+});
