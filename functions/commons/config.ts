@@ -46,6 +46,7 @@ const apiSchema = commonSchema.extend({
   MAX_BODY_BYTES: positiveInt(512 * 1024),
   MQTT_TOPIC_PREFIX: z.string().optional(),
   SCHEDULE_MAX_DAYS: positiveInt(365),
+  MESSAGE_DELAY_HORIZON_SECONDS: z.coerce.number().int().min(0).max(900).default(900),
   SCHEDULER_GROUP_NAME: z.string().optional(),
   SCHEDULER_ROLE_ARN: z.string().optional(),
   RELEASE_TARGET_ARN: z.string().optional(),
@@ -60,6 +61,8 @@ export interface ApiConfig {
   maxBodyBytes: number;
   mqttTopicPrefix?: string;
   maxScheduleAheadMs: number;
+  /** Sends due within this many seconds wait as SQS message delay; later ones use a schedule. */
+  messageDelayHorizonSeconds: number;
   queues: Partial<Record<Channel, ChannelQueues>>;
   scheduler?: SchedulerSettings;
 }
@@ -76,6 +79,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxRecipientsPerChannel: parsed.MAX_RECIPIENTS_PER_CHANNEL,
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     maxScheduleAheadMs: parsed.SCHEDULE_MAX_DAYS * 24 * 3600 * 1000,
+    messageDelayHorizonSeconds: parsed.MESSAGE_DELAY_HORIZON_SECONDS,
     queues,
   };
   if (parsed.MQTT_TOPIC_PREFIX) config.mqttTopicPrefix = parsed.MQTT_TOPIC_PREFIX;

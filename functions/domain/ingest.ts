@@ -2,7 +2,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { ChannelQueues } from '../commons/config';
 import { enqueue, type OutgoingMessage } from '../commons/queue';
 import type { DeliveryRecord, NotificationRecord, NotificationStore } from '../commons/store';
-import { EnqueueError } from './errors';
+import { EnqueueError, HttpError } from './errors';
 import type { Channel, DeliveryMessage, NotificationRequest } from './types';
 
 /** What the caller is told about an accepted notification. */
@@ -23,6 +23,8 @@ export interface IngestDependencies {
   sqs: SQSClient;
   queues: Partial<Record<Channel, ChannelQueues>>;
   scheduler?: Scheduler;
+  /** Up to SQS's 900 s; sends due later go through the scheduler. */
+  messageDelayHorizonSeconds?: number;
 }
 
 /** SQS holds a message back for at most 15 minutes (DelaySeconds 0-900). */
@@ -56,10 +58,21 @@ export async function ingestNotification(
   const delayMs = request.sendAt === undefined ? 0 : Math.max(0, request.sendAt - now);
   // Within SQS's 15-minute delay limit a message delay is exact to the second and costs nothing
   // extra; beyond it one EventBridge schedule per notification releases the deliveries later.
-  const useScheduler = delayMs > MAX_SQS_DELAY_SECONDS * 1000;
+  const horizonSeconds = Math.min(
+    deps.messageDelayHorizonSeconds ?? MAX_SQS_DELAY_SECONDS,
+    MAX_SQS_DELAY_SECONDS,
+  );
+  const useScheduler = delayMs > horizonSeconds * 1000;
   const scheduled = delayMs >= 1000;
   if (useScheduler && !deps.scheduler) {
-    throw new Error('Scheduling beyond 15 minutes needs the scheduler configuration');
+    throw new HttpError(400, 'Invalid request', {
+      errors: [
+        {
+          path: 'sendAt',
+          message: `this deployment has no scheduler: sendAt must be within ${horizonSeconds} seconds`,
+        },
+      ],
+    });
   }
 
   const notification: NotificationRecord = {

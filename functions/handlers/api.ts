@@ -27,7 +27,13 @@ const metrics = createMetrics('herald-api');
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const scheduler = config.scheduler ? createScheduler(config.scheduler) : undefined;
 const enabledChannels = Object.keys(config.queues) as Channel[];
-const ingestDeps = { store, sqs, queues: config.queues, ...(scheduler ? { scheduler } : {}) };
+const ingestDeps = {
+  store,
+  sqs,
+  queues: config.queues,
+  messageDelayHorizonSeconds: config.messageDelayHorizonSeconds,
+  ...(scheduler ? { scheduler } : {}),
+};
 
 function validationOptions(now: number): ValidationOptions {
   const options: ValidationOptions = {
