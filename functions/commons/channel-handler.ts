@@ -43,7 +43,7 @@ export function createChannelHandler(channel: Channel): ChannelHandler {
   const config = loadChannelConfig(channel);
   const serviceName = `herald-send-${channel}`;
   const logger = createLogger(serviceName);
-  const metrics = createMetrics(serviceName);
+  const metrics = createMetrics(serviceName, logger);
   metrics.setDefaultDimensions({ channel });
   const store = new NotificationStore(dynamo, config.tableName);
   const providerSource = createProviderSource(channel);

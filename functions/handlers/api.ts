@@ -23,7 +23,7 @@ import {
 
 const config = loadApiConfig();
 const logger = createLogger('herald-api');
-const metrics = createMetrics('herald-api');
+const metrics = createMetrics('herald-api', logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const scheduler = config.scheduler ? createScheduler(config.scheduler) : undefined;
 const enabledChannels = Object.keys(config.queues) as Channel[];

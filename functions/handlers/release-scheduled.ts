@@ -11,7 +11,7 @@ import { type ReleaseResult, releaseNotification } from '../domain/release';
 
 const config = loadApiConfig();
 const logger = createLogger('herald-release');
-const metrics = createMetrics('herald-release');
+const metrics = createMetrics('herald-release', logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const inputSchema = z.object({ notificationId: z.string().min(1) });
 

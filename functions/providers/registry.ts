@@ -1,6 +1,6 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import { z } from 'zod';
 import type { Channel } from '../domain/types';
 import type { ChannelProvider } from './channel-provider';

@@ -182,7 +182,11 @@ export function recipientList(
     .transform((list, ctx) => {
       const unique = distinct(list, identity);
       if (unique.length > max) {
-        ctx.addIssue({ code: 'custom', message: `at most ${max} recipients`, input: list });
+        ctx.addIssue({
+          code: 'custom',
+          message: `at most ${max} recipient${max === 1 ? '' : 's'}`,
+          input: list,
+        });
         return z.NEVER;
       }
       return unique;

@@ -1,4 +1,4 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { OutboundMessage } from '../../domain/types';
 import type { ChannelProvider, ProviderReceipt } from '../channel-provider';
 import { classifyAwsError, type ErrorCodeTable } from '../classify';

@@ -1,0 +1,199 @@
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ServiceAccountJson } from '../../functions/providers/push/fcm-push-provider';
+import type { FailureInjector, Outbox } from './outbox';
+
+/** Where the fake records and how it decides to fail. */
+export interface FcmFakeOptions {
+  outbox: Outbox;
+  failures: FailureInjector;
+  host?: string;
+  port?: number;
+}
+
+/** A running fake; `url` is what FCM_API_BASE_URL should be set to. */
+export interface RunningFcmFake {
+  url: string;
+  close(): Promise<void>;
+}
+
+const SEND_PATH = /^\/v1\/projects\/([^/]+)\/messages:send$/;
+const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
+
+/**
+ * A fake of the two Google endpoints firebase-admin's `send()` calls: the OAuth token endpoint
+ * (`POST /token`, a JWT-bearer grant) and FCM HTTP v1 (`POST /v1/projects/{p}/messages:send`).
+ * Errors use Google's `{ error: { code, message, status, details: [FcmError] } }` shape.
+ */
+export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake> {
+  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  const issuedTokens = new Set<string>();
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) =>
+      googleError(res, 500, 'INTERNAL', String(err), 'INTERNAL'),
+    );
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const raw = await readBody(req);
+    if (req.method === 'POST' && path === '/token') return token(res, raw);
+
+    const project = SEND_PATH.exec(path)?.[1];
+    if (req.method !== 'POST' || project === undefined) {
+      return googleError(res, 404, 'NOT_FOUND', `Unknown path ${path}`);
+    }
+    const auth = req.headers.authorization ?? '';
+    if (!auth.startsWith('Bearer ') || !issuedTokens.has(auth.slice(7))) {
+      return googleError(
+        res,
+        401,
+        'UNAUTHENTICATED',
+        'Request had invalid authentication credentials.',
+      );
+    }
+    const message = parseMessage(raw);
+    if (message === undefined || typeof message.token !== 'string' || message.token === '') {
+      return googleError(res, 400, 'INVALID_ARGUMENT', 'Invalid message', 'INVALID_ARGUMENT');
+    }
+
+    const failure = failures.next('push', message.token);
+    if (failure === 'permanent') {
+      return googleError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
+    }
+    if (failure === 'transient') {
+      // 429 rather than 503: firebase-admin retries a 503 itself (up to 4 times, ~7 s) inside
+      // one send(), which would hide fail-transient from Herald's own SQS retry path.
+      return googleError(
+        res,
+        429,
+        'RESOURCE_EXHAUSTED',
+        'Quota exceeded for quota metric.',
+        'QUOTA_EXCEEDED',
+        { 'retry-after': '1' },
+      );
+    }
+
+    const name = `projects/${project}/messages/${randomUUID()}`;
+    const validateOnly = parseValidateOnly(raw);
+    if (!validateOnly) {
+      outbox.add({
+        channel: 'push',
+        recipient: message.token,
+        content: {
+          title: message.notification?.title,
+          body: message.notification?.body,
+          ...(message.data !== undefined && { data: message.data }),
+        },
+        providerMessageId: name,
+      });
+    }
+    reply(res, 200, { name });
+  }
+
+  function token(res: ServerResponse, raw: string): void {
+    const form = new URLSearchParams(raw);
+    const assertion = form.get('assertion') ?? '';
+    if (
+      form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' ||
+      assertion.split('.').length !== 3
+    ) {
+      reply(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT.' });
+      return;
+    }
+    const accessToken = `ya29.local-${randomBytes(12).toString('hex')}`;
+    issuedTokens.add(accessToken);
+    reply(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/**
+ * A throwaway service-account key for the local secrets: a real RSA key, so google-auth-library
+ * can sign its JWT assertion exactly as it would in AWS.
+ */
+export function createLocalServiceAccount(projectId = 'herald-local'): ServiceAccountJson {
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const clientEmail = `herald-local@${projectId}.iam.gserviceaccount.com`;
+  return {
+    type: 'service_account',
+    project_id: projectId,
+    private_key_id: randomBytes(20).toString('hex'),
+    private_key: privateKey,
+    client_email: clientEmail,
+    client_id: '100000000000000000000',
+    auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+    token_uri: 'https://oauth2.googleapis.com/token',
+    auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',
+    client_x509_cert_url: `https://www.googleapis.com/robot/v1/metadata/x509/${encodeURIComponent(clientEmail)}`,
+  };
+}
+
+interface FcmMessage {
+  token?: unknown;
+  notification?: { title?: unknown; body?: unknown };
+  data?: unknown;
+}
+
+function parseMessage(raw: string): FcmMessage | undefined {
+  try {
+    const parsed = JSON.parse(raw) as { message?: unknown };
+    const message = parsed.message;
+    return typeof message === 'object' && message !== null ? (message as FcmMessage) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseValidateOnly(raw: string): boolean {
+  try {
+    return (JSON.parse(raw) as { validate_only?: unknown }).validate_only === true;
+  } catch {
+    return false;
+  }
+}
+
+function googleError(
+  res: ServerResponse,
+  code: number,
+  status: string,
+  message: string,
+  fcmErrorCode?: string,
+  headers: Record<string, string> = {},
+): void {
+  const details =
+    fcmErrorCode === undefined ? [] : [{ '@type': FCM_ERROR_TYPE, errorCode: fcmErrorCode }];
+  reply(res, code, { error: { code, message, status, details } }, headers);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import sesLocal from 'aws-ses-v2-local';
+import type { FailureInjector, InjectedFailure, Outbox } from './outbox';
+
+/** Where the fake records and how it decides to fail. */
+export interface SesFakeOptions {
+  outbox: Outbox;
+  failures: FailureInjector;
+  host?: string;
+  port?: number;
+}
+
+/** A running fake; `url` is what AWS_ENDPOINT_URL_SESV2 should be set to. */
+export interface RunningSesFake {
+  url: string;
+  /** The aws-ses-v2-local server behind the proxy (its `/` is a mail viewer). */
+  emulatorUrl: string;
+  close(): Promise<void>;
+}
+
+interface StoredEmail {
+  messageId: string;
+  from: string;
+  replyTo: string[];
+  destination: { to: string[] };
+  subject: string;
+  body: { html?: string; text?: string };
+}
+
+const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
+
+// The package is CommonJS with `exports.default`; depending on the loader the default import is
+// either that function or the whole exports object.
+const startEmulator: typeof sesLocal =
+  typeof sesLocal === 'function'
+    ? sesLocal
+    : (sesLocal as unknown as { default: typeof sesLocal }).default;
+
+/**
+ * aws-ses-v2-local behind a small proxy. The emulator stores and renders mail; the proxy adds
+ * the local failure convention, answering in SES v2's REST-JSON error shape
+ * (`x-amzn-ErrorType` + `{ message }`), and records accepted mail in the Outbox.
+ */
+export async function startSes(options: SesFakeOptions): Promise<RunningSesFake> {
+  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  // 127.0.0.1, never the emulator's default of every interface.
+  const emulator: Server = await startEmulator({ host: '127.0.0.1', port: 0 });
+  const emulatorUrl = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) =>
+      sesError(res, 500, 'InternalFailure', `Local SES fake failed: ${String(err)}`),
+    );
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method === 'POST' && path === SEND_EMAIL_PATH) {
+      const failure = injectedFailure(body);
+      if (failure === 'permanent') {
+        return sesError(
+          res,
+          400,
+          'MessageRejected',
+          'Email address is not verified. The following identities failed the check: recipient',
+        );
+      }
+      if (failure === 'transient') {
+        return sesError(res, 429, 'TooManyRequestsException', 'Maximum sending rate exceeded.');
+      }
+    }
+
+    const upstream = await fetch(`${emulatorUrl}${req.url ?? '/'}`, {
+      method: req.method ?? 'GET',
+      headers: forwardHeaders(req),
+      ...(body.length > 0 && { body }),
+    });
+    const text = await upstream.text();
+    const headers: Record<string, string> = {
+      'content-type': upstream.headers.get('content-type') ?? 'application/json',
+      'x-amzn-requestid': randomUUID(),
+    };
+    // The emulator answers its own validation errors without an error type; SES calls those
+    // BadRequestException, which is what the SDK needs to name the error.
+    if (upstream.status === 400) headers['x-amzn-errortype'] = 'BadRequestException';
+    if (req.method === 'POST' && path === SEND_EMAIL_PATH && upstream.status === 200) {
+      await record(text);
+    }
+    res.writeHead(upstream.status, headers);
+    res.end(text);
+  }
+
+  function injectedFailure(body: Buffer): InjectedFailure {
+    let to: unknown;
+    try {
+      to = (JSON.parse(body.toString('utf8')) as { Destination?: { ToAddresses?: unknown } })
+        .Destination?.ToAddresses;
+    } catch {
+      return undefined;
+    }
+    if (!Array.isArray(to)) return undefined;
+    // Every recipient counts an attempt, so fail-transient behaves the same in multi-To mail.
+    const outcomes = to.map((r) => (typeof r === 'string' ? failures.next('email', r) : undefined));
+    if (outcomes.includes('permanent')) return 'permanent';
+    return outcomes.includes('transient') ? 'transient' : undefined;
+  }
+
+  /** Records what the emulator stored (its view is what a mailbox would show). */
+  async function record(responseText: string): Promise<void> {
+    const { MessageId: messageId } = JSON.parse(responseText) as { MessageId?: string };
+    const store = (await (await fetch(`${emulatorUrl}/store`)).json()) as {
+      emails: StoredEmail[];
+    };
+    const email = store.emails.find((e) => e.messageId === messageId);
+    if (!email || messageId === undefined) return;
+    for (const recipient of email.destination.to) {
+      outbox.add({
+        channel: 'email',
+        recipient,
+        content: {
+          subject: email.subject,
+          text: email.body.text,
+          html: email.body.html,
+          from: email.from,
+          ...(email.replyTo.length > 0 && { replyTo: email.replyTo }),
+        },
+        providerMessageId: messageId,
+      });
+    }
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}`,
+    emulatorUrl,
+    close: async () => {
+      await Promise.all([closeServer(server), closeServer(emulator)]);
+    },
+  };
+}
+
+function forwardHeaders(req: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || ['host', 'connection', 'content-length'].includes(name)) continue;
+    headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function sesError(res: ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-errortype': type,
+    'x-amzn-requestid': randomUUID(),
+  });
+  res.end(JSON.stringify({ message }));
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((err) => (err ? reject(err) : resolve()));
+    server.closeAllConnections();
+  });
+}

@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FailureInjector, Outbox } from './outbox';
+
+/** Where the fake records and how it decides to fail. */
+export interface SlackFakeOptions {
+  outbox: Outbox;
+  failures: FailureInjector;
+  host?: string;
+  port?: number;
+}
+
+/** A running fake; `url` ends in `/api/`, ready for WebClient's `slackApiUrl`. */
+export interface RunningSlackFake {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A fake Slack Web API answering `chat.postMessage` the way Slack does: HTTP 200 with
+ * `{ ok: false, error }` for API errors, and HTTP 429 with `Retry-After` when rate limited.
+ */
+export async function startSlack(options: SlackFakeOptions): Promise<RunningSlackFake> {
+  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  let sequence = 0;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => reply(res, 500, { ok: false, error: String(err) }));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method !== 'POST' || !path.startsWith('/api/')) {
+      return reply(res, 404, { ok: false, error: 'unknown_method' });
+    }
+    const params = parseBody(req.headers['content-type'], await readBody(req));
+    if (path !== '/api/chat.postMessage')
+      return reply(res, 200, { ok: false, error: 'unknown_method' });
+
+    const auth = req.headers.authorization ?? '';
+    const token = auth.startsWith('Bearer ') ? auth.slice(7) : params.token;
+    if (typeof token !== 'string' || token === '')
+      return reply(res, 200, { ok: false, error: 'not_authed' });
+
+    const channel = params.channel;
+    if (typeof channel !== 'string' || channel === '') {
+      return reply(res, 200, { ok: false, error: 'channel_not_found' });
+    }
+    const text = typeof params.text === 'string' ? params.text : undefined;
+    const blocks = parseBlocks(params.blocks);
+    if (blocks === 'invalid') return reply(res, 200, { ok: false, error: 'invalid_blocks' });
+    if (!text && blocks === undefined) return reply(res, 200, { ok: false, error: 'no_text' });
+
+    const failure = failures.next('slack', channel);
+    if (failure === 'permanent') return reply(res, 200, { ok: false, error: 'channel_not_found' });
+    if (failure === 'transient') {
+      return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+    }
+
+    sequence += 1;
+    const ts = `${Math.floor(Date.now() / 1000)}.${String(sequence).padStart(6, '0')}`;
+    outbox.add({
+      channel: 'slack',
+      recipient: channel,
+      content: { text, ...(blocks !== undefined && { blocks }) },
+      providerMessageId: ts,
+    });
+    reply(res, 200, {
+      ok: true,
+      channel,
+      ts,
+      message: { type: 'message', text: text ?? '', ts, ...(blocks !== undefined && { blocks }) },
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}/api/`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** The SDK sends forms with JSON-encoded nested values; other clients send JSON bodies. */
+function parseBody(contentType: string | undefined, raw: string): Record<string, unknown> {
+  if (contentType?.includes('application/json')) {
+    const parsed: unknown = raw === '' ? {} : JSON.parse(raw);
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+  }
+  return Object.fromEntries(new URLSearchParams(raw));
+}
+
+function parseBlocks(value: unknown): unknown[] | 'invalid' | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (Array.isArray(value)) return value;
+  if (typeof value !== 'string') return 'invalid';
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { FailureInjector, Outbox } from './outbox';
+
+/** Where the fake records and how it decides to fail. */
+export interface TwilioFakeOptions {
+  outbox: Outbox;
+  failures: FailureInjector;
+  host?: string;
+  port?: number;
+}
+
+/** A running fake; `url` replaces `https://api.twilio.com/`. */
+export interface RunningTwilioFake {
+  url: string;
+  close(): Promise<void>;
+}
+
+const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+
+/**
+ * A fake Twilio Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`). Errors use
+ * Twilio's JSON error resource (`code`, `message`, `more_info`, `status`), which twilio's
+ * RestException parses.
+ */
+export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTwilioFake> {
+  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => twilioError(res, 500, 20500, String(err)));
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const accountSid = MESSAGES_PATH.exec(path)?.[1];
+    if (accountSid === undefined) {
+      return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
+    }
+    if (req.method !== 'POST') return twilioError(res, 405, 20004, 'Method not allowed');
+    if (basicAuthUser(req.headers.authorization) !== accountSid) {
+      return twilioError(res, 401, 20003, 'Authenticate');
+    }
+
+    const form = new URLSearchParams(await readBody(req));
+    const to = form.get('To');
+    const from = form.get('From');
+    const messagingServiceSid = form.get('MessagingServiceSid');
+    const body = form.get('Body');
+    if (!to) return twilioError(res, 400, 21604, "A 'To' phone number is required.");
+    if (!from && !messagingServiceSid) {
+      return twilioError(res, 400, 21603, "A 'From' phone number is required.");
+    }
+    if (!body) return twilioError(res, 400, 21602, 'Message body is required.');
+
+    const whatsapp = to.startsWith('whatsapp:');
+    const channel = whatsapp ? 'whatsapp' : 'sms';
+    const recipient = whatsapp ? to.slice('whatsapp:'.length) : to;
+    const failure = failures.next(channel, recipient);
+    if (failure === 'permanent') {
+      return twilioError(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
+    }
+    if (failure === 'transient') return twilioError(res, 429, 20429, 'Too Many Requests');
+
+    const sid = `SM${randomBytes(16).toString('hex')}`;
+    outbox.add({
+      channel,
+      recipient,
+      content: { text: body, from: from ?? messagingServiceSid },
+      providerMessageId: sid,
+    });
+    const now = new Date().toUTCString().replace('GMT', '+0000');
+    reply(res, 201, {
+      sid,
+      account_sid: accountSid,
+      api_version: '2010-04-01',
+      body,
+      date_created: now,
+      date_updated: now,
+      date_sent: null,
+      direction: 'outbound-api',
+      error_code: null,
+      error_message: null,
+      from,
+      messaging_service_sid: messagingServiceSid,
+      num_media: '0',
+      num_segments: '1',
+      price: null,
+      price_unit: 'USD',
+      status: messagingServiceSid && !from ? 'accepted' : 'queued',
+      subresource_uris: {
+        media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json`,
+      },
+      to,
+      uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
+    });
+  }
+
+  await new Promise<void>((resolve) => server.listen(port, host, resolve));
+  const { port: bound } = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${bound}/`,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function basicAuthUser(header: string | undefined): string | undefined {
+  if (!header?.startsWith('Basic ')) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 && colon < decoded.length - 1 ? decoded.slice(0, colon) : undefined;
+}
+
+function twilioError(res: ServerResponse, status: number, code: number, message: string): void {
+  reply(res, status, {
+    code,
+    message,
+    more_info: `https://www.twilio.com/docs/errors/${code}`,
+    status,
+  });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.end(JSON.stringify(body));
+}

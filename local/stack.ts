@@ -1,0 +1,353 @@
+import { randomBytes } from 'node:crypto';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayAuthorizerResult,
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  APIGatewayRequestAuthorizerEvent,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { CHANNELS, type Channel } from '../functions/domain/types';
+import { generateApiKey, putApiKey } from './dev-key';
+import { startDynamoEmulator } from './emulators/dynamodb';
+import { type LambdaHandler, loadHandler } from './emulators/lambda';
+import { type DeadLetter, startSqsEmulator } from './emulators/sqs';
+import { createLocalServiceAccount, startFcm } from './fakes/fcm-fake';
+import { startMqtt } from './fakes/mqtt-broker';
+import { FailureInjector, Outbox } from './fakes/outbox';
+import { startSes } from './fakes/ses-fake';
+import { startSlack } from './fakes/slack-fake';
+import { startTwilio } from './fakes/twilio-fake';
+import { type ApiHandler, type AuthorizerHandler, type HttpApi, startHttpApi } from './http-api';
+import { type Poller, startPoller } from './poller';
+import { startSecretsShim } from './secrets-shim';
+
+/** How to run the local stack; every field has a default suited to tests. */
+export interface LocalStackOptions {
+  /** HTTP API port; 0 picks a free one. Default 3000 (what `npm start` uses). */
+  port?: number;
+  /** MQTT broker port for devices; 0 picks a free one (the default; `npm start` uses 1883). */
+  mqttPort?: number;
+  /** RETRY_BASE_SECONDS for the channel handlers. Default 1 (30 in AWS). */
+  retryBaseSeconds?: number;
+  /** Concurrent receive loops per queue, like the event source's concurrency. Default 2. */
+  pollersPerChannel?: number;
+  /** Where the stack's own diagnostics go. Default: stderr. */
+  log?: (line: string) => void;
+  /** Use this development API key instead of a random `hk_dev_...` one. */
+  devApiKey?: string;
+  /** POWERTOOLS_LOG_LEVEL of the handlers. Default: the variable if set, else WARN. */
+  logLevel?: string;
+}
+
+/** A running local stack. */
+export interface LocalStack {
+  /** Base URL of the HTTP API (API Gateway stand-in), e.g. http://127.0.0.1:3000. */
+  url: string;
+  /** Raw development API key for tenant `local` (send as `Authorization: Bearer <key>`). */
+  devApiKey: string;
+  /** URL devices connect to, e.g. mqtt://127.0.0.1:1883. */
+  mqttUrl: string;
+  outbox: Outbox;
+  failures: FailureInjector;
+  /** The environment the handlers run with (also applied to process.env). */
+  env: Record<string, string>;
+  /** Messages sitting in each channel's DLQ, without consuming them. */
+  dlq(): Promise<Record<Channel, DeadLetter[]>>;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const REGION = 'us-east-1';
+const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+const TABLE_NAME = 'herald-local';
+const MAX_RECEIVE_COUNT = 5;
+/** Short, so a message that failed without a backoff comes back within seconds. */
+const VISIBILITY_TIMEOUT_SECONDS = 5;
+const SECRET_IDS = { twilio: 'herald/twilio', slack: 'herald/slack', fcm: 'herald/fcm' } as const;
+
+// Secrets are made once per process for the same reason as the pinned ports below: handlers
+// cache what they read (Powertools caches secrets for 5 minutes).
+const TWILIO_SECRET = {
+  accountSid: `AC${randomBytes(16).toString('hex')}`,
+  authToken: randomBytes(16).toString('hex'),
+  smsFrom: '+15005550006',
+  whatsappFrom: '+14155238886',
+};
+let serviceAccount: ReturnType<typeof createLocalServiceAccount> | undefined;
+const fcmServiceAccount = () => {
+  serviceAccount ??= createLocalServiceAccount();
+  return serviceAccount;
+};
+
+/**
+ * Handler modules are imported once per process and build their clients from process.env at
+ * import, so a second stack in the same process must serve the same endpoints: the first stack
+ * pins the ports and later ones bind to them again.
+ */
+let pinnedPorts: Record<string, number> | undefined;
+let running = false;
+
+/** Start emulators, fakes, pollers and the HTTP API in this process. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (running) throw new Error('A local stack is already running in this process');
+  running = true;
+  try {
+    return await start(options);
+  } catch (error) {
+    running = false;
+    throw error;
+  }
+}
+
+async function start(options: LocalStackOptions): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const retryBaseSeconds = options.retryBaseSeconds ?? 1;
+  const ports = pinnedPorts ?? {};
+  const outbox = new Outbox();
+  const failures = new FailureInjector();
+  const fakes = { outbox, failures, host: HOST };
+
+  // Everything that only needs a port starts at once; a failure closes what did start.
+  const cleanups: Array<() => Promise<void>> = [];
+  const started = <T>(promise: Promise<T>, close: (value: T) => Promise<void>): Promise<T> =>
+    promise.then((value) => {
+      cleanups.push(() => close(value));
+      return value;
+    });
+  const closeAll = async () => {
+    const results = await Promise.allSettled(cleanups.splice(0).map((close) => close()));
+    for (const result of results) {
+      if (result.status === 'rejected') log(`[stack] close failed: ${String(result.reason)}`);
+    }
+  };
+  const sqsStarting = started(
+    startSqsEmulator({
+      port: ports.sqs ?? 0,
+      region: REGION,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      queuePrefix: 'herald',
+    }),
+    (s) => s.stop(),
+  );
+  const dynamoStarting = started(
+    startDynamoEmulator({
+      host: HOST,
+      port: ports.dynamodb ?? 0,
+      region: REGION,
+      tableName: TABLE_NAME,
+      credentials: CREDENTIALS,
+    }),
+    (d) => d.stop(),
+  );
+  const secretsStarting = started(
+    startSecretsShim({
+      host: HOST,
+      port: ports.secrets ?? 0,
+      region: REGION,
+      secrets: {
+        [SECRET_IDS.twilio]: JSON.stringify(TWILIO_SECRET),
+        [SECRET_IDS.slack]: JSON.stringify({ botToken: 'xoxb-herald-local' }),
+        [SECRET_IDS.fcm]: JSON.stringify(fcmServiceAccount()),
+      },
+    }),
+    (s) => s.close(),
+  );
+  const sesStarting = started(startSes({ ...fakes, port: ports.ses ?? 0 }), (f) => f.close());
+  const slackStarting = started(startSlack({ ...fakes, port: ports.slack ?? 0 }), (f) => f.close());
+  const twilioStarting = started(startTwilio({ ...fakes, port: ports.twilio ?? 0 }), (f) =>
+    f.close(),
+  );
+  const fcmStarting = started(startFcm({ ...fakes, port: ports.fcm ?? 0 }), (f) => f.close());
+  const mqttStarting = started(
+    startMqtt({ ...fakes, httpPort: ports.iotData ?? 0, mqttPort: options.mqttPort ?? 0 }),
+    (m) => m.close(),
+  );
+  const all = [
+    sqsStarting,
+    dynamoStarting,
+    secretsStarting,
+    sesStarting,
+    slackStarting,
+    twilioStarting,
+    fcmStarting,
+    mqttStarting,
+  ];
+  const failed = (await Promise.allSettled(all)).find((r) => r.status === 'rejected');
+  if (failed) {
+    await closeAll();
+    throw failed.reason;
+  }
+  const sqsEmulator = await sqsStarting;
+  const dynamo = await dynamoStarting;
+  const secrets = await secretsStarting;
+  const ses = await sesStarting;
+  const slack = await slackStarting;
+  const twilio = await twilioStarting;
+  const fcm = await fcmStarting;
+  const mqtt = await mqttStarting;
+
+  // Handlers must never learn they are local: only endpoints and credentials differ from AWS.
+  const env: Record<string, string> = {
+    AWS_REGION: REGION,
+    AWS_DEFAULT_REGION: REGION,
+    AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    AWS_ENDPOINT_URL_SESV2: stripSlash(ses.url),
+    AWS_ENDPOINT_URL_IOT_DATA_PLANE: stripSlash(mqtt.dataPlaneUrl),
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    TABLE_NAME,
+    ...Object.fromEntries(
+      CHANNELS.flatMap((channel) => {
+        const queues = sqsEmulator.queues[channel];
+        return [
+          [`QUEUE_URL_${channel.toUpperCase()}`, queues.url],
+          [`HIGH_QUEUE_URL_${channel.toUpperCase()}`, queues.highUrl],
+        ];
+      }),
+    ),
+    EMAIL_FROM: 'Herald <herald@example.com>',
+    TWILIO_SECRET_ID: SECRET_IDS.twilio,
+    TWILIO_API_BASE_URL: twilio.url,
+    SLACK_SECRET_ID: SECRET_IDS.slack,
+    SLACK_API_URL: slack.url,
+    FCM_SECRET_ID: SECRET_IDS.fcm,
+    FCM_API_BASE_URL: fcm.url,
+    MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    RETRY_BASE_SECONDS: String(retryBaseSeconds),
+    // A delivery that always fails must reach its DLQ in well under 30 s locally.
+    RETRY_MAX_SECONDS: String(Math.max(retryBaseSeconds, 8)),
+    POWERTOOLS_SERVICE_NAME: 'herald',
+    POWERTOOLS_METRICS_NAMESPACE: 'Herald',
+    // EMF lines on every invocation would drown the console; metrics are an AWS concern.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+  };
+  Object.assign(process.env, env);
+
+  const apiKey = options.devApiKey ?? generateApiKey('hk_dev_');
+  const doc = DynamoDBDocumentClient.from(dynamo.client);
+  const sqs = new SQSClient({
+    endpoint: sqsEmulator.endpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+  });
+  cleanups.push(async () => sqs.destroy());
+
+  let api: ApiHandler | undefined;
+  let authorizer: AuthorizerHandler | undefined;
+  const channelHandlers: Partial<Record<Channel, ChannelHandler>> = {};
+  const pollers: Poller[] = [];
+  let httpApi: HttpApi | undefined;
+  try {
+    // Importing the handlers (and the SDKs they pull in) is most of the start-up time.
+    [api, authorizer] = await Promise.all([
+      loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api'),
+      loadHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>('authorizer'),
+      ...CHANNELS.map(async (channel) => {
+        channelHandlers[channel] = await loadHandler<SQSEvent, SQSBatchResponse | undefined>(
+          `send-${channel}`,
+        );
+      }),
+      putApiKey(doc, TABLE_NAME, apiKey, 'local'),
+    ]);
+    for (const [name, present] of [
+      ['api', api],
+      ['authorizer', authorizer],
+      ...CHANNELS.map((c) => [`send-${c}`, channelHandlers[c]] as const),
+    ] as const) {
+      if (!present) log(`[stack] functions/handlers/${name}.ts does not exist: not wired`);
+    }
+
+    for (const channel of CHANNELS) {
+      const handler = channelHandlers[channel];
+      if (!handler) continue;
+      const queues = sqsEmulator.queues[channel];
+      for (const lane of [
+        { url: queues.url, arn: queues.arn },
+        { url: queues.highUrl, arn: queues.highArn },
+      ]) {
+        pollers.push(
+          startPoller({
+            sqs,
+            queueUrl: lane.url,
+            queueArn: lane.arn,
+            region: REGION,
+            functionName: `herald-send-${channel}`,
+            handler,
+            concurrency: options.pollersPerChannel ?? 2,
+            log,
+          }),
+        );
+      }
+    }
+
+    const dlq = async () =>
+      Object.fromEntries(CHANNELS.map((c) => [c, sqsEmulator.deadLetters(c)])) as Record<
+        Channel,
+        DeadLetter[]
+      >;
+    httpApi = await startHttpApi({
+      host: HOST,
+      port: options.port ?? 3000,
+      region: REGION,
+      api,
+      authorizer,
+      local: { outbox: () => outbox.list(), dlq },
+      log,
+    });
+
+    pinnedPorts = {
+      sqs: sqsEmulator.port,
+      dynamodb: dynamo.port,
+      secrets: portOf(secrets.url),
+      ses: portOf(ses.url),
+      slack: portOf(slack.url),
+      twilio: portOf(twilio.url),
+      fcm: portOf(fcm.url),
+      iotData: portOf(mqtt.dataPlaneUrl),
+    };
+
+    const http = httpApi;
+    let stopping: Promise<void> | undefined;
+    return {
+      url: http.url,
+      devApiKey: apiKey,
+      mqttUrl: mqtt.mqttUrl,
+      outbox,
+      failures,
+      env,
+      dlq,
+      stop() {
+        // Front door first, then the pollers (letting batches in flight finish), then the rest.
+        stopping ??= (async () => {
+          await http.close().catch((e: unknown) => log(`[stack] close failed: ${String(e)}`));
+          await Promise.all(pollers.map((p) => p.stop()));
+          await closeAll();
+          running = false;
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await httpApi?.close().catch(() => undefined);
+    await Promise.all(pollers.map((p) => p.stop()));
+    await closeAll();
+    throw error;
+  }
+}
+
+type ChannelHandler = LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+function stripSlash(url: string): string {
+  return url.endsWith('/') ? url.slice(0, -1) : url;
+}

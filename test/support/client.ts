@@ -1,0 +1,69 @@
+import type { LocalStack } from '../../local/stack';
+
+/** A small HTTP client for the local stack's API, as a user's code would call it. */
+export function apiClient(stack: LocalStack, key = stack.devApiKey) {
+  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${stack.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      json = { raw: text };
+    }
+    return { status: response.status, body: json };
+  };
+  return {
+    request,
+    post: (path: string, body: unknown, headers?: Record<string, string>) =>
+      request('POST', path, body, headers),
+    get: (path: string) => request('GET', path),
+    delete: (path: string) => request('DELETE', path),
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+type Notification = {
+  status: string;
+  deliveries: { id: string; channel: string; status: string; attempts: number; lastError?: string; providerMessageId?: string; recipient: string }[];
+};
+
+/** Waits until the notification has no delivery left in flight and returns it. */
+export async function waitForFinal(
+  api: ReturnType<typeof apiClient>,
+  id: string,
+  timeoutMs = 10_000,
+): Promise<Notification> {
+  return waitFor(
+    async () => {
+      const { status, body } = await api.get(`/v1/notifications/${id}`);
+      if (status !== 200) return undefined;
+      const n = body as unknown as Notification;
+      return ['delivered', 'failed', 'partially_failed', 'cancelled'].includes(n.status) ? n : undefined;
+    },
+    timeoutMs,
+    `notification ${id} to reach a final state`,
+  );
+}
