@@ -41,7 +41,7 @@ export const MAX_PUSH_PAYLOAD_BYTES = 4_096;
 export const RESERVED_PUSH_DATA_KEYS: readonly string[] = ['from', 'notification', 'message_type'];
 
 /** FCM also reserves every data key starting with these prefixes. */
-export const RESERVED_PUSH_DATA_KEY_PREFIXES: readonly string[] = ['gcm', 'google'];
+export const RESERVED_PUSH_DATA_KEY_PREFIXES: readonly string[] = ['gcm', 'google.'];
 
 /**
  * FCM registration tokens are about 160 characters; a cap well above that keeps one delivery item

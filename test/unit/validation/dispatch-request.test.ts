@@ -477,7 +477,20 @@ describe('parseDispatchRequest', () => {
       ]);
     });
 
-    it('reports a bad top-level message once, where it is', () => {
+    it('reports a bad top-level message once, where it is, however many blocks use it', () => {
+      const result = parseDispatchRequest(
+        {
+          type: '*',
+          message: 42,
+          smsChannel: { recipients: [phone] },
+          slackChannel: { channel: 'C1' },
+        },
+        options,
+      );
+      expect(errorsOf(result)).toEqual([{ path: 'message', message: 'must be a string' }]);
+    });
+
+    it('checks a top-level message against the limit of the block that uses it', () => {
       const result = parseDispatchRequest(
         {
           type: '*',

@@ -266,6 +266,29 @@ describe('parseV1Request', () => {
     });
   });
 
+    it('runs the cross-field rules even when a sibling field has the wrong type', () => {
+      const result = parseV1Request(
+        withChannel({
+          email: { to: 'ada@example.com', subject: 'S' },
+          push: { tokens: 'token', title: 'T', body: 'b'.repeat(4096) },
+        }),
+        options,
+      );
+      expect(pathsOf(result)).toEqual([
+        'channels.email.to',
+        'channels.email',
+        'channels.push.tokens',
+        'channels.push',
+      ]);
+    });
+
+    it('counts metadata keys even when a value has the wrong type', () => {
+      const metadata = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i === 0 ? 1 : 'v']));
+      const result = parseV1Request(withChannel({ sms }, { metadata }), options);
+      expect(pathsOf(result)).toEqual(['metadata.k0', 'metadata']);
+    });
+  });
+
   describe('recipients', () => {
     it.each([
       ['email', { email: { ...email, to: [] } }, 'channels.email.to'],
