@@ -264,7 +264,6 @@ describe('parseV1Request', () => {
         ].sort(),
       );
     });
-  });
 
     it('runs the cross-field rules even when a sibling field has the wrong type', () => {
       const result = parseV1Request(
@@ -283,7 +282,9 @@ describe('parseV1Request', () => {
     });
 
     it('counts metadata keys even when a value has the wrong type', () => {
-      const metadata = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`k${i}`, i === 0 ? 1 : 'v']));
+      const metadata = Object.fromEntries(
+        Array.from({ length: 21 }, (_, i) => [`k${i}`, i === 0 ? 1 : 'v']),
+      );
       const result = parseV1Request(withChannel({ sms }, { metadata }), options);
       expect(pathsOf(result)).toEqual(['metadata.k0', 'metadata']);
     });
