@@ -9,10 +9,11 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import type { ReleaseResult } from '../functions/domain/release';
 import { CHANNELS, type Channel } from '../functions/domain/types';
 import { generateApiKey, putApiKey } from './dev-key';
 import { startDynamoEmulator } from './emulators/dynamodb';
-import { type LambdaHandler, loadHandler } from './emulators/lambda';
+import { createLambdaContext, type LambdaHandler, loadHandler } from './emulators/lambda';
 import { type DeadLetter, startSqsEmulator } from './emulators/sqs';
 import { createLocalServiceAccount, startFcm } from './fakes/fcm-fake';
 import { startMqtt } from './fakes/mqtt-broker';
@@ -22,6 +23,7 @@ import { startSlack } from './fakes/slack-fake';
 import { startTwilio } from './fakes/twilio-fake';
 import { type ApiHandler, type AuthorizerHandler, type HttpApi, startHttpApi } from './http-api';
 import { type Poller, startPoller } from './poller';
+import { type ShimSchedule, startSchedulerShim } from './scheduler-shim';
 import { startSecretsShim } from './secrets-shim';
 
 /** How to run the local stack; every field has a default suited to tests. */
@@ -40,6 +42,11 @@ export interface LocalStackOptions {
   devApiKey?: string;
   /** POWERTOOLS_LOG_LEVEL of the handlers. Default: the variable if set, else WARN. */
   logLevel?: string;
+  /**
+   * MESSAGE_DELAY_HORIZON_SECONDS of the api function: sends due sooner wait in SQS, later ones
+   * go through the Scheduler shim. Default: the function's own (900, as in AWS).
+   */
+  messageDelayHorizonSeconds?: number;
 }
 
 /** A running local stack. */
@@ -56,6 +63,10 @@ export interface LocalStack {
   env: Record<string, string>;
   /** Messages sitting in each channel's DLQ, without consuming them. */
   dlq(): Promise<Record<Channel, DeadLetter[]>>;
+  /** One-time schedules the Scheduler shim holds (not yet fired, or failing). */
+  schedules(): ShimSchedule[];
+  /** Fire a notification's release now, as its schedule would (release-scheduled handler). */
+  release(notificationId: string): Promise<ReleaseResult>;
   stop(): Promise<void>;
 }
 
@@ -67,6 +78,7 @@ const MAX_RECEIVE_COUNT = 5;
 /** Short, so a message that failed without a backoff comes back within seconds. */
 const VISIBILITY_TIMEOUT_SECONDS = 5;
 const SECRET_IDS = { twilio: 'herald/twilio', slack: 'herald/slack', fcm: 'herald/fcm' } as const;
+const RELEASE_FUNCTION = 'herald-release';
 
 // Secrets are made once per process for the same reason as the pinned ports below: handlers
 // cache what they read (Powertools caches secrets for 5 minutes).
@@ -162,6 +174,24 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     f.close(),
   );
   const fcmStarting = started(startFcm({ ...fakes, port: ports.fcm ?? 0 }), (f) => f.close());
+  // Schedules are only created through the API, which is up after the release handler loads.
+  let releaseHandler: ReleaseHandler | undefined;
+  const invokeRelease = async (input: unknown): Promise<ReleaseResult> => {
+    if (!releaseHandler) throw new Error('functions/handlers/release-scheduled.ts is not wired');
+    return releaseHandler(input, createLambdaContext(RELEASE_FUNCTION, REGION));
+  };
+  const schedulerStarting = started(
+    startSchedulerShim({
+      host: HOST,
+      port: ports.scheduler ?? 0,
+      invoke: async (schedule) => {
+        await invokeRelease(JSON.parse(schedule.input));
+      },
+      onError: (schedule, error) =>
+        log(`[scheduler] ${schedule.name} failed, retrying on the next tick: ${String(error)}`),
+    }),
+    (s) => s.close(),
+  );
   const mqttStarting = started(
     startMqtt({ ...fakes, httpPort: ports.iotData ?? 0, mqttPort: options.mqttPort ?? 0 }),
     (m) => m.close(),
@@ -175,6 +205,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     twilioStarting,
     fcmStarting,
     mqttStarting,
+    schedulerStarting,
   ];
   const failed = (await Promise.allSettled(all)).find((r) => r.status === 'rejected');
   if (failed) {
@@ -189,6 +220,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   const twilio = await twilioStarting;
   const fcm = await fcmStarting;
   const mqtt = await mqttStarting;
+  const scheduler = await schedulerStarting;
 
   // Handlers must never learn they are local: only endpoints and credentials differ from AWS.
   const env: Record<string, string> = {
@@ -201,6 +233,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     AWS_ENDPOINT_URL_SESV2: stripSlash(ses.url),
     AWS_ENDPOINT_URL_IOT_DATA_PLANE: stripSlash(mqtt.dataPlaneUrl),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
     TABLE_NAME,
     ...Object.fromEntries(
       CHANNELS.flatMap((channel) => {
@@ -211,6 +244,12 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
         ];
       }),
     ),
+    SCHEDULER_GROUP_NAME: 'herald-local',
+    SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/herald-local-scheduler',
+    RELEASE_TARGET_ARN: `arn:aws:lambda:${REGION}:000000000000:function:${RELEASE_FUNCTION}`,
+    ...(options.messageDelayHorizonSeconds === undefined
+      ? {}
+      : { MESSAGE_DELAY_HORIZON_SECONDS: String(options.messageDelayHorizonSeconds) }),
     EMAIL_FROM: 'Herald <herald@example.com>',
     TWILIO_SECRET_ID: SECRET_IDS.twilio,
     TWILIO_API_BASE_URL: twilio.url,
@@ -254,11 +293,15 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
           `send-${channel}`,
         );
       }),
+      loadHandler<unknown, ReleaseResult>('release-scheduled').then((h) => {
+        releaseHandler = h;
+      }),
       putApiKey(doc, TABLE_NAME, apiKey, 'local'),
     ]);
     for (const [name, present] of [
       ['api', api],
       ['authorizer', authorizer],
+      ['release-scheduled', releaseHandler],
       ...CHANNELS.map((c) => [`send-${c}`, channelHandlers[c]] as const),
     ] as const) {
       if (!present) log(`[stack] functions/handlers/${name}.ts does not exist: not wired`);
@@ -311,6 +354,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       twilio: portOf(twilio.url),
       fcm: portOf(fcm.url),
       iotData: portOf(mqtt.dataPlaneUrl),
+      scheduler: portOf(scheduler.url),
     };
 
     const http = httpApi;
@@ -323,6 +367,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       failures,
       env,
       dlq,
+      schedules: () => scheduler.schedules(),
+      release: (notificationId) => invokeRelease({ notificationId }),
       stop() {
         // Front door first, then the pollers (letting batches in flight finish), then the rest.
         stopping ??= (async () => {
@@ -343,6 +389,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
 }
 
 type ChannelHandler = LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+type ReleaseHandler = LambdaHandler<unknown, ReleaseResult>;
 
 function portOf(url: string): number {
   return Number(new URL(url).port);

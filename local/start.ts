@@ -1,6 +1,9 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { enableCompileCache } from 'node:module';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { LocalStack } from './stack';
+import { LOCAL_STATE_FILE, type LocalState } from './state-file';
 
 // Most of start-up is V8 compiling the SDKs and emulators; its on-disk code cache roughly
 // halves that from the second run on. The stack is imported only after it is enabled.
@@ -22,6 +25,17 @@ try {
   }
   process.exit(1);
 }
+// `npm run keys -- --local` finds this stack's table through this file.
+const state: LocalState = {
+  url: stack.url,
+  region: stack.env.AWS_REGION ?? 'us-east-1',
+  tableName: stack.env.TABLE_NAME ?? '',
+  dynamodbEndpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
+  pid: process.pid,
+};
+await mkdir(dirname(LOCAL_STATE_FILE), { recursive: true });
+await writeFile(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+
 const stackMs = Math.round(performance.now() - startedAt);
 // performance.now() counts from process start, so this includes loading the modules too.
 const totalMs = Math.round(performance.now());
@@ -60,7 +74,7 @@ const shutdown = (signal: string) => {
   }
   stopping = true;
   console.log(`\n${signal}: stopping…`);
-  stack.stop().then(
+  Promise.all([stack.stop(), rm(LOCAL_STATE_FILE, { force: true })]).then(
     () => process.exit(0),
     (error: unknown) => {
       console.error(`Stop failed: ${String(error)}`);

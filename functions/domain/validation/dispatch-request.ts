@@ -60,7 +60,7 @@ const DISPATCH_CHANNELS = Object.keys(BLOCKS) as DispatchChannel[];
 const block = z.looseObject({});
 const summary = z.string();
 
-/** The old service tested fields for truthiness-ish presence: null meant "not given". */
+/** Old clients send null for fields they do not use; the old service read null as "not given". */
 function given(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
@@ -81,8 +81,9 @@ function fieldReader(
   readsFlatFields: boolean,
 ): FieldReader {
   return (name) => {
-    if (blockValue && given(blockValue[name]))
+    if (blockValue && given(blockValue[name])) {
       return { value: blockValue[name], path: [blockKey, name] };
+    }
     // In a single-channel request the flat `message` and the top-level `message` are one field.
     if ((readsFlatFields || name === 'message') && given(body[name])) {
       return { value: body[name], path: [name] };
@@ -201,7 +202,6 @@ function mqttRequest(
 
 function slackRequest(
   read: FieldReader,
-  _options: ValidationOptions,
   errors: FieldError[],
 ): ChannelRequest<'slack'> | undefined {
   const channelField = read('channel');
@@ -242,7 +242,7 @@ function addChannel(
       return;
     }
     case 'slack': {
-      const request = slackRequest(read, options, errors);
+      const request = slackRequest(read, errors);
       if (request) into.slack = request;
       return;
     }

@@ -418,6 +418,7 @@ function v1Schema(options: ValidationOptions) {
     })
     .refine((value) => value.text !== undefined || value.html !== undefined, {
       message: 'must have text or html',
+      ...evenIfSiblingsFailed,
     });
 
   const push = z

@@ -1,0 +1,371 @@
+/**
+ * `npm run bench`: Herald's speed, cost and memory figures on this machine, printed, never
+ * asserted. Everything runs on the local stack (emulators and fake providers in this process),
+ * so absolute latencies include the emulators' own cost; request counts are exact.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEvent, Context, SQSRecord } from 'aws-lambda';
+import { build } from 'esbuild';
+import { NotificationStore } from '../functions/commons/store';
+import { deliverRecord } from '../functions/domain/deliver';
+import type { ChannelProvider } from '../functions/providers/channel-provider';
+import { type LocalStack, startLocalStack } from '../local/stack';
+import { countSdkRequests } from './sdk-counter';
+
+const quiet = () => undefined;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+const ms = (v: number) => `${v.toFixed(1)} ms`;
+function line(label: string, value: string) {
+  console.log(`  ${label.padEnd(58)} ${value}`);
+}
+
+function servicesOf(stack: LocalStack): Record<string, string> {
+  const services: Record<string, string> = {};
+  for (const [variable, name] of [
+    ['AWS_ENDPOINT_URL_DYNAMODB', 'dynamodb'],
+    ['AWS_ENDPOINT_URL_SESV2', 'sesv2'],
+    ['AWS_ENDPOINT_URL_IOT_DATA_PLANE', 'iot-data'],
+    ['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'secretsmanager'],
+    ['AWS_ENDPOINT_URL_SCHEDULER', 'scheduler'],
+  ] as const) {
+    const url = stack.env[variable];
+    if (url) services[`${new URL(url).hostname}:${new URL(url).port}`] = name;
+  }
+  return services;
+}
+
+function apiEvent(body: unknown): APIGatewayProxyEvent {
+  return {
+    httpMethod: 'POST',
+    path: '/v1/notifications',
+    resource: '/v1/notifications',
+    headers: { 'content-type': 'application/json' },
+    multiValueHeaders: {},
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: { authorizer: { tenantId: 'bench' } } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+const context = { functionName: 'bench', awsRequestId: 'bench' } as unknown as Context;
+const numbers = (n: number, offset: number) =>
+  Array.from({ length: n }, (_, i) => `+1415${String(offset + i).padStart(7, '0')}`);
+
+async function benchIngest(counter: ReturnType<typeof countSdkRequests>) {
+  const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
+  const { handler } = await import('../functions/handlers/api');
+  const invoke = (body: unknown) => handler(apiEvent(body), context);
+  try {
+    console.log('\nIngest (api handler, in process; pollers off so only ingest runs)');
+    for (const [recipients, runs] of [
+      [1, 300],
+      [1000, 30],
+    ] as const) {
+      for (let i = 0; i < 5; i++) await invoke({ channels: { sms: { to: numbers(recipients, i * 10_000), text: 'warm' } } });
+      const times: number[] = [];
+      counter.reset();
+      for (let i = 0; i < runs; i++) {
+        const body = { channels: { sms: { to: numbers(recipients, 100_000 + i * 2_000), text: 'bench' } } };
+        const start = performance.now();
+        const answer = await invoke(body);
+        times.push(performance.now() - start);
+        if (answer.statusCode !== 202) throw new Error(`ingest answered ${answer.statusCode}: ${answer.body}`);
+      }
+      line(`${recipients}-recipient request p50 / p99`, `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`);
+      const sqsCalls = (counter.counts.byService.sqs ?? 0) / runs;
+      const ddbCalls = (counter.counts.byService.dynamodb ?? 0) / runs;
+      line(`  SQS requests per request (target <= 100 at 1,000)`, sqsCalls.toFixed(1));
+      line(`  DynamoDB requests per request`, ddbCalls.toFixed(1));
+      line(`  DynamoDB write units at ingest per delivery`, (counter.counts.dynamoWriteUnits / runs / recipients).toFixed(3));
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
+  const stack = await startLocalStack({ port: 0, log: quiet, pollersPerChannel: 3 });
+  try {
+    const { handler } = await import('../functions/handlers/api');
+    console.log('\nEnd to end: 5,000 deliveries (10 requests x 4 channels x 125 recipients)');
+    const acceptedAt = new Map<string, number>();
+    const deliveredAt = new Map<string, number>();
+    const off = stack.outbox.onEntry((entry) => deliveredAt.set(entry.recipient, performance.now()));
+    counter.reset();
+    const start = performance.now();
+    const requests = Array.from({ length: 10 }, (_, r) => {
+      const range = (prefix: string) => Array.from({ length: 125 }, (_, i) => `${prefix}${r}-${i}`);
+      return {
+        recipients: [
+          ...range('e2e-').map((p) => `${p}@example.com`),
+          ...numbers(125, 3_000_000 + r * 1_000),
+          ...numbers(125, 4_000_000 + r * 1_000),
+          ...range('token-e2e-'),
+        ],
+        body: {
+          channels: {
+            email: { to: range('e2e-').map((p) => `${p}@example.com`), subject: 'bench', text: 'bench' },
+            sms: { to: numbers(125, 3_000_000 + r * 1_000), text: 'bench' },
+            whatsapp: { to: numbers(125, 4_000_000 + r * 1_000), text: 'bench' },
+            push: { tokens: range('token-e2e-'), title: 'bench', body: 'bench' },
+          },
+        },
+      };
+    });
+    for (const request of requests) {
+      const answer = await handler(apiEvent(request.body), context);
+      if (answer.statusCode !== 202) throw new Error(`ingest answered ${answer.statusCode}`);
+      const now = performance.now();
+      for (const recipient of request.recipients) acceptedAt.set(recipient, now);
+    }
+    // sms and whatsapp share numbers' shapes but not values; every recipient is unique.
+    const total = acceptedAt.size;
+    const deadline = Date.now() + 120_000;
+    while (deliveredAt.size < total && Date.now() < deadline) await sleep(100);
+    const end = Math.max(...deliveredAt.values());
+    off();
+    // Final status writes land just after the provider call; let them finish before counting.
+    await sleep(500);
+    const latencies = [...acceptedAt].flatMap(([recipient, t]) => {
+      const d = deliveredAt.get(recipient);
+      return d === undefined ? [] : [d - t];
+    });
+    line('deliveries reached the providers', `${deliveredAt.size} / ${total}`);
+    line('accept -> delivered p50 / p99', `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`);
+    line('throughput (target >= 300/s on 2 cores)', `${(deliveredAt.size / ((end - start) / 1000)).toFixed(0)} deliveries/s`);
+    console.log('  AWS API requests per delivery, by service (whole pipeline)');
+    for (const [service, count] of Object.entries(counter.counts.byService).sort()) {
+      line(`    ${service}`, (count / total).toFixed(3));
+    }
+    console.log('  by operation');
+    for (const [operation, count] of Object.entries(counter.counts.byOperation).sort()) {
+      line(`    ${operation}`, (count / total).toFixed(3));
+    }
+    line('DynamoDB write units per delivery, ingest to final (target <= 3)', (counter.counts.dynamoWriteUnits / total).toFixed(3));
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function benchBatchLatency() {
+  const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
+  try {
+    console.log('\nA batch of 10 with 100 ms provider latency (deliverRecord + Powertools batch + dynalite)');
+    const store = new NotificationStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), stack.env.TABLE_NAME ?? '');
+    const slowProvider: ChannelProvider = {
+      channel: 'sms',
+      send: async () => {
+        await sleep(100);
+        return { providerMessageId: 'SMbench' };
+      },
+    };
+    const deps = {
+      channel: 'sms' as const,
+      store,
+      provider: async () => slowProvider,
+      maxReceiveCount: 5,
+      retryBaseSeconds: 1,
+      retryMaxSeconds: 10,
+      leaseMs: 30_000,
+    };
+    const processor = new BatchProcessor(EventType.SQS);
+    const times: number[] = [];
+    for (let run = 0; run < 20; run++) {
+      const id = `batch-${run}`;
+      const now = new Date().toISOString();
+      const deliveries = Array.from({ length: 10 }, (_, n) => ({
+        notificationId: id,
+        deliveryId: `sms#${n}`,
+        channel: 'sms' as const,
+        recipient: `+1415555${String(n).padStart(4, '0')}`,
+        status: 'queued' as const,
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      await store.create(
+        { id, tenantId: 'bench', createdAt: now, priority: 'normal', content: { sms: { text: 'x' } }, deliveryCount: 10 },
+        deliveries,
+        Date.now(),
+      );
+      const records = deliveries.map(
+        (d) =>
+          ({
+            messageId: `${id}-${d.deliveryId}`,
+            receiptHandle: 'rh',
+            body: JSON.stringify({ v: 1, notificationId: id, deliveryId: d.deliveryId, channel: 'sms', recipient: d.recipient }),
+            attributes: { ApproximateReceiveCount: '1' },
+            messageAttributes: {},
+            md5OfBody: '',
+            eventSource: 'aws:sqs',
+            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
+            awsRegion: 'us-east-1',
+          }) as unknown as SQSRecord,
+      );
+      const start = performance.now();
+      const result = await processPartialResponse({ Records: records }, (r: SQSRecord) => deliverRecord(deps, r), processor, {
+        context,
+      });
+      times.push(performance.now() - start);
+      if (result.batchItemFailures.length > 0) throw new Error('batch had failures');
+    }
+    line('batch of 10 p50 / p99 (target < 250 ms)', `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function benchPriorityLane() {
+  const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
+  const { handler } = await import('../functions/handlers/api');
+  try {
+    console.log('\nPriority lane: 2,000 normal sms queued, then one high-priority sms');
+    for (let i = 0; i < 2; i++) {
+      await handler(apiEvent({ channels: { sms: { to: numbers(1000, 5_000_000 + i * 1000), text: 'bulk' } } }), context);
+    }
+    const highNumber = '+14159999999';
+    let highAt: number | undefined;
+    let normalDelivered = 0;
+    const off = stack.outbox.onEntry((entry) => {
+      if (entry.recipient === highNumber) highAt = performance.now();
+      else normalDelivered++;
+    });
+    stack.startPollers();
+    await sleep(50);
+    const start = performance.now();
+    await handler(apiEvent({ channels: { sms: { to: [highNumber], text: 'code 123456' } }, priority: 'high' }), context);
+    while (highAt === undefined && performance.now() - start < 60_000) await sleep(5);
+    off();
+    line('high-priority delivery after accept (target < 2 s)', highAt === undefined ? 'not delivered in 60 s' : ms(highAt - start));
+    line('normal deliveries done by then (of 2,000)', String(normalDelivered));
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function benchScheduling() {
+  const stack = await startLocalStack({ port: 0, log: quiet, messageDelayHorizonSeconds: 0 });
+  const { handler } = await import('../functions/handlers/api');
+  try {
+    console.log('\nScheduling accuracy: 200 notifications through the Scheduler shim, due in 3-8 s');
+    const dueAt = new Map<string, number>();
+    const lateness: number[] = [];
+    const off = stack.outbox.onEntry((entry) => {
+      const due = dueAt.get(entry.recipient);
+      if (due !== undefined) lateness.push(Date.now() - due);
+    });
+    for (let i = 0; i < 200; i++) {
+      const due = Date.now() + 3_000 + Math.floor(Math.random() * 5_000);
+      const channel = `#sched-${i}`;
+      dueAt.set(channel, due);
+      const answer = await handler(
+        apiEvent({ channels: { slack: { channel, text: 'due' } }, sendAt: new Date(due).toISOString() }),
+        context,
+      );
+      if (answer.statusCode !== 202) throw new Error(`schedule answered ${answer.statusCode}: ${answer.body}`);
+    }
+    const deadline = Date.now() + 30_000;
+    while (lateness.length < 200 && Date.now() < deadline) await sleep(100);
+    off();
+    line('delivered', `${lateness.length} / 200`);
+    line('due time -> delivered p50 / p99', `${ms(percentile(lateness, 50))} / ${ms(percentile(lateness, 99))}`);
+    line('delivered before the due time', String(lateness.filter((l) => l < 0).length));
+  } finally {
+    await stack.stop();
+  }
+}
+
+const HANDLERS = ['api', 'authorizer', 'release-scheduled', 'send-email', 'send-sms', 'send-whatsapp', 'send-push', 'send-slack', 'send-mqtt'];
+
+async function benchBundles() {
+  console.log('\nLambda bundles (esbuild, minified, ESM, node24, SDK clients bundled)');
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bundles-'));
+  const env = {
+    ...process.env,
+    AWS_REGION: 'us-east-1',
+    TABLE_NAME: 't',
+    QUEUE_URL_EMAIL: 'https://sqs.us-east-1.amazonaws.com/1/e',
+    QUEUE_URL_SMS: 'https://sqs.us-east-1.amazonaws.com/1/s',
+    QUEUE_URL_WHATSAPP: 'https://sqs.us-east-1.amazonaws.com/1/w',
+    QUEUE_URL_PUSH: 'https://sqs.us-east-1.amazonaws.com/1/p',
+    QUEUE_URL_SLACK: 'https://sqs.us-east-1.amazonaws.com/1/sl',
+    QUEUE_URL_MQTT: 'https://sqs.us-east-1.amazonaws.com/1/m',
+    EMAIL_FROM: 'a@example.com',
+    TWILIO_SECRET_ID: 'x',
+    SLACK_SECRET_ID: 'x',
+    FCM_SECRET_ID: 'x',
+  };
+  try {
+    for (const name of HANDLERS) {
+      const outfile = join(dir, `${name}.mjs`);
+      await build({
+        entryPoints: [`functions/handlers/${name}.ts`],
+        outfile,
+        bundle: true,
+        minify: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node24',
+        logLevel: 'silent',
+        banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
+      });
+      const size = statSync(outfile).size;
+      const imports: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const child = spawnSync(
+          process.execPath,
+          ['--input-type=module', '-e', `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`],
+          { env, encoding: 'utf8' },
+        );
+        imports.push(Number(child.stdout.trim()));
+      }
+      line(`${name}.mjs  size / cold import (median of 3)`, `${(size / 1024).toFixed(0)} KiB / ${ms(percentile(imports, 50))}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  console.log(`Herald benchmark — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+  // Endpoints are the same for every stack in this process (ports are pinned by the first).
+  const probe = await startLocalStack({ port: 0, log: quiet, pollers: false });
+  const counter = countSdkRequests(servicesOf(probe));
+  await probe.stop();
+
+  const only = process.argv[2];
+  const sections: Record<string, () => Promise<void>> = {
+    ingest: () => benchIngest(counter),
+    e2e: () => benchEndToEnd(counter),
+    batch: benchBatchLatency,
+    priority: benchPriorityLane,
+    scheduling: benchScheduling,
+    bundles: benchBundles,
+  };
+  for (const [name, run] of Object.entries(sections)) {
+    if (only && only !== name) continue;
+    await run();
+  }
+  console.log(`\nPeak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { CHANNELS, type Channel } from '../functions/domain/types';
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+  3288, 3653,
+] as const;
+
+const channelTuningSchema = z
+  .object({
+    /** SQS event source MaximumConcurrency: at most this many function instances drain the queue. */
+    maxConcurrency: z.number().int().min(2).max(1000).optional(),
+    /** Messages per invocation. Above 10 Lambda needs a batching window, which Herald does not set. */
+    batchSize: z.number().int().min(1).max(10).optional(),
+    /** Provider calls in flight inside one invocation (SEND_CONCURRENCY). */
+    sendConcurrency: z.number().int().min(1).max(50).optional(),
+  })
+  .strict();
+
+const emailAddress = z.email();
+
+export const heraldConfigSchema = z
+  .object({
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and "-", 1-20 characters'),
+    senderAddress: emailAddress,
+    sesConfigurationSet: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name')
+      .optional(),
+    alarmEmail: emailAddress.optional(),
+    enabledChannels: z
+      .array(z.enum(CHANNELS))
+      .min(1)
+      .refine((list) => new Set(list).size === list.length, 'channels must not repeat'),
+    channels: z.partialRecord(z.enum(CHANNELS), channelTuningSchema).default({}),
+    mqttTopicPrefix: z
+      .string()
+      .min(1)
+      .max(200)
+      .refine((p) => !/[#+]/.test(p), 'MQTT wildcards (+, #) are not allowed in the prefix')
+      .refine((p) => !p.startsWith('$'), 'reserved topics ($...) are not allowed')
+      .default('herald/'),
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine(
+        (d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d),
+        `one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      )
+      .default(30),
+    dataRetentionDays: z.number().int().min(1).max(3650).default(90),
+    /** RETAIN keeps the table (and its data) when the stack is deleted. */
+    tableRemovalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+    api: z
+      .object({
+        throttleRateLimit: z.number().positive().max(10_000).default(50),
+        throttleBurstLimit: z.number().int().min(1).max(5_000).default(100),
+        /**
+         * When true every route but /health requires the usage-plan key the authorizer returns,
+         * so per-tenant usage plans (throttle + quota) apply.
+         */
+        requireUsagePlan: z.boolean().default(false),
+        /**
+         * Authorizer result cache at API Gateway. 0 lets either `Authorization` or `x-api-key`
+         * reach the authorizer; above 0 API Gateway requires the `Authorization` header (a cached
+         * REQUEST authorizer rejects requests missing any identity source).
+         */
+        authorizerCacheSeconds: z.number().int().min(0).max(3600).default(0),
+      })
+      .strict()
+      .prefault({}),
+    alarms: z
+      .object({
+        oldestMessageAgeSeconds: z.number().int().min(60).default(1800),
+        functionErrorRatePercent: z.number().positive().max(100).default(5),
+        api5xxPerFiveMinutes: z.number().int().min(1).default(5),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((cfg, ctx) => {
+    for (const channel of Object.keys(cfg.channels)) {
+      if (!cfg.enabledChannels.includes(channel as Channel)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['channels', channel],
+          message: `tuning given for "${channel}", which is not in enabledChannels`,
+        });
+      }
+    }
+  });
+
+/** The validated `herald` context block. */
+export type HeraldConfig = z.output<typeof heraldConfigSchema>;
+/** Per-channel tuning after defaults. */
+export type ChannelTuning = Required<z.output<typeof channelTuningSchema>>;
+
+/** Raised at synth when cdk.json `context.herald` is missing or invalid; lists every bad key. */
+export class HeraldConfigError extends Error {
+  constructor(
+    message: string,
+    readonly issues: readonly string[],
+  ) {
+    super(message);
+    this.name = 'HeraldConfigError';
+  }
+}
+
+/** Validates the `herald` context block; throws HeraldConfigError naming each bad key. */
+export function parseHeraldConfig(raw: unknown): HeraldConfig {
+  if (raw === undefined || raw === null) {
+    throw new HeraldConfigError('cdk.json context "herald" is missing', ['herald: required']);
+  }
+  const result = heraldConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => {
+    const key = ['herald', ...issue.path.map(String)].join('.');
+    return `${key}: ${issue.message}`;
+  });
+  throw new HeraldConfigError(
+    `Invalid cdk.json context "herald":\n  ${issues.join('\n  ')}`,
+    issues,
+  );
+}
+
+/**
+ * Defaults sized to what each provider tolerates (docs/deploy.md explains them):
+ * SES sandbox sends 1 msg/s, Twilio long codes ~1 segment/s, Slack ~1 msg/s per channel,
+ * while FCM (600k/min per project) and IoT Core take far more.
+ */
+export const CHANNEL_TUNING_DEFAULTS: Readonly<Record<Channel, ChannelTuning>> = {
+  email: { maxConcurrency: 2, batchSize: 10, sendConcurrency: 2 },
+  sms: { maxConcurrency: 2, batchSize: 5, sendConcurrency: 1 },
+  whatsapp: { maxConcurrency: 2, batchSize: 5, sendConcurrency: 2 },
+  push: { maxConcurrency: 50, batchSize: 10, sendConcurrency: 10 },
+  slack: { maxConcurrency: 2, batchSize: 5, sendConcurrency: 1 },
+  mqtt: { maxConcurrency: 20, batchSize: 10, sendConcurrency: 10 },
+};
+
+/** Channel tuning with the config's overrides applied over the provider-aware defaults. */
+export function channelTuning(config: HeraldConfig, channel: Channel): ChannelTuning {
+  return { ...CHANNEL_TUNING_DEFAULTS[channel], ...config.channels[channel] };
+}

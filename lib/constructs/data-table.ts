@@ -1,0 +1,38 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+
+/** Props of DataTable. */
+export interface DataTableProps {
+  /** What happens to the table when it leaves the stack. @default RETAIN */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Herald's single table (docs/architecture.md): notifications, deliveries, idempotency records
+ * and hashed API keys. On-demand, point-in-time recovery, AWS-managed encryption, TTL on
+ * `expiresAt`, GSI `gsi1` for listing API keys.
+ */
+export class DataTable extends Construct {
+  /** The DynamoDB table. */
+  readonly table: dynamodb.Table;
+
+  constructor(scope: Construct, id: string, props: DataTableProps = {}) {
+    super(scope, id);
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.table.addGlobalSecondaryIndex({
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
+    });
+  }
+}

@@ -1,0 +1,94 @@
+import { fileURLToPath } from 'node:url';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** Repository root: entry paths, package-lock.json and tsconfig are resolved from here. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** Props of HeraldFunction: one Lambda entry point of functions/handlers/. */
+export interface HeraldFunctionProps {
+  /** File name under functions/handlers/ without extension, e.g. `send-email`. */
+  readonly handlerName: string;
+  /** Powertools service name (also the `service` metric dimension). */
+  readonly serviceName: string;
+  /** Environment beyond the Powertools variables. Names and ARNs only, never secret values. */
+  readonly environment: Record<string, string>;
+  /** Days CloudWatch Logs keeps this function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** Function timeout. */
+  readonly timeout: Duration;
+  /** Memory in MiB. @default 256 */
+  readonly memorySize?: number;
+  /** Powertools log level. @default INFO */
+  readonly logLevel?: string;
+}
+
+/**
+ * A NodejsFunction with Herald's defaults: Node 24 on arm64, minified ESM bundle with source
+ * maps (the AWS SDK clients a handler imports are bundled, not taken from the runtime), its own
+ * log group with retention, and a role that can write only to that log group.
+ */
+export class HeraldFunction extends Construct {
+  /** The Lambda function. */
+  readonly fn: NodejsFunction;
+  /** Its execution role: grants go here. */
+  readonly role: iam.Role;
+  /** Its log group. */
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HeraldFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    // An own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to every
+    // log group in the account.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Herald ${props.serviceName}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: `${PROJECT_ROOT}functions/handlers/${props.handlerName}.ts`,
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
+        POWERTOOLS_METRICS_NAMESPACE: 'Herald',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        mainFields: ['module', 'main'],
+        // Bundle the SDK clients each handler imports (tree-shaken) rather than the runtime's copy,
+        // so the deployed code runs the versions the lockfile and the tests use.
+        externalModules: [],
+        // CommonJS dependencies (twilio, firebase-admin) call require() inside an ESM bundle.
+        banner:
+          "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
+      },
+    });
+  }
+
+}
