@@ -23,7 +23,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  return (
+    sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN
+  );
 }
 const ms = (v: number) => `${v.toFixed(1)} ms`;
 function line(label: string, value: string) {
@@ -58,7 +60,9 @@ function apiEvent(body: unknown): APIGatewayProxyEvent {
     queryStringParameters: null,
     multiValueQueryStringParameters: null,
     stageVariables: null,
-    requestContext: { authorizer: { tenantId: 'bench' } } as unknown as APIGatewayProxyEvent['requestContext'],
+    requestContext: {
+      authorizer: { tenantId: 'bench' },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }
 
@@ -76,22 +80,32 @@ async function benchIngest(counter: ReturnType<typeof countSdkRequests>) {
       [1, 300],
       [1000, 30],
     ] as const) {
-      for (let i = 0; i < 5; i++) await invoke({ channels: { sms: { to: numbers(recipients, i * 10_000), text: 'warm' } } });
+      for (let i = 0; i < 5; i++)
+        await invoke({ channels: { sms: { to: numbers(recipients, i * 10_000), text: 'warm' } } });
       const times: number[] = [];
       counter.reset();
       for (let i = 0; i < runs; i++) {
-        const body = { channels: { sms: { to: numbers(recipients, 100_000 + i * 2_000), text: 'bench' } } };
+        const body = {
+          channels: { sms: { to: numbers(recipients, 100_000 + i * 2_000), text: 'bench' } },
+        };
         const start = performance.now();
         const answer = await invoke(body);
         times.push(performance.now() - start);
-        if (answer.statusCode !== 202) throw new Error(`ingest answered ${answer.statusCode}: ${answer.body}`);
+        if (answer.statusCode !== 202)
+          throw new Error(`ingest answered ${answer.statusCode}: ${answer.body}`);
       }
-      line(`${recipients}-recipient request p50 / p99`, `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`);
+      line(
+        `${recipients}-recipient request p50 / p99`,
+        `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`,
+      );
       const sqsCalls = (counter.counts.byService.sqs ?? 0) / runs;
       const ddbCalls = (counter.counts.byService.dynamodb ?? 0) / runs;
       line(`  SQS requests per request (target <= 100 at 1,000)`, sqsCalls.toFixed(1));
       line(`  DynamoDB requests per request`, ddbCalls.toFixed(1));
-      line(`  DynamoDB write units at ingest per delivery`, (counter.counts.dynamoWriteUnits / runs / recipients).toFixed(3));
+      line(
+        `  DynamoDB write units at ingest per delivery`,
+        (counter.counts.dynamoWriteUnits / runs / recipients).toFixed(3),
+      );
     }
   } finally {
     await stack.stop();
@@ -105,7 +119,9 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
     console.log('\nEnd to end: 5,000 deliveries (10 requests x 4 channels x 125 recipients)');
     const acceptedAt = new Map<string, number>();
     const deliveredAt = new Map<string, number>();
-    const off = stack.outbox.onEntry((entry) => deliveredAt.set(entry.recipient, performance.now()));
+    const off = stack.outbox.onEntry((entry) =>
+      deliveredAt.set(entry.recipient, performance.now()),
+    );
     counter.reset();
     const start = performance.now();
     const requests = Array.from({ length: 10 }, (_, r) => {
@@ -119,7 +135,11 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
         ],
         body: {
           channels: {
-            email: { to: range('e2e-').map((p) => `${p}@example.com`), subject: 'bench', text: 'bench' },
+            email: {
+              to: range('e2e-').map((p) => `${p}@example.com`),
+              subject: 'bench',
+              text: 'bench',
+            },
             sms: { to: numbers(125, 3_000_000 + r * 1_000), text: 'bench' },
             whatsapp: { to: numbers(125, 4_000_000 + r * 1_000), text: 'bench' },
             push: { tokens: range('token-e2e-'), title: 'bench', body: 'bench' },
@@ -146,8 +166,14 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
       return d === undefined ? [] : [d - t];
     });
     line('deliveries reached the providers', `${deliveredAt.size} / ${total}`);
-    line('accept -> delivered p50 / p99', `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`);
-    line('throughput (target >= 300/s on 2 cores)', `${(deliveredAt.size / ((end - start) / 1000)).toFixed(0)} deliveries/s`);
+    line(
+      'accept -> delivered p50 / p99',
+      `${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`,
+    );
+    line(
+      'throughput (target >= 300/s on 2 cores)',
+      `${(deliveredAt.size / ((end - start) / 1000)).toFixed(0)} deliveries/s`,
+    );
     console.log('  AWS API requests per delivery, by service (whole pipeline)');
     for (const [service, count] of Object.entries(counter.counts.byService).sort()) {
       line(`    ${service}`, (count / total).toFixed(3));
@@ -156,7 +182,10 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
     for (const [operation, count] of Object.entries(counter.counts.byOperation).sort()) {
       line(`    ${operation}`, (count / total).toFixed(3));
     }
-    line('DynamoDB write units per delivery, ingest to final (target <= 3)', (counter.counts.dynamoWriteUnits / total).toFixed(3));
+    line(
+      'DynamoDB write units per delivery, ingest to final (target <= 3)',
+      (counter.counts.dynamoWriteUnits / total).toFixed(3),
+    );
   } finally {
     await stack.stop();
   }
@@ -165,8 +194,13 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
 async function benchBatchLatency() {
   const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
   try {
-    console.log('\nA batch of 10 with 100 ms provider latency (deliverRecord + Powertools batch + dynalite)');
-    const store = new NotificationStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), stack.env.TABLE_NAME ?? '');
+    console.log(
+      '\nA batch of 10 with 100 ms provider latency (deliverRecord + Powertools batch + dynalite)',
+    );
+    const store = new NotificationStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      stack.env.TABLE_NAME ?? '',
+    );
     const slowProvider: ChannelProvider = {
       channel: 'sms',
       send: async () => {
@@ -199,7 +233,14 @@ async function benchBatchLatency() {
         updatedAt: now,
       }));
       await store.create(
-        { id, tenantId: 'bench', createdAt: now, priority: 'normal', content: { sms: { text: 'x' } }, deliveryCount: 10 },
+        {
+          id,
+          tenantId: 'bench',
+          createdAt: now,
+          priority: 'normal',
+          content: { sms: { text: 'x' } },
+          deliveryCount: 10,
+        },
         deliveries,
         Date.now(),
       );
@@ -208,7 +249,13 @@ async function benchBatchLatency() {
           ({
             messageId: `${id}-${d.deliveryId}`,
             receiptHandle: 'rh',
-            body: JSON.stringify({ v: 1, notificationId: id, deliveryId: d.deliveryId, channel: 'sms', recipient: d.recipient }),
+            body: JSON.stringify({
+              v: 1,
+              notificationId: id,
+              deliveryId: d.deliveryId,
+              channel: 'sms',
+              recipient: d.recipient,
+            }),
             attributes: { ApproximateReceiveCount: '1' },
             messageAttributes: {},
             md5OfBody: '',
@@ -218,13 +265,21 @@ async function benchBatchLatency() {
           }) as unknown as SQSRecord,
       );
       const start = performance.now();
-      const result = await processPartialResponse({ Records: records }, (r: SQSRecord) => deliverRecord(deps, r), processor, {
-        context,
-      });
+      const result = await processPartialResponse(
+        { Records: records },
+        (r: SQSRecord) => deliverRecord(deps, r),
+        processor,
+        {
+          context,
+        },
+      );
       times.push(performance.now() - start);
       if (result.batchItemFailures.length > 0) throw new Error('batch had failures');
     }
-    line('batch of 10 p50 / p99 (target < 250 ms)', `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`);
+    line(
+      'batch of 10 p50 / p99 (target < 250 ms)',
+      `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`,
+    );
   } finally {
     await stack.stop();
   }
@@ -236,7 +291,10 @@ async function benchPriorityLane() {
   try {
     console.log('\nPriority lane: 2,000 normal sms queued, then one high-priority sms');
     for (let i = 0; i < 2; i++) {
-      await handler(apiEvent({ channels: { sms: { to: numbers(1000, 5_000_000 + i * 1000), text: 'bulk' } } }), context);
+      await handler(
+        apiEvent({ channels: { sms: { to: numbers(1000, 5_000_000 + i * 1000), text: 'bulk' } } }),
+        context,
+      );
     }
     const highNumber = '+14159999999';
     let highAt: number | undefined;
@@ -248,10 +306,16 @@ async function benchPriorityLane() {
     stack.startPollers();
     await sleep(50);
     const start = performance.now();
-    await handler(apiEvent({ channels: { sms: { to: [highNumber], text: 'code 123456' } }, priority: 'high' }), context);
+    await handler(
+      apiEvent({ channels: { sms: { to: [highNumber], text: 'code 123456' } }, priority: 'high' }),
+      context,
+    );
     while (highAt === undefined && performance.now() - start < 60_000) await sleep(5);
     off();
-    line('high-priority delivery after accept (target < 2 s)', highAt === undefined ? 'not delivered in 60 s' : ms(highAt - start));
+    line(
+      'high-priority delivery after accept (target < 2 s)',
+      highAt === undefined ? 'not delivered in 60 s' : ms(highAt - start),
+    );
     line('normal deliveries done by then (of 2,000)', String(normalDelivered));
   } finally {
     await stack.stop();
@@ -262,7 +326,9 @@ async function benchScheduling() {
   const stack = await startLocalStack({ port: 0, log: quiet, messageDelayHorizonSeconds: 0 });
   const { handler } = await import('../functions/handlers/api');
   try {
-    console.log('\nScheduling accuracy: 200 notifications through the Scheduler shim, due in 3-8 s');
+    console.log(
+      '\nScheduling accuracy: 200 notifications through the Scheduler shim, due in 3-8 s',
+    );
     const dueAt = new Map<string, number>();
     const lateness: number[] = [];
     const off = stack.outbox.onEntry((entry) => {
@@ -274,23 +340,40 @@ async function benchScheduling() {
       const channel = `#sched-${i}`;
       dueAt.set(channel, due);
       const answer = await handler(
-        apiEvent({ channels: { slack: { channel, text: 'due' } }, sendAt: new Date(due).toISOString() }),
+        apiEvent({
+          channels: { slack: { channel, text: 'due' } },
+          sendAt: new Date(due).toISOString(),
+        }),
         context,
       );
-      if (answer.statusCode !== 202) throw new Error(`schedule answered ${answer.statusCode}: ${answer.body}`);
+      if (answer.statusCode !== 202)
+        throw new Error(`schedule answered ${answer.statusCode}: ${answer.body}`);
     }
     const deadline = Date.now() + 30_000;
     while (lateness.length < 200 && Date.now() < deadline) await sleep(100);
     off();
     line('delivered', `${lateness.length} / 200`);
-    line('due time -> delivered p50 / p99', `${ms(percentile(lateness, 50))} / ${ms(percentile(lateness, 99))}`);
+    line(
+      'due time -> delivered p50 / p99',
+      `${ms(percentile(lateness, 50))} / ${ms(percentile(lateness, 99))}`,
+    );
     line('delivered before the due time', String(lateness.filter((l) => l < 0).length));
   } finally {
     await stack.stop();
   }
 }
 
-const HANDLERS = ['api', 'authorizer', 'release-scheduled', 'send-email', 'send-sms', 'send-whatsapp', 'send-push', 'send-slack', 'send-mqtt'];
+const HANDLERS = [
+  'api',
+  'authorizer',
+  'release-scheduled',
+  'send-email',
+  'send-sms',
+  'send-whatsapp',
+  'send-push',
+  'send-slack',
+  'send-mqtt',
+];
 
 async function benchBundles() {
   console.log('\nLambda bundles (esbuild, minified, ESM, node24, SDK clients bundled)');
@@ -322,19 +405,28 @@ async function benchBundles() {
         format: 'esm',
         target: 'node24',
         logLevel: 'silent',
-        banner: { js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);" },
+        banner: {
+          js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
+        },
       });
       const size = statSync(outfile).size;
       const imports: number[] = [];
       for (let i = 0; i < 3; i++) {
         const child = spawnSync(
           process.execPath,
-          ['--input-type=module', '-e', `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`],
+          [
+            '--input-type=module',
+            '-e',
+            `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`,
+          ],
           { env, encoding: 'utf8' },
         );
         imports.push(Number(child.stdout.trim()));
       }
-      line(`${name}.mjs  size / cold import (median of 3)`, `${(size / 1024).toFixed(0)} KiB / ${ms(percentile(imports, 50))}`);
+      line(
+        `${name}.mjs  size / cold import (median of 3)`,
+        `${(size / 1024).toFixed(0)} KiB / ${ms(percentile(imports, 50))}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -342,7 +434,9 @@ async function benchBundles() {
 }
 
 async function main() {
-  console.log(`Herald benchmark — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`);
+  console.log(
+    `Herald benchmark — node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'})`,
+  );
   // Endpoints are the same for every stack in this process (ports are pinned by the first).
   const probe = await startLocalStack({ port: 0, log: quiet, pollers: false });
   const counter = countSdkRequests(servicesOf(probe));
@@ -361,7 +455,9 @@ async function main() {
     if (only && only !== name) continue;
     await run();
   }
-  console.log(`\nPeak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(
+    `\nPeak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
+  );
   process.exit(0);
 }
 

@@ -8,22 +8,38 @@ export interface SdkCounts {
   dynamoWriteUnits: number;
 }
 
-type Request = { hostname?: string; port?: number; path?: string; headers: Record<string, string>; body?: unknown; method?: string };
+type Request = {
+  hostname?: string;
+  port?: number;
+  path?: string;
+  headers: Record<string, string>;
+  body?: unknown;
+  method?: string;
+};
 
 /**
  * Counts at the SDK's HTTP handler, which every v3 client (SQS, DynamoDB, SES, IoT data,
  * Secrets Manager, Scheduler) sends through: nothing in Herald's code is instrumented.
  * `services` maps `host:port` of each endpoint to a service name.
  */
-export function countSdkRequests(services: Record<string, string>): { counts: SdkCounts; reset(): void } {
+export function countSdkRequests(services: Record<string, string>): {
+  counts: SdkCounts;
+  reset(): void;
+} {
   const counts: SdkCounts = { byService: {}, byOperation: {}, dynamoWriteUnits: 0 };
   const original = NodeHttpHandler.prototype.handle;
-  NodeHttpHandler.prototype.handle = function handle(this: NodeHttpHandler, request: Request, options?: unknown) {
+  NodeHttpHandler.prototype.handle = function handle(
+    this: NodeHttpHandler,
+    request: Request,
+    options?: unknown,
+  ) {
     const host = `${request.hostname}:${request.port}`;
     const service =
       services[host] ?? (request.hostname?.startsWith('sqs.') ? 'sqs' : `other(${host})`);
     const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'];
-    const operation = target ? String(target).split('.').pop() : `${request.method} ${request.path?.split('/')[1] ?? ''}`;
+    const operation = target
+      ? String(target).split('.').pop()
+      : `${request.method} ${request.path?.split('/')[1] ?? ''}`;
     counts.byService[service] = (counts.byService[service] ?? 0) + 1;
     const key = `${service}:${operation}`;
     counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;

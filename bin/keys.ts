@@ -42,7 +42,8 @@ async function openStore(options: TargetOptions): Promise<ApiKeyStore> {
     });
     return new ApiKeyStore(DynamoDBDocumentClient.from(client), state.tableName);
   }
-  const table = options.table ?? process.env.HERALD_TABLE_NAME ?? (await tableFromStack(options.stack));
+  const table =
+    options.table ?? process.env.HERALD_TABLE_NAME ?? (await tableFromStack(options.stack));
   return new ApiKeyStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), table);
 }
 
@@ -73,7 +74,9 @@ withTarget(program.command('list'))
   .action(async (options: TargetOptions) => {
     const records = await (await openStore(options)).list();
     for (const r of records) {
-      console.log(`${r.keyId}  ${r.tenantId.padEnd(20)}  ${r.createdAt}  ${r.revokedAt ? `revoked ${r.revokedAt}` : 'active'}`);
+      console.log(
+        `${r.keyId}  ${r.tenantId.padEnd(20)}  ${r.createdAt}  ${r.revokedAt ? `revoked ${r.revokedAt}` : 'active'}`,
+      );
     }
     if (records.length === 0) console.log('no keys');
   });

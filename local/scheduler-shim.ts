@@ -65,10 +65,20 @@ export async function startSchedulerShim(options: {
       const group = input.GroupName ?? 'default';
       const at = AT.exec(input.ScheduleExpression ?? '');
       if (!at?.[1] || !input.Target?.Arn) {
-        return reply(res, 400, { Message: 'only at() schedules are supported' }, 'ValidationException');
+        return reply(
+          res,
+          400,
+          { Message: 'only at() schedules are supported' },
+          'ValidationException',
+        );
       }
       if (schedules.has(key(group, name))) {
-        return reply(res, 409, { Message: `Schedule ${name} already exists.` }, 'ConflictException');
+        return reply(
+          res,
+          409,
+          { Message: `Schedule ${name} already exists.` },
+          'ConflictException',
+        );
       }
       schedules.set(key(group, name), {
         name,
@@ -77,12 +87,19 @@ export async function startSchedulerShim(options: {
         targetArn: input.Target.Arn,
         input: input.Target.Input ?? '{}',
       });
-      return reply(res, 200, { ScheduleArn: `arn:aws:scheduler:local:000000000000:schedule/${group}/${name}` });
+      return reply(res, 200, {
+        ScheduleArn: `arn:aws:scheduler:local:000000000000:schedule/${group}/${name}`,
+      });
     }
     const group = url.searchParams.get('groupName') ?? 'default';
     const schedule = schedules.get(key(group, name));
     if (!schedule) {
-      return reply(res, 404, { Message: `Schedule ${name} does not exist.` }, 'ResourceNotFoundException');
+      return reply(
+        res,
+        404,
+        { Message: `Schedule ${name} does not exist.` },
+        'ResourceNotFoundException',
+      );
     }
     if (req.method === 'DELETE') {
       schedules.delete(key(group, name));
@@ -109,7 +126,9 @@ export async function startSchedulerShim(options: {
     }
   }, options.tickMs ?? 200);
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,

@@ -18,10 +18,13 @@ import { NotificationStore } from './store';
 export type ChannelHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** The lane a record came from, by the queue name at the end of its event source ARN. */
-function laneOf(config: ChannelConfig, record: SQSRecord): { lane: 'high' | 'normal'; url: string } {
+function laneOf(
+  config: ChannelConfig,
+  record: SQSRecord,
+): { lane: 'high' | 'normal'; url: string } {
   const queueName = record.eventSourceARN.split(':').pop() ?? '';
   const high = config.queues.high;
-  if (high && high.endsWith(`/${queueName}`)) return { lane: 'high', url: high };
+  if (high?.endsWith(`/${queueName}`)) return { lane: 'high', url: high };
   return { lane: 'normal', url: config.queues.normal };
 }
 
@@ -79,7 +82,11 @@ export function createChannelHandler(channel: Channel): ChannelHandler {
       throw error;
     }
     const message = JSON.parse(record.body) as { notificationId: string; deliveryId: string };
-    const context = { ...fields, notificationId: message.notificationId, deliveryId: message.deliveryId };
+    const context = {
+      ...fields,
+      notificationId: message.notificationId,
+      deliveryId: message.deliveryId,
+    };
     switch (outcome.outcome) {
       case 'delivered':
         metrics.addMetric('DeliveryDelivered', MetricUnit.Count, 1);

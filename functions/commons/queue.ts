@@ -58,7 +58,10 @@ export async function enqueue(
           if (!message) continue;
           if (!failure.SenderFault && attempt === 1) retry.push(message);
           else
-            result.failed.push({ id: message.id, reason: failure.Message ?? failure.Code ?? 'failed' });
+            result.failed.push({
+              id: message.id,
+              reason: failure.Message ?? failure.Code ?? 'failed',
+            });
         }
       } catch (error) {
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

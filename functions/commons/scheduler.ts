@@ -44,7 +44,9 @@ export function createScheduler(
               RoleArn: settings.roleArn,
               Input: JSON.stringify({ notificationId }),
               RetryPolicy: { MaximumRetryAttempts: 10, MaximumEventAgeInSeconds: 3600 },
-              ...(settings.deadLetterArn ? { DeadLetterConfig: { Arn: settings.deadLetterArn } } : {}),
+              ...(settings.deadLetterArn
+                ? { DeadLetterConfig: { Arn: settings.deadLetterArn } }
+                : {}),
             },
           }),
         );

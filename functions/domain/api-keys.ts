@@ -32,7 +32,9 @@ export function generateApiKey(): { key: string; keyId: string } {
 }
 
 /** The key a request carries: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
-export function keyFromHeaders(headers: Record<string, string | undefined> | null): string | undefined {
+export function keyFromHeaders(
+  headers: Record<string, string | undefined> | null,
+): string | undefined {
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (!value) continue;
     const lower = name.toLowerCase();

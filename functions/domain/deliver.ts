@@ -97,7 +97,12 @@ export async function deliverRecord(
     if (claim.reason === 'in-flight') {
       // Another invocation holds the lease; come back after it, never send concurrently.
       const delay = Math.ceil(deps.leaseMs / 1000);
-      return { outcome: 'retry', reason: 'delivery is being sent', delaySeconds: delay, attempt: 0 };
+      return {
+        outcome: 'retry',
+        reason: 'delivery is being sent',
+        delaySeconds: delay,
+        attempt: 0,
+      };
     }
     return { outcome: 'skipped', reason: claim.status ?? claim.reason };
   }

@@ -81,6 +81,10 @@ export async function cancelNotification(
   return {
     id,
     cancelled: cancelled.length,
-    deliveries: cancelled.map((d) => ({ id: d.deliveryId, channel: d.channel, status: 'cancelled' })),
+    deliveries: cancelled.map((d) => ({
+      id: d.deliveryId,
+      channel: d.channel,
+      status: 'cancelled',
+    })),
   };
 }

@@ -10,9 +10,9 @@ import { json, parseJsonBody } from '../commons/http';
 import { createLogger, createMetrics } from '../commons/powertools';
 import { createScheduler } from '../commons/scheduler';
 import { NotificationStore } from '../commons/store';
-import { cancelNotification, describeNotification } from '../domain/notifications';
 import { EnqueueError, HttpError } from '../domain/errors';
 import { ingestNotification } from '../domain/ingest';
+import { cancelNotification, describeNotification } from '../domain/notifications';
 import type { Channel } from '../domain/types';
 import {
   parseDispatchRequest,
@@ -90,7 +90,11 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
   if (path === '/notification/dispatch') {
     if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}`);
     const accepted = await accept(event, parseDispatchRequest);
-    return json(202, { message: 'Notification accepted', id: accepted.id, status: accepted.status });
+    return json(202, {
+      message: 'Notification accepted',
+      id: accepted.id,
+      status: accepted.status,
+    });
   }
 
   const match = NOTIFICATION_PATH.exec(path);

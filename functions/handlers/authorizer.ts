@@ -1,7 +1,4 @@
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayRequestAuthorizerEvent,
-} from 'aws-lambda';
+import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { dynamo } from '../commons/aws-clients';
 import { loadTableName } from '../commons/config';
 import { createLogger } from '../commons/powertools';

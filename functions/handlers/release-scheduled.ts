@@ -19,7 +19,11 @@ const inputSchema = z.object({ notificationId: z.string().min(1) });
 async function release(input: unknown): Promise<ReleaseResult> {
   const { notificationId } = inputSchema.parse(input);
   logger.appendKeys({ notificationId });
-  const result = await releaseNotification({ store, sqs, queues: config.queues }, notificationId, Date.now());
+  const result = await releaseNotification(
+    { store, sqs, queues: config.queues },
+    notificationId,
+    Date.now(),
+  );
   metrics.addMetric('ScheduledReleases', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesReleased', MetricUnit.Count, result.released);
   logger.info('released', { ...result });

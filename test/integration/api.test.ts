@@ -15,7 +15,10 @@ let keys: ApiKeyStore;
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, log: () => undefined });
   api = apiClient(stack);
-  keys = new ApiKeyStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), stack.env.TABLE_NAME ?? '');
+  keys = new ApiKeyStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    stack.env.TABLE_NAME ?? '',
+  );
 });
 afterAll(() => stack?.stop());
 
@@ -64,7 +67,14 @@ describe('errors', () => {
   });
 
   it('never answers 5xx for odd JSON', async () => {
-    for (const body of ['null', '[]', '42', '"x"', '{"channels":null}', '{"channels":{"sms":[]}}']) {
+    for (const body of [
+      'null',
+      '[]',
+      '42',
+      '"x"',
+      '{"channels":null}',
+      '{"channels":{"sms":[]}}',
+    ]) {
       const answer = await api.post('/v1/notifications', body);
       expect(answer.status, body).toBe(400);
     }
@@ -107,6 +117,8 @@ describe('API keys', () => {
 
     expect(await keys.revoke(record.keyId)).toBe(true);
     expect((await other.post('/v1/notifications', valid)).status).toBe(401);
-    expect((await keys.list()).find((k) => k.keyId === record.keyId)?.revokedAt).toEqual(expect.any(String));
+    expect((await keys.list()).find((k) => k.keyId === record.keyId)?.revokedAt).toEqual(
+      expect.any(String),
+    );
   });
 });

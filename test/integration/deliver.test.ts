@@ -2,9 +2,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/commons/store';
-import { deliverRecord, type DeliverDependencies } from '../../functions/domain/deliver';
-import { type ChannelProvider, ProviderError } from '../../functions/providers/channel-provider';
+import { type DeliverDependencies, deliverRecord } from '../../functions/domain/deliver';
 import type { OutboundMessage } from '../../functions/domain/types';
+import { type ChannelProvider, ProviderError } from '../../functions/providers/channel-provider';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 
 // The delivery use-case on a real DynamoDB emulator, with a provider fake we own: what a
@@ -115,8 +115,15 @@ describe('deliverRecord', () => {
     const id = await seed();
     const outcome = await deliverRecord(deps, record(id));
     expect(outcome).toEqual({ outcome: 'delivered', providerMessageId: 'SM1' });
-    expect(provider.calls[0]).toMatchObject({ recipient: '+14155550123', content: { text: 'hello' } });
-    expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 1, providerMessageId: 'SM1' });
+    expect(provider.calls[0]).toMatchObject({
+      recipient: '+14155550123',
+      content: { text: 'hello' },
+    });
+    expect(await delivery(id)).toMatchObject({
+      status: 'delivered',
+      attempts: 1,
+      providerMessageId: 'SM1',
+    });
   });
 
   it('does not call the provider again for a redelivered message of a delivered delivery', async () => {
@@ -132,7 +139,10 @@ describe('deliverRecord', () => {
     provider.failWith = new ProviderError('permanent', '21211', 'invalid To number');
     const outcome = await deliverRecord(deps, record(id));
     expect(outcome.outcome).toBe('failed');
-    expect(await delivery(id)).toMatchObject({ status: 'failed', lastError: '21211: invalid To number' });
+    expect(await delivery(id)).toMatchObject({
+      status: 'failed',
+      lastError: '21211: invalid To number',
+    });
   });
 
   it('retries a transient failure with backoff, then records failed on the last receive', async () => {
@@ -140,7 +150,10 @@ describe('deliverRecord', () => {
     provider.failWith = new ProviderError('transient', '20429', 'too many requests');
     const first = await deliverRecord(deps, record(id, 1));
     expect(first).toMatchObject({ outcome: 'retry', delaySeconds: 2 });
-    expect(await delivery(id)).toMatchObject({ status: 'sending', lastError: '20429: too many requests' });
+    expect(await delivery(id)).toMatchObject({
+      status: 'sending',
+      lastError: '20429: too many requests',
+    });
     const third = await deliverRecord(deps, record(id, 3));
     expect(third).toMatchObject({ outcome: 'retry', delaySeconds: 8 });
     const last = await deliverRecord(deps, record(id, 5));

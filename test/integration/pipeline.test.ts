@@ -23,10 +23,20 @@ describe('POST /v1/notifications', () => {
     const tag = unique();
     const accepted = await api.post('/v1/notifications', {
       channels: {
-        email: { to: [`ada-${tag}@example.com`], subject: `Hello ${tag}`, text: 'Hi Ada', html: '<p>Hi Ada</p>' },
+        email: {
+          to: [`ada-${tag}@example.com`],
+          subject: `Hello ${tag}`,
+          text: 'Hi Ada',
+          html: '<p>Hi Ada</p>',
+        },
         sms: { to: ['+14155550101'], text: `sms ${tag}` },
         whatsapp: { to: ['+14155550102'], text: `wa ${tag}` },
-        push: { tokens: [`token-${tag}`], title: 'Build', body: `push ${tag}`, data: { build: '42' } },
+        push: {
+          tokens: [`token-${tag}`],
+          title: 'Build',
+          body: `push ${tag}`,
+          data: { build: '42' },
+        },
         slack: { channel: `#ops-${tag}`, text: `slack ${tag}` },
         mqtt: { topic: `herald/devices/${tag}`, payload: { cmd: 'reboot', tag }, qos: 1 },
       },
@@ -36,9 +46,14 @@ describe('POST /v1/notifications', () => {
 
     const final = await waitForFinal(api, String(accepted.body.id));
     expect(final.status).toBe('delivered');
-    expect(final.deliveries.map((d) => d.channel).sort()).toEqual(
-      ['email', 'mqtt', 'push', 'slack', 'sms', 'whatsapp'],
-    );
+    expect(final.deliveries.map((d) => d.channel).sort()).toEqual([
+      'email',
+      'mqtt',
+      'push',
+      'slack',
+      'sms',
+      'whatsapp',
+    ]);
     for (const d of final.deliveries) {
       expect(d.status).toBe('delivered');
       // IoT Core's Publish answers no message id; every other provider does.
@@ -47,19 +62,29 @@ describe('POST /v1/notifications', () => {
     // Recipients are personal data: the API shows them masked.
     expect(final.deliveries.find((d) => d.channel === 'email')?.recipient).toBe('a***@example.com');
 
-    expect(stack.outbox.list({ channel: 'email', recipient: `ada-${tag}@example.com` })[0]?.content).toMatchObject({
+    expect(
+      stack.outbox.list({ channel: 'email', recipient: `ada-${tag}@example.com` })[0]?.content,
+    ).toMatchObject({
       subject: `Hello ${tag}`,
       text: 'Hi Ada',
       html: '<p>Hi Ada</p>',
     });
-    expect(stack.outbox.list({ channel: 'sms', recipient: '+14155550101' }).at(-1)?.content).toMatchObject({ text: `sms ${tag}` });
-    expect(stack.outbox.list({ channel: 'whatsapp', recipient: '+14155550102' }).at(-1)?.content).toMatchObject({ text: `wa ${tag}` });
-    expect(stack.outbox.list({ channel: 'push', recipient: `token-${tag}` })[0]?.content).toMatchObject({
+    expect(
+      stack.outbox.list({ channel: 'sms', recipient: '+14155550101' }).at(-1)?.content,
+    ).toMatchObject({ text: `sms ${tag}` });
+    expect(
+      stack.outbox.list({ channel: 'whatsapp', recipient: '+14155550102' }).at(-1)?.content,
+    ).toMatchObject({ text: `wa ${tag}` });
+    expect(
+      stack.outbox.list({ channel: 'push', recipient: `token-${tag}` })[0]?.content,
+    ).toMatchObject({
       title: 'Build',
       body: `push ${tag}`,
       data: { build: '42' },
     });
-    expect(stack.outbox.list({ channel: 'slack', recipient: `#ops-${tag}` })[0]?.content).toMatchObject({ text: `slack ${tag}` });
+    expect(
+      stack.outbox.list({ channel: 'slack', recipient: `#ops-${tag}` })[0]?.content,
+    ).toMatchObject({ text: `slack ${tag}` });
     const mqtt = stack.outbox.list({ channel: 'mqtt', recipient: `herald/devices/${tag}` })[0];
     expect(JSON.parse(String(mqtt?.content.payload))).toEqual({ cmd: 'reboot', tag });
   });
@@ -99,12 +124,56 @@ describe('MQTT', () => {
 
 describe('POST /notification/dispatch (the replaced service’s format)', () => {
   it.each([
-    ['email', { type: 'email', message: 'summary', recipients: ['flat@example.com'], subject: 'S', body: 'plain body' }, 'email', 'flat@example.com'],
-    ['push', { type: 'push', message: 'summary', recipients: ['flat-token-1'], title: 'T', body: 'B' }, 'push', 'flat-token-1'],
-    ['SMS', { type: 'SMS', message: 'your code', recipients: ['+14155550111'] }, 'sms', '+14155550111'],
-    ['mqtt (any case)', { type: 'mqtt', message: 'flat mqtt', topic: 'herald/compat/flat' }, 'mqtt', 'herald/compat/flat'],
-    ['slack', { type: 'slack', message: 'flat slack', channel: '#compat-flat' }, 'slack', '#compat-flat'],
-    ['email block', { type: 'EMAIL', emailChannel: { type: 'email', subject: 'S', body: '<b>hi</b>', recipients: ['block@example.com'] } }, 'email', 'block@example.com'],
+    [
+      'email',
+      {
+        type: 'email',
+        message: 'summary',
+        recipients: ['flat@example.com'],
+        subject: 'S',
+        body: 'plain body',
+      },
+      'email',
+      'flat@example.com',
+    ],
+    [
+      'push',
+      { type: 'push', message: 'summary', recipients: ['flat-token-1'], title: 'T', body: 'B' },
+      'push',
+      'flat-token-1',
+    ],
+    [
+      'SMS',
+      { type: 'SMS', message: 'your code', recipients: ['+14155550111'] },
+      'sms',
+      '+14155550111',
+    ],
+    [
+      'mqtt (any case)',
+      { type: 'mqtt', message: 'flat mqtt', topic: 'herald/compat/flat' },
+      'mqtt',
+      'herald/compat/flat',
+    ],
+    [
+      'slack',
+      { type: 'slack', message: 'flat slack', channel: '#compat-flat' },
+      'slack',
+      '#compat-flat',
+    ],
+    [
+      'email block',
+      {
+        type: 'EMAIL',
+        emailChannel: {
+          type: 'email',
+          subject: 'S',
+          body: '<b>hi</b>',
+          recipients: ['block@example.com'],
+        },
+      },
+      'email',
+      'block@example.com',
+    ],
   ])('delivers a single-channel %s request', async (_name, body, channel, recipient) => {
     const accepted = await api.post('/notification/dispatch', body);
     expect(accepted.status).toBe(202);
@@ -120,7 +189,12 @@ describe('POST /notification/dispatch (the replaced service’s format)', () => 
     const accepted = await api.post('/notification/dispatch', {
       type: '*',
       message: `all ${tag}`,
-      emailChannel: { type: 'email', subject: 'S', body: 'B', recipients: [`star-${tag}@example.com`] },
+      emailChannel: {
+        type: 'email',
+        subject: 'S',
+        body: 'B',
+        recipients: [`star-${tag}@example.com`],
+      },
       pushChannel: { type: 'push', title: 'T', body: 'B', recipients: [`star-token-${tag}`] },
       smsChannel: { type: 'SMS', message: `sms ${tag}`, recipients: ['+14155550122'] },
       mqttChannel: { type: 'MQTT', topic: `herald/star/${tag}`, message: `mqtt ${tag}` },
@@ -129,8 +203,16 @@ describe('POST /notification/dispatch (the replaced service’s format)', () => 
     expect(accepted.status).toBe(202);
     const final = await waitForFinal(api, String(accepted.body.id));
     expect(final.status).toBe('delivered');
-    expect(final.deliveries.map((d) => d.channel).sort()).toEqual(['email', 'mqtt', 'push', 'slack', 'sms']);
-    expect(stack.outbox.list({ channel: 'mqtt', recipient: `herald/star/${tag}` })[0]?.content).toMatchObject({
+    expect(final.deliveries.map((d) => d.channel).sort()).toEqual([
+      'email',
+      'mqtt',
+      'push',
+      'slack',
+      'sms',
+    ]);
+    expect(
+      stack.outbox.list({ channel: 'mqtt', recipient: `herald/star/${tag}` })[0]?.content,
+    ).toMatchObject({
       payload: `mqtt ${tag}`,
     });
   });
@@ -188,11 +270,19 @@ describe('failures', () => {
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: stack.env.QUEUE_URL_SMS,
-        MessageBody: JSON.stringify({ v: 1, notificationId: id, deliveryId: 'sms#0', channel: 'sms', recipient }),
+        MessageBody: JSON.stringify({
+          v: 1,
+          notificationId: id,
+          deliveryId: 'sms#0',
+          channel: 'sms',
+          recipient,
+        }),
       }),
     );
     // A marker sent after the duplicate: once it is delivered, the duplicate has been processed.
-    const marker = await api.post('/v1/notifications', { channels: { sms: { to: ['+14155550999'], text: 'marker' } } });
+    const marker = await api.post('/v1/notifications', {
+      channels: { sms: { to: ['+14155550999'], text: 'marker' } },
+    });
     await waitForFinal(api, String(marker.body.id));
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(stack.outbox.list({ channel: 'sms', recipient })).toHaveLength(1);

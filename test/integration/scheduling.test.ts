@@ -31,7 +31,11 @@ describe('sendAt', () => {
     const pending = await api.get(`/v1/notifications/${accepted.body.id}`);
     expect(pending.body.status).toBe('scheduled');
 
-    const entry = await waitFor(() => stack.outbox.list({ recipient: channel })[0], 10_000, 'delivery');
+    const entry = await waitFor(
+      () => stack.outbox.list({ recipient: channel })[0],
+      10_000,
+      'delivery',
+    );
     expect(Date.parse(entry.receivedAt)).toBeGreaterThanOrEqual(Date.parse(sendAt));
     const final = await waitForFinal(api, String(accepted.body.id));
     expect(final.status).toBe('delivered');
@@ -40,9 +44,16 @@ describe('sendAt', () => {
   it('a send due within the message-delay horizon waits in SQS and is not delivered early', async () => {
     const channel = `#delay-${unique()}`;
     const sendAt = inSeconds(2);
-    const accepted = await api.post('/v1/notifications', { channels: { slack: { channel, text: 'soon' } }, sendAt });
+    const accepted = await api.post('/v1/notifications', {
+      channels: { slack: { channel, text: 'soon' } },
+      sendAt,
+    });
     expect(accepted.body.status).toBe('scheduled');
-    const entry = await waitFor(() => stack.outbox.list({ recipient: channel })[0], 10_000, 'delivery');
+    const entry = await waitFor(
+      () => stack.outbox.list({ recipient: channel })[0],
+      10_000,
+      'delivery',
+    );
     expect(Date.parse(entry.receivedAt)).toBeGreaterThanOrEqual(Date.parse(sendAt));
   });
 
@@ -50,7 +61,10 @@ describe('sendAt', () => {
     const past = await api.post('/v1/notifications', { ...slack('#x'), sendAt: inSeconds(-600) });
     expect(past.status).toBe(400);
     expect(past.body.errors).toEqual([expect.objectContaining({ path: 'sendAt' })]);
-    const far = await api.post('/v1/notifications', { ...slack('#x'), sendAt: inSeconds(400 * 24 * 3600) });
+    const far = await api.post('/v1/notifications', {
+      ...slack('#x'),
+      sendAt: inSeconds(400 * 24 * 3600),
+    });
     expect(far.status).toBe(400);
     expect(far.body.errors).toEqual([expect.objectContaining({ path: 'sendAt' })]);
     const compat = await api.post('/notification/dispatch', {
@@ -66,7 +80,10 @@ describe('sendAt', () => {
 describe('DELETE /v1/notifications/{id}', () => {
   it('a notification cancelled before its release is never delivered and reads cancelled', async () => {
     const channel = `#cancel-${unique()}`;
-    const accepted = await api.post('/v1/notifications', { ...slack(channel), sendAt: inSeconds(3) });
+    const accepted = await api.post('/v1/notifications', {
+      ...slack(channel),
+      sendAt: inSeconds(3),
+    });
     const cancel = await api.delete(`/v1/notifications/${accepted.body.id}`);
     expect(cancel.status).toBe(200);
     expect(cancel.body).toMatchObject({ cancelled: 1 });
@@ -87,7 +104,10 @@ describe('DELETE /v1/notifications/{id}', () => {
 describe('release', () => {
   it('a release that fires twice delivers once', async () => {
     const channel = `#twice-${unique()}`;
-    const accepted = await api.post('/v1/notifications', { ...slack(channel), sendAt: inSeconds(60) });
+    const accepted = await api.post('/v1/notifications', {
+      ...slack(channel),
+      sendAt: inSeconds(60),
+    });
     const id = String(accepted.body.id);
     // Fire the schedule's target twice, concurrently, as an at-least-once scheduler may.
     const results = await Promise.all([stack.release(id), stack.release(id)]);

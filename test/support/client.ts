@@ -2,7 +2,12 @@ import type { LocalStack } from '../../local/stack';
 
 /** A small HTTP client for the local stack's API, as a user's code would call it. */
 export function apiClient(stack: LocalStack, key = stack.devApiKey) {
-  const request = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+  const request = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) => {
     const response = await fetch(`${stack.url}${path}`, {
       method,
       headers: {
@@ -10,7 +15,9 @@ export function apiClient(stack: LocalStack, key = stack.devApiKey) {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
       },
-      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+      ...(body === undefined
+        ? {}
+        : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
     let json: Record<string, unknown> = {};
@@ -40,14 +47,23 @@ export async function waitFor<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
 type Notification = {
   status: string;
-  deliveries: { id: string; channel: string; status: string; attempts: number; lastError?: string; providerMessageId?: string; recipient: string }[];
+  deliveries: {
+    id: string;
+    channel: string;
+    status: string;
+    attempts: number;
+    lastError?: string;
+    providerMessageId?: string;
+    recipient: string;
+  }[];
 };
 
 /** Waits until the notification has no delivery left in flight and returns it. */
@@ -61,7 +77,9 @@ export async function waitForFinal(
       const { status, body } = await api.get(`/v1/notifications/${id}`);
       if (status !== 200) return undefined;
       const n = body as unknown as Notification;
-      return ['delivered', 'failed', 'partially_failed', 'cancelled'].includes(n.status) ? n : undefined;
+      return ['delivered', 'failed', 'partially_failed', 'cancelled'].includes(n.status)
+        ? n
+        : undefined;
     },
     timeoutMs,
     `notification ${id} to reach a final state`,

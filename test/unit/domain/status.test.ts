@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { aggregateStatus, canTransition } from '../../../functions/domain/status';
-import { retryDelaySeconds } from '../../../functions/domain/deliver';
 import { maskRecipient } from '../../../functions/commons/mask';
+import { retryDelaySeconds } from '../../../functions/domain/deliver';
+import { aggregateStatus, canTransition } from '../../../functions/domain/status';
 
 describe('status › canTransition', () => {
   it.each([
