@@ -15,9 +15,12 @@ export interface PollerOptions {
   region: string;
   /** Name in the fake Lambda context, e.g. `herald-send-email`. */
   functionName: string;
-  handler: LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
-  /** Concurrent receive loops, like the event source's concurrent batches. */
-  concurrency: number;
+  /**
+   * One handler per concurrent receive loop, each from its own import of the handler file: Lambda
+   * never runs two invocations at once in one execution environment, and handlers keep
+   * per-invocation state (logger keys, metric dimensions) at module scope.
+   */
+  environments: Array<LambdaHandler<SQSEvent, SQSBatchResponse | undefined>>;
   log: (line: string) => void;
 }
 
@@ -34,7 +37,7 @@ export interface Poller {
  */
 export function startPoller(options: PollerOptions): Poller {
   const abort = new AbortController();
-  const loops = Array.from({ length: options.concurrency }, () => loop(options, abort.signal));
+  const loops = options.environments.map((handler) => loop(options, handler, abort.signal));
   return {
     async stop() {
       abort.abort();
@@ -43,7 +46,13 @@ export function startPoller(options: PollerOptions): Poller {
   };
 }
 
-async function loop(options: PollerOptions, signal: AbortSignal): Promise<void> {
+type ChannelHandler = PollerOptions['environments'][number];
+
+async function loop(
+  options: PollerOptions,
+  handler: ChannelHandler,
+  signal: AbortSignal,
+): Promise<void> {
   while (!signal.aborted) {
     let messages: Message[];
     try {
@@ -67,18 +76,19 @@ async function loop(options: PollerOptions, signal: AbortSignal): Promise<void> 
     if (messages.length === 0) continue;
     // A batch already received is always handed to the handler, even while stopping:
     // abandoning it would only make the messages reappear after the visibility timeout.
-    await invoke(options, messages);
+    await invoke(options, handler, messages);
   }
 }
 
-async function invoke(options: PollerOptions, messages: Message[]): Promise<void> {
+async function invoke(
+  options: PollerOptions,
+  handler: ChannelHandler,
+  messages: Message[],
+): Promise<void> {
   const event: SQSEvent = { Records: messages.map((m) => toRecord(m, options)) };
   let response: SQSBatchResponse | undefined;
   try {
-    response = await options.handler(
-      event,
-      createLambdaContext(options.functionName, options.region),
-    );
+    response = await handler(event, createLambdaContext(options.functionName, options.region));
   } catch (error) {
     options.log(
       `[${options.functionName}] handler threw, batch left for retry: ${describe(error)}`,

@@ -6,6 +6,7 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
+  Context,
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
@@ -13,7 +14,12 @@ import type { ReleaseResult } from '../functions/domain/release';
 import { CHANNELS, type Channel } from '../functions/domain/types';
 import { generateApiKey, putApiKey } from './dev-key';
 import { startDynamoEmulator } from './emulators/dynamodb';
-import { createLambdaContext, type LambdaHandler, loadHandler } from './emulators/lambda';
+import {
+  createLambdaContext,
+  EnvironmentPool,
+  type LambdaHandler,
+  loadHandler,
+} from './emulators/lambda';
 import { type DeadLetter, startSqsEmulator } from './emulators/sqs';
 import { createLocalServiceAccount, startFcm } from './fakes/fcm-fake';
 import { startMqtt } from './fakes/mqtt-broker';
@@ -34,8 +40,10 @@ export interface LocalStackOptions {
   mqttPort?: number;
   /** RETRY_BASE_SECONDS for the channel handlers. Default 1 (30 in AWS). */
   retryBaseSeconds?: number;
-  /** Concurrent receive loops per queue, like the event source's concurrency. Default 2. */
+  /** Concurrent receive loops per queue (each channel has a normal and a high lane). Default 2. */
   pollersPerChannel?: number;
+  /** false: queues fill up but nothing consumes them until `startPollers()`. Default true. */
+  pollers?: boolean;
   /** Where the stack's own diagnostics go. Default: stderr. */
   log?: (line: string) => void;
   /** Use this development API key instead of a random `hk_dev_...` one. */
@@ -63,6 +71,8 @@ export interface LocalStack {
   env: Record<string, string>;
   /** Messages sitting in each channel's DLQ, without consuming them. */
   dlq(): Promise<Record<Channel, DeadLetter[]>>;
+  /** Start the channel pollers (when started with `pollers: false`); no-op if running. */
+  startPollers(): void;
   /** One-time schedules the Scheduler shim holds (not yet fired, or failing). */
   schedules(): ShimSchedule[];
   /** Fire a notification's release now, as its schedule would (release-scheduled handler). */
@@ -101,6 +111,12 @@ const fcmServiceAccount = () => {
  */
 let pinnedPorts: Record<string, number> | undefined;
 let running = false;
+/**
+ * Settings read at import (MESSAGE_DELAY_HORIZON_SECONDS, RETRY_BASE_SECONDS...) may differ per
+ * stack, so each later stack imports fresh instances of the handler files (shared modules such
+ * as the AWS clients stay cached, which the pinned ports make safe).
+ */
+let stacksStarted = 0;
 
 /** Start emulators, fakes, pollers and the HTTP API in this process. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -118,6 +134,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const retryBaseSeconds = options.retryBaseSeconds ?? 1;
   const ports = pinnedPorts ?? {};
+  const instance = stacksStarted++ === 0 ? undefined : String(stacksStarted);
   const outbox = new Outbox();
   const failures = new FailureInjector();
   const fakes = { outbox, failures, host: HOST };
@@ -280,20 +297,31 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
 
   let api: ApiHandler | undefined;
   let authorizer: AuthorizerHandler | undefined;
-  const channelHandlers: Partial<Record<Channel, ChannelHandler>> = {};
+  // Per channel, one handler instance per poller loop and lane (see PollerOptions.environments).
+  const concurrency = options.pollersPerChannel ?? 2;
+  const channelHandlers: Partial<Record<Channel, ChannelHandler[]>> = {};
   const pollers: Poller[] = [];
   let httpApi: HttpApi | undefined;
   try {
     // Importing the handlers (and the SDKs they pull in) is most of the start-up time.
     [api, authorizer] = await Promise.all([
-      loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api'),
-      loadHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>('authorizer'),
+      loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api', instance),
+      loadHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>(
+        'authorizer',
+        instance,
+      ),
       ...CHANNELS.map(async (channel) => {
-        channelHandlers[channel] = await loadHandler<SQSEvent, SQSBatchResponse | undefined>(
-          `send-${channel}`,
+        const environments = await Promise.all(
+          Array.from({ length: concurrency * 2 }, (_, i) =>
+            loadHandler<SQSEvent, SQSBatchResponse | undefined>(
+              `send-${channel}`,
+              i === 0 ? instance : `${instance ?? 1}-${i}`,
+            ),
+          ),
         );
+        if (environments.every((h) => h !== undefined)) channelHandlers[channel] = environments;
       }),
-      loadHandler<unknown, ReleaseResult>('release-scheduled').then((h) => {
+      loadHandler<unknown, ReleaseResult>('release-scheduled', instance).then((h) => {
         releaseHandler = h;
       }),
       putApiKey(doc, TABLE_NAME, apiKey, 'local'),
@@ -307,40 +335,53 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       if (!present) log(`[stack] functions/handlers/${name}.ts does not exist: not wired`);
     }
 
-    for (const channel of CHANNELS) {
-      const handler = channelHandlers[channel];
-      if (!handler) continue;
-      const queues = sqsEmulator.queues[channel];
-      for (const lane of [
-        { url: queues.url, arn: queues.arn },
-        { url: queues.highUrl, arn: queues.highArn },
-      ]) {
-        pollers.push(
-          startPoller({
-            sqs,
-            queueUrl: lane.url,
-            queueArn: lane.arn,
-            region: REGION,
-            functionName: `herald-send-${channel}`,
-            handler,
-            concurrency: options.pollersPerChannel ?? 2,
-            log,
-          }),
-        );
+    let stopping: Promise<void> | undefined;
+    const startPollers = () => {
+      if (stopping) throw new Error('The local stack is stopped');
+      if (pollers.length > 0) return;
+      for (const channel of CHANNELS) {
+        const environments = channelHandlers[channel];
+        if (!environments) continue;
+        const queues = sqsEmulator.queues[channel];
+        for (const [index, lane] of [
+          { url: queues.url, arn: queues.arn },
+          { url: queues.highUrl, arn: queues.highArn },
+        ].entries()) {
+          pollers.push(
+            startPoller({
+              sqs,
+              queueUrl: lane.url,
+              queueArn: lane.arn,
+              region: REGION,
+              functionName: `herald-send-${channel}`,
+              environments: environments.slice(index * concurrency, (index + 1) * concurrency),
+              log,
+            }),
+          );
+        }
       }
-    }
+    };
+    if (options.pollers !== false) startPollers();
 
     const dlq = async () =>
       Object.fromEntries(CHANNELS.map((c) => [c, sqsEmulator.deadLetters(c)])) as Record<
         Channel,
         DeadLetter[]
       >;
+    // Concurrent HTTP requests get their own environments, like concurrent Lambda invocations.
+    const pooled = <E, R>(name: string, first: LambdaHandler<E, R> | undefined) => {
+      if (!first) return undefined;
+      const pool = new EnvironmentPool(first, (n) =>
+        loadHandler<E, R>(name, `${instance ?? 1}-${n}`),
+      );
+      return (event: E, context: Context) => pool.invoke(event, context);
+    };
     httpApi = await startHttpApi({
       host: HOST,
       port: options.port ?? 3000,
       region: REGION,
-      api,
-      authorizer,
+      api: pooled('api', api),
+      authorizer: pooled('authorizer', authorizer),
       local: { outbox: () => outbox.list(), dlq },
       log,
     });
@@ -358,7 +399,6 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     };
 
     const http = httpApi;
-    let stopping: Promise<void> | undefined;
     return {
       url: http.url,
       devApiKey: apiKey,
@@ -367,6 +407,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       failures,
       env,
       dlq,
+      startPollers,
       schedules: () => scheduler.schedules(),
       release: (notificationId) => invokeRelease({ notificationId }),
       stop() {

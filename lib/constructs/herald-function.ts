@@ -90,5 +90,4 @@ export class HeraldFunction extends Construct {
       },
     });
   }
-
 }

@@ -31,7 +31,8 @@ const PLACEHOLDERS: Record<Provider, Record<string, string>> = {
 };
 
 const DESCRIPTIONS: Record<Provider, string> = {
-  twilio: 'Herald Twilio credentials (SMS, WhatsApp): {accountSid, authToken, smsFrom, whatsappFrom}',
+  twilio:
+    'Herald Twilio credentials (SMS, WhatsApp): {accountSid, authToken, smsFrom, whatsappFrom}',
   slack: 'Herald Slack bot token: {botToken}',
   fcm: 'Herald Firebase Cloud Messaging: the Google service-account JSON',
 };

@@ -1,0 +1,151 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { HeraldConfig } from '../config';
+import type { HeraldFunction } from './herald-function';
+
+/** Props of HeraldApi. */
+export interface HeraldApiProps {
+  /** Serves every route (REST proxy integration). */
+  readonly apiFunction: HeraldFunction;
+  /** REQUEST authorizer; returns `{ tenantId }` context and `usageIdentifierKey`. */
+  readonly authorizerFunction: HeraldFunction;
+  /** Stage name, also the first path segment of the URL. */
+  readonly stageName: string;
+  /** Stage throttle, authorizer cache and usage-plan switch. */
+  readonly settings: HeraldConfig['api'];
+  /** Retention of the access log group. */
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The public REST API: API-key REQUEST authorizer on every route but /health, access logs,
+ * stage throttling, and the authorizer as the usage-plan key source so per-tenant usage plans
+ * (throttle + daily quota) can be attached.
+ */
+export class HeraldApi extends Construct {
+  /** The REST API. */
+  readonly api: apigw.RestApi;
+  /** The Lambda REQUEST authorizer. */
+  readonly authorizer: apigw.RequestAuthorizer;
+  /** Access log group of the stage. */
+  readonly accessLogs: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: HeraldApiProps) {
+    super(scope, id);
+    const { settings } = props;
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.api = new apigw.RestApi(this, 'RestApi', {
+      description: 'Herald notifications API',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      // Usage plans count against the key the authorizer returns (usageIdentifierKey).
+      apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
+      // The API Gateway CloudWatch role is one per account and region; Herald does not own it.
+      cloudWatchRole: false,
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: settings.throttleRateLimit,
+        throttlingBurstLimit: settings.throttleBurstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
+        accessLogFormat: apigw.AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: apigw.AccessLogField.contextRequestId(),
+            time: apigw.AccessLogField.contextRequestTime(),
+            ip: apigw.AccessLogField.contextIdentitySourceIp(),
+            method: apigw.AccessLogField.contextHttpMethod(),
+            resource: apigw.AccessLogField.contextResourcePath(),
+            status: apigw.AccessLogField.contextStatus(),
+            latencyMs: apigw.AccessLogField.contextResponseLatency(),
+            integrationLatencyMs: apigw.AccessLogField.contextIntegrationLatency(),
+            responseLength: apigw.AccessLogField.contextResponseLength(),
+            tenantId: apigw.AccessLogField.contextAuthorizer('tenantId'),
+            authorizerError: '$context.authorizer.error',
+            error: apigw.AccessLogField.contextErrorMessage(),
+          }),
+        ),
+      },
+    });
+
+    this.acknowledgeFindings();
+
+    const cacheSeconds = settings.authorizerCacheSeconds;
+    this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
+      handler: props.authorizerFunction.fn,
+      // A cached REQUEST authorizer answers 401 itself when ANY identity source is missing, so
+      // "Authorization or x-api-key" only works uncached; with a cache the key must be in
+      // Authorization. The cache key is the credential itself, never shared across tenants.
+      identitySources: cacheSeconds > 0 ? [apigw.IdentitySource.header('Authorization')] : [],
+      resultsCacheTtl: Duration.seconds(cacheSeconds),
+    });
+    if (cacheSeconds === 0) {
+      (this.authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride(
+        'IdentitySource',
+      );
+    }
+
+    const integration = new apigw.LambdaIntegration(props.apiFunction.fn, {
+      proxy: true,
+      allowTestInvoke: false,
+    });
+    const secured: apigw.MethodOptions = {
+      authorizer: this.authorizer,
+      authorizationType: apigw.AuthorizationType.CUSTOM,
+      apiKeyRequired: settings.requireUsagePlan,
+    };
+
+    const root = this.api.root;
+    const health = root.addResource('health').addMethod('GET', integration, {
+      authorizationType: apigw.AuthorizationType.NONE,
+    });
+    Validations.of(health).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /health is an unauthenticated liveness probe for load balancers and uptime checks; it returns no data.',
+    });
+
+    const notifications = root.addResource('v1').addResource('notifications');
+    notifications.addMethod('POST', integration, secured);
+    const notification = notifications.addResource('{id}');
+    notification.addMethod('GET', integration, secured);
+    notification.addMethod('DELETE', integration, secured);
+    root
+      .addResource('notification')
+      .addResource('dispatch')
+      .addMethod('POST', integration, secured);
+  }
+
+  private acknowledgeFindings(): void {
+    const api = Validations.of(this.api);
+    api.acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Herald clients are servers holding per-tenant API keys, not end users: the Lambda REQUEST authorizer checks hashed keys in DynamoDB; there is no Cognito user pool by design.',
+    });
+    api.acknowledge({
+      id: 'AwsSolutions-APIG2',
+      reason:
+        'Bodies are validated by the api function (zod schemas for both API shapes) so a 400 lists every bad field, including cross-field rules a JSON-schema model cannot express; nothing is enqueued for a rejected request.',
+    });
+    api.acknowledge({
+      id: 'AwsSolutions-APIG6',
+      reason:
+        'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack does not own (cloudWatchRole: false); JSON access logs are on and the api and authorizer functions log every request.',
+    });
+    api.acknowledge({
+      id: 'AwsSolutions-APIG3',
+      reason:
+        'Every route but /health requires an API key checked by the authorizer and the stage is throttled (per-tenant usage plans optional); a WAFv2 web ACL (>= $5/month + $0.60/M requests) can be associated by the operator (docs/deploy.md).',
+    });
+  }
+
+  /** The invoke URL of the stage, ending in `/`. */
+  get url(): string {
+    return this.api.url;
+  }
+}

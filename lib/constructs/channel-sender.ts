@@ -1,0 +1,120 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { Channel } from '../../functions/domain/types';
+import type { ChannelTuning } from '../config';
+import { HeraldFunction } from './herald-function';
+
+/** Receives before a message moves to the DLQ; also the function's MAX_RECEIVE_COUNT. */
+export const MAX_RECEIVE_COUNT = 5;
+/** Channel function timeout; the queue's visibility timeout is 6x this. */
+export const SENDER_TIMEOUT = Duration.seconds(30);
+/** First retry delay in AWS; doubles per receive up to RETRY_MAX_SECONDS. */
+export const RETRY_BASE_SECONDS = 30;
+/** Longest retry delay (ChangeMessageVisibility). */
+export const RETRY_MAX_SECONDS = 900;
+
+/** Props of ChannelSender. */
+export interface ChannelSenderProps {
+  /** The channel this sender delivers. */
+  readonly channel: Channel;
+  /** Herald's table: the function reads notifications and updates deliveries. */
+  readonly table: dynamodb.ITable;
+  /** Event source and in-function concurrency. */
+  readonly tuning: ChannelTuning;
+  /** Powertools service name (also the `service` metric dimension). */
+  readonly serviceName: string;
+  /** Log retention of the function's log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** The provider secret this channel reads and the env variable carrying its ARN. */
+  readonly secret?: { readonly secret: secretsmanager.ISecret; readonly env: string };
+  /** Channel-specific environment (EMAIL_FROM, IOT_DATA_ENDPOINT, ...). */
+  readonly environment?: Record<string, string>;
+  /** Provider permissions beyond the secret (ses:SendEmail, iot:Publish), already scoped. */
+  readonly providerStatements?: iam.PolicyStatement[];
+}
+
+/**
+ * One channel's delivery path: SQS queue with a DLQ, and the send-<channel> function consuming
+ * it with partial batch responses and a concurrency cap that respects the provider's limits.
+ */
+export class ChannelSender extends Construct {
+  /** The channel delivered. */
+  readonly channel: Channel;
+  /** The function's POWERTOOLS_SERVICE_NAME. */
+  readonly serviceName: string;
+  /** Work queue the api function sends to. */
+  readonly queue: sqs.Queue;
+  /** Messages that failed MAX_RECEIVE_COUNT times. */
+  readonly deadLetterQueue: sqs.Queue;
+  /** The send-<channel> function. */
+  readonly function: HeraldFunction;
+
+  constructor(scope: Construct, id: string, props: ChannelSenderProps) {
+    super(scope, id);
+    this.channel = props.channel;
+    this.serviceName = props.serviceName;
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(SENDER_TIMEOUT.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    const environment: Record<string, string> = {
+      TABLE_NAME: props.table.tableName,
+      // Same name as on the api function, so all channel handlers can share one process locally.
+      [`QUEUE_URL_${props.channel.toUpperCase()}`]: this.queue.queueUrl,
+      MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+      RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS),
+      RETRY_MAX_SECONDS: String(RETRY_MAX_SECONDS),
+      SEND_CONCURRENCY: String(props.tuning.sendConcurrency),
+      ...props.environment,
+    };
+    if (props.secret) environment[props.secret.env] = props.secret.secret.secretArn;
+
+    this.function = new HeraldFunction(this, 'Sender', {
+      handlerName: `send-${props.channel}`,
+      serviceName: props.serviceName,
+      timeout: SENDER_TIMEOUT,
+      logRetention: props.logRetention,
+      environment,
+    });
+    const fn = this.function.fn;
+
+    // Receive/Delete/ChangeMessageVisibility/GetQueueAttributes on this queue only.
+    fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.tuning.batchSize,
+        maxConcurrency: props.tuning.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    // Exact table ARN: Table.grant() would add `<table>/index/*`, which channels never use.
+    iam.Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resourceArns: [props.table.tableArn],
+    });
+    if (props.secret) {
+      iam.Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['secretsmanager:GetSecretValue'],
+        resourceArns: [props.secret.secret.secretArn],
+      });
+    }
+    for (const statement of props.providerStatements ?? []) fn.addToRolePolicy(statement);
+  }
+}

@@ -1,0 +1,218 @@
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { CHANNELS, type Channel } from '../functions/domain/types';
+import { channelTuning, type HeraldConfig } from './config';
+import { HeraldAlarms } from './constructs/alarms';
+import { HeraldApi } from './constructs/api';
+import { ChannelSender } from './constructs/channel-sender';
+import { HeraldDashboard } from './constructs/dashboard';
+import { DataTable } from './constructs/data-table';
+import { HeraldFunction } from './constructs/herald-function';
+import { IotEndpoint } from './constructs/iot-endpoint';
+import { ProviderSecrets } from './constructs/provider-secrets';
+
+/** DynamoDB actions of the api function (ingest, status, cancel); table only, no index. */
+export const API_TABLE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+] as const;
+
+/** Props of HeraldStack. */
+export interface HeraldStackProps extends StackProps {
+  /** The validated cdk.json `context.herald` block. */
+  readonly config: HeraldConfig;
+}
+
+/** Herald: API, one ChannelSender per enabled channel, the table, secrets, dashboard, alarms. */
+export class HeraldStack extends Stack {
+  /** Senders of the enabled channels, in CHANNELS order. */
+  readonly senders: ReadonlyMap<Channel, ChannelSender>;
+
+  constructor(scope: Construct, id: string, props: HeraldStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    // RetentionDays values are the day counts; the config accepts only valid ones.
+    const logRetention = config.logRetentionDays as logs.RetentionDays;
+    const serviceName = (fn: string) => `herald-${config.stage}-${fn}`;
+    const enabled = CHANNELS.filter((c) => config.enabledChannels.includes(c));
+
+    const { table } = new DataTable(this, 'Data', {
+      removalPolicy:
+        config.tableRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    const secrets = new ProviderSecrets(this, 'ProviderSecrets', { channels: enabled });
+
+    const senders = new Map<Channel, ChannelSender>();
+    for (const channel of enabled) {
+      const { environment, statements } = this.providerAccess(channel, config, logRetention);
+      senders.set(
+        channel,
+        new ChannelSender(this, `${capitalize(channel)}Sender`, {
+          channel,
+          table,
+          tuning: channelTuning(config, channel),
+          serviceName: serviceName(`send-${channel}`),
+          logRetention,
+          secret: secrets.forChannel(channel),
+          environment,
+          providerStatements: statements,
+        }),
+      );
+    }
+    this.senders = senders;
+    const mqtt = senders.get('mqtt');
+    if (mqtt) {
+      Validations.of(mqtt.function).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/${config.mqttTopicPrefix}*]`,
+        reason:
+          'Each request names its MQTT topic, so iot:Publish is scoped to the topics under the configured mqttTopicPrefix (the api function rejects any other topic); that prefix is the narrowest fixed scope.',
+      });
+    }
+
+    const apiEnvironment: Record<string, string> = {
+      TABLE_NAME: table.tableName,
+      MAX_RECIPIENTS_PER_CHANNEL: '1000',
+      MAX_BODY_BYTES: '524288',
+      DATA_RETENTION_DAYS: String(config.dataRetentionDays),
+    };
+    for (const [channel, sender] of senders) {
+      apiEnvironment[`QUEUE_URL_${channel.toUpperCase()}`] = sender.queue.queueUrl;
+    }
+    if (senders.has('mqtt')) apiEnvironment.MQTT_TOPIC_PREFIX = config.mqttTopicPrefix;
+
+    const apiFunction = new HeraldFunction(this, 'ApiFunction', {
+      handlerName: 'api',
+      serviceName: serviceName('api'),
+      timeout: Duration.seconds(10),
+      memorySize: 512,
+      logRetention,
+      environment: apiEnvironment,
+    });
+    iam.Grant.addToPrincipal({
+      grantee: apiFunction.fn,
+      actions: [...API_TABLE_ACTIONS],
+      resourceArns: [table.tableArn],
+    });
+    for (const sender of senders.values()) sender.queue.grant(apiFunction.fn, 'sqs:SendMessage');
+
+    const authorizerFunction = new HeraldFunction(this, 'AuthorizerFunction', {
+      handlerName: 'authorizer',
+      serviceName: serviceName('authorizer'),
+      timeout: Duration.seconds(5),
+      logRetention,
+      environment: { TABLE_NAME: table.tableName },
+    });
+    iam.Grant.addToPrincipal({
+      grantee: authorizerFunction.fn,
+      actions: ['dynamodb:GetItem'],
+      resourceArns: [table.tableArn],
+    });
+
+    const api = new HeraldApi(this, 'Api', {
+      apiFunction,
+      authorizerFunction,
+      stageName: config.stage,
+      settings: config.api,
+      logRetention,
+    });
+
+    const apiFunctions = [apiFunction, authorizerFunction];
+    const dashboard = new HeraldDashboard(this, 'Dashboard', {
+      senders: [...senders.values()],
+      api: api.api,
+      apiFunctions,
+    });
+    const alarms = new HeraldAlarms(this, 'Alarms', {
+      senders: [...senders.values()],
+      api: api.api,
+      apiFunctions,
+      thresholds: config.alarms,
+      alarmEmail: config.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the Herald API' });
+    new CfnOutput(this, 'RestApiId', {
+      value: api.api.restApiId,
+      description: 'REST API id (usage plans: --api-stages apiId=<this>,stage=<stage>)',
+    });
+    new CfnOutput(this, 'DashboardUrl', { value: dashboard.url });
+    new CfnOutput(this, 'TableName', {
+      value: table.tableName,
+      description: 'npm run keys -- create --tenant <id> --table <this>',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    for (const [provider, secret] of Object.entries(secrets.secrets)) {
+      new CfnOutput(this, `${capitalize(provider)}SecretName`, {
+        value: secret.secretName,
+        description: `Fill with: aws secretsmanager put-secret-value --secret-id <this> (docs/deploy.md)`,
+      });
+    }
+  }
+
+  /** Channel-specific environment and provider permissions, scoped to what the channel sends. */
+  private providerAccess(
+    channel: Channel,
+    config: HeraldConfig,
+    logRetention: logs.RetentionDays,
+  ): { environment: Record<string, string>; statements: iam.PolicyStatement[] } {
+    if (channel === 'email') {
+      const environment: Record<string, string> = { EMAIL_FROM: config.senderAddress };
+      const domain = config.senderAddress.split('@')[1] ?? config.senderAddress;
+      // SES authorizes against whichever identity is verified: the address or its domain.
+      const resources = [config.senderAddress, domain].map((identity) =>
+        this.formatArn({
+          service: 'ses',
+          resource: 'identity',
+          resourceName: identity,
+          arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+        }),
+      );
+      if (config.sesConfigurationSet) {
+        environment.SES_CONFIGURATION_SET = config.sesConfigurationSet;
+        resources.push(
+          this.formatArn({
+            service: 'ses',
+            resource: 'configuration-set',
+            resourceName: config.sesConfigurationSet,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        );
+      }
+      return {
+        environment,
+        statements: [new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources })],
+      };
+    }
+    if (channel === 'mqtt') {
+      const endpoint = new IotEndpoint(this, 'IotEndpoint', { logRetention });
+      const topics = this.formatArn({
+        service: 'iot',
+        resource: 'topic',
+        resourceName: `${config.mqttTopicPrefix}*`,
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      });
+      return {
+        environment: { IOT_DATA_ENDPOINT: endpoint.url },
+        statements: [new iam.PolicyStatement({ actions: ['iot:Publish'], resources: [topics] })],
+      };
+    }
+    return { environment: {}, statements: [] };
+  }
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

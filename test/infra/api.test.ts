@@ -1,0 +1,166 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack, FULL_CONFIG, findFunction, logicalId } from './fixture';
+
+/** `METHOD /path` -> method properties, rebuilt from the Resource tree. */
+function methodsByRoute(template: Template): Map<string, Record<string, unknown>> {
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const pathOf = (id: string): string => {
+    const r = resources[id];
+    if (!r) return '';
+    const parent = r.Properties.ParentId;
+    const parentPath = parent.Ref ? pathOf(parent.Ref) : '';
+    return `${parentPath}/${r.Properties.PathPart}`;
+  };
+  const routes = new Map<string, Record<string, unknown>>();
+  for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+    const resourceId = method.Properties.ResourceId;
+    const path = resourceId.Ref ? pathOf(resourceId.Ref) : '/';
+    routes.set(`${method.Properties.HttpMethod} ${path}`, method.Properties);
+  }
+  return routes;
+}
+
+describe('HeraldApi', () => {
+  let template: Template;
+  let variant: Template;
+  beforeAll(() => {
+    template = buildStack().template;
+    variant = buildStack({
+      ...FULL_CONFIG,
+      enabledChannels: ['email', 'slack'],
+      channels: {},
+      api: {
+        authorizerCacheSeconds: 60,
+        requireUsagePlan: true,
+        throttleRateLimit: 20,
+        throttleBurstLimit: 40,
+      },
+    }).template;
+  });
+
+  it('serves exactly the public routes through the api function (proxy)', () => {
+    const routes = methodsByRoute(template);
+    expect([...routes.keys()].sort()).toEqual([
+      'DELETE /v1/notifications/{id}',
+      'GET /health',
+      'GET /v1/notifications/{id}',
+      'POST /notification/dispatch',
+      'POST /v1/notifications',
+    ]);
+    const api = findFunction(template, 'api').id;
+    for (const method of routes.values()) {
+      expect(method.Integration).toMatchObject({
+        Type: 'AWS_PROXY',
+        IntegrationHttpMethod: 'POST',
+      });
+      expect(JSON.stringify(method.Integration)).toContain(api);
+    }
+  });
+
+  it('puts the authorizer on every route except GET /health', () => {
+    const authorizer = logicalId(template, 'AWS::ApiGateway::Authorizer', 'ApiAuthorizer');
+    for (const [route, method] of methodsByRoute(template)) {
+      if (route === 'GET /health') {
+        expect(method.AuthorizationType).toBe('NONE');
+        expect(method.AuthorizerId).toBeUndefined();
+      } else {
+        expect(method, route).toMatchObject({
+          AuthorizationType: 'CUSTOM',
+          AuthorizerId: { Ref: authorizer },
+          ApiKeyRequired: false,
+        });
+      }
+    }
+  });
+
+  it('by default lets either Authorization or x-api-key reach an uncached REQUEST authorizer', () => {
+    const authorizers = Object.values(template.findResources('AWS::ApiGateway::Authorizer'));
+    expect(authorizers).toHaveLength(1);
+    expect(authorizers[0]?.Properties).toMatchObject({
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 0,
+    });
+    expect(authorizers[0]?.Properties.IdentitySource).toBeUndefined();
+    const fn = findFunction(template, 'authorizer');
+    expect(JSON.stringify(authorizers[0]?.Properties.AuthorizerUri)).toContain(fn.id);
+  });
+
+  it('with a cache TTL, caches on the Authorization header', () => {
+    variant.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      AuthorizerResultTtlInSeconds: 60,
+      IdentitySource: 'method.request.header.Authorization',
+    });
+  });
+
+  it('takes usage-plan keys from the authorizer and can require them (per-tenant plans)', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+    for (const [route, method] of methodsByRoute(variant)) {
+      expect(method.ApiKeyRequired ?? false, route).toBe(route !== 'GET /health');
+    }
+  });
+
+  it('throttles the stage and writes JSON access logs to its own log group', () => {
+    const logs = logicalId(template, 'AWS::Logs::LogGroup', 'ApiAccessLogs');
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      StageName: 'test',
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [logs, 'Arn'] } },
+      MethodSettings: [
+        { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      ],
+    });
+    variant.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [{ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }],
+    });
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+    const format = JSON.parse(stage?.Properties.AccessLogSetting.Format);
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      tenantId: '$context.authorizer.tenantId',
+    });
+  });
+
+  it('gives the api function a queue URL for each enabled channel only', () => {
+    const env = findFunction(template, 'api').props.Environment.Variables;
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('QUEUE_URL_'))
+        .sort(),
+    ).toEqual([
+      'QUEUE_URL_EMAIL',
+      'QUEUE_URL_MQTT',
+      'QUEUE_URL_PUSH',
+      'QUEUE_URL_SLACK',
+      'QUEUE_URL_SMS',
+      'QUEUE_URL_WHATSAPP',
+    ]);
+    expect(env).toMatchObject({
+      TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
+      QUEUE_URL_EMAIL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'EmailSenderQueue') },
+      MAX_RECIPIENTS_PER_CHANNEL: '1000',
+      MAX_BODY_BYTES: '524288',
+      DATA_RETENTION_DAYS: '90',
+      MQTT_TOPIC_PREFIX: 'herald/',
+      POWERTOOLS_SERVICE_NAME: 'herald-test-api',
+      POWERTOOLS_METRICS_NAMESPACE: 'Herald',
+    });
+
+    const partial = findFunction(variant, 'api').props.Environment.Variables;
+    expect(
+      Object.keys(partial)
+        .filter((k) => k.startsWith('QUEUE_URL_'))
+        .sort(),
+    ).toEqual(['QUEUE_URL_EMAIL', 'QUEUE_URL_SLACK']);
+    expect(partial.MQTT_TOPIC_PREFIX).toBeUndefined();
+  });
+
+  it('creates senders, secrets and the IoT lookup only for enabled channels', () => {
+    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    variant.resourceCountIs('AWS::SQS::Queue', 4);
+    variant.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    variant.resourceCountIs('Custom::AWS', 0);
+    expect(() => findFunction(variant, 'send-sms')).toThrow();
+  });
+});

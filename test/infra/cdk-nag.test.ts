@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack } from './fixture';
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    violations: {
+      ruleName: string;
+      severity: string;
+      violatingConstructs: { constructPath: string }[];
+    }[];
+  }[];
+}
+
+/** Every finding (errors and warnings) of the synth's validation report, one line each. */
+function findings(directory: string): string[] {
+  const report: ValidationReport = JSON.parse(
+    readFileSync(join(directory, 'validation-report.json'), 'utf8'),
+  );
+  return report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((v) =>
+      v.violatingConstructs.map(
+        (c) => `${plugin.pluginName} ${v.severity} ${v.ruleName} ${c.constructPath}`,
+      ),
+    ),
+  );
+}
+
+describe('cdk-nag AwsSolutions', () => {
+  let directory: string;
+  let app: App;
+  beforeAll(() => {
+    app = buildStack(undefined, { nag: true }).app;
+    directory = app.synth().directory;
+  });
+
+  it('leaves no unacknowledged finding, error or warning, in the Herald stack', () => {
+    expect(findings(directory)).toEqual([]);
+  });
+
+  it('acknowledges only named findings, each with a specific reason', () => {
+    const acknowledged = new Map<string, string>();
+    for (const construct of app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+        for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) {
+          // aws-cdk-lib stores an unqualified id as `Annotation::<id>`; cdk-nag 3 strips it.
+          acknowledged.set(id.replace(/^annotation::/i, ''), reason);
+        }
+      }
+    }
+    expect([...acknowledged.keys()].sort()).toEqual([
+      'AwsSolutions-APIG2',
+      'AwsSolutions-APIG3',
+      'AwsSolutions-APIG4',
+      'AwsSolutions-APIG6',
+      'AwsSolutions-COG4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AwsSolutions-IAM5[Resource::*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/herald/*]',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SNS2',
+    ]);
+    for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('reports what it finds (control: an unacknowledged queue is caught)', () => {
+    const app = new App({
+      builtinCloudFormationValidation: false,
+      context: { '@aws-cdk/core:failSynthOnValidationErrors': false },
+    });
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    new sqs.Queue(new Stack(app, 'Control'), 'Plain');
+    expect(findings(app.synth().directory)).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions error AwsSolutions-SQS3 Control/Plain/Resource',
+        'AwsSolutions error AwsSolutions-SQS4 Control/Plain/Resource',
+      ]),
+    );
+  });
+});

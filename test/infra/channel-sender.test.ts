@@ -1,0 +1,144 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CHANNELS } from '../../functions/domain/types';
+import { CHANNEL_TUNING_DEFAULTS } from '../../lib/config';
+import { buildStack, FULL_CONFIG, findFunction, logicalId } from './fixture';
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+describe('ChannelSender', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = buildStack().template;
+  });
+
+  it('gives each channel a queue with a 14-day DLQ after 5 receives, 4-day retention, SSE and 6x visibility', () => {
+    for (const channel of CHANNELS) {
+      const dlq = logicalId(
+        template,
+        'AWS::SQS::Queue',
+        `${capital(channel)}SenderDeadLetterQueue`,
+      );
+      const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
+      const queues = template.findResources('AWS::SQS::Queue');
+      expect(queues[queue]?.Properties).toMatchObject({
+        MessageRetentionPeriod: 4 * 24 * 3600,
+        VisibilityTimeout: 180,
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+      });
+      expect(queues[dlq]?.Properties).toMatchObject({
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        SqsManagedSseEnabled: true,
+      });
+      const fn = findFunction(template, `send-${channel}`);
+      expect(fn.props.Timeout * 6).toBeLessThanOrEqual(queues[queue]?.Properties.VisibilityTimeout);
+    }
+  });
+
+  it('denies non-TLS access on every queue', () => {
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    expect(policies).toHaveLength(CHANNELS.length * 2);
+    for (const policy of policies) {
+      expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+        expect.objectContaining({
+          Effect: 'Deny',
+          Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        }),
+      );
+    }
+  });
+
+  it('consumes with partial batch responses, the channel batch size and concurrency cap', () => {
+    for (const channel of CHANNELS) {
+      const tuning = {
+        ...CHANNEL_TUNING_DEFAULTS[channel],
+        ...FULL_CONFIG.channels[channel as 'push'],
+      };
+      const fn = findFunction(template, `send-${channel}`);
+      const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: fn.id },
+        EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+        BatchSize: tuning.batchSize,
+        ScalingConfig: { MaximumConcurrency: tuning.maxConcurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    }
+  });
+
+  it('keeps slow providers (SES sandbox, Twilio long code, Slack) at the minimum concurrency by default', () => {
+    for (const channel of ['email', 'sms', 'slack'] as const) {
+      expect(CHANNEL_TUNING_DEFAULTS[channel].maxConcurrency).toBe(2);
+    }
+    expect(CHANNEL_TUNING_DEFAULTS.sms.sendConcurrency).toBe(1);
+    expect(CHANNEL_TUNING_DEFAULTS.slack.sendConcurrency).toBe(1);
+    // The override in FULL_CONFIG wins over the default.
+    const push = findFunction(template, 'send-push');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: push.id },
+      ScalingConfig: { MaximumConcurrency: 100 },
+    });
+  });
+
+  it('runs Node 24 on arm64 with its own log group and the contract environment', () => {
+    for (const channel of CHANNELS) {
+      const fn = findFunction(template, `send-${channel}`);
+      const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
+      expect(fn.props).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        LoggingConfig: {
+          LogGroup: { Ref: expect.stringMatching(`^${capital(channel)}SenderLogs`) },
+        },
+      });
+      expect(fn.props.Environment.Variables).toMatchObject({
+        TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
+        [`QUEUE_URL_${channel.toUpperCase()}`]: { Ref: queue },
+        MAX_RECEIVE_COUNT: '5',
+        RETRY_BASE_SECONDS: '30',
+        RETRY_MAX_SECONDS: '900',
+        SEND_CONCURRENCY: expect.stringMatching(/^\d+$/),
+        POWERTOOLS_SERVICE_NAME: `herald-test-send-${channel}`,
+        POWERTOOLS_METRICS_NAMESPACE: 'Herald',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+      // Its own queue only: no other channel's URL.
+      const urls = Object.keys(fn.props.Environment.Variables).filter((k) => k.includes('QUEUE_URL'));
+      expect(urls).toEqual([`QUEUE_URL_${channel.toUpperCase()}`]);
+    }
+    template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('passes each channel its provider settings by name or ARN, never a secret value', () => {
+    const env = (name: string) => findFunction(template, name).props.Environment.Variables;
+    expect(env('send-email')).toMatchObject({
+      EMAIL_FROM: 'notifications@example.com',
+      SES_CONFIGURATION_SET: 'herald-events',
+    });
+    expect(env('send-sms').TWILIO_SECRET_ID).toEqual({
+      Ref: expect.stringMatching(/^ProviderSecretsTwilio/),
+    });
+    expect(env('send-whatsapp').TWILIO_SECRET_ID).toEqual(env('send-sms').TWILIO_SECRET_ID);
+    expect(env('send-slack').SLACK_SECRET_ID).toEqual({
+      Ref: expect.stringMatching(/^ProviderSecretsSlack/),
+    });
+    expect(env('send-push').FCM_SECRET_ID).toEqual({
+      Ref: expect.stringMatching(/^ProviderSecretsFcm/),
+    });
+    expect(env('send-mqtt').IOT_DATA_ENDPOINT).toEqual({
+      'Fn::Join': [
+        '',
+        ['https://', { 'Fn::GetAtt': [expect.stringMatching(/^IotEndpoint/), 'endpointAddress'] }],
+      ],
+    });
+    const serialized = JSON.stringify(template.toJSON());
+    expect(serialized).not.toMatch(/authToken"\s*:\s*"(?!REPLACE_ME)/);
+  });
+
+  it('discovers the IoT data endpoint (ATS) at deploy time', () => {
+    template.hasResourceProperties('Custom::AWS', {
+      Create: Match.stringLikeRegexp('"action":"describeEndpoint".*"endpointType":"iot:Data-ATS"'),
+    });
+  });
+});

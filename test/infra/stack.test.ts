@@ -1,0 +1,102 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack, logicalId } from './fixture';
+
+let template: Template;
+beforeAll(() => {
+  template = buildStack().template;
+});
+
+describe('DataTable', () => {
+  it('is on-demand, PITR, AWS-managed encryption, TTL on expiresAt, pk/sk + gsi1', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('is retained when the stack is deleted', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('ProviderSecrets', () => {
+  it('creates one secret per provider with placeholder JSON the operator replaces', () => {
+    const secrets = template.findResources('AWS::SecretsManager::Secret');
+    const byProvider = (name: string) =>
+      JSON.parse(
+        secrets[logicalId(template, 'AWS::SecretsManager::Secret', `ProviderSecrets${name}`)]
+          ?.Properties.SecretString,
+      );
+    expect(Object.keys(secrets)).toHaveLength(3);
+    expect(Object.keys(byProvider('Twilio')).sort()).toEqual([
+      'accountSid',
+      'authToken',
+      'smsFrom',
+      'whatsappFrom',
+    ]);
+    expect(byProvider('Slack')).toEqual({ botToken: 'REPLACE_ME' });
+    expect(byProvider('Fcm')).toMatchObject({ type: 'service_account' });
+    for (const secret of Object.values(secrets)) expect(secret.Properties.Name).toBeUndefined();
+  });
+});
+
+describe('HeraldStack', () => {
+  it('outputs the API URL, dashboard URL, table name and secret names', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'ApiUrl',
+        'DashboardUrl',
+        'TableName',
+        'TwilioSecretName',
+        'SlackSecretName',
+        'FcmSecretName',
+        'AlarmTopicArn',
+        'RestApiId',
+      ]),
+    );
+  });
+
+  it('is environment-agnostic and sets no physical names', () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/\b\d{12}\b/); // no account id
+    expect(text).not.toMatch(
+      /\b(us|eu|ap|sa|ca|me|af)-(east|west|north|south|central|northeast|southeast)-\d\b/,
+    );
+    const named: Record<string, string> = {
+      'AWS::DynamoDB::Table': 'TableName',
+      'AWS::SQS::Queue': 'QueueName',
+      'AWS::Lambda::Function': 'FunctionName',
+      'AWS::IAM::Role': 'RoleName',
+      'AWS::SNS::Topic': 'TopicName',
+      'AWS::CloudWatch::Dashboard': 'DashboardName',
+      'AWS::Logs::LogGroup': 'LogGroupName',
+      'AWS::ApiGateway::RestApi': 'Name',
+    };
+    for (const [type, property] of Object.entries(named)) {
+      for (const resource of Object.values(template.findResources(type))) {
+        if (type === 'AWS::ApiGateway::RestApi') continue; // CDK derives the API name from the path
+        expect(resource.Properties?.[property], type).toBeUndefined();
+      }
+    }
+  });
+});
