@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEvent, Context, SQSRecord } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSRecord } from 'aws-lambda';
 import { build } from 'esbuild';
 import { NotificationStore } from '../functions/commons/store';
 import { deliverRecord } from '../functions/domain/deliver';
 import type { ChannelProvider } from '../functions/providers/channel-provider';
+import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { countSdkRequests } from './sdk-counter';
 
@@ -66,13 +67,21 @@ function apiEvent(body: unknown): APIGatewayProxyEvent {
   };
 }
 
+let instances = 0;
+/** A fresh copy of the api handler built from the current stack's environment (a cold start). */
+async function apiHandler() {
+  const handler = await loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api', `bench-${++instances}`);
+  if (!handler) throw new Error('functions/handlers/api.ts is missing');
+  return handler;
+}
+
 const context = { functionName: 'bench', awsRequestId: 'bench' } as unknown as Context;
 const numbers = (n: number, offset: number) =>
   Array.from({ length: n }, (_, i) => `+1415${String(offset + i).padStart(7, '0')}`);
 
 async function benchIngest(counter: ReturnType<typeof countSdkRequests>) {
   const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
-  const { handler } = await import('../functions/handlers/api');
+  const handler = await apiHandler();
   const invoke = (body: unknown) => handler(apiEvent(body), context);
   try {
     console.log('\nIngest (api handler, in process; pollers off so only ingest runs)');
@@ -115,7 +124,7 @@ async function benchIngest(counter: ReturnType<typeof countSdkRequests>) {
 async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
   const stack = await startLocalStack({ port: 0, log: quiet, pollersPerChannel: 3 });
   try {
-    const { handler } = await import('../functions/handlers/api');
+    const handler = await apiHandler();
     console.log('\nEnd to end: 5,000 deliveries (10 requests x 4 channels x 125 recipients)');
     const acceptedAt = new Map<string, number>();
     const deliveredAt = new Map<string, number>();
@@ -287,7 +296,7 @@ async function benchBatchLatency() {
 
 async function benchPriorityLane() {
   const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
-  const { handler } = await import('../functions/handlers/api');
+  const handler = await apiHandler();
   try {
     console.log('\nPriority lane: 2,000 normal sms queued, then one high-priority sms');
     for (let i = 0; i < 2; i++) {
@@ -324,7 +333,7 @@ async function benchPriorityLane() {
 
 async function benchScheduling() {
   const stack = await startLocalStack({ port: 0, log: quiet, messageDelayHorizonSeconds: 0 });
-  const { handler } = await import('../functions/handlers/api');
+  const handler = await apiHandler();
   try {
     console.log(
       '\nScheduling accuracy: 200 notifications through the Scheduler shim, due in 3-8 s',

@@ -104,7 +104,9 @@ describe('ChannelSender', () => {
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
       // Its own queue only: no other channel's URL.
-      const urls = Object.keys(fn.props.Environment.Variables).filter((k) => k.includes('QUEUE_URL'));
+      const urls = Object.keys(fn.props.Environment.Variables).filter((k) =>
+        k.includes('QUEUE_URL'),
+      );
       expect(urls).toEqual([`QUEUE_URL_${channel.toUpperCase()}`]);
     }
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });

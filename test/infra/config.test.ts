@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,6 +49,11 @@ describe('parseHeraldConfig', () => {
       sendConcurrency: 10,
     });
     expect(channelTuning(config, 'slack').maxConcurrency).toBe(2);
+  });
+
+  it('accepts the herald block shipped in cdk.json', () => {
+    const cdkJson = JSON.parse(readFileSync('cdk.json', 'utf8'));
+    expect(parseHeraldConfig(cdkJson.context.herald).stage).toBe('dev');
   });
 
   it('rejects a missing block', () => {
