@@ -70,7 +70,10 @@ function apiEvent(body: unknown): APIGatewayProxyEvent {
 let instances = 0;
 /** A fresh copy of the api handler built from the current stack's environment (a cold start). */
 async function apiHandler() {
-  const handler = await loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api', `bench-${++instances}`);
+  const handler = await loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>(
+    'api',
+    `bench-${++instances}`,
+  );
   if (!handler) throw new Error('functions/handlers/api.ts is missing');
   return handler;
 }

@@ -43,8 +43,12 @@ export function countSdkRequests(services: Record<string, string>): {
     counts.byService[service] = (counts.byService[service] ?? 0) + 1;
     const key = `${service}:${operation}`;
     counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;
-    if (service === 'dynamodb' && typeof request.body === 'string') {
-      counts.dynamoWriteUnits += writeUnits(String(operation), request.body);
+    if (service === 'dynamodb' && request.body) {
+      const body =
+        typeof request.body === 'string'
+          ? request.body
+          : Buffer.from(request.body as Uint8Array).toString('utf8');
+      counts.dynamoWriteUnits += writeUnits(String(operation), body);
     }
     return original.call(this, request as never, options as never);
   } as typeof original;

@@ -11,6 +11,8 @@ const channelTuningSchema = z
   .object({
     /** SQS event source MaximumConcurrency: at most this many function instances drain the queue. */
     maxConcurrency: z.number().int().min(2).max(1000).optional(),
+    /** The same for the high-priority lane's event source (2 is the minimum Lambda allows). */
+    highMaxConcurrency: z.number().int().min(2).max(1000).optional(),
     /** Messages per invocation. Above 10 Lambda needs a batching window, which Herald does not set. */
     batchSize: z.number().int().min(1).max(10).optional(),
     /** Provider calls in flight inside one invocation (SEND_CONCURRENCY). */
@@ -72,9 +74,18 @@ export const heraldConfigSchema = z
       })
       .strict()
       .prefault({}),
+    scheduling: z
+      .object({
+        /** How far ahead `sendAt` may be (SCHEDULE_MAX_DAYS on the api function). */
+        maxDays: z.number().int().min(1).max(3650).default(365),
+      })
+      .strict()
+      .prefault({}),
     alarms: z
       .object({
         oldestMessageAgeSeconds: z.number().int().min(60).default(1800),
+        /** Same alarm on the high-priority lanes, which should never wait long. */
+        highOldestMessageAgeSeconds: z.number().int().min(60).default(300),
         functionErrorRatePercent: z.number().positive().max(100).default(5),
         api5xxPerFiveMinutes: z.number().int().min(1).default(5),
       })
@@ -133,12 +144,12 @@ export function parseHeraldConfig(raw: unknown): HeraldConfig {
  * while FCM (600k/min per project) and IoT Core take far more.
  */
 export const CHANNEL_TUNING_DEFAULTS: Readonly<Record<Channel, ChannelTuning>> = {
-  email: { maxConcurrency: 2, batchSize: 10, sendConcurrency: 2 },
-  sms: { maxConcurrency: 2, batchSize: 5, sendConcurrency: 1 },
-  whatsapp: { maxConcurrency: 2, batchSize: 5, sendConcurrency: 2 },
-  push: { maxConcurrency: 50, batchSize: 10, sendConcurrency: 10 },
-  slack: { maxConcurrency: 2, batchSize: 5, sendConcurrency: 1 },
-  mqtt: { maxConcurrency: 20, batchSize: 10, sendConcurrency: 10 },
+  email: { maxConcurrency: 2, highMaxConcurrency: 2, batchSize: 10, sendConcurrency: 2 },
+  sms: { maxConcurrency: 2, highMaxConcurrency: 2, batchSize: 5, sendConcurrency: 1 },
+  whatsapp: { maxConcurrency: 2, highMaxConcurrency: 2, batchSize: 5, sendConcurrency: 2 },
+  push: { maxConcurrency: 50, highMaxConcurrency: 2, batchSize: 10, sendConcurrency: 10 },
+  slack: { maxConcurrency: 2, highMaxConcurrency: 2, batchSize: 5, sendConcurrency: 1 },
+  mqtt: { maxConcurrency: 20, highMaxConcurrency: 2, batchSize: 10, sendConcurrency: 10 },
 };
 
 /** Channel tuning with the config's overrides applied over the provider-aware defaults. */

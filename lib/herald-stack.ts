@@ -20,6 +20,7 @@ import { DataTable } from './constructs/data-table';
 import { HeraldFunction } from './constructs/herald-function';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { Scheduling } from './constructs/scheduling';
 
 /** DynamoDB actions of the api function (ingest, status, cancel); table only, no index. */
 export const API_TABLE_ACTIONS = [
@@ -36,10 +37,15 @@ export interface HeraldStackProps extends StackProps {
   readonly config: HeraldConfig;
 }
 
-/** Herald: API, one ChannelSender per enabled channel, the table, secrets, dashboard, alarms. */
+/**
+ * Herald: API, one ChannelSender (two lanes) per enabled channel, scheduling, the table, secrets,
+ * dashboard, alarms.
+ */
 export class HeraldStack extends Stack {
   /** Senders of the enabled channels, in CHANNELS order. */
   readonly senders: ReadonlyMap<Channel, ChannelSender>;
+  /** Schedule group, release function, scheduler role and schedule DLQ. */
+  readonly scheduling: Scheduling;
 
   constructor(scope: Construct, id: string, props: HeraldStackProps) {
     super(scope, id, props);
@@ -82,6 +88,16 @@ export class HeraldStack extends Stack {
       });
     }
 
+    const scheduling = new Scheduling(this, 'Scheduling', {
+      table,
+      senders: [...senders.values()],
+      serviceName: serviceName('release'),
+      logRetention,
+      dataRetentionDays: config.dataRetentionDays,
+      maxDays: config.scheduling.maxDays,
+    });
+    this.scheduling = scheduling;
+
     const apiEnvironment: Record<string, string> = {
       TABLE_NAME: table.tableName,
       MAX_RECIPIENTS_PER_CHANNEL: '1000',
@@ -90,8 +106,10 @@ export class HeraldStack extends Stack {
     };
     for (const [channel, sender] of senders) {
       apiEnvironment[`QUEUE_URL_${channel.toUpperCase()}`] = sender.queue.queueUrl;
+      apiEnvironment[`HIGH_QUEUE_URL_${channel.toUpperCase()}`] = sender.highQueue.queueUrl;
     }
     if (senders.has('mqtt')) apiEnvironment.MQTT_TOPIC_PREFIX = config.mqttTopicPrefix;
+    Object.assign(apiEnvironment, scheduling.apiEnvironment);
 
     const apiFunction = new HeraldFunction(this, 'ApiFunction', {
       handlerName: 'api',
@@ -106,7 +124,11 @@ export class HeraldStack extends Stack {
       actions: [...API_TABLE_ACTIONS],
       resourceArns: [table.tableArn],
     });
-    for (const sender of senders.values()) sender.queue.grant(apiFunction.fn, 'sqs:SendMessage');
+    for (const sender of senders.values()) {
+      for (const queue of sender.queues) queue.grant(apiFunction.fn, 'sqs:SendMessage');
+    }
+    // Create (ingest) and delete (cancel) schedules in the group; pass the scheduler role.
+    scheduling.grantScheduling(apiFunction);
 
     const authorizerFunction = new HeraldFunction(this, 'AuthorizerFunction', {
       handlerName: 'authorizer',
@@ -134,11 +156,13 @@ export class HeraldStack extends Stack {
       senders: [...senders.values()],
       api: api.api,
       apiFunctions,
+      scheduling,
     });
     const alarms = new HeraldAlarms(this, 'Alarms', {
       senders: [...senders.values()],
       api: api.api,
       apiFunctions,
+      scheduling,
       thresholds: config.alarms,
       alarmEmail: config.alarmEmail,
     });
@@ -154,6 +178,18 @@ export class HeraldStack extends Stack {
       description: 'npm run keys -- create --tenant <id> --table <this>',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'ScheduleGroupName', {
+      value: scheduling.group.ref,
+      description: 'EventBridge Scheduler group of the one-time release schedules',
+    });
+    new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {
+      value: scheduling.deadLetterQueue.queueUrl,
+      description: 'Failed scheduled releases, body { notificationId } (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'ReleaseFunctionName', {
+      value: scheduling.releaseFunction.fn.functionName,
+      description: 'Re-invoke with { "notificationId": "<id>" } to release a notification by hand',
+    });
     for (const [provider, secret] of Object.entries(secrets.secrets)) {
       new CfnOutput(this, `${capitalize(provider)}SecretName`, {
         value: secret.secretName,

@@ -278,7 +278,6 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.
     RETRY_MAX_SECONDS: String(Math.max(retryBaseSeconds, 8)),
-    POWERTOOLS_SERVICE_NAME: 'herald',
     POWERTOOLS_METRICS_NAMESPACE: 'Herald',
     // EMF lines on every invocation would drown the console; metrics are an AWS concern.
     POWERTOOLS_METRICS_DISABLED: 'true',

@@ -8,11 +8,11 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { deliverRecord, RetryLaterError } from '../domain/deliver';
 import { MalformedMessageError } from '../domain/errors';
 import type { Channel } from '../domain/types';
-import { createProviderSource } from '../providers/registry';
+import type { ProviderSource } from '../providers/source';
 import { dynamo, sqs } from './aws-clients';
 import { type ChannelConfig, loadChannelConfig } from './config';
 import { maskRecipient } from './mask';
-import { createLogger, createMetrics } from './powertools';
+import { createLogger, createMetrics, serviceName } from './powertools';
 import { NotificationStore } from './store';
 
 export type ChannelHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
@@ -42,14 +42,16 @@ function recipientOf(body: string): string | undefined {
  * (records sent concurrently, partial batch response), one `deliverRecord` per record, EMF
  * metrics per outcome, and the retry delay set on the message itself.
  */
-export function createChannelHandler(channel: Channel): ChannelHandler {
+export function createChannelHandler<C extends Channel>(
+  channel: C,
+  providerSource: ProviderSource<C>,
+): ChannelHandler {
   const config = loadChannelConfig(channel);
-  const serviceName = `herald-send-${channel}`;
-  const logger = createLogger(serviceName);
-  const metrics = createMetrics(serviceName, logger);
+  const service = serviceName(`herald-send-${channel}`);
+  const logger = createLogger(service);
+  const metrics = createMetrics(service, logger);
   metrics.setDefaultDimensions({ channel });
   const store = new NotificationStore(dynamo, config.tableName);
-  const providerSource = createProviderSource(channel);
   const processor = new BatchProcessor(EventType.SQS);
 
   const deps = {

@@ -1,9 +1,18 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
-/** One Logger per function, JSON, with the function's own service name. */
-export function createLogger(serviceName: string): Logger {
-  return new Logger({ serviceName });
+/**
+ * The function's service name: POWERTOOLS_SERVICE_NAME when the deployment sets it (the stack
+ * names each function per stage, and the dashboard queries that `service` dimension), else the
+ * default, as locally where every function shares one process.
+ */
+export function serviceName(fallback: string): string {
+  return process.env.POWERTOOLS_SERVICE_NAME || fallback;
+}
+
+/** One Logger per function, JSON. */
+export function createLogger(service: string): Logger {
+  return new Logger({ serviceName: service });
 }
 
 /**
@@ -11,9 +20,9 @@ export function createLogger(serviceName: string): Logger {
  * otherwise. Its diagnostics go through the function's logger; "no metrics to publish" is normal
  * for reads and health checks, so it is demoted to debug.
  */
-export function createMetrics(serviceName: string, logger: Logger): Metrics {
+export function createMetrics(service: string, logger: Logger): Metrics {
   return new Metrics({
-    serviceName,
+    serviceName: service,
     namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'Herald',
     logger: {
       debug: (message: unknown) => logger.debug(String(message)),

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { dynamo, sqs } from '../commons/aws-clients';
 import { loadApiConfig } from '../commons/config';
 import { json, parseJsonBody } from '../commons/http';
-import { createLogger, createMetrics } from '../commons/powertools';
+import { createLogger, createMetrics, serviceName } from '../commons/powertools';
 import { createScheduler } from '../commons/scheduler';
 import { NotificationStore } from '../commons/store';
 import { EnqueueError, HttpError } from '../domain/errors';
@@ -22,8 +22,8 @@ import {
 } from '../domain/validation';
 
 const config = loadApiConfig();
-const logger = createLogger('herald-api');
-const metrics = createMetrics('herald-api', logger);
+const logger = createLogger(serviceName('herald-api'));
+const metrics = createMetrics(serviceName('herald-api'), logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const scheduler = config.scheduler ? createScheduler(config.scheduler) : undefined;
 const enabledChannels = Object.keys(config.queues) as Channel[];

@@ -1,11 +1,11 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { dynamo } from '../commons/aws-clients';
 import { loadTableName } from '../commons/config';
-import { createLogger } from '../commons/powertools';
+import { createLogger, serviceName } from '../commons/powertools';
 import { ApiKeyStore, keyFromHeaders } from '../domain/api-keys';
 
 const keys = new ApiKeyStore(dynamo, loadTableName());
-const logger = createLogger('herald-authorizer');
+const logger = createLogger(serviceName('herald-authorizer'));
 
 /** Every method and path of the same stage, so one cached answer serves the whole API. */
 function stageWildcard(methodArn: string): string {

@@ -5,13 +5,13 @@ import middy from '@middy/core';
 import { z } from 'zod';
 import { dynamo, sqs } from '../commons/aws-clients';
 import { loadApiConfig } from '../commons/config';
-import { createLogger, createMetrics } from '../commons/powertools';
+import { createLogger, createMetrics, serviceName } from '../commons/powertools';
 import { NotificationStore } from '../commons/store';
 import { type ReleaseResult, releaseNotification } from '../domain/release';
 
 const config = loadApiConfig();
-const logger = createLogger('herald-release');
-const metrics = createMetrics('herald-release', logger);
+const logger = createLogger(serviceName('herald-release'));
+const metrics = createMetrics(serviceName('herald-release'), logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const inputSchema = z.object({ notificationId: z.string().min(1) });
 

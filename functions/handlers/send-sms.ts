@@ -1,4 +1,5 @@
 import { createChannelHandler } from '../commons/channel-handler';
+import { createTwilioSource } from '../providers/sms/twilio-source';
 
-/** SQS event source of the sms queue (both lanes) -> the sms provider. */
-export const handler = createChannelHandler('sms');
+/** SQS event source of the sms queues (both lanes) -> the sms provider. */
+export const handler = createChannelHandler('sms', createTwilioSource('sms'));

@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import type { HeraldConfig } from '../config';
 import { type ChannelSender, MAX_RECEIVE_COUNT } from './channel-sender';
 import type { HeraldFunction } from './herald-function';
+import { RELEASE_RETRY_ATTEMPTS, type Scheduling } from './scheduling';
 
 const PERIOD = Duration.minutes(5);
 
@@ -19,6 +20,8 @@ export interface HeraldAlarmsProps {
   readonly api: apigw.RestApi;
   /** The api and authorizer functions. */
   readonly apiFunctions: readonly HeraldFunction[];
+  /** Release function and schedule DLQ. */
+  readonly scheduling: Scheduling;
   /** Thresholds. */
   readonly thresholds: HeraldConfig['alarms'];
   /** Email subscribed to the alarm topic, if any. */
@@ -26,8 +29,8 @@ export interface HeraldAlarmsProps {
 }
 
 /**
- * Alarms on what needs a human: a message in any DLQ, a queue falling behind, a function's error
- * rate, API 5xx. All notify one SNS topic; missing data (idle channels) never alarms.
+ * Alarms on what needs a human: a message in any DLQ (channel or schedule), a queue lane falling
+ * behind, a function's error rate, a failed scheduled release, API 5xx. All notify one SNS topic; missing data (idle channels) never alarms.
  */
 export class HeraldAlarms extends Construct {
   /** Where every alarm (and its recovery) is published. */
@@ -71,11 +74,44 @@ export class HeraldAlarms extends Construct {
         comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,
       });
+      this.add(`${ch}HighOldestMessage`, {
+        alarmDescription: `Herald ${ch}: the oldest high-priority delivery waited over ${thresholds.highOldestMessageAgeSeconds} s. The provider may be throttling or down, or highMaxConcurrency is too low.`,
+        metric: sender.highQueue.metricApproximateAgeOfOldestMessage({
+          period: PERIOD,
+          statistic: cw.Stats.MAXIMUM,
+        }),
+        threshold: thresholds.highOldestMessageAgeSeconds,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+      });
       this.addErrorRate(`${ch}Function`, sender.function, thresholds.functionErrorRatePercent);
     }
     for (const fn of props.apiFunctions) {
       this.addErrorRate(fn.node.id, fn, thresholds.functionErrorRatePercent);
     }
+
+    const { scheduling } = props;
+    this.add('ScheduleDlqNotEmpty', {
+      alarmDescription:
+        'Herald scheduling: a scheduled notification could not be released (the message body is { notificationId }). Fix the cause, then invoke the release function with that body (docs/deploy.md).',
+      metric: scheduling.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: PERIOD,
+        statistic: cw.Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('ReleaseFunctionErrors', {
+      alarmDescription: `Herald scheduling: the release function failed; scheduled deliveries are late. Lambda retries ${RELEASE_RETRY_ATTEMPTS} times, then the event goes to the schedule DLQ.`,
+      metric: scheduling.releaseFunction.fn.metricErrors({
+        period: PERIOD,
+        statistic: cw.Stats.SUM,
+      }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
 
     this.add('Api5xx', {
       alarmDescription: `Herald API answered 5xx at least ${thresholds.api5xxPerFiveMinutes} times in 5 minutes (bad input never gives a 5xx).`,

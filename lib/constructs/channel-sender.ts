@@ -40,20 +40,28 @@ export interface ChannelSenderProps {
 }
 
 /**
- * One channel's delivery path: SQS queue with a DLQ, and the send-<channel> function consuming
- * it with partial batch responses and a concurrency cap that respects the provider's limits.
+ * One channel's delivery path: two SQS queues (normal and high-priority lane) sharing one DLQ,
+ * and the send-<channel> function consuming both with partial batch responses and a concurrency
+ * cap per lane that respects the provider's limits.
  */
 export class ChannelSender extends Construct {
   /** The channel delivered. */
   readonly channel: Channel;
   /** The function's POWERTOOLS_SERVICE_NAME. */
   readonly serviceName: string;
-  /** Work queue the api function sends to. */
+  /** Work queue of the normal lane (QUEUE_URL_<CHANNEL>). */
   readonly queue: sqs.Queue;
-  /** Messages that failed MAX_RECEIVE_COUNT times. */
+  /** Work queue of the high-priority lane (HIGH_QUEUE_URL_<CHANNEL>); same settings and DLQ. */
+  readonly highQueue: sqs.Queue;
+  /** Messages that failed MAX_RECEIVE_COUNT times, from either lane. */
   readonly deadLetterQueue: sqs.Queue;
   /** The send-<channel> function. */
   readonly function: HeraldFunction;
+
+  /** Both lanes' work queues, normal first. */
+  get queues(): readonly sqs.Queue[] {
+    return [this.queue, this.highQueue];
+  }
 
   constructor(scope: Construct, id: string, props: ChannelSenderProps) {
     super(scope, id);
@@ -65,18 +73,22 @@ export class ChannelSender extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.queue = new sqs.Queue(this, 'Queue', {
+    // Both lanes share every setting and the DLQ; only their event sources differ.
+    const laneProps: sqs.QueueProps = {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
       visibilityTimeout: Duration.seconds(SENDER_TIMEOUT.toSeconds() * 6),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
-    });
+    };
+    this.queue = new sqs.Queue(this, 'Queue', laneProps);
+    this.highQueue = new sqs.Queue(this, 'HighQueue', laneProps);
 
     const environment: Record<string, string> = {
       TABLE_NAME: props.table.tableName,
       // Same name as on the api function, so all channel handlers can share one process locally.
       [`QUEUE_URL_${props.channel.toUpperCase()}`]: this.queue.queueUrl,
+      [`HIGH_QUEUE_URL_${props.channel.toUpperCase()}`]: this.highQueue.queueUrl,
       MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
       RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS),
       RETRY_MAX_SECONDS: String(RETRY_MAX_SECONDS),
@@ -94,11 +106,20 @@ export class ChannelSender extends Construct {
     });
     const fn = this.function.fn;
 
-    // Receive/Delete/ChangeMessageVisibility/GetQueueAttributes on this queue only.
+    // Receive/Delete/ChangeMessageVisibility/GetQueueAttributes on its own two queues only. Each
+    // lane has its own event source and concurrency cap, so a normal backlog never holds up the
+    // high lane.
     fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: props.tuning.batchSize,
         maxConcurrency: props.tuning.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+    fn.addEventSource(
+      new SqsEventSource(this.highQueue, {
+        batchSize: props.tuning.batchSize,
+        maxConcurrency: props.tuning.highMaxConcurrency,
         reportBatchItemFailures: true,
       }),
     );

@@ -4,6 +4,7 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ChannelSender } from './channel-sender';
 import type { HeraldFunction } from './herald-function';
+import type { Scheduling } from './scheduling';
 
 /** CloudWatch namespace of Herald's Powertools EMF metrics (POWERTOOLS_METRICS_NAMESPACE). */
 export const METRICS_NAMESPACE = 'Herald';
@@ -20,24 +21,52 @@ export const DELIVERY_METRICS = {
 
 /**
  * Dimension set of the delivery metrics: `service` = the function's POWERTOOLS_SERVICE_NAME
- * (Powertools' default dimension) and `channel` = the channel name (`email`, `sms`, ...).
+ * (Powertools' default dimension), `channel` = the channel name (`email`, `sms`, ...) and `lane`
+ * = the queue the message came from. CloudWatch keys a metric by its exact dimension set, so
+ * every graph names all three.
  */
-export const DELIVERY_METRIC_DIMENSIONS = ['service', 'channel'] as const;
+export const DELIVERY_METRIC_DIMENSIONS = ['service', 'channel', 'lane'] as const;
+
+/** The two lanes of a channel: QUEUE_URL_<CHANNEL> and HIGH_QUEUE_URL_<CHANNEL>. */
+export const LANES = ['normal', 'high'] as const;
+export type Lane = (typeof LANES)[number];
+
+/** Metrics of the release function (dimension `service` only). */
+export const RELEASE_METRICS = {
+  releases: 'ScheduledReleases',
+  deliveries: 'DeliveriesReleased',
+} as const;
 
 const PERIOD = Duration.minutes(5);
 
-/** A delivery outcome metric of one channel. */
+/** A delivery outcome metric of one channel's lane. */
 export function deliveryMetric(
   sender: ChannelSender,
   outcome: keyof typeof DELIVERY_METRICS,
+  lane: Lane,
 ): cw.Metric {
   return new cw.Metric({
     namespace: METRICS_NAMESPACE,
     metricName: DELIVERY_METRICS[outcome],
-    dimensionsMap: { service: sender.serviceName, channel: sender.channel },
+    dimensionsMap: { service: sender.serviceName, channel: sender.channel, lane },
     statistic: cw.Stats.SUM,
     period: PERIOD,
-    label: outcome,
+    label: `${outcome} (${lane})`,
+  });
+}
+
+/** A metric of the release function. */
+export function releaseMetric(
+  scheduling: Scheduling,
+  name: keyof typeof RELEASE_METRICS,
+): cw.Metric {
+  return new cw.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName: RELEASE_METRICS[name],
+    dimensionsMap: { service: scheduling.serviceName },
+    statistic: cw.Stats.SUM,
+    period: PERIOD,
+    label: name === 'releases' ? 'schedules fired' : 'deliveries released',
   });
 }
 
@@ -49,12 +78,14 @@ export interface HeraldDashboardProps {
   readonly api: apigw.RestApi;
   /** The api and authorizer functions. */
   readonly apiFunctions: readonly HeraldFunction[];
+  /** Release function and schedule DLQ: one row. */
+  readonly scheduling: Scheduling;
 }
 
 /**
- * One dashboard for failures: per channel the delivery outcomes, DLQ depth, age of the oldest
- * message and the function's errors, throttles and p99 duration; the API's 4xx/5xx and p99
- * latency.
+ * One dashboard for failures: the API's 4xx/5xx and p99 latency; scheduled releases, release
+ * errors and the schedule DLQ; per channel the delivery outcomes per lane, DLQ depth, age of the
+ * oldest message per lane and the function's errors, throttles and p99 duration.
  */
 export class HeraldDashboard extends Construct {
   /** The dashboard. */
@@ -92,17 +123,46 @@ export class HeraldDashboard extends Construct {
       }),
     );
 
+    const { scheduling } = props;
+    const release = scheduling.releaseFunction.fn;
+    this.dashboard.addWidgets(
+      new cw.TextWidget({ markdown: '## Scheduled sends', width: 24, height: 1 }),
+      new cw.GraphWidget({
+        title: 'scheduling: releases',
+        left: [releaseMetric(scheduling, 'releases'), releaseMetric(scheduling, 'deliveries')],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: 'scheduling: release function errors / throttles',
+        left: [
+          release.metricErrors({ period: PERIOD, label: 'errors' }),
+          release.metricThrottles({ period: PERIOD, label: 'throttles' }),
+        ],
+        width: 8,
+      }),
+      new cw.GraphWidget({
+        title: 'scheduling: schedule DLQ depth',
+        left: [
+          scheduling.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            statistic: cw.Stats.MAXIMUM,
+            label: 'failed releases in DLQ',
+          }),
+        ],
+        width: 8,
+      }),
+    );
+
     for (const sender of props.senders) {
       const fn = sender.function.fn;
       this.dashboard.addWidgets(
         new cw.TextWidget({ markdown: `## Channel: ${sender.channel}`, width: 24, height: 1 }),
         new cw.GraphWidget({
           title: `${sender.channel}: deliveries`,
-          left: [
-            deliveryMetric(sender, 'delivered'),
-            deliveryMetric(sender, 'failed'),
-            deliveryMetric(sender, 'retried'),
-          ],
+          // One line per outcome and lane.
+          left: (Object.keys(DELIVERY_METRICS) as (keyof typeof DELIVERY_METRICS)[]).flatMap(
+            (outcome) => LANES.map((lane) => deliveryMetric(sender, outcome, lane)),
+          ),
           width: 6,
         }),
         new cw.GraphWidget({
@@ -122,7 +182,12 @@ export class HeraldDashboard extends Construct {
             sender.queue.metricApproximateAgeOfOldestMessage({
               period: PERIOD,
               statistic: cw.Stats.MAXIMUM,
-              label: 'queue',
+              label: 'normal lane',
+            }),
+            sender.highQueue.metricApproximateAgeOfOldestMessage({
+              period: PERIOD,
+              statistic: cw.Stats.MAXIMUM,
+              label: 'high lane',
             }),
           ],
           width: 4,

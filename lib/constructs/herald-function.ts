@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** Repository root: entry paths, package-lock.json and tsconfig are resolved from here. */
@@ -25,6 +26,13 @@ export interface HeraldFunctionProps {
   readonly memorySize?: number;
   /** Powertools log level. @default INFO */
   readonly logLevel?: string;
+  /**
+   * Asynchronous invocations only: where an event goes after the function failed it
+   * `retryAttempts + 1` times (body = the original event). @default none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /** Asynchronous invocations only: retries after a function error (0-2). @default 2 */
+  readonly retryAttempts?: number;
 }
 
 /**
@@ -67,6 +75,8 @@ export class HeraldFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
+      ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Herald',

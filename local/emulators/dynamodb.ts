@@ -1,12 +1,5 @@
-import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { closeServer, listen } from './net';
-
-// dynalite ships CommonJS without type declarations; this is the slice of it we call.
-type Dynalite = (options: { createTableMs?: number; deleteTableMs?: number }) => Server;
-const dynalite = createRequire(import.meta.url)('dynalite') as Dynalite;
 
 export interface DynamoEmulatorOptions {
   host: string;
@@ -16,7 +9,7 @@ export interface DynamoEmulatorOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** dynalite (in memory) holding Herald's single table. */
+/** dynalite (in memory, on a worker thread) holding Herald's single table. */
 export interface DynamoEmulator {
   endpoint: string;
   port: number;
@@ -25,11 +18,24 @@ export interface DynamoEmulator {
   stop(): Promise<void>;
 }
 
+function startWorker(host: string, port: number): Promise<{ worker: Worker; port: number }> {
+  const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
+    workerData: { host, port },
+  });
+  return new Promise((resolve, reject) => {
+    worker.once('error', reject);
+    worker.once('message', (message: { port?: number; error?: string }) => {
+      if (message.port) resolve({ worker, port: message.port });
+      else {
+        void worker.terminate();
+        reject(new Error(`dynalite did not start: ${message.error}`));
+      }
+    });
+  });
+}
+
 export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promise<DynamoEmulator> {
-  // Tables become ACTIVE on the next tick instead of after dynalite's default 500 ms.
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
-  await listen(server, options.port, options.host);
-  const { port } = server.address() as AddressInfo;
+  const { worker, port } = await startWorker(options.host, options.port);
   const endpoint = `http://${options.host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -40,7 +46,7 @@ export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promi
     await createHeraldTable(client, options.tableName);
   } catch (error) {
     client.destroy();
-    await closeServer(server);
+    await worker.terminate();
     throw error;
   }
   return {
@@ -49,7 +55,7 @@ export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promi
     client,
     async stop() {
       client.destroy();
-      await closeServer(server);
+      await worker.terminate();
     },
   };
 }

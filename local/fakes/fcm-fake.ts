@@ -108,6 +108,10 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
     reply(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
   }
 
+  // Longer than the SDK keeps idle sockets, so a reused connection is never closed mid-request.
+
+  server.keepAliveTimeout = 65_000;
+
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {

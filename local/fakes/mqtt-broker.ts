@@ -89,6 +89,7 @@ export async function startMqtt(options: MqttFakeOptions): Promise<RunningMqttFa
   }
 
   await new Promise<void>((resolve) => mqttServer.listen(mqttPort, host, resolve));
+  httpServer.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => httpServer.listen(httpPort, host, resolve));
   const boundMqtt = (mqttServer.address() as AddressInfo).port;
   const boundHttp = (httpServer.address() as AddressInfo).port;

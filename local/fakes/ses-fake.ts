@@ -73,6 +73,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
       }
     }
 
+    const sentSince = Math.floor(Date.now() / 1000);
     const upstream = await fetch(`${emulatorUrl}${req.url ?? '/'}`, {
       method: req.method ?? 'GET',
       headers: forwardHeaders(req),
@@ -87,7 +88,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     // BadRequestException, which is what the SDK needs to name the error.
     if (upstream.status === 400) headers['x-amzn-errortype'] = 'BadRequestException';
     if (req.method === 'POST' && path === SEND_EMAIL_PATH && upstream.status === 200) {
-      await record(text);
+      await record(text, sentSince);
     }
     res.writeHead(upstream.status, headers);
     res.end(text);
@@ -109,9 +110,10 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
   }
 
   /** Records what the emulator stored (its view is what a mailbox would show). */
-  async function record(responseText: string): Promise<void> {
+  async function record(responseText: string, sentSince: number): Promise<void> {
     const { MessageId: messageId } = JSON.parse(responseText) as { MessageId?: string };
-    const store = (await (await fetch(`${emulatorUrl}/store`)).json()) as {
+    // Only this second's mail: the whole store grows with every message sent.
+    const store = (await (await fetch(`${emulatorUrl}/store?since=${sentSince}`)).json()) as {
       emails: StoredEmail[];
     };
     const email = store.emails.find((e) => e.messageId === messageId);
@@ -131,6 +133,10 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
       });
     }
   }
+
+  // Longer than the SDK keeps idle sockets, so a reused connection is never closed mid-request.
+
+  server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: bound } = server.address() as AddressInfo;

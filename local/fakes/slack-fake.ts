@@ -73,6 +73,10 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
     });
   }
 
+  // Longer than the SDK keeps idle sockets, so a reused connection is never closed mid-request.
+
+  server.keepAliveTimeout = 65_000;
+
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {

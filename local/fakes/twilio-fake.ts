@@ -96,6 +96,10 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
     });
   }
 
+  // Longer than the SDK keeps idle sockets, so a reused connection is never closed mid-request.
+
+  server.keepAliveTimeout = 65_000;
+
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
   const { port: bound } = server.address() as AddressInfo;
   return {

@@ -136,9 +136,26 @@ describe('HeraldApi', () => {
       'QUEUE_URL_SMS',
       'QUEUE_URL_WHATSAPP',
     ]);
+    expect(
+      Object.keys(env)
+        .filter((k) => k.startsWith('HIGH_QUEUE_URL_'))
+        .sort(),
+    ).toEqual(
+      [
+        'QUEUE_URL_EMAIL',
+        'QUEUE_URL_MQTT',
+        'QUEUE_URL_PUSH',
+        'QUEUE_URL_SLACK',
+        'QUEUE_URL_SMS',
+        'QUEUE_URL_WHATSAPP',
+      ].map((k) => `HIGH_${k}`),
+    );
     expect(env).toMatchObject({
       TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
       QUEUE_URL_EMAIL: { Ref: logicalId(template, 'AWS::SQS::Queue', 'EmailSenderQueue') },
+      HIGH_QUEUE_URL_EMAIL: {
+        Ref: logicalId(template, 'AWS::SQS::Queue', 'EmailSenderHighQueue'),
+      },
       MAX_RECIPIENTS_PER_CHANNEL: '1000',
       MAX_BODY_BYTES: '524288',
       DATA_RETENTION_DAYS: '90',
@@ -153,12 +170,18 @@ describe('HeraldApi', () => {
         .filter((k) => k.startsWith('QUEUE_URL_'))
         .sort(),
     ).toEqual(['QUEUE_URL_EMAIL', 'QUEUE_URL_SLACK']);
+    expect(
+      Object.keys(partial)
+        .filter((k) => k.startsWith('HIGH_QUEUE_URL_'))
+        .sort(),
+    ).toEqual(['HIGH_QUEUE_URL_EMAIL', 'HIGH_QUEUE_URL_SLACK']);
     expect(partial.MQTT_TOPIC_PREFIX).toBeUndefined();
   });
 
   it('creates senders, secrets and the IoT lookup only for enabled channels', () => {
-    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
-    variant.resourceCountIs('AWS::SQS::Queue', 4);
+    // Two lanes per channel; each channel's two queues and DLQ, plus the schedule DLQ.
+    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
+    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1);
     variant.resourceCountIs('AWS::SecretsManager::Secret', 1);
     variant.resourceCountIs('Custom::AWS', 0);
     expect(() => findFunction(variant, 'send-sms')).toThrow();

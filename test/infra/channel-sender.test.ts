@@ -12,33 +12,42 @@ describe('ChannelSender', () => {
     template = buildStack().template;
   });
 
-  it('gives each channel a queue with a 14-day DLQ after 5 receives, 4-day retention, SSE and 6x visibility', () => {
+  it('gives each channel two lanes sharing one 14-day DLQ after 5 receives, 4-day retention, SSE and 6x visibility', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
     for (const channel of CHANNELS) {
       const dlq = logicalId(
         template,
         'AWS::SQS::Queue',
         `${capital(channel)}SenderDeadLetterQueue`,
       );
-      const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
-      const queues = template.findResources('AWS::SQS::Queue');
-      expect(queues[queue]?.Properties).toMatchObject({
-        MessageRetentionPeriod: 4 * 24 * 3600,
-        VisibilityTimeout: 180,
-        SqsManagedSseEnabled: true,
-        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
-      });
+      const fn = findFunction(template, `send-${channel}`);
+      for (const lane of ['Queue', 'HighQueue']) {
+        const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}Sender${lane}`);
+        expect(queues[queue]?.Properties, `${channel} ${lane}`).toMatchObject({
+          MessageRetentionPeriod: 4 * 24 * 3600,
+          VisibilityTimeout: 180,
+          SqsManagedSseEnabled: true,
+          RedrivePolicy: {
+            deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] },
+            maxReceiveCount: 5,
+          },
+        });
+        expect(fn.props.Timeout * 6).toBeLessThanOrEqual(
+          queues[queue]?.Properties.VisibilityTimeout,
+        );
+      }
       expect(queues[dlq]?.Properties).toMatchObject({
         MessageRetentionPeriod: 14 * 24 * 3600,
         SqsManagedSseEnabled: true,
       });
-      const fn = findFunction(template, `send-${channel}`);
-      expect(fn.props.Timeout * 6).toBeLessThanOrEqual(queues[queue]?.Properties.VisibilityTimeout);
     }
   });
 
   it('denies non-TLS access on every queue', () => {
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
-    expect(policies).toHaveLength(CHANNELS.length * 2);
+    // per channel: two lanes and the DLQ; plus the schedule DLQ.
+    expect(policies).toHaveLength(CHANNELS.length * 3 + 1);
+    expect(policies).toHaveLength(Object.keys(template.findResources('AWS::SQS::Queue')).length);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
         expect.objectContaining({
@@ -49,7 +58,9 @@ describe('ChannelSender', () => {
     }
   });
 
-  it('consumes with partial batch responses, the channel batch size and concurrency cap', () => {
+  it('consumes each lane with its own event source: partial batch responses, batch size, concurrency cap', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(CHANNELS.length * 2);
     for (const channel of CHANNELS) {
       const tuning = {
         ...CHANNEL_TUNING_DEFAULTS[channel],
@@ -57,11 +68,19 @@ describe('ChannelSender', () => {
       };
       const fn = findFunction(template, `send-${channel}`);
       const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
+      const high = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderHighQueue`);
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         FunctionName: { Ref: fn.id },
         EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
         BatchSize: tuning.batchSize,
         ScalingConfig: { MaximumConcurrency: tuning.maxConcurrency },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        FunctionName: { Ref: fn.id },
+        EventSourceArn: { 'Fn::GetAtt': [high, 'Arn'] },
+        BatchSize: tuning.batchSize,
+        ScalingConfig: { MaximumConcurrency: tuning.highMaxConcurrency },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     }
@@ -79,12 +98,21 @@ describe('ChannelSender', () => {
       FunctionName: { Ref: push.id },
       ScalingConfig: { MaximumConcurrency: 100 },
     });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: push.id },
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    // Without an override the high lane runs at the Lambda minimum, 2.
+    for (const channel of CHANNELS) {
+      expect(CHANNEL_TUNING_DEFAULTS[channel].highMaxConcurrency).toBe(2);
+    }
   });
 
   it('runs Node 24 on arm64 with its own log group and the contract environment', () => {
     for (const channel of CHANNELS) {
       const fn = findFunction(template, `send-${channel}`);
       const queue = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
+      const high = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderHighQueue`);
       expect(fn.props).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
@@ -95,6 +123,7 @@ describe('ChannelSender', () => {
       expect(fn.props.Environment.Variables).toMatchObject({
         TABLE_NAME: { Ref: expect.stringMatching(/^DataTable/) },
         [`QUEUE_URL_${channel.toUpperCase()}`]: { Ref: queue },
+        [`HIGH_QUEUE_URL_${channel.toUpperCase()}`]: { Ref: high },
         MAX_RECEIVE_COUNT: '5',
         RETRY_BASE_SECONDS: '30',
         RETRY_MAX_SECONDS: '900',
@@ -103,11 +132,14 @@ describe('ChannelSender', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'Herald',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
-      // Its own queue only: no other channel's URL.
+      // Its own two lanes only: no other channel's URL.
       const urls = Object.keys(fn.props.Environment.Variables).filter((k) =>
         k.includes('QUEUE_URL'),
       );
-      expect(urls).toEqual([`QUEUE_URL_${channel.toUpperCase()}`]);
+      expect(urls.sort()).toEqual([
+        `HIGH_QUEUE_URL_${channel.toUpperCase()}`,
+        `QUEUE_URL_${channel.toUpperCase()}`,
+      ]);
     }
     template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });

@@ -37,7 +37,8 @@ describe('parseHeraldConfig', () => {
         requireUsagePlan: false,
         authorizerCacheSeconds: 0,
       },
-      alarms: { oldestMessageAgeSeconds: 1800 },
+      scheduling: { maxDays: 365 },
+      alarms: { oldestMessageAgeSeconds: 1800, highOldestMessageAgeSeconds: 300 },
     });
   });
 
@@ -45,10 +46,13 @@ describe('parseHeraldConfig', () => {
     const config = parseHeraldConfig(FULL_CONFIG);
     expect(channelTuning(config, 'push')).toEqual({
       maxConcurrency: 100,
+      highMaxConcurrency: 5,
       batchSize: 10,
       sendConcurrency: 10,
     });
     expect(channelTuning(config, 'slack').maxConcurrency).toBe(2);
+    // The high lane defaults to the minimum Lambda allows for an SQS event source.
+    expect(channelTuning(config, 'slack').highMaxConcurrency).toBe(2);
   });
 
   it('accepts the herald block shipped in cdk.json', () => {
@@ -73,11 +77,21 @@ describe('parseHeraldConfig', () => {
       { ...MINIMAL, channels: { email: { maxConcurrency: 1 } } },
       'herald.channels.email.maxConcurrency',
     ],
+    [
+      { ...MINIMAL, channels: { email: { highMaxConcurrency: 1 } } },
+      'herald.channels.email.highMaxConcurrency',
+    ],
     [{ ...MINIMAL, channels: { email: { batchSize: 11 } } }, 'herald.channels.email.batchSize'],
     [{ ...MINIMAL, channels: { sms: { batchSize: 5 } } }, 'herald.channels.sms'],
     [{ ...MINIMAL, api: { throttleRateLimit: -1 } }, 'herald.api.throttleRateLimit'],
     [{ ...MINIMAL, api: { authorizerCacheSeconds: 7200 } }, 'herald.api.authorizerCacheSeconds'],
     [{ ...MINIMAL, alarmEmail: 'nope' }, 'herald.alarmEmail'],
+    [{ ...MINIMAL, scheduling: { maxDays: 0 } }, 'herald.scheduling.maxDays'],
+    [{ ...MINIMAL, scheduling: { maxDay: 30 } }, 'herald.scheduling'],
+    [
+      { ...MINIMAL, alarms: { highOldestMessageAgeSeconds: 10 } },
+      'herald.alarms.highOldestMessageAgeSeconds',
+    ],
     [{ ...MINIMAL, sesConfigurationSet: 'has spaces' }, 'herald.sesConfigurationSet'],
     [{ ...MINIMAL, enabledChanels: ['email'] }, 'herald'],
   ])('names the bad key: %j -> %s', (raw, key) => {

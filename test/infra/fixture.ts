@@ -14,7 +14,7 @@ export const FULL_CONFIG = {
   sesConfigurationSet: 'herald-events',
   alarmEmail: 'oncall@example.com',
   enabledChannels: ['email', 'sms', 'whatsapp', 'push', 'slack', 'mqtt'],
-  channels: { push: { maxConcurrency: 100 } },
+  channels: { push: { maxConcurrency: 100, highMaxConcurrency: 5 } },
   mqttTopicPrefix: 'herald/',
   logRetentionDays: 30,
   dataRetentionDays: 90,

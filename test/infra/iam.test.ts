@@ -26,7 +26,7 @@ describe('function permissions', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('api: the listed table actions on the table only, SendMessage on the channel queues only', () => {
+  it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only', () => {
     const statements = statementsOf(template, 'api');
     expect(statements).toContainEqual(
       expect.objectContaining({
@@ -43,12 +43,15 @@ describe('function permissions', () => {
     const sqs = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
     expect(sqs.flatMap((s) => s.actions).every((a) => a === 'sqs:SendMessage')).toBe(true);
     expect(sqs.flatMap((s) => s.resources)).toEqual(
-      CHANNELS.map((c) =>
-        getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(c)}SenderQueue`)),
+      CHANNELS.flatMap((c) =>
+        ['Queue', 'HighQueue'].map((lane) =>
+          getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(c)}Sender${lane}`)),
+        ),
       ),
     );
     const services = new Set(statements.flatMap((s) => s.actions.map((a) => a.split(':')[0])));
-    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'sqs']);
+    // iam:PassRole and scheduler: see scheduling.test.ts.
+    expect([...services].sort()).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'sqs']);
   });
 
   it('authorizer: GetItem on the table only', () => {
@@ -61,18 +64,26 @@ describe('function permissions', () => {
   });
 
   for (const channel of CHANNELS) {
-    it(`send-${channel}: its own queue, table Get/Update, its own provider access only`, () => {
+    it(`send-${channel}: its own two lanes, table Get/Update, its own provider access only`, () => {
       const statements = statementsOf(template, `send-${channel}`);
-      const own = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderQueue`);
-      const sqs = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
-      expect(sqs.flatMap((s) => s.resources)).toEqual([getAtt(own)]);
-      expect(sqs.flatMap((s) => s.actions)).toEqual(
-        expect.arrayContaining([
-          'sqs:ReceiveMessage',
-          'sqs:DeleteMessage',
-          'sqs:ChangeMessageVisibility',
-        ]),
+      const lanes = ['Queue', 'HighQueue'].map((lane) =>
+        getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}Sender${lane}`)),
       );
+      const sqs = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
+      // Exactly its normal and high queue: no other channel's queue, not its DLQ.
+      expect(sqs.flatMap((s) => s.resources)).toEqual(lanes);
+      for (const lane of lanes) {
+        const actions = sqs
+          .filter((s) => JSON.stringify(s.resources) === JSON.stringify([lane]))
+          .flatMap((s) => s.actions);
+        expect(actions).toEqual(
+          expect.arrayContaining([
+            'sqs:ReceiveMessage',
+            'sqs:DeleteMessage',
+            'sqs:ChangeMessageVisibility',
+          ]),
+        );
+      }
       expect(sqs.flatMap((s) => s.actions)).not.toContain('sqs:SendMessage');
 
       const dynamo = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
@@ -169,7 +180,7 @@ describe('function permissions', () => {
   });
 
   it('attaches no AWS managed policy to Herald functions', () => {
-    for (const name of ['api', 'authorizer', ...CHANNELS.map((c) => `send-${c}`)]) {
+    for (const name of ['api', 'authorizer', 'release', ...CHANNELS.map((c) => `send-${c}`)]) {
       const role = statementsOf(template, name)[0]?.roles[0] as string;
       expect(
         template.findResources('AWS::IAM::Role')[role]?.Properties.ManagedPolicyArns,

@@ -1,8 +1,13 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/domain/types';
-import { DELIVERY_METRICS, METRICS_NAMESPACE } from '../../lib/constructs/dashboard';
-import { buildStack, logicalId } from './fixture';
+import {
+  DELIVERY_METRICS,
+  LANES,
+  METRICS_NAMESPACE,
+  RELEASE_METRICS,
+} from '../../lib/constructs/dashboard';
+import { buildStack, findFunction, logicalId } from './fixture';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
@@ -22,6 +27,14 @@ function dashboardBody(template: Template): {
   return JSON.parse(text);
 }
 
+/** A dashboard metric row `[namespace, name, dim1, value1, ..., {options}?]` as an object. */
+function metricOf(row: unknown[]): { namespace: unknown; name: unknown; dimensions: object } {
+  const pairs = row.slice(2).filter((part) => typeof part === 'string');
+  const dimensions: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) dimensions[pairs[i] as string] = pairs[i + 1];
+  return { namespace: row[0], name: row[1], dimensions };
+}
+
 let template: Template;
 beforeAll(() => {
   template = buildStack().template;
@@ -35,8 +48,9 @@ describe('HeraldAlarms', () => {
 
   it('sends every alarm and its recovery to the alarm topic, treating missing data as not breaching', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    // per channel: DLQ, oldest message, error rate; plus api + authorizer error rate and API 5xx.
-    expect(alarms).toHaveLength(CHANNELS.length * 3 + 3);
+    // per channel: DLQ, oldest message per lane, error rate; plus api + authorizer error rate,
+    // schedule DLQ, release errors and API 5xx.
+    expect(alarms).toHaveLength(CHANNELS.length * 4 + 5);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -46,7 +60,7 @@ describe('HeraldAlarms', () => {
     }
   });
 
-  it('alarms on any message in each DLQ and on old messages in each queue', () => {
+  it('alarms on any message in each DLQ and on old messages in each lane (high lane sooner)', () => {
     for (const channel of CHANNELS) {
       const dlq = logicalId(
         template,
@@ -66,7 +80,36 @@ describe('HeraldAlarms', () => {
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue, 'QueueName'] } }],
         Threshold: 1800,
       });
+      const high = logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}SenderHighQueue`);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateAgeOfOldestMessage',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [high, 'QueueName'] } }],
+        Threshold: 300,
+        AlarmActions: [{ Ref: topic }],
+      });
     }
+  });
+
+  it('alarms on any message in the schedule DLQ and on release function errors', () => {
+    const dlq = logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topic }],
+      OKActions: [{ Ref: topic }],
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: findFunction(template, 'release').id } }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmActions: [{ Ref: topic }],
+    });
   });
 
   it('alarms on function error rate and API 5xx', () => {
@@ -117,16 +160,21 @@ describe('HeraldDashboard', () => {
         expect(titles).toContain(`${channel}: ${suffix}`);
       }
       const deliveries = widgets.find((w) => w.properties.title === `${channel}: deliveries`);
-      for (const name of Object.values(DELIVERY_METRICS)) {
-        expect(deliveries?.properties.metrics).toContainEqual(
-          expect.arrayContaining([
-            METRICS_NAMESPACE,
-            name,
-            'service',
-            `herald-test-send-${channel}`,
-            'channel',
-            channel,
-          ]),
+      // Exactly the dimension set the function emits (service, channel, lane): one line per
+      // outcome and lane, nothing else.
+      const expected = Object.values(DELIVERY_METRICS).flatMap((name) =>
+        LANES.map((lane) => ({
+          namespace: METRICS_NAMESPACE,
+          name,
+          dimensions: { service: `herald-test-send-${channel}`, channel, lane },
+        })),
+      );
+      expect(deliveries?.properties.metrics?.map(metricOf)).toEqual(expected);
+      const age = widgets.find((w) => w.properties.title === `${channel}: oldest message age (s)`);
+      const ageText = JSON.stringify(age?.properties.metrics);
+      for (const lane of ['Queue', 'HighQueue']) {
+        expect(ageText).toContain(
+          `{GetAtt:${logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}Sender${lane}`)}.QueueName}`,
         );
       }
       const dlq = widgets.find((w) => w.properties.title === `${channel}: DLQ depth`);
@@ -136,6 +184,30 @@ describe('HeraldDashboard', () => {
       const duration = widgets.find((w) => w.properties.title === `${channel}: duration p99 (ms)`);
       expect(JSON.stringify(duration?.properties.metrics)).toContain('"stat":"p99"');
     }
+  });
+
+  it('shows scheduled releases, release function errors and the schedule DLQ depth', () => {
+    const { widgets } = dashboardBody(template);
+    const byTitle = (title: string) => widgets.find((w) => w.properties.title === title);
+    const releases = byTitle('scheduling: releases');
+    // `service` is the only dimension of the release metrics.
+    expect(releases?.properties.metrics?.map(metricOf)).toEqual(
+      Object.values(RELEASE_METRICS).map((name) => ({
+        namespace: METRICS_NAMESPACE,
+        name,
+        dimensions: { service: 'herald-test-release' },
+      })),
+    );
+    const errors = JSON.stringify(
+      byTitle('scheduling: release function errors / throttles')?.properties.metrics,
+    );
+    expect(errors).toContain(
+      `"Errors","FunctionName","{Ref:${findFunction(template, 'release').id}}"`,
+    );
+    const dlq = JSON.stringify(byTitle('scheduling: schedule DLQ depth')?.properties.metrics);
+    expect(dlq).toContain(
+      `"ApproximateNumberOfMessagesVisible","QueueName","{GetAtt:${logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue')}.QueueName}"`,
+    );
   });
 
   it('shows API 4xx/5xx and p99 latency', () => {
