@@ -1,7 +1,7 @@
 /**
  * `npm run keys -- create --tenant acme | list | revoke <keyId>`: manages Herald API keys.
  * The key is printed once at creation; only its SHA-256 is stored. Works against a deployed
- * stack (table from --table, or from the stack's outputs with --stack) and against the local
+ * stack (table from --table, or from the TableName output of --stack, default Herald-dev) and against the local
  * stack started by `npm start` (--local, which reads the endpoints `npm start` wrote).
  */
 import { readFile } from 'node:fs/promises';
@@ -50,7 +50,7 @@ async function openStore(options: TargetOptions): Promise<ApiKeyStore> {
 function withTarget(command: Command): Command {
   return command
     .option('--table <name>', 'DynamoDB table name (default: the stack output TableName)')
-    .option('--stack <name>', 'CloudFormation stack to read the table name from', 'Herald')
+    .option('--stack <name>', 'CloudFormation stack to read the table name from', 'Herald-dev')
     .option('--local', 'use the local stack started by npm start');
 }
 

@@ -274,6 +274,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     SLACK_API_URL: slack.url,
     FCM_SECRET_ID: SECRET_IDS.fcm,
     FCM_API_BASE_URL: fcm.url,
+    // Revoking a key locally takes effect at once; deployed, the authorizer caches for 60 s.
+    AUTHORIZER_CACHE_SECONDS: '0',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.

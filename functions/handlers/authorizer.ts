@@ -2,10 +2,31 @@ import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } fro
 import { dynamo } from '../commons/aws-clients';
 import { loadTableName } from '../commons/config';
 import { createLogger, serviceName } from '../commons/powertools';
-import { ApiKeyStore, keyFromHeaders } from '../domain/api-keys';
+import { type ApiKeyRecord, ApiKeyStore, keyFromHeaders } from '../domain/api-keys';
 
 const keys = new ApiKeyStore(dynamo, loadTableName());
 const logger = createLogger(serviceName('herald-authorizer'));
+
+// API Gateway can cache authorizer answers only when every identity source is present, which
+// rules out "Authorization or x-api-key"; so verified keys are cached here instead, for the same
+// short time a gateway cache would use. A revoked key stops working within the cache time.
+const CACHE_MS = Number(process.env.AUTHORIZER_CACHE_SECONDS ?? 60) * 1000;
+const CACHE_LIMIT = 1_000;
+const verified = new Map<string, { record: ApiKeyRecord; until: number }>();
+
+async function verify(key: string): Promise<ApiKeyRecord | undefined> {
+  const now = Date.now();
+  const cached = verified.get(key);
+  if (cached && cached.until > now) return cached.record;
+  const record = await verify(key);
+  if (!record) {
+    verified.delete(key);
+    return undefined;
+  }
+  if (verified.size >= CACHE_LIMIT) verified.clear();
+  verified.set(key, { record, until: now + CACHE_MS });
+  return record;
+}
 
 /** Every method and path of the same stage, so one cached answer serves the whole API. */
 function stageWildcard(methodArn: string): string {
@@ -23,7 +44,7 @@ export async function handler(
 ): Promise<APIGatewayAuthorizerResult> {
   const key = keyFromHeaders(event.headers);
   if (!key) throw new Error('Unauthorized');
-  const record = await keys.verify(key);
+  const record = await verify(key);
   if (!record) {
     logger.info('rejected API key');
     throw new Error('Unauthorized');

@@ -67,7 +67,6 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]',
       'AwsSolutions-SMG4',
       'AwsSolutions-SNS2',
-      'AwsSolutions-SQS3',
     ]);
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(60);
   });
