@@ -53,15 +53,17 @@ const UNPROCESSED_RETRIES = 5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Notification content never changes after ingest, so a channel function keeps it for the life
+// of its container: one GetItem per notification instead of one per delivery. Bounded, oldest
+// entries dropped first.
+const contentCache = new Map<string, NotificationRecord>();
+const CONTENT_CACHE_LIMIT = 500;
+
 /**
  * Notifications and deliveries in the single Herald table. Every status change is one
  * conditional UpdateItem on the expected current status: the table, not timing, decides races.
  */
 export class NotificationStore {
-  // Notification content never changes after ingest, so a channel function may keep it for the
-  // life of its container: one GetItem per notification instead of one per delivery.
-  readonly #contentCache = new Map<string, NotificationRecord>();
-
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -135,18 +137,19 @@ export class NotificationStore {
 
   /** The notification item alone, cached: content is immutable once written. */
   async getNotification(id: string): Promise<NotificationRecord | undefined> {
-    const cached = this.#contentCache.get(id);
+    const cacheKey = `${this.tableName}/${id}`;
+    const cached = contentCache.get(cacheKey);
     if (cached) return cached;
     const answer = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: notificationKey(id), sk: META } }),
     );
     if (!answer.Item) return undefined;
     const notification = toNotification(answer.Item);
-    if (this.#contentCache.size >= 500) {
-      const oldest = this.#contentCache.keys().next().value;
-      if (oldest !== undefined) this.#contentCache.delete(oldest);
+    if (contentCache.size >= CONTENT_CACHE_LIMIT) {
+      const oldest = contentCache.keys().next().value;
+      if (oldest !== undefined) contentCache.delete(oldest);
     }
-    this.#contentCache.set(id, notification);
+    contentCache.set(cacheKey, notification);
     return notification;
   }
 

@@ -109,7 +109,19 @@ export async function ingestNotification(
   if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
     notification.scheduleName = scheduleNameFor(id);
     await deps.store.create(notification, deliveries, now);
-    await deps.scheduler.schedule(id, request.sendAt);
+    try {
+      await deps.scheduler.schedule(id, request.sendAt);
+    } catch (error) {
+      // Without a schedule nothing would ever release these: record them failed, as for a
+      // failed enqueue, so the caller's 503 and the notification's status agree.
+      const reason = `not scheduled: ${error instanceof Error ? error.name : String(error)}`;
+      await Promise.all(
+        deliveries.map((d) =>
+          deps.store.markFailed(id, d.deliveryId, reason, Date.now(), ['scheduled']),
+        ),
+      );
+      throw new EnqueueError(id, deliveries.length, 0, { cause: error });
+    }
     return { id, status: 'scheduled', deliveries: deliveries.length };
   }
 
