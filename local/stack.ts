@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayAuthorizerResult,
@@ -7,8 +6,6 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
   Context,
-  SQSBatchResponse,
-  SQSEvent,
 } from 'aws-lambda';
 import type { ReleaseResult } from '../functions/domain/release';
 import { CHANNELS, type Channel } from '../functions/domain/types';
@@ -28,7 +25,7 @@ import { startSes } from './fakes/ses-fake';
 import { startSlack } from './fakes/slack-fake';
 import { startTwilio } from './fakes/twilio-fake';
 import { type ApiHandler, type AuthorizerHandler, type HttpApi, startHttpApi } from './http-api';
-import { type Poller, startPoller } from './poller';
+import { type LambdaThread, startLambdaThread } from './lambda-thread';
 import { type ShimSchedule, startSchedulerShim } from './scheduler-shim';
 import { startSecretsShim } from './secrets-shim';
 
@@ -55,6 +52,11 @@ export interface LocalStackOptions {
    * go through the Scheduler shim. Default: the function's own (900, as in AWS).
    */
   messageDelayHorizonSeconds?: number;
+  /**
+   * Modules (file URLs) the Lambda thread imports before the channel handlers, e.g. bench's SDK
+   * request counter: the pollers and channel handlers run on that worker thread.
+   */
+  lambdaPreload?: string[];
 }
 
 /** A running local stack. */
@@ -289,49 +291,52 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
 
   const apiKey = options.devApiKey ?? generateApiKey('hk_dev_');
   const doc = DynamoDBDocumentClient.from(dynamo.client);
-  const sqs = new SQSClient({
-    endpoint: sqsEmulator.endpoint,
-    region: REGION,
-    credentials: CREDENTIALS,
-  });
-  cleanups.push(async () => sqs.destroy());
 
   let api: ApiHandler | undefined;
   let authorizer: AuthorizerHandler | undefined;
-  // Per channel, one handler instance per poller loop and lane (see PollerOptions.environments).
-  const concurrency = options.pollersPerChannel ?? 2;
-  const channelHandlers: Partial<Record<Channel, ChannelHandler[]>> = {};
-  const pollers: Poller[] = [];
+  let lambda: LambdaThread | undefined;
   let httpApi: HttpApi | undefined;
   try {
-    // Importing the handlers (and the SDKs they pull in) is most of the start-up time.
-    [api, authorizer] = await Promise.all([
+    // Importing the handlers (and the SDKs they pull in) is most of the start-up time; the
+    // channel handlers load on the Lambda thread meanwhile, on the other core.
+    [api, authorizer, lambda] = await Promise.all([
       loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api', instance),
       loadHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>(
         'authorizer',
         instance,
       ),
-      ...CHANNELS.map(async (channel) => {
-        const environments = await Promise.all(
-          Array.from({ length: concurrency * 2 }, (_, i) =>
-            loadHandler<SQSEvent, SQSBatchResponse | undefined>(
-              `send-${channel}`,
-              i === 0 ? instance : `${instance ?? 1}-${i}`,
-            ),
-          ),
-        );
-        if (environments.every((h) => h !== undefined)) channelHandlers[channel] = environments;
-      }),
+      startLambdaThread(
+        {
+          env,
+          region: REGION,
+          functions: CHANNELS.map((channel) => {
+            const queues = sqsEmulator.queues[channel];
+            return {
+              name: `send-${channel}`,
+              lanes: [
+                { url: queues.url, arn: queues.arn },
+                { url: queues.highUrl, arn: queues.highArn },
+              ],
+            };
+          }),
+          // One handler copy per receive loop and lane (see PollerOptions.environments).
+          pollersPerLane: options.pollersPerChannel ?? 2,
+          startPollers: options.pollers !== false,
+          preload: options.lambdaPreload ?? [],
+        },
+        log,
+      ),
       loadHandler<unknown, ReleaseResult>('release-scheduled', instance).then((h) => {
         releaseHandler = h;
       }),
       putApiKey(doc, TABLE_NAME, apiKey, 'local'),
     ]);
+    const lambdaThread = lambda;
     for (const [name, present] of [
       ['api', api],
       ['authorizer', authorizer],
       ['release-scheduled', releaseHandler],
-      ...CHANNELS.map((c) => [`send-${c}`, channelHandlers[c]] as const),
+      ...CHANNELS.map((c) => [`send-${c}`, !lambdaThread.missing.includes(`send-${c}`)] as const),
     ] as const) {
       if (!present) log(`[stack] functions/handlers/${name}.ts does not exist: not wired`);
     }
@@ -339,30 +344,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     let stopping: Promise<void> | undefined;
     const startPollers = () => {
       if (stopping) throw new Error('The local stack is stopped');
-      if (pollers.length > 0) return;
-      for (const channel of CHANNELS) {
-        const environments = channelHandlers[channel];
-        if (!environments) continue;
-        const queues = sqsEmulator.queues[channel];
-        for (const [index, lane] of [
-          { url: queues.url, arn: queues.arn },
-          { url: queues.highUrl, arn: queues.highArn },
-        ].entries()) {
-          pollers.push(
-            startPoller({
-              sqs,
-              queueUrl: lane.url,
-              queueArn: lane.arn,
-              region: REGION,
-              functionName: `herald-send-${channel}`,
-              environments: environments.slice(index * concurrency, (index + 1) * concurrency),
-              log,
-            }),
-          );
-        }
-      }
+      lambdaThread.startPollers();
     };
-    if (options.pollers !== false) startPollers();
 
     const dlq = async () =>
       Object.fromEntries(CHANNELS.map((c) => [c, sqsEmulator.deadLetters(c)])) as Record<
@@ -415,7 +398,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
         // Front door first, then the pollers (letting batches in flight finish), then the rest.
         stopping ??= (async () => {
           await http.close().catch((e: unknown) => log(`[stack] close failed: ${String(e)}`));
-          await Promise.all(pollers.map((p) => p.stop()));
+          await lambdaThread.stop();
           await closeAll();
           running = false;
         })();
@@ -424,13 +407,12 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     };
   } catch (error) {
     await httpApi?.close().catch(() => undefined);
-    await Promise.all(pollers.map((p) => p.stop()));
+    await lambda?.stop();
     await closeAll();
     throw error;
   }
 }
 
-type ChannelHandler = LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
 type ReleaseHandler = LambdaHandler<unknown, ReleaseResult>;
 
 function portOf(url: string): number {

@@ -74,13 +74,17 @@ export class NotificationStore {
     return Math.floor(now / 1000) + this.retentionDays * 24 * 3600;
   }
 
-  /** Writes the notification and all its deliveries (BatchWriteItem, 25 per call). */
+  /**
+   * Writes the notification and all its deliveries (BatchWriteItem, 25 per call). Retention
+   * counts from `retainFrom`: the send time for a scheduled notification, so a far-off send is
+   * never expired before it goes out.
+   */
   async create(
     notification: NotificationRecord,
     deliveries: readonly DeliveryRecord[],
-    now: number,
+    retainFrom: number,
   ): Promise<void> {
-    const expiresAt = this.#expiresAt(now);
+    const expiresAt = this.#expiresAt(retainFrom);
     const items: Record<string, unknown>[] = [
       { pk: notificationKey(notification.id), sk: META, ...notification, expiresAt },
       ...deliveries.map((d) => ({

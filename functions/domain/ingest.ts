@@ -108,7 +108,7 @@ export async function ingestNotification(
 
   if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
     notification.scheduleName = scheduleNameFor(id);
-    await deps.store.create(notification, deliveries, now);
+    await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
     try {
       await deps.scheduler.schedule(id, request.sendAt);
     } catch (error) {
@@ -125,7 +125,7 @@ export async function ingestNotification(
     return { id, status: 'scheduled', deliveries: deliveries.length };
   }
 
-  await deps.store.create(notification, deliveries, now);
+  await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
   const delaySeconds = scheduled ? Math.ceil(delayMs / 1000) : 0;
   const failed = await enqueueDeliveries(deps, deliveries, request.priority, delaySeconds);
   if (failed.length > 0) {

@@ -60,7 +60,7 @@ describe('ProviderSecrets', () => {
 });
 
 describe('HeraldStack', () => {
-  it('outputs the API URL, dashboard URL, table name and secret names', () => {
+  it('outputs the API URL, dashboard URL, table name, secret names and scheduling names', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs).toEqual(
       expect.arrayContaining([
@@ -72,6 +72,9 @@ describe('HeraldStack', () => {
         'FcmSecretName',
         'AlarmTopicArn',
         'RestApiId',
+        'ScheduleGroupName',
+        'ScheduleDeadLetterQueueUrl',
+        'ReleaseFunctionName',
       ]),
     );
   });
@@ -91,6 +94,7 @@ describe('HeraldStack', () => {
       'AWS::CloudWatch::Dashboard': 'DashboardName',
       'AWS::Logs::LogGroup': 'LogGroupName',
       'AWS::ApiGateway::RestApi': 'Name',
+      'AWS::Scheduler::ScheduleGroup': 'Name',
     };
     for (const [type, property] of Object.entries(named)) {
       for (const resource of Object.values(template.findResources(type))) {
