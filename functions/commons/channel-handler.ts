@@ -10,6 +10,7 @@ import { MalformedMessageError } from '../domain/errors';
 import type { Channel } from '../domain/types';
 import type { ProviderSource } from '../providers/source';
 import { dynamo, sqs } from './aws-clients';
+import { createLimiter } from './concurrency';
 import { type ChannelConfig, loadChannelConfig } from './config';
 import { maskRecipient } from './mask';
 import { createLogger, createMetrics, serviceName } from './powertools';
@@ -53,6 +54,8 @@ export function createChannelHandler<C extends Channel>(
   metrics.setDefaultDimensions({ channel });
   const store = new NotificationStore(dynamo, config.tableName);
   const processor = new BatchProcessor(EventType.SQS);
+  // Providers with per-second limits (a Twilio long code, a Slack channel) get few calls at once.
+  const limit = createLimiter(config.sendConcurrency);
 
   const deps = {
     channel,
@@ -72,7 +75,7 @@ export function createChannelHandler<C extends Channel>(
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     try {
-      outcome = await deliverRecord(deps, record);
+      outcome = await limit(() => deliverRecord(deps, record));
     } catch (error) {
       if (error instanceof MalformedMessageError) {
         // Not a Herald message: it can never succeed, so it rides the redrive to the DLQ.

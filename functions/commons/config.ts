@@ -99,6 +99,7 @@ const channelSchema = commonSchema.extend({
   RETRY_BASE_SECONDS: positiveInt(30),
   RETRY_MAX_SECONDS: positiveInt(900),
   LEASE_SECONDS: positiveInt(60),
+  SEND_CONCURRENCY: positiveInt(10),
 });
 
 /** Settings of one channel function. */
@@ -112,6 +113,8 @@ export interface ChannelConfig {
   retryMaxSeconds: number;
   /** How long a claimed (`sending`) delivery is protected from a concurrent redelivery. */
   leaseMs: number;
+  /** Provider calls in flight per invocation (a batch's records are otherwise all concurrent). */
+  sendConcurrency: number;
 }
 
 export function loadChannelConfig(
@@ -131,6 +134,7 @@ export function loadChannelConfig(
     retryBaseSeconds: parsed.RETRY_BASE_SECONDS,
     retryMaxSeconds: parsed.RETRY_MAX_SECONDS,
     leaseMs: parsed.LEASE_SECONDS * 1000,
+    sendConcurrency: parsed.SEND_CONCURRENCY,
   };
 }
 
