@@ -17,7 +17,7 @@ import { deliverRecord } from '../functions/domain/deliver';
 import type { ChannelProvider } from '../functions/providers/channel-provider';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
-import { countSdkRequests } from './sdk-counter';
+import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
 
 const quiet = () => undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -125,7 +125,13 @@ async function benchIngest(counter: ReturnType<typeof countSdkRequests>) {
 }
 
 async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
-  const stack = await startLocalStack({ port: 0, log: quiet, pollersPerChannel: 3 });
+  // The pollers and channel handlers run on the stack's Lambda thread: count there too.
+  const stack = await startLocalStack({
+    port: 0,
+    log: quiet,
+    pollersPerChannel: 3,
+    lambdaPreload: [SDK_COUNTER_PRELOAD],
+  });
   try {
     const handler = await apiHandler();
     console.log('\nEnd to end: 5,000 deliveries (10 requests x 4 channels x 125 recipients)');
@@ -135,6 +141,7 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
       deliveredAt.set(entry.recipient, performance.now()),
     );
     counter.reset();
+    const cpuAtStart = process.cpuUsage();
     const start = performance.now();
     const requests = Array.from({ length: 10 }, (_, r) => {
       const range = (prefix: string) => Array.from({ length: 125 }, (_, i) => `${prefix}${r}-${i}`);
@@ -170,6 +177,7 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
     const deadline = Date.now() + 120_000;
     while (deliveredAt.size < total && Date.now() < deadline) await sleep(100);
     const end = Math.max(...deliveredAt.values());
+    const cpu = process.cpuUsage(cpuAtStart);
     off();
     // Final status writes land just after the provider call; let them finish before counting.
     await sleep(500);
@@ -185,6 +193,10 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
     line(
       'throughput (target >= 300/s on 2 cores)',
       `${(deliveredAt.size / ((end - start) / 1000)).toFixed(0)} deliveries/s`,
+    );
+    line(
+      'CPU time per delivery, all threads (emulators and fakes too)',
+      ms((cpu.user + cpu.system) / 1000 / deliveredAt.size),
     );
     console.log('  AWS API requests per delivery, by service (whole pipeline)');
     for (const [service, count] of Object.entries(counter.counts.byService).sort()) {

@@ -1,6 +1,11 @@
+import { BroadcastChannel, isMainThread } from 'node:worker_threads';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
-/** Requests every AWS SDK client in this process made, by service and by operation. */
+/**
+ * Requests every AWS SDK client in this process made, by service and by operation: on the main
+ * thread, and on the local stack's Lambda thread when the stack is started with
+ * `lambdaPreload: [SDK_COUNTER_PRELOAD]` (that thread then reports each request here).
+ */
 export interface SdkCounts {
   byService: Record<string, number>;
   byOperation: Record<string, number>;
@@ -17,6 +22,19 @@ type Request = {
   method?: string;
 };
 
+/** One request as seen at the HTTP handler (of either thread). */
+interface Seen {
+  hostname: string;
+  port: number | undefined;
+  operation: string;
+  /** Write units, when the body is a DynamoDB write (every other request: 0). */
+  units: number;
+}
+
+/** For `LocalStackOptions.lambdaPreload`: importing this module on a worker thread reports to it. */
+export const SDK_COUNTER_PRELOAD = import.meta.url;
+const CHANNEL = 'herald-bench-sdk-counter';
+
 /**
  * Counts at the SDK's HTTP handler, which every v3 client (SQS, DynamoDB, SES, IoT data,
  * Secrets Manager, Scheduler) sends through: nothing in Herald's code is instrumented.
@@ -27,31 +45,20 @@ export function countSdkRequests(services: Record<string, string>): {
   reset(): void;
 } {
   const counts: SdkCounts = { byService: {}, byOperation: {}, dynamoWriteUnits: 0 };
-  const original = NodeHttpHandler.prototype.handle;
-  NodeHttpHandler.prototype.handle = function handle(
-    this: NodeHttpHandler,
-    request: Request,
-    options?: unknown,
-  ) {
-    const host = `${request.hostname}:${request.port}`;
-    const service =
-      services[host] ?? (request.hostname?.startsWith('sqs.') ? 'sqs' : `other(${host})`);
-    const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'];
-    const operation = target
-      ? String(target).split('.').pop()
-      : `${request.method} ${request.path?.split('/')[1] ?? ''}`;
+  const add = (seen: Seen) => {
+    const host = `${seen.hostname}:${seen.port}`;
+    const service = services[host] ?? (seen.hostname.startsWith('sqs.') ? 'sqs' : `other(${host})`);
     counts.byService[service] = (counts.byService[service] ?? 0) + 1;
-    const key = `${service}:${operation}`;
+    const key = `${service}:${seen.operation}`;
     counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;
-    if (service === 'dynamodb' && request.body) {
-      const body =
-        typeof request.body === 'string'
-          ? request.body
-          : Buffer.from(request.body as Uint8Array).toString('utf8');
-      counts.dynamoWriteUnits += writeUnits(String(operation), body);
-    }
-    return original.call(this, request as never, options as never);
-  } as typeof original;
+    counts.dynamoWriteUnits += seen.units;
+  };
+  watchRequests(add);
+  const fromThreads = new BroadcastChannel(CHANNEL);
+  fromThreads.unref();
+  fromThreads.onmessage = (event) => {
+    for (const seen of (event as MessageEvent).data as Seen[]) add(seen);
+  };
   return {
     counts,
     reset() {
@@ -60,6 +67,54 @@ export function countSdkRequests(services: Record<string, string>): {
       counts.dynamoWriteUnits = 0;
     },
   };
+}
+
+/** Patch this thread's NodeHttpHandler to report every request it sends. */
+function watchRequests(report: (seen: Seen) => void): void {
+  const original = NodeHttpHandler.prototype.handle;
+  NodeHttpHandler.prototype.handle = function handle(
+    this: NodeHttpHandler,
+    request: Request,
+    options?: unknown,
+  ) {
+    const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'];
+    const operation = target
+      ? (String(target).split('.').pop() ?? '')
+      : `${request.method} ${request.path?.split('/')[1] ?? ''}`;
+    let units = 0;
+    // Only DynamoDB's JSON protocol names DynamoDB_20120810 in its target.
+    if (String(target).startsWith('DynamoDB_') && request.body) {
+      const body =
+        typeof request.body === 'string'
+          ? request.body
+          : // Not Buffer.from(body): the SDK's body adapter warns when read as a string.
+            Buffer.from(
+              (request.body as Uint8Array).buffer,
+              (request.body as Uint8Array).byteOffset,
+              (request.body as Uint8Array).byteLength,
+            ).toString('utf8');
+      units = writeUnits(operation, body);
+    }
+    report({ hostname: request.hostname ?? '', port: request.port, operation, units });
+    return original.call(this, request as never, options as never);
+  } as typeof original;
+}
+
+// On a worker thread (the Lambda thread), requests are reported to the main thread's counter,
+// in one message per turn of the event loop.
+if (!isMainThread) {
+  const toMain = new BroadcastChannel(CHANNEL);
+  toMain.unref();
+  let pending: Seen[] = [];
+  watchRequests((seen) => {
+    if (pending.length === 0) {
+      setImmediate(() => {
+        toMain.postMessage(pending);
+        pending = [];
+      });
+    }
+    pending.push(seen);
+  });
 }
 
 // DynamoDB bills 1 write unit per started KB of the item written (attribute names + values).

@@ -3,15 +3,20 @@
 // not run on the machines serving SQS and DynamoDB; locally, keeping the SDK client work (serde,
 // signing, HTTP) off the thread of the emulators and fakes is what lets the pipeline use 2 cores.
 // Started by lambda-thread.ts through lambda-worker-entry.mjs.
+import dns from 'node:dns';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { interceptLocalhostDns } from 'fauxqs';
 import { type LambdaHandler, loadHandler } from './emulators/lambda';
 import type { FromLambdaThread, LambdaThreadData, ToLambdaThread } from './lambda-thread';
 import { type Poller, startPoller } from './poller';
 
 type ChannelHandler = LambdaHandler<SQSEvent, SQSBatchResponse | undefined>;
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | dns.LookupAddress[],
+  family?: number,
+) => void;
 
 const port = parentPort;
 if (!port) throw new Error('local/lambda-worker.ts runs on a worker thread only');
@@ -19,9 +24,15 @@ const data = workerData as LambdaThreadData;
 const post = (message: FromLambdaThread) => port.postMessage(message);
 const log = (line: string) => post({ type: 'log', line });
 
-// Queue URLs are on sqs.<region>.localhost, which the resolver does not answer (see sqs.ts);
-// DNS patches are per thread.
-interceptLocalhostDns();
+// Queue URLs are on sqs.<region>.localhost, which the resolver does not answer (see sqs.ts), and
+// DNS patches are per thread. This is fauxqs's interceptLocalhostDns(), without importing all of
+// fauxqs (its server and S3/SNS clients) into each thread: that was ~200 ms of start-up each.
+const lookup = dns.lookup;
+dns.lookup = ((hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
+  if (!hostname.endsWith('.localhost')) return lookup(hostname, options, callback);
+  if (options.all) callback(null, [{ address: '127.0.0.1', family: 4 }]);
+  else callback(null, '127.0.0.1', 4);
+}) as typeof dns.lookup;
 // Instrumentation first (bench's SDK request counter), so it sees every client made below.
 for (const url of data.preload) await import(url);
 

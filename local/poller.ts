@@ -60,7 +60,7 @@ async function loop(
         new ReceiveMessageCommand({
           QueueUrl: options.queueUrl,
           MaxNumberOfMessages: 10,
-          WaitTimeSeconds: 1,
+          WaitTimeSeconds: 20,
           MessageSystemAttributeNames: ['All'],
           MessageAttributeNames: ['All'],
         }),

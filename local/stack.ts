@@ -25,7 +25,7 @@ import { startSes } from './fakes/ses-fake';
 import { startSlack } from './fakes/slack-fake';
 import { startTwilio } from './fakes/twilio-fake';
 import { type ApiHandler, type AuthorizerHandler, type HttpApi, startHttpApi } from './http-api';
-import { type LambdaThread, startLambdaThread } from './lambda-thread';
+import { type LambdaThread, startLambdaThreads } from './lambda-thread';
 import { type ShimSchedule, startSchedulerShim } from './scheduler-shim';
 import { startSecretsShim } from './secrets-shim';
 
@@ -57,6 +57,8 @@ export interface LocalStackOptions {
    * request counter: the pollers and channel handlers run on that worker thread.
    */
   lambdaPreload?: string[];
+  /** Worker threads the channel functions are spread over (each function on one). Default 2. */
+  lambdaThreads?: number;
 }
 
 /** A running local stack. */
@@ -294,44 +296,46 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
 
   let api: ApiHandler | undefined;
   let authorizer: AuthorizerHandler | undefined;
-  let lambda: LambdaThread | undefined;
+  let lambdaStarting: Promise<LambdaThread> | undefined;
   let httpApi: HttpApi | undefined;
   try {
     // Importing the handlers (and the SDKs they pull in) is most of the start-up time; the
     // channel handlers load on the Lambda thread meanwhile, on the other core.
-    [api, authorizer, lambda] = await Promise.all([
+    lambdaStarting = startLambdaThreads(
+      {
+        env,
+        region: REGION,
+        functions: CHANNELS.map((channel) => {
+          const queues = sqsEmulator.queues[channel];
+          return {
+            name: `send-${channel}`,
+            lanes: [
+              { url: queues.url, arn: queues.arn },
+              { url: queues.highUrl, arn: queues.highArn },
+            ],
+          };
+        }),
+        // One handler copy per receive loop and lane (see PollerOptions.environments).
+        pollersPerLane: options.pollersPerChannel ?? 2,
+        startPollers: options.pollers !== false,
+        preload: options.lambdaPreload ?? [],
+      },
+      options.lambdaThreads ?? 2,
+      log,
+    );
+    let lambdaThread: LambdaThread;
+    [api, authorizer, lambdaThread] = await Promise.all([
       loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api', instance),
       loadHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>(
         'authorizer',
         instance,
       ),
-      startLambdaThread(
-        {
-          env,
-          region: REGION,
-          functions: CHANNELS.map((channel) => {
-            const queues = sqsEmulator.queues[channel];
-            return {
-              name: `send-${channel}`,
-              lanes: [
-                { url: queues.url, arn: queues.arn },
-                { url: queues.highUrl, arn: queues.highArn },
-              ],
-            };
-          }),
-          // One handler copy per receive loop and lane (see PollerOptions.environments).
-          pollersPerLane: options.pollersPerChannel ?? 2,
-          startPollers: options.pollers !== false,
-          preload: options.lambdaPreload ?? [],
-        },
-        log,
-      ),
+      lambdaStarting,
       loadHandler<unknown, ReleaseResult>('release-scheduled', instance).then((h) => {
         releaseHandler = h;
       }),
       putApiKey(doc, TABLE_NAME, apiKey, 'local'),
     ]);
-    const lambdaThread = lambda;
     for (const [name, present] of [
       ['api', api],
       ['authorizer', authorizer],
@@ -407,7 +411,10 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     };
   } catch (error) {
     await httpApi?.close().catch(() => undefined);
-    await lambda?.stop();
+    await lambdaStarting?.then(
+      (thread) => thread.stop(),
+      () => undefined,
+    );
     await closeAll();
     throw error;
   }

@@ -18,7 +18,7 @@ async function verify(key: string): Promise<ApiKeyRecord | undefined> {
   const now = Date.now();
   const cached = verified.get(key);
   if (cached && cached.until > now) return cached.record;
-  const record = await verify(key);
+  const record = await keys.verify(key);
   if (!record) {
     verified.delete(key);
     return undefined;
