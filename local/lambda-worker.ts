@@ -25,8 +25,8 @@ const post = (message: FromLambdaThread) => port.postMessage(message);
 const log = (line: string) => post({ type: 'log', line });
 
 // Queue URLs are on sqs.<region>.localhost, which the resolver does not answer (see sqs.ts), and
-// DNS patches are per thread. This is fauxqs's interceptLocalhostDns(), without importing all of
-// fauxqs (its server and S3/SNS clients) into each thread: that was ~200 ms of start-up each.
+// DNS patches are per thread. Same effect as fauxqs's interceptLocalhostDns(), without importing
+// fauxqs (its server and S3/SNS clients) into each thread: ~200 ms of start-up each.
 const lookup = dns.lookup;
 dns.lookup = ((hostname: string, options: dns.LookupOptions, callback: LookupCallback) => {
   if (!hostname.endsWith('.localhost')) return lookup(hostname, options, callback);
