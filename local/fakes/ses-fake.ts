@@ -20,13 +20,17 @@ export interface RunningSesFake {
   close(): Promise<void>;
 }
 
-interface StoredEmail {
-  messageId: string;
-  from: string;
-  replyTo: string[];
-  destination: { to: string[] };
-  subject: string;
-  body: { html?: string; text?: string };
+/** The part of an SES v2 SendEmail request the Outbox shows. */
+interface SendEmailRequest {
+  FromEmailAddress?: string;
+  ReplyToAddresses?: string[];
+  Destination?: { ToAddresses?: string[] };
+  Content?: {
+    Simple?: {
+      Subject?: { Data?: string };
+      Body?: { Text?: { Data?: string }; Html?: { Data?: string } };
+    };
+  };
 }
 
 const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
@@ -73,7 +77,6 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
       }
     }
 
-    const sentSince = Math.floor(Date.now() / 1000);
     const upstream = await fetch(`${emulatorUrl}${req.url ?? '/'}`, {
       method: req.method ?? 'GET',
       headers: forwardHeaders(req),
@@ -88,7 +91,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     // BadRequestException, which is what the SDK needs to name the error.
     if (upstream.status === 400) headers['x-amzn-errortype'] = 'BadRequestException';
     if (req.method === 'POST' && path === SEND_EMAIL_PATH && upstream.status === 200) {
-      await record(text, sentSince);
+      record(text, body);
     }
     res.writeHead(upstream.status, headers);
     res.end(text);
@@ -109,25 +112,26 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     return outcomes.includes('transient') ? 'transient' : undefined;
   }
 
-  /** Records what the emulator stored (its view is what a mailbox would show). */
-  async function record(responseText: string, sentSince: number): Promise<void> {
+  /**
+   * Records the accepted mail from the SendEmail request itself: reading it back from the
+   * emulator's store cost a second HTTP round trip per message and dominated the fake's time.
+   */
+  function record(responseText: string, requestBody: Buffer): void {
     const { MessageId: messageId } = JSON.parse(responseText) as { MessageId?: string };
-    // Only this second's mail: the whole store grows with every message sent.
-    const store = (await (await fetch(`${emulatorUrl}/store?since=${sentSince}`)).json()) as {
-      emails: StoredEmail[];
-    };
-    const email = store.emails.find((e) => e.messageId === messageId);
-    if (!email || messageId === undefined) return;
-    for (const recipient of email.destination.to) {
+    const request = JSON.parse(requestBody.toString('utf8')) as SendEmailRequest;
+    const simple = request.Content?.Simple;
+    if (!messageId || !simple) return;
+    const replyTo = request.ReplyToAddresses ?? [];
+    for (const recipient of request.Destination?.ToAddresses ?? []) {
       outbox.add({
         channel: 'email',
         recipient,
         content: {
-          subject: email.subject,
-          text: email.body.text,
-          html: email.body.html,
-          from: email.from,
-          ...(email.replyTo.length > 0 && { replyTo: email.replyTo }),
+          subject: simple.Subject?.Data,
+          text: simple.Body?.Text?.Data,
+          html: simple.Body?.Html?.Data,
+          from: request.FromEmailAddress,
+          ...(replyTo.length > 0 && { replyTo }),
         },
         providerMessageId: messageId,
       });
@@ -135,7 +139,6 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
   }
 
   // Longer than the SDK keeps idle sockets, so a reused connection is never closed mid-request.
-
   server.keepAliveTimeout = 65_000;
 
   await new Promise<void>((resolve) => server.listen(port, host, resolve));
