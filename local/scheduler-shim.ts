@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readText } from './emulators/net';
 
 /** A one-time schedule as the shim keeps it. */
 export interface ShimSchedule {
@@ -14,15 +15,6 @@ export interface ShimSchedule {
 export type ScheduleInvoker = (schedule: ShimSchedule) => Promise<void>;
 
 const AT = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function reply(res: ServerResponse, status: number, body: unknown, errorType?: string): void {
   res.writeHead(status, {
@@ -55,7 +47,7 @@ export async function startSchedulerShim(options: {
     const match = /^\/schedules\/([^/]+)$/.exec(url.pathname);
     if (!match?.[1]) return reply(res, 404, { Message: 'not found' }, 'ResourceNotFoundException');
     const name = decodeURIComponent(match[1]);
-    const body = await readBody(req);
+    const body = await readText(req);
     if (req.method === 'POST') {
       const input = JSON.parse(body || '{}') as {
         GroupName?: string;

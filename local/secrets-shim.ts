@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { closeServer, listen } from './emulators/net';
+import { closeServer, listen, readText } from './emulators/net';
 
 export interface SecretsShimOptions {
   /** Secret id (name) -> SecretString. */
@@ -48,7 +48,7 @@ export async function startSecretsShim(options: SecretsShimOptions): Promise<Sec
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const target = req.headers['x-amz-target'];
-    const body = await readBody(req);
+    const body = await readText(req);
     if (req.method !== 'POST' || target !== 'secretsmanager.GetSecretValue') {
       reply(res, 400, {
         __type: 'InvalidRequestException',
@@ -91,10 +91,4 @@ function reply(res: ServerResponse, status: number, payload: unknown): void {
     'x-amzn-requestid': randomUUID(),
   });
   res.end(body);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Listen and resolve once bound (or reject, e.g. EADDRINUSE on a fixed port). */
@@ -26,4 +26,16 @@ export function closeServer(server: Server): Promise<void> {
     server.close((error) => (error ? reject(error) : resolve()));
     server.closeAllConnections();
   });
+}
+
+/** The whole request body. */
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** The whole request body as UTF-8 text. */
+export async function readText(req: IncomingMessage): Promise<string> {
+  return (await readBody(req)).toString('utf8');
 }

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServiceAccountJson } from '../../functions/providers/push/fcm-push-provider';
+import { readText } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -38,7 +39,7 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const raw = await readBody(req);
+    const raw = await readText(req);
     if (req.method === 'POST' && path === '/token') return token(res, raw);
 
     const project = SEND_PATH.exec(path)?.[1];
@@ -184,12 +185,6 @@ function googleError(
   const details =
     fcmErrorCode === undefined ? [] : [{ '@type': FCM_ERROR_TYPE, errorCode: fcmErrorCode }];
   reply(res, code, { error: { code, message, status, details } }, headers);
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function reply(

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
+import { readBody } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the broker records and how it decides to fail; ports default to random. */
@@ -117,10 +118,4 @@ function iotError(res: ServerResponse, status: number, type: string, message: st
     'x-amzn-requestid': randomUUID(),
   });
   res.end(JSON.stringify({ message }));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sesLocal from 'aws-ses-v2-local';
+import { closeServer, readBody } from '../emulators/net';
 import type { FailureInjector, InjectedFailure, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -168,17 +169,4 @@ function sesError(res: ServerResponse, status: number, type: string, message: st
     'x-amzn-requestid': randomUUID(),
   });
   res.end(JSON.stringify({ message }));
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((err) => (err ? reject(err) : resolve()));
-    server.closeAllConnections();
-  });
 }

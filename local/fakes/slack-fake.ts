@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readText } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -33,7 +34,7 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
     if (req.method !== 'POST' || !path.startsWith('/api/')) {
       return reply(res, 404, { ok: false, error: 'unknown_method' });
     }
-    const params = parseBody(req.headers['content-type'], await readBody(req));
+    const params = parseBody(req.headers['content-type'], await readText(req));
     if (path !== '/api/chat.postMessage')
       return reply(res, 200, { ok: false, error: 'unknown_method' });
 
@@ -108,12 +109,6 @@ function parseBlocks(value: unknown): unknown[] | 'invalid' | undefined {
   } catch {
     return 'invalid';
   }
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function reply(

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readText } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -42,7 +43,7 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
       return twilioError(res, 401, 20003, 'Authenticate');
     }
 
-    const form = new URLSearchParams(await readBody(req));
+    const form = new URLSearchParams(await readText(req));
     const to = form.get('To');
     const from = form.get('From');
     const messagingServiceSid = form.get('MessagingServiceSid');
@@ -126,12 +127,6 @@ function twilioError(res: ServerResponse, status: number, code: number, message:
     more_info: `https://www.twilio.com/docs/errors/${code}`,
     status,
   });
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
