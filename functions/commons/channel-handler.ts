@@ -87,9 +87,11 @@ export function createChannelHandler<C extends Channel>(
       throw error;
     }
     const message = JSON.parse(record.body) as { notificationId: string; deliveryId: string };
+    // Records of one batch are processed concurrently, so the correlation id (the notification
+    // id, as in the api and release functions) goes on each line rather than on the logger.
     const context = {
       ...fields,
-      notificationId: message.notificationId,
+      correlation_id: message.notificationId,
       deliveryId: message.deliveryId,
     };
     switch (outcome.outcome) {

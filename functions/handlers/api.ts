@@ -66,7 +66,9 @@ async function accept(
     throw new HttpError(400, 'Invalid request', { errors: result.errors });
   }
   const id = randomUUID();
-  logger.appendKeys({ notificationId: id, tenantId });
+  // The notification id is the correlation id across the api, release and channel functions.
+  logger.setCorrelationId(id);
+  logger.appendKeys({ tenantId });
   const accepted = await ingestNotification(ingestDeps, result.value, { id, tenantId, now });
   metrics.addMetric('NotificationsAccepted', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesAccepted', MetricUnit.Count, accepted.deliveries);
@@ -101,7 +103,8 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
   if (match?.[1]) {
     const id = event.pathParameters?.id ?? decodeURIComponent(match[1]);
     const tenantId = tenantOf(event);
-    logger.appendKeys({ notificationId: id, tenantId });
+    logger.setCorrelationId(id);
+    logger.appendKeys({ tenantId });
     if (method === 'GET') return json(200, await describeNotification(store, id, tenantId));
     if (method === 'DELETE') {
       return json(200, await cancelNotification({ store, scheduler }, id, tenantId, Date.now()));

@@ -18,7 +18,7 @@ const inputSchema = z.object({ notificationId: z.string().min(1) });
 /** EventBridge Scheduler target: `{ notificationId }` at the notification's due time. */
 async function release(input: unknown): Promise<ReleaseResult> {
   const { notificationId } = inputSchema.parse(input);
-  logger.appendKeys({ notificationId });
+  logger.setCorrelationId(notificationId);
   const result = await releaseNotification(
     { store, sqs, queues: config.queues },
     notificationId,
