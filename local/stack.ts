@@ -7,9 +7,9 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { ApiKeyStore } from '../functions/domain/api-keys';
 import type { ReleaseResult } from '../functions/domain/release';
 import { CHANNELS, type Channel } from '../functions/domain/types';
-import { generateApiKey, putApiKey } from './dev-key';
 import { startDynamoEmulator } from './emulators/dynamodb';
 import {
   createLambdaContext,
@@ -291,7 +291,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   };
   Object.assign(process.env, env);
 
-  const apiKey = options.devApiKey ?? generateApiKey('hk_dev_');
+  const apiKey = options.devApiKey ?? `hk_dev_${randomBytes(32).toString('base64url')}`;
   const doc = DynamoDBDocumentClient.from(dynamo.client);
 
   let api: ApiHandler | undefined;
@@ -334,7 +334,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       loadHandler<unknown, ReleaseResult>('release-scheduled', instance).then((h) => {
         releaseHandler = h;
       }),
-      putApiKey(doc, TABLE_NAME, apiKey, 'local'),
+      // The same item the keys CLI writes: only the key's SHA-256 is stored.
+      new ApiKeyStore(doc, TABLE_NAME).create('local', { key: apiKey }),
     ]);
     for (const [name, present] of [
       ['api', api],
