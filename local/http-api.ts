@@ -227,7 +227,8 @@ function matchResource(path: string): {
   if (match?.[1]) {
     return {
       resource: '/v1/notifications/{id}',
-      pathParameters: { id: decodeURIComponent(match[1]) },
+      // API Gateway passes a malformed %-escape through undecoded; so does this.
+      pathParameters: { id: decodeOr(match[1]) },
     };
   }
   return { resource: path, pathParameters: null };
@@ -355,4 +356,12 @@ function sendJson(res: ServerResponse, status: number, payload: unknown, request
 
 function describe(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function decodeOr(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

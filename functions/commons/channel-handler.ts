@@ -5,9 +5,13 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { deliverRecord, RetryLaterError } from '../domain/deliver';
-import { MalformedMessageError } from '../domain/errors';
-import type { Channel } from '../domain/types';
+import {
+  deliverRecord,
+  parseDeliveryMessage,
+  RetryLaterError,
+  safeReason,
+} from '../domain/deliver';
+import type { Channel, DeliveryMessage } from '../domain/types';
 import type { ProviderSource } from '../providers/source';
 import { dynamo, sqs } from './aws-clients';
 import { createLimiter } from './concurrency';
@@ -27,15 +31,6 @@ function laneOf(
   const high = config.queues.high;
   if (high?.endsWith(`/${queueName}`)) return { lane: 'high', url: high };
   return { lane: 'normal', url: config.queues.normal };
-}
-
-function recipientOf(body: string): string | undefined {
-  try {
-    const parsed = JSON.parse(body) as { recipient?: unknown };
-    return typeof parsed.recipient === 'string' ? parsed.recipient : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -67,26 +62,51 @@ export function createChannelHandler<C extends Channel>(
     leaseMs: config.leaseMs,
   };
 
+  /** The last receive before the DLQ failed outside the provider call: record a final state. */
+  const failOnLastReceive = async (record: SQSRecord, error: unknown) => {
+    if (Number(record.attributes.ApproximateReceiveCount ?? '1') < config.maxReceiveCount) return;
+    const message = parseDeliveryMessage(record.body, channel);
+    const reason = `gave up after ${config.maxReceiveCount} attempts: ${safeReason(error, channel, message.recipient)}`;
+    await store
+      .markFailed(message.notificationId, message.deliveryId, reason, Date.now(), [
+        'scheduled',
+        'queued',
+        'sending',
+      ])
+      .catch((cause: unknown) =>
+        logger.error('could not record the failure', { error: cause as Error }),
+      );
+  };
+
   const recordHandler = async (record: SQSRecord): Promise<void> => {
-    const recipient = recipientOf(record.body);
+    let message: DeliveryMessage;
+    try {
+      message = parseDeliveryMessage(record.body, channel);
+    } catch (error) {
+      // Not a Herald message: it can never succeed, so it rides the redrive to the DLQ.
+      logger.error('malformed message', {
+        messageId: record.messageId,
+        error: (error as Error).message,
+      });
+      metrics.addMetric('MalformedMessage', MetricUnit.Count, 1);
+      throw error;
+    }
     const fields = {
       messageId: record.messageId,
-      recipient: recipient === undefined ? undefined : maskRecipient(channel, recipient),
+      recipient: maskRecipient(channel, message.recipient),
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     try {
       outcome = await limit(() => deliverRecord(deps, record));
     } catch (error) {
-      if (error instanceof MalformedMessageError) {
-        // Not a Herald message: it can never succeed, so it rides the redrive to the DLQ.
-        logger.error('malformed message', { ...fields, error: error.message });
-        metrics.addMetric('MalformedMessage', MetricUnit.Count, 1);
-      } else {
-        logger.error('delivery error', { ...fields, error: error as Error });
-      }
+      logger.error('delivery error', {
+        ...fields,
+        correlation_id: message.notificationId,
+        error: error as Error,
+      });
+      await failOnLastReceive(record, error);
       throw error;
     }
-    const message = JSON.parse(record.body) as { notificationId: string; deliveryId: string };
     // Records of one batch are processed concurrently, so the correlation id (the notification
     // id, as in the api and release functions) goes on each line rather than on the logger.
     const context = {

@@ -6,6 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { CANCELLABLE, canTransition } from '../domain/status';
 import type { Channel, ContentByChannel, DeliveryStatus, Priority } from '../domain/types';
 import { chunk, mapWithConcurrency } from './concurrency';
 
@@ -34,6 +35,17 @@ export interface DeliveryRecord {
   updatedAt: string;
   providerMessageId?: string;
   lastError?: string;
+}
+
+/** The notification was written but not all of its deliveries: the caller must settle them. */
+export class PartialWriteError extends Error {
+  override readonly name = 'PartialWriteError';
+  constructor(
+    readonly notificationId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`notification ${notificationId} was recorded without all of its deliveries`, options);
+  }
 }
 
 /** The outcome of trying to claim a delivery for sending. */
@@ -99,7 +111,7 @@ export class NotificationStore {
         expiresAt,
       })),
     ];
-    await mapWithConcurrency(chunk(items, WRITE_BATCH), WRITE_PARALLEL, async (batch) => {
+    const writeBatch = async (batch: Record<string, unknown>[]) => {
       let requests = batch.map((Item) => ({ PutRequest: { Item } }));
       for (let attempt = 0; requests.length > 0; attempt++) {
         if (attempt > UNPROCESSED_RETRIES) {
@@ -111,7 +123,16 @@ export class NotificationStore {
         );
         requests = (answer.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
       }
-    });
+    };
+    // The first batch carries the notification item and goes alone: if it fails, nothing was
+    // written. Only after it do the other batches go, in parallel.
+    const [first = [], ...rest] = chunk(items, WRITE_BATCH);
+    await writeBatch(first);
+    try {
+      await mapWithConcurrency(rest, WRITE_PARALLEL, writeBatch);
+    } catch (error) {
+      throw new PartialWriteError(notification.id, { cause: error });
+    }
   }
 
   /** The notification and its deliveries, or undefined if there is no such notification. */
@@ -174,6 +195,7 @@ export class NotificationStore {
           Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
           UpdateExpression:
             'SET #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, updatedAt = :now',
+          // CLAIMABLE (status.ts): scheduled and queued.
           ConditionExpression:
             '#status IN (:scheduled, :queued) OR (#status = :sending AND leaseUntil < :nowMs)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -263,9 +285,7 @@ export class NotificationStore {
 
   /** scheduled/queued -> cancelled. False when it was already sending or final. */
   async cancel(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, ['scheduled', 'queued'], now, {
-      status: 'cancelled',
-    });
+    return this.#transition(notificationId, deliveryId, CANCELLABLE, now, { status: 'cancelled' });
   }
 
   async #transition(
@@ -275,6 +295,10 @@ export class NotificationStore {
     now: number,
     set: Record<string, string | number>,
   ): Promise<boolean> {
+    const to = set.status as DeliveryStatus | undefined;
+    const illegal = from.find((status) => !canTransition(status, to ?? status));
+    // A programming error, not a race: the state machine in status.ts is the single source.
+    if (illegal) throw new Error(`illegal status change ${illegal} -> ${to ?? illegal}`);
     const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':updatedAt': new Date(now).toISOString() };
     const assignments = ['#updatedAt = :updatedAt'];

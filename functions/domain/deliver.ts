@@ -1,5 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
+import { maskRecipient } from '../commons/mask';
 import type { NotificationStore } from '../commons/store';
 import { type ChannelProvider, ProviderError } from '../providers/channel-provider';
 import { MalformedMessageError } from './errors';
@@ -76,6 +77,18 @@ function describe(error: unknown): string {
   return String(error);
 }
 
+/** Longest reason kept on a delivery: the item must stay under 1 KB (one write unit). */
+const MAX_REASON_CHARS = 256;
+
+/**
+ * The failure as stored on the delivery and logged: providers quote the address or number they
+ * rejected, and recipients are personal data, so it is masked; and it is bounded in length.
+ */
+export function safeReason(error: unknown, channel: Channel, recipient: string): string {
+  const masked = describe(error).replaceAll(recipient, maskRecipient(channel, recipient));
+  return masked.length > MAX_REASON_CHARS ? `${masked.slice(0, MAX_REASON_CHARS - 1)}…` : masked;
+}
+
 /**
  * Delivers the delivery named by one SQS record, at most once per delivery:
  * claim (conditional) -> provider -> record the outcome (conditional).
@@ -123,15 +136,12 @@ export async function deliverRecord(
     content,
   } as OutboundMessage;
 
+  let receipt: Awaited<ReturnType<ChannelProvider['send']>>;
   try {
     const provider = await deps.provider();
-    const receipt = await provider.send(outbound);
-    await deps.store.markDelivered(notificationId, deliveryId, receipt.providerMessageId, now());
-    return receipt.providerMessageId
-      ? { outcome: 'delivered', providerMessageId: receipt.providerMessageId }
-      : { outcome: 'delivered' };
+    receipt = await provider.send(outbound);
   } catch (error) {
-    const reason = describe(error);
+    const reason = safeReason(error, deps.channel, message.recipient);
     const permanent = error instanceof ProviderError && !error.retryable;
     if (permanent) {
       await deps.store.markFailed(notificationId, deliveryId, reason, now());
@@ -156,4 +166,11 @@ export async function deliverRecord(
       ),
     };
   }
+  // Outside the provider's try: the message went out, so a failure to record it must not look
+  // like a provider failure (that would free the lease and send again). It throws, the record
+  // fails, and the lease keeps any redelivery from sending until it runs out.
+  await deps.store.markDelivered(notificationId, deliveryId, receipt.providerMessageId, now());
+  return receipt.providerMessageId
+    ? { outcome: 'delivered', providerMessageId: receipt.providerMessageId }
+    : { outcome: 'delivered' };
 }

@@ -1,7 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { mapWithConcurrency } from '../commons/concurrency';
 import type { ChannelQueues } from '../commons/config';
 import { enqueue, type OutgoingMessage } from '../commons/queue';
-import type { DeliveryRecord, NotificationRecord, NotificationStore } from '../commons/store';
+import {
+  type DeliveryRecord,
+  type NotificationRecord,
+  type NotificationStore,
+  PartialWriteError,
+} from '../commons/store';
 import { EnqueueError, HttpError } from './errors';
 import type { Channel, DeliveryMessage, NotificationRequest } from './types';
 
@@ -26,6 +32,9 @@ export interface IngestDependencies {
   /** Up to SQS's 900 s; sends due later go through the scheduler. */
   messageDelayHorizonSeconds?: number;
 }
+
+/** Conditional updates in flight at once when settling or changing many deliveries. */
+export const SETTLE_PARALLEL = 25;
 
 /** SQS holds a message back for at most 15 minutes (DelaySeconds 0-900). */
 export const MAX_SQS_DELAY_SECONDS = 900;
@@ -108,38 +117,63 @@ export async function ingestNotification(
 
   if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
     notification.scheduleName = scheduleNameFor(id);
-    await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
+    await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
     try {
       await deps.scheduler.schedule(id, request.sendAt);
     } catch (error) {
       // Without a schedule nothing would ever release these: record them failed, as for a
       // failed enqueue, so the caller's 503 and the notification's status agree.
       const reason = `not scheduled: ${error instanceof Error ? error.name : String(error)}`;
-      await Promise.all(
-        deliveries.map((d) =>
-          deps.store.markFailed(id, d.deliveryId, reason, Date.now(), ['scheduled']),
-        ),
-      );
+      await failAll(deps.store, id, deliveries, reason);
       throw new EnqueueError(id, deliveries.length, 0, { cause: error });
     }
     return { id, status: 'scheduled', deliveries: deliveries.length };
   }
 
-  await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
+  await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
   const delaySeconds = scheduled ? Math.ceil(delayMs / 1000) : 0;
   const failed = await enqueueDeliveries(deps, deliveries, request.priority, delaySeconds);
   if (failed.length > 0) {
-    await Promise.all(
-      failed.map(({ record, reason }) =>
-        deps.store.markFailed(id, record.deliveryId, `not queued: ${reason}`, Date.now(), [
-          'queued',
-          'scheduled',
-        ]),
-      ),
+    await mapWithConcurrency(failed, SETTLE_PARALLEL, ({ record, reason }) =>
+      deps.store.markFailed(id, record.deliveryId, `not queued: ${reason}`, Date.now(), [
+        'queued',
+        'scheduled',
+      ]),
     );
     throw new EnqueueError(id, failed.length, deliveries.length - failed.length);
   }
   return { id, status: scheduled ? 'scheduled' : 'accepted', deliveries: deliveries.length };
+}
+
+/**
+ * Writes the notification and its deliveries. If only part of them could be written, every
+ * delivery is recorded failed (those never written simply fail the condition) and the caller
+ * gets an EnqueueError with the id: nothing is left claiming to be queued.
+ */
+async function record(
+  deps: IngestDependencies,
+  notification: NotificationRecord,
+  deliveries: DeliveryRecord[],
+  retainFrom: number,
+): Promise<void> {
+  try {
+    await deps.store.create(notification, deliveries, retainFrom);
+  } catch (error) {
+    if (!(error instanceof PartialWriteError)) throw error;
+    await failAll(deps.store, notification.id, deliveries, 'not recorded: storage write failed');
+    throw new EnqueueError(notification.id, deliveries.length, 0, { cause: error });
+  }
+}
+
+async function failAll(
+  store: NotificationStore,
+  id: string,
+  deliveries: readonly DeliveryRecord[],
+  reason: string,
+): Promise<void> {
+  await mapWithConcurrency(deliveries, SETTLE_PARALLEL, (d) =>
+    store.markFailed(id, d.deliveryId, reason, Date.now(), ['queued', 'scheduled']),
+  );
 }
 
 /** The schedule name derives from the notification id, so a retry never makes a second one. */

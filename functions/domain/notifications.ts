@@ -1,7 +1,8 @@
+import { mapWithConcurrency } from '../commons/concurrency';
 import { maskRecipient } from '../commons/mask';
 import type { DeliveryRecord, NotificationStore } from '../commons/store';
 import { HttpError } from './errors';
-import type { Scheduler } from './ingest';
+import { type Scheduler, SETTLE_PARALLEL } from './ingest';
 import { aggregateStatus, CANCELLABLE } from './status';
 import type { DeliveryStatus } from './types';
 
@@ -66,8 +67,8 @@ export async function cancelNotification(
 ) {
   const { notification, deliveries } = await loadOwned(deps.store, id, tenantId);
   const candidates = deliveries.filter((d) => CANCELLABLE.includes(d.status));
-  const results = await Promise.all(
-    candidates.map(async (d) => ((await deps.store.cancel(id, d.deliveryId, now)) ? d : undefined)),
+  const results = await mapWithConcurrency(candidates, SETTLE_PARALLEL, async (d) =>
+    (await deps.store.cancel(id, d.deliveryId, now)) ? d : undefined,
   );
   const cancelled = results.filter((d): d is DeliveryRecord => d !== undefined);
   if (cancelled.length === 0) {

@@ -1,5 +1,6 @@
+import { mapWithConcurrency } from '../commons/concurrency';
 import type { NotificationStore } from '../commons/store';
-import { enqueueDeliveries, type IngestDependencies } from './ingest';
+import { enqueueDeliveries, type IngestDependencies, SETTLE_PARALLEL } from './ingest';
 
 /** What one release did. */
 export interface ReleaseResult {
@@ -28,6 +29,8 @@ export async function releaseNotification(
     // Nothing is marked: the retry (Scheduler's retry policy) finds them still scheduled.
     throw new Error(`${failed.length} deliveries of ${notificationId} could not be released`);
   }
-  await Promise.all(due.map((d) => deps.store.markReleased(notificationId, d.deliveryId, now)));
+  await mapWithConcurrency(due, SETTLE_PARALLEL, (d) =>
+    deps.store.markReleased(notificationId, d.deliveryId, now),
+  );
   return { released: due.length, skipped: found.deliveries.length - due.length };
 }

@@ -78,6 +78,15 @@ async function accept(
 
 const NOTIFICATION_PATH = /^\/v1\/notifications\/([^/]+)\/?$/;
 
+/** A malformed %-escape names no notification: 404, never a 500. */
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(404, 'Notification not found');
+  }
+}
+
 async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const method = event.httpMethod.toUpperCase();
   const path = event.path.replace(/\/+$/, '') || '/';
@@ -101,7 +110,7 @@ async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult
 
   const match = NOTIFICATION_PATH.exec(path);
   if (match?.[1]) {
-    const id = event.pathParameters?.id ?? decodeURIComponent(match[1]);
+    const id = event.pathParameters?.id ?? safeDecode(match[1]);
     const tenantId = tenantOf(event);
     logger.setCorrelationId(id);
     logger.appendKeys({ tenantId });

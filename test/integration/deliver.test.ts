@@ -200,4 +200,40 @@ describe('deliverRecord', () => {
     await store.claim(id, 'sms#0', Date.now(), 30_000);
     expect(await store.cancel(id, 'sms#0', Date.now())).toBe(false);
   });
+
+  it('masks the recipient a provider quotes in its error, in the stored reason', async () => {
+    const id = await seed();
+    provider.failWith = new ProviderError(
+      'permanent',
+      '21211',
+      "The 'To' number +14155550123 is not a valid phone number.",
+    );
+    await deliverRecord(deps, record(id));
+    const stored = await delivery(id);
+    expect(stored?.lastError).toContain('+141******23');
+    expect(stored?.lastError).not.toContain('+14155550123');
+  });
+
+  it('a failure to record "delivered" is not retried as a provider failure: no second send', async () => {
+    const id = await seed();
+    const failingStore = Object.create(store) as NotificationStore;
+    failingStore.markDelivered = async () => {
+      throw new Error('ProvisionedThroughputExceededException');
+    };
+    await expect(deliverRecord({ ...deps, store: failingStore }, record(id, 1))).rejects.toThrow(
+      'ProvisionedThroughputExceededException',
+    );
+    expect(await delivery(id)).toMatchObject({ status: 'sending' });
+    // The redelivery finds the lease still held and waits instead of sending again.
+    const again = await deliverRecord(deps, record(id, 2));
+    expect(again.outcome).toBe('retry');
+    expect(provider.calls).toHaveLength(1);
+  });
+
+  it('refuses a status change the state machine does not allow (status.ts is enforced)', async () => {
+    const id = await seed();
+    await expect(store.markFailed(id, 'sms#0', 'x', Date.now(), ['delivered'])).rejects.toThrow(
+      'illegal status change delivered -> failed',
+    );
+  });
 });

@@ -25,6 +25,19 @@ export type ValidationResult =
   | { ok: true; value: NotificationRequest }
   | { ok: false; errors: FieldError[] };
 
-export { parseDispatchRequest } from './dispatch-request';
+import { parseDispatchRequest as parseDispatchFields } from './dispatch-request';
+import { withinStorageLimits } from './storage-limits';
+import { parseV1Request as parseV1Fields } from './v1-request';
+
 export * from './limits';
-export { parseV1Request } from './v1-request';
+export { MAX_NOTIFICATION_CONTENT_BYTES } from './storage-limits';
+
+/** `POST /v1/notifications`: every field rule, then what the whole notification may hold. */
+export function parseV1Request(body: unknown, options: ValidationOptions): ValidationResult {
+  return withinStorageLimits(parseV1Fields(body, options), 'channels');
+}
+
+/** `POST /notification/dispatch`, the replaced service's shape, with the same limits. */
+export function parseDispatchRequest(body: unknown, options: ValidationOptions): ValidationResult {
+  return withinStorageLimits(parseDispatchFields(body, options), '');
+}
