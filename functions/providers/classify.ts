@@ -7,9 +7,10 @@ import { ProviderError, type ProviderFailureKind } from './channel-provider';
  * message to this recipient can never succeed (bad address, unknown channel, rejected content).
  * Authentication and configuration failures (bad credentials, revoked token, unverified sender
  * identity on our side, missing permission) are `transient` on purpose: they are an operator
- * problem, not the recipient's, so the message must end in the channel DLQ where it can be
- * replayed once the configuration is fixed, instead of being recorded failed and dropped.
- * Anything unrecognised is `transient` too, for the same reason: it ends in the DLQ, never lost.
+ * problem, not the recipient's, so the message is retried with backoff over 5 receives (about
+ * 7.5 minutes in AWS) and an operator who fixes the configuration in that time loses nothing;
+ * after that the delivery is recorded failed with the reason and the message stays in the
+ * channel DLQ for inspection. Anything unrecognised is `transient` too, for the same reason.
  */
 
 /** Node/undici socket and DNS error codes that mean "the request may not have reached anyone". */

@@ -10,18 +10,16 @@ export interface SesEmailConfig {
 }
 
 /*
- * MessageRejected / BadRequest / NotFound describe this request (bad address, content SES will
- * not send, unknown configuration set named in it). Account-level problems (suspended account,
- * paused sending, IAM) are transient so the message waits in the DLQ for the operator.
+ * MessageRejected / BadRequest describe this request (bad address, content SES will not send).
+ * Account-level and configuration problems (suspended account, paused sending, IAM, an
+ * unverified MAIL FROM domain, the configured configuration set missing: NotFound) are
+ * transient, so they are retried while the operator fixes them (see classify.ts).
  */
 const SES_ERRORS: ErrorCodeTable = {
-  permanent: new Set([
-    'MessageRejected',
-    'MailFromDomainNotVerifiedException',
-    'BadRequestException',
-    'NotFoundException',
-  ]),
+  permanent: new Set(['MessageRejected', 'BadRequestException']),
   transient: new Set([
+    'MailFromDomainNotVerifiedException',
+    'NotFoundException',
     'TooManyRequestsException',
     'LimitExceededException',
     'SendingPausedException',

@@ -5,7 +5,7 @@ import { classifyAwsError, type ErrorCodeTable } from '../classify';
 
 /*
  * Unauthorized/Forbidden mean our role or policy is wrong, not the topic: transient, so the
- * message waits in the DLQ until the operator fixes the policy.
+ * message is retried (see classify.ts) while the operator fixes the policy.
  */
 const IOT_ERRORS: ErrorCodeTable = {
   permanent: new Set([

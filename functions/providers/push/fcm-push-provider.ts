@@ -80,7 +80,7 @@ const PERMANENT = new Set([
 /*
  * Everything else is transient, including `mismatched-credential`, `third-party-auth-error`,
  * `authentication-error` and `app/invalid-credential`: those are our project's configuration
- * (wrong service account, APNs key), so the message must reach the DLQ for replay.
+ * (wrong service account, APNs key), retried while the operator fixes it (see classify.ts).
  */
 
 /** Push notifications through FCM HTTP v1 (`messages:send`), one device token per call. */

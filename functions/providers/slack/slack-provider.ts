@@ -44,7 +44,7 @@ const PERMANENT = new Set([
 /*
  * Token and app problems (invalid_auth, not_authed, token_revoked, token_expired,
  * account_inactive, missing_scope, no_permission...) are not listed: like every unknown code
- * they are transient, because the operator must fix the app and replay the DLQ.
+ * they are transient, because the operator must fix the app (see classify.ts).
  */
 
 /** Slack messages through `chat.postMessage`; the recipient is a channel id or name. */

@@ -22,14 +22,13 @@ export interface TwilioMessagingConfig {
  * Twilio error codes that describe the recipient or the message itself
  * (https://www.twilio.com/docs/api/errors). Codes about our account, sender number or messaging
  * service (20003 auth, 20404, 21606, 21659, 21703...) are deliberately absent: like unknown
- * codes they are transient, because they are operator configuration to fix before a DLQ replay.
+ * codes they are transient, because they are operator configuration (see classify.ts).
  */
 const PERMANENT = new Set([
   21211, // invalid To number
   21214, // To number cannot be reached
   21217, // phone number does not appear to be valid
   21401, // invalid phone number
-  21408, // permission to send to this region not enabled
   21421, // phone number is invalid
   21602, // message body is required
   21604, // To is required

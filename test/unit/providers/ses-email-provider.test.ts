@@ -128,8 +128,8 @@ describe('SesEmailProvider at the HTTP edge', () => {
   });
 
   it.each([
-    [400, 'MailFromDomainNotVerifiedException', 'permanent'],
-    [404, 'NotFoundException', 'permanent'],
+    [400, 'MailFromDomainNotVerifiedException', 'transient'],
+    [404, 'NotFoundException', 'transient'],
     [400, 'SendingPausedException', 'transient'],
     [429, 'LimitExceededException', 'transient'],
     [400, 'AccountSuspendedException', 'transient'],

@@ -108,7 +108,7 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
   it.each([
     [400, 21614, 'permanent'],
     [400, 21610, 'permanent'],
-    [400, 21408, 'permanent'],
+    [400, 21408, 'transient'],
     [400, 63016, 'permanent'],
     [401, 20003, 'transient'],
     [400, 21606, 'transient'],
