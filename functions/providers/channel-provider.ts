@@ -12,6 +12,14 @@ export interface ChannelProvider<C extends Channel = Channel> {
   send(message: OutboundMessage<C>): Promise<ProviderReceipt>;
 }
 
+/**
+ * Every provider call gives up after this long. The channel function's 30 s timeout must cover
+ * a whole batch even when it is sent one record at a time (SEND_CONCURRENCY 1): a call that
+ * hung would time the invocation out, and after the lease the delivery would be sent again.
+ * A timeout is a transient failure, retried by SQS.
+ */
+export const PROVIDER_TIMEOUT_MS = 5_000;
+
 export type ProviderFailureKind = 'permanent' | 'transient';
 
 /**

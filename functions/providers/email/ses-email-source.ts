@@ -1,5 +1,6 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
+import { PROVIDER_TIMEOUT_MS } from '../channel-provider';
 import { type ProviderSource, parseEnv } from '../source';
 import { SesEmailProvider } from './ses-email-provider';
 
@@ -23,7 +24,10 @@ export function createSesEmailSource(
         configurationSet: settings.SES_CONFIGURATION_SET,
       }),
     },
-    new SESv2Client({ maxAttempts: 1 }),
+    new SESv2Client({
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: PROVIDER_TIMEOUT_MS, connectionTimeout: 2_000 },
+    }),
   );
   return { get: async () => provider };
 }

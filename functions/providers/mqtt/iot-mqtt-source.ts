@@ -1,5 +1,6 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
+import { PROVIDER_TIMEOUT_MS } from '../channel-provider';
 import { type ProviderSource, parseEnv } from '../source';
 import { IotMqttProvider } from './iot-mqtt-provider';
 
@@ -14,6 +15,7 @@ export function createIotMqttSource(env: NodeJS.ProcessEnv = process.env): Provi
   const settings = parseEnv(envSchema, env);
   const client = new IoTDataPlaneClient({
     maxAttempts: 1,
+    requestHandler: { requestTimeout: PROVIDER_TIMEOUT_MS, connectionTimeout: 2_000 },
     ...(settings.IOT_DATA_ENDPOINT && { endpoint: settings.IOT_DATA_ENDPOINT }),
   });
   const provider = new IotMqttProvider(client);

@@ -9,7 +9,12 @@ import {
   WebClient,
 } from '@slack/web-api';
 import type { OutboundMessage } from '../../domain/types';
-import { type ChannelProvider, ProviderError, type ProviderReceipt } from '../channel-provider';
+import {
+  type ChannelProvider,
+  PROVIDER_TIMEOUT_MS,
+  ProviderError,
+  type ProviderReceipt,
+} from '../channel-provider';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** Settings for SlackProvider: a bot token and, for the local fake, the API base URL. */
@@ -61,6 +66,7 @@ export class SlackProvider implements ChannelProvider<'slack'> {
         // inside a Lambda invocation, so rate limits surface at once with their Retry-After.
         retryConfig: { retries: 0 },
         rejectRateLimitedCalls: true,
+        timeout: PROVIDER_TIMEOUT_MS,
         logLevel: LogLevel.ERROR,
       });
   }

@@ -1,7 +1,12 @@
 import twilio from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient';
 import type { OutboundMessage } from '../../domain/types';
-import { type ChannelProvider, ProviderError, type ProviderReceipt } from '../channel-provider';
+import {
+  type ChannelProvider,
+  PROVIDER_TIMEOUT_MS,
+  ProviderError,
+  type ProviderReceipt,
+} from '../channel-provider';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** The channels Twilio's Messages API carries for Herald. */
@@ -61,7 +66,7 @@ export class TwilioMessagingProvider<C extends TwilioChannel> implements Channel
         config.accountSid,
         config.authToken,
         config.apiBaseUrl === undefined
-          ? {}
+          ? { timeout: PROVIDER_TIMEOUT_MS }
           : { httpClient: new RebasedRequestClient(config.apiBaseUrl) },
       );
   }
@@ -98,7 +103,7 @@ class RebasedRequestClient extends twilio.RequestClient {
   private readonly base: URL;
 
   constructor(apiBaseUrl: string) {
-    super();
+    super({ timeout: PROVIDER_TIMEOUT_MS });
     this.base = new URL(apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`);
   }
 
