@@ -16,7 +16,7 @@ import { HeraldAlarms } from './constructs/alarms';
 import { HeraldApi } from './constructs/api';
 import { ChannelSender } from './constructs/channel-sender';
 import { HeraldDashboard } from './constructs/dashboard';
-import { DataTable } from './constructs/data-table';
+import { API_KEY_ITEMS, DataTable, grantItems, NOTIFICATION_ITEMS } from './constructs/data-table';
 import { HeraldFunction } from './constructs/herald-function';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -119,11 +119,7 @@ export class HeraldStack extends Stack {
       logRetention,
       environment: apiEnvironment,
     });
-    iam.Grant.addToPrincipal({
-      grantee: apiFunction.fn,
-      actions: [...API_TABLE_ACTIONS],
-      resourceArns: [table.tableArn],
-    });
+    grantItems(apiFunction.fn, table, API_TABLE_ACTIONS, NOTIFICATION_ITEMS);
     for (const sender of senders.values()) {
       for (const queue of sender.queues) queue.grant(apiFunction.fn, 'sqs:SendMessage');
     }
@@ -137,11 +133,7 @@ export class HeraldStack extends Stack {
       logRetention,
       environment: { TABLE_NAME: table.tableName },
     });
-    iam.Grant.addToPrincipal({
-      grantee: authorizerFunction.fn,
-      actions: ['dynamodb:GetItem'],
-      resourceArns: [table.tableArn],
-    });
+    grantItems(authorizerFunction.fn, table, ['dynamodb:GetItem'], API_KEY_ITEMS);
 
     const api = new HeraldApi(this, 'Api', {
       apiFunction,

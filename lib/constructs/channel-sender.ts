@@ -8,6 +8,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { Channel } from '../../functions/domain/types';
 import type { ChannelTuning } from '../config';
+import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
 
 /** Receives before a message moves to the DLQ; also the function's MAX_RECEIVE_COUNT. */
@@ -124,11 +125,7 @@ export class ChannelSender extends Construct {
       }),
     );
     // Exact table ARN: Table.grant() would add `<table>/index/*`, which channels never use.
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      resourceArns: [props.table.tableArn],
-    });
+    grantItems(fn, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], NOTIFICATION_ITEMS);
     if (props.secret) {
       iam.Grant.addToPrincipal({
         grantee: fn,

@@ -1,5 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 /** Props of DataTable. */
@@ -9,8 +10,7 @@ export interface DataTableProps {
 }
 
 /**
- * Herald's single table (docs/architecture.md): notifications, deliveries, idempotency records
- * and hashed API keys. On-demand, point-in-time recovery, AWS-managed encryption, TTL on
+ * Herald's single table (docs/architecture.md): notifications, deliveries and hashed API keys. On-demand, point-in-time recovery, AWS-managed encryption, TTL on
  * `expiresAt`, GSI `gsi1` for listing API keys.
  */
 export class DataTable extends Construct {
@@ -35,4 +35,28 @@ export class DataTable extends Construct {
       projectionType: dynamodb.ProjectionType.ALL,
     });
   }
+}
+
+/** Partition-key patterns: a function may touch only the items of its own kind. */
+export const NOTIFICATION_ITEMS = 'NOTIF#*';
+export const API_KEY_ITEMS = 'APIKEY#*';
+
+/**
+ * Grants item actions on the table (not its indexes), limited by `dynamodb:LeadingKeys` to items
+ * whose partition key matches `leadingKeys`: the delivery functions can never create or revive
+ * an API key, and the authorizer can never read notification content.
+ */
+export function grantItems(
+  grantee: iam.IGrantable,
+  table: dynamodb.ITable,
+  actions: readonly string[],
+  leadingKeys: string,
+): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...actions],
+      resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leadingKeys] } },
+    }),
+  );
 }

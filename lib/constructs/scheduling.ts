@@ -6,6 +6,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ChannelSender } from './channel-sender';
+import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
 
 /** Lambda retries of a failed asynchronous release before the event goes to the schedule DLQ. */
@@ -86,11 +87,7 @@ export class Scheduling extends Construct {
     });
     const fn = this.releaseFunction.fn;
     // Query (pk = NOTIF#<id>) reads the notification and deliveries; UpdateItem marks them queued.
-    iam.Grant.addToPrincipal({
-      grantee: fn,
-      actions: ['dynamodb:Query', 'dynamodb:UpdateItem'],
-      resourceArns: [props.table.tableArn],
-    });
+    grantItems(fn, props.table, ['dynamodb:Query', 'dynamodb:UpdateItem'], NOTIFICATION_ITEMS);
     iam.Grant.addToPrincipal({
       grantee: fn,
       actions: ['sqs:SendMessage'],

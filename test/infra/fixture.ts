@@ -54,8 +54,10 @@ export function policyStatements(template: Template): {
   roles: string[];
   actions: string[];
   resources: unknown[];
+  condition?: unknown;
 }[] {
-  const out: { roles: string[]; actions: string[]; resources: unknown[] }[] = [];
+  const out: { roles: string[]; actions: string[]; resources: unknown[]; condition?: unknown }[] =
+    [];
   for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
     const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
     for (const st of policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]) {
@@ -63,6 +65,7 @@ export function policyStatements(template: Template): {
         roles,
         actions: ([] as string[]).concat(st.Action as string | string[]),
         resources: ([] as unknown[]).concat(st.Resource),
+        ...(st.Condition === undefined ? {} : { condition: st.Condition }),
       });
     }
   }

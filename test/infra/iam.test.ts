@@ -54,6 +54,22 @@ describe('function permissions', () => {
     expect([...services].sort()).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'sqs']);
   });
 
+  it('table access is limited by partition key: notification items for the delivery path, key items for the authorizer', () => {
+    const leadingKeys = (name: string) =>
+      statementsOf(template, name)
+        .filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')))
+        .map((s) => s.condition);
+    const notificationsOnly = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIF#*'] },
+    };
+    for (const name of ['api', 'release', ...CHANNELS.map((c) => `send-${c}`)]) {
+      expect(leadingKeys(name), name).toEqual([notificationsOnly]);
+    }
+    expect(leadingKeys('authorizer')).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APIKEY#*'] } },
+    ]);
+  });
+
   it('authorizer: GetItem on the table only', () => {
     const statements = statementsOf(template, 'authorizer').filter(
       (s) => !s.actions.every((a) => a.startsWith('logs:')),
