@@ -82,7 +82,9 @@ withTarget(program.command('list'))
   });
 
 withTarget(program.command('revoke'))
-  .description('revoke a key by id (API Gateway may serve a cached allow for up to 60 s)')
+  .description(
+    'revoke a key by id (a warm authorizer may accept it for up to AUTHORIZER_CACHE_SECONDS, 60 s)',
+  )
   .argument('<keyId>')
   .action(async (keyId: string, options: TargetOptions) => {
     const revoked = await (await openStore(options)).revoke(keyId);
