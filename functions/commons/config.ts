@@ -9,11 +9,23 @@ export class ConfigurationError extends Error {
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+/**
+ * Validates environment settings with `schema`; the error names each bad or missing variable
+ * (never its value). `fail` builds the error, so each caller keeps its own error type.
+ */
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  fail: (message: string) => Error = (message) =>
+    new ConfigurationError(`Invalid configuration: ${message}`),
+): z.infer<T> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  throw new ConfigurationError(`Invalid configuration: ${problems}`);
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    return env[name] === undefined ? `${name} is required` : `${name}: ${issue.message}`;
+  });
+  throw fail(problems.join('; '));
 }
 
 export const queueUrlVariable = (channel: Channel) => `QUEUE_URL_${channel.toUpperCase()}`;

@@ -1,5 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { z } from 'zod';
+import { parseEnv as parseSettings } from '../commons/config';
 import type { Channel } from '../domain/types';
 import type { ChannelProvider } from './channel-provider';
 
@@ -67,14 +68,13 @@ export function secretBackedSource<C extends Channel>(
   };
 }
 
+/** Provider settings from env, failing with a ProviderConfigError that names the variable. */
 export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const name = issue.path.join('.');
-    return env[name] === undefined ? `${name} is required` : `${name}: ${issue.message}`;
-  });
-  throw new ProviderConfigError(`Invalid provider settings: ${problems.join('; ')}`);
+  return parseSettings(
+    schema,
+    env,
+    (message) => new ProviderConfigError(`Invalid provider settings: ${message}`),
+  );
 }
 
 /** Validates a secret's shape; the message names fields, never their values. */
