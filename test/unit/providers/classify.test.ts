@@ -21,7 +21,8 @@ describe('parseRetryAfter', () => {
   it('reads an HTTP date as the seconds until then', () => {
     const inTenSeconds = new Date(Date.now() + 10_000).toUTCString();
 
-    expect(parseRetryAfter(inTenSeconds)).toBeGreaterThanOrEqual(9);
+    // HTTP dates have whole seconds, and a slow machine may cross one more before parsing.
+    expect(parseRetryAfter(inTenSeconds)).toBeGreaterThanOrEqual(8);
     expect(parseRetryAfter(inTenSeconds)).toBeLessThanOrEqual(10);
   });
 });
