@@ -80,8 +80,9 @@ describe('errors', () => {
     }
   });
 
-  it('404 for an unknown notification', async () => {
+  it('404 for an unknown notification, and for an id that is not even a valid escape', async () => {
     expect((await api.get('/v1/notifications/does-not-exist')).status).toBe(404);
+    expect((await api.get('/v1/notifications/%E0%A4%A')).status).toBe(404);
   });
 });
 
