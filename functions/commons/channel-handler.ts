@@ -97,7 +97,7 @@ export function createChannelHandler<C extends Channel>(
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     try {
-      outcome = await limit(() => deliverRecord(deps, record));
+      outcome = await limit(() => deliverRecord(deps, record, message));
     } catch (error) {
       logger.error('delivery error', {
         ...fields,

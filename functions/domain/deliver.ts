@@ -99,9 +99,10 @@ export function safeReason(error: unknown, channel: Channel, recipient: string):
 export async function deliverRecord(
   deps: DeliverDependencies,
   record: SQSRecord,
+  /** The record's body, when the caller has parsed it already. */
+  message: DeliveryMessage = parseDeliveryMessage(record.body, deps.channel),
 ): Promise<DeliveryOutcome> {
   const now = deps.now ?? Date.now;
-  const message = parseDeliveryMessage(record.body, deps.channel);
   const { notificationId, deliveryId } = message;
   const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
 
