@@ -103,6 +103,8 @@ export class HeraldStack extends Stack {
       MAX_RECIPIENTS_PER_CHANNEL: '1000',
       MAX_BODY_BYTES: '524288',
       DATA_RETENTION_DAYS: String(config.dataRetentionDays),
+      // Lets ingest reject a `from` outside the sender's domain instead of failing it later.
+      ...(config.enabledChannels.includes('email') ? { EMAIL_FROM: config.senderAddress } : {}),
     };
     for (const [channel, sender] of senders) {
       apiEnvironment[`QUEUE_URL_${channel.toUpperCase()}`] = sender.queue.queueUrl;

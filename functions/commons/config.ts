@@ -63,6 +63,7 @@ const apiSchema = commonSchema.extend({
   SCHEDULER_ROLE_ARN: z.string().optional(),
   RELEASE_TARGET_ARN: z.string().optional(),
   SCHEDULER_DLQ_ARN: z.string().optional(),
+  EMAIL_FROM: z.string().optional(),
 });
 
 /** Settings of the api function. */
@@ -72,6 +73,8 @@ export interface ApiConfig {
   maxRecipientsPerChannel: number;
   maxBodyBytes: number;
   mqttTopicPrefix?: string;
+  /** The domain of EMAIL_FROM: the only one a request's `from` may use. */
+  senderDomain?: string;
   maxScheduleAheadMs: number;
   /** Sends due within this many seconds wait as SQS message delay; later ones use a schedule. */
   messageDelayHorizonSeconds: number;
@@ -95,6 +98,8 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     queues,
   };
   if (parsed.MQTT_TOPIC_PREFIX) config.mqttTopicPrefix = parsed.MQTT_TOPIC_PREFIX;
+  const senderDomain = parsed.EMAIL_FROM?.replace(/>\s*$/, '').split('@')[1]?.trim();
+  if (senderDomain) config.senderDomain = senderDomain;
   if (parsed.SCHEDULER_GROUP_NAME && parsed.SCHEDULER_ROLE_ARN && parsed.RELEASE_TARGET_ARN) {
     config.scheduler = {
       groupName: parsed.SCHEDULER_GROUP_NAME,

@@ -43,6 +43,7 @@ function validationOptions(now: number): ValidationOptions {
     maxScheduleAheadMs: config.maxScheduleAheadMs,
   };
   if (config.mqttTopicPrefix) options.mqttTopicPrefix = config.mqttTopicPrefix;
+  if (config.senderDomain) options.senderDomain = config.senderDomain;
   return options;
 }
 

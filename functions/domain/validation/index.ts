@@ -12,6 +12,8 @@ export interface ValidationOptions {
   now: number;
   /** How far ahead `sendAt` may be; DEFAULT_MAX_SCHEDULE_AHEAD_MS (365 days) when absent. */
   maxScheduleAheadMs?: number;
+  /** When set, an email `from` must be an address at this domain (EMAIL_FROM's). */
+  senderDomain?: string;
 }
 
 /** One problem with a request, at the client's own field path (`channels.email.to[3]`). */

@@ -214,6 +214,25 @@ const senderAddress = z.string().superRefine((value, ctx) => {
   }
 });
 
+/** The address part of `Name <address>` or a bare address, lower-cased. */
+function addressOf(value: string): string {
+  const match = DISPLAY_NAME_ADDRESS.exec(value);
+  return (match ? (match[2] ?? '') : value).trim().toLowerCase();
+}
+
+/**
+ * `from`: a sender address, and one at the deployment's verified sender domain when it is known.
+ * SES (and the email function's IAM policy) would refuse any other, but only after retries;
+ * here the caller learns it at once.
+ */
+function fromAddress(options: ValidationOptions) {
+  const domain = options.senderDomain?.toLowerCase();
+  if (!domain) return senderAddress;
+  return senderAddress.refine((value) => addressOf(value).endsWith(`@${domain}`), {
+    message: `must be an address at ${domain}, the deployment's sender domain`,
+  });
+}
+
 export const phoneNumber = z
   .string()
   .regex(E164_PATTERN, 'must be an E.164 phone number like +14155550123');
@@ -413,7 +432,7 @@ function v1Schema(options: ValidationOptions) {
       subject: emailSubject,
       text: emailText.optional(),
       html: emailHtml.optional(),
-      from: senderAddress.optional(),
+      from: fromAddress(options).optional(),
       replyTo: senderAddress.optional(),
     })
     .refine((value) => value.text !== undefined || value.html !== undefined, {

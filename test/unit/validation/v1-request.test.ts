@@ -757,3 +757,26 @@ describe('parseV1Request', () => {
     });
   });
 });
+
+describe('parseV1Request › email from and the sender domain', () => {
+  const withDomain = {
+    maxRecipientsPerChannel: 1000,
+    enabledChannels: ['email'] as const,
+    now: Date.parse('2026-11-22T00:00:00Z'),
+    senderDomain: 'example.com',
+  };
+  const email = (from: string) => ({
+    channels: { email: { to: ['a@example.org'], subject: 's', text: 't', from } },
+  });
+
+  it('accepts a from at the sender domain, bare or with a display name', () => {
+    expect(parseV1Request(email('billing@example.com'), withDomain).ok).toBe(true);
+    expect(parseV1Request(email('Billing <billing@Example.com>'), withDomain).ok).toBe(true);
+  });
+
+  it('rejects a from at another domain at its path', () => {
+    const result = parseV1Request(email('ceo@evil.test'), withDomain);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.map((e) => e.path)).toEqual(['channels.email.from']);
+  });
+});
