@@ -153,7 +153,7 @@ export function createChannelHandler<C extends Channel>(
             // The queue's own visibility timeout still brings the message back.
             logger.warn('could not set retry delay', { ...context, error: error as Error });
           });
-        throw new RetryLaterError(outcome.reason, outcome.delaySeconds);
+        throw new RetryLaterError(outcome.reason);
       }
     }
   };

@@ -6,7 +6,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CANCELLABLE, canTransition } from '../domain/status';
+import { CANCELLABLE, CLAIMABLE, canTransition } from '../domain/status';
 import type { Channel, ContentByChannel, DeliveryStatus, Priority } from '../domain/types';
 import { chunk, mapWithConcurrency } from './concurrency';
 
@@ -195,14 +195,13 @@ export class NotificationStore {
           Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
           UpdateExpression:
             'SET #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, updatedAt = :now',
-          // CLAIMABLE (status.ts): scheduled and queued.
-          ConditionExpression:
-            '#status IN (:scheduled, :queued) OR (#status = :sending AND leaseUntil < :nowMs)',
+          ConditionExpression: `#status IN (${CLAIMABLE.map((_, i) => `:claimable${i}`).join(
+            ', ',
+          )}) OR (#status = :sending AND leaseUntil < :nowMs)`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':sending': 'sending',
-            ':scheduled': 'scheduled',
-            ':queued': 'queued',
+            ...Object.fromEntries(CLAIMABLE.map((status, i) => [`:claimable${i}`, status])),
             ':zero': 0,
             ':one': 1,
             ':lease': now + leaseMs,

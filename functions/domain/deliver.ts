@@ -26,12 +26,6 @@ export type DeliveryOutcome =
 /** Raised so the batch processor reports the record as failed and SQS delivers it again. */
 export class RetryLaterError extends Error {
   override readonly name = 'RetryLaterError';
-  constructor(
-    message: string,
-    readonly delaySeconds: number,
-  ) {
-    super(message);
-  }
 }
 
 export interface DeliverDependencies {

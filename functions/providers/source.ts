@@ -42,7 +42,7 @@ export function secretBackedSource<C extends Channel>(
   readSecret: SecretReader,
   build: (value: unknown) => ChannelProvider<C>,
 ): ProviderSource<C> {
-  let current: { fingerprint: string; provider: ChannelProvider<C> } | undefined;
+  let current: { value: unknown; fingerprint: string; provider: ChannelProvider<C> } | undefined;
   let inFlight: Promise<ChannelProvider<C>> | undefined;
 
   async function load(): Promise<ChannelProvider<C>> {
@@ -50,9 +50,14 @@ export function secretBackedSource<C extends Channel>(
     if (value === undefined || value === null) {
       throw new ProviderConfigError(`Secret ${secretId} has no value`);
     }
+    // Powertools returns the same cached object until the secret is read again: only then is it
+    // worth serialising to see whether the value really changed.
+    if (current && current.value === value) return current.provider;
     const fingerprint = JSON.stringify(value);
     if (current?.fingerprint !== fingerprint) {
-      current = { fingerprint, provider: build(value) };
+      current = { value, fingerprint, provider: build(value) };
+    } else {
+      current.value = value;
     }
     return current.provider;
   }

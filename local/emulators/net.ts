@@ -1,4 +1,4 @@
-import type { IncomingMessage, Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** Listen and resolve once bound (or reject, e.g. EADDRINUSE on a fixed port). */
@@ -38,4 +38,15 @@ export async function readBody(req: IncomingMessage): Promise<Buffer> {
 /** The whole request body as UTF-8 text. */
 export async function readText(req: IncomingMessage): Promise<string> {
   return (await readBody(req)).toString('utf8');
+}
+
+/** Answers with a JSON body, as the fake providers' real APIs do. */
+export function replyJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+  res.end(JSON.stringify(body));
 }

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ServiceAccountJson } from '../../functions/providers/push/fcm-push-provider';
-import { readText } from '../emulators/net';
+import { readText, replyJson } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -91,7 +91,7 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
         providerMessageId: name,
       });
     }
-    reply(res, 200, { name });
+    replyJson(res, 200, { name });
   }
 
   function token(res: ServerResponse, raw: string): void {
@@ -101,12 +101,12 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
       form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer' ||
       assertion.split('.').length !== 3
     ) {
-      reply(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT.' });
+      replyJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT.' });
       return;
     }
     const accessToken = `ya29.local-${randomBytes(12).toString('hex')}`;
     issuedTokens.add(accessToken);
-    reply(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
+    replyJson(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
   }
 
   // Longer than the SDK keeps idle sockets, so a reused connection is never closed mid-request.
@@ -184,15 +184,5 @@ function googleError(
 ): void {
   const details =
     fcmErrorCode === undefined ? [] : [{ '@type': FCM_ERROR_TYPE, errorCode: fcmErrorCode }];
-  reply(res, code, { error: { code, message, status, details } }, headers);
-}
-
-function reply(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
-  res.end(JSON.stringify(body));
+  replyJson(res, code, { error: { code, message, status, details } }, headers);
 }

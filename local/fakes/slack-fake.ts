@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readText } from '../emulators/net';
+import { readText, replyJson } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -26,36 +26,39 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
   let sequence = 0;
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => reply(res, 500, { ok: false, error: String(err) }));
+    handle(req, res).catch((err: unknown) =>
+      replyJson(res, 500, { ok: false, error: String(err) }),
+    );
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     if (req.method !== 'POST' || !path.startsWith('/api/')) {
-      return reply(res, 404, { ok: false, error: 'unknown_method' });
+      return replyJson(res, 404, { ok: false, error: 'unknown_method' });
     }
     const params = parseBody(req.headers['content-type'], await readText(req));
     if (path !== '/api/chat.postMessage')
-      return reply(res, 200, { ok: false, error: 'unknown_method' });
+      return replyJson(res, 200, { ok: false, error: 'unknown_method' });
 
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : params.token;
     if (typeof token !== 'string' || token === '')
-      return reply(res, 200, { ok: false, error: 'not_authed' });
+      return replyJson(res, 200, { ok: false, error: 'not_authed' });
 
     const channel = params.channel;
     if (typeof channel !== 'string' || channel === '') {
-      return reply(res, 200, { ok: false, error: 'channel_not_found' });
+      return replyJson(res, 200, { ok: false, error: 'channel_not_found' });
     }
     const text = typeof params.text === 'string' ? params.text : undefined;
     const blocks = parseBlocks(params.blocks);
-    if (blocks === 'invalid') return reply(res, 200, { ok: false, error: 'invalid_blocks' });
-    if (!text && blocks === undefined) return reply(res, 200, { ok: false, error: 'no_text' });
+    if (blocks === 'invalid') return replyJson(res, 200, { ok: false, error: 'invalid_blocks' });
+    if (!text && blocks === undefined) return replyJson(res, 200, { ok: false, error: 'no_text' });
 
     const failure = failures.next('slack', channel);
-    if (failure === 'permanent') return reply(res, 200, { ok: false, error: 'channel_not_found' });
+    if (failure === 'permanent')
+      return replyJson(res, 200, { ok: false, error: 'channel_not_found' });
     if (failure === 'transient') {
-      return reply(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      return replyJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
     }
 
     sequence += 1;
@@ -66,7 +69,7 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
       content: { text, ...(blocks !== undefined && { blocks }) },
       providerMessageId: ts,
     });
-    reply(res, 200, {
+    replyJson(res, 200, {
       ok: true,
       channel,
       ts,
@@ -109,14 +112,4 @@ function parseBlocks(value: unknown): unknown[] | 'invalid' | undefined {
   } catch {
     return 'invalid';
   }
-}
-
-function reply(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
-  res.end(JSON.stringify(body));
 }

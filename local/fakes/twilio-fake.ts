@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readText } from '../emulators/net';
+import { readText, replyJson } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
@@ -71,7 +71,7 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
       providerMessageId: sid,
     });
     const now = new Date().toUTCString().replace('GMT', '+0000');
-    reply(res, 201, {
+    replyJson(res, 201, {
       sid,
       account_sid: accountSid,
       api_version: '2010-04-01',
@@ -121,15 +121,10 @@ function basicAuthUser(header: string | undefined): string | undefined {
 }
 
 function twilioError(res: ServerResponse, status: number, code: number, message: string): void {
-  reply(res, status, {
+  replyJson(res, status, {
     code,
     message,
     more_info: `https://www.twilio.com/docs/errors/${code}`,
     status,
   });
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
-  res.end(JSON.stringify(body));
 }

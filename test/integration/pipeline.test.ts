@@ -1,4 +1,4 @@
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { subscribe } from '../../local/device-client';
 import { type LocalStack, startLocalStack } from '../../local/stack';
@@ -279,12 +279,26 @@ describe('failures', () => {
         }),
       }),
     );
-    // A marker sent after the duplicate: once it is delivered, the duplicate has been processed.
-    const marker = await api.post('/v1/notifications', {
-      channels: { sms: { to: ['+14155550999'], text: 'marker' } },
-    });
-    await waitForFinal(api, String(marker.body.id));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // The duplicate has been handled once the queue holds nothing, visible or in flight: the
+    // poller deletes a message only after its handler returned.
+    await waitFor(
+      async () => {
+        const { Attributes: a = {} } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: stack.env.QUEUE_URL_SMS,
+            AttributeNames: [
+              'ApproximateNumberOfMessages',
+              'ApproximateNumberOfMessagesNotVisible',
+            ],
+          }),
+        );
+        const left =
+          Number(a.ApproximateNumberOfMessages) + Number(a.ApproximateNumberOfMessagesNotVisible);
+        return left === 0 ? true : undefined;
+      },
+      10_000,
+      'the duplicate to be consumed',
+    );
     expect(stack.outbox.list({ channel: 'sms', recipient })).toHaveLength(1);
     const after = await api.get(`/v1/notifications/${id}`);
     expect((after.body.deliveries as { status: string; attempts: number }[])[0]).toMatchObject({
