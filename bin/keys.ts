@@ -9,7 +9,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
-import { ApiKeyStore } from '../functions/domain/api-keys';
+import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
 import { LOCAL_STATE_FILE, type LocalState } from '../local/state-file';
 
 interface TargetOptions {

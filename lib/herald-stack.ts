@@ -10,7 +10,7 @@ import {
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { CHANNELS, type Channel } from '../functions/domain/types';
+import { CHANNELS, type Channel } from '../functions/core/model';
 import { channelTuning, type HeraldConfig } from './config';
 import { HeraldAlarms } from './constructs/alarms';
 import { HeraldApi } from './constructs/api';

@@ -7,9 +7,9 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
-import { ApiKeyStore } from '../functions/domain/api-keys';
-import type { ReleaseResult } from '../functions/domain/release';
-import { CHANNELS, type Channel } from '../functions/domain/types';
+import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
+import type { ReleaseResult } from '../functions/core/use-cases/release';
+import { CHANNELS, type Channel } from '../functions/core/model';
 import { startDynamoEmulator } from './emulators/dynamodb';
 import {
   createLambdaContext,

@@ -4,22 +4,22 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { dynamo, sqs } from '../commons/aws-clients';
-import { loadApiConfig } from '../commons/config';
-import { json, parseJsonBody } from '../commons/http';
-import { createLogger, createMetrics, serviceName } from '../commons/powertools';
-import { createScheduler } from '../commons/scheduler';
-import { NotificationStore } from '../commons/store';
-import { EnqueueError, HttpError } from '../domain/errors';
-import { ingestNotification } from '../domain/ingest';
-import { cancelNotification, describeNotification } from '../domain/notifications';
-import type { Channel } from '../domain/types';
+import { dynamo, sqs } from '../runtime/aws-clients';
+import { loadApiConfig } from '../runtime/config';
+import { json, parseJsonBody } from '../runtime/http';
+import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { createScheduler } from '../adapters/scheduler/eventbridge-scheduler';
+import { NotificationStore } from '../adapters/dynamodb/notification-store';
+import { EnqueueError, HttpError } from '../core/errors';
+import { ingestNotification } from '../core/use-cases/ingest';
+import { cancelNotification, describeNotification } from '../core/use-cases/cancel';
+import type { Channel } from '../core/model';
 import {
   parseDispatchRequest,
   parseV1Request,
   type ValidationOptions,
   type ValidationResult,
-} from '../domain/validation';
+} from '../core/validation';
 
 const config = loadApiConfig();
 const logger = createLogger(serviceName('herald-api'));

@@ -1,8 +1,8 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
-import { dynamo } from '../commons/aws-clients';
-import { loadTableName } from '../commons/config';
-import { createLogger, serviceName } from '../commons/powertools';
-import { type ApiKeyRecord, ApiKeyStore, keyFromHeaders } from '../domain/api-keys';
+import { dynamo } from '../runtime/aws-clients';
+import { loadTableName } from '../runtime/config';
+import { createLogger, serviceName } from '../runtime/powertools';
+import { type ApiKeyRecord, ApiKeyStore, keyFromHeaders } from '../adapters/dynamodb/api-key-store';
 
 const keys = new ApiKeyStore(dynamo, loadTableName());
 const logger = createLogger(serviceName('herald-authorizer'));

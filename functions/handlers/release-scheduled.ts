@@ -3,11 +3,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { z } from 'zod';
-import { dynamo, sqs } from '../commons/aws-clients';
-import { loadApiConfig } from '../commons/config';
-import { createLogger, createMetrics, serviceName } from '../commons/powertools';
-import { NotificationStore } from '../commons/store';
-import { type ReleaseResult, releaseNotification } from '../domain/release';
+import { dynamo, sqs } from '../runtime/aws-clients';
+import { loadApiConfig } from '../runtime/config';
+import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { NotificationStore } from '../adapters/dynamodb/notification-store';
+import { type ReleaseResult, releaseNotification } from '../core/use-cases/release';
 
 const config = loadApiConfig();
 const logger = createLogger(serviceName('herald-release'));

@@ -6,7 +6,7 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Channel } from '../../functions/domain/types';
+import type { Channel } from '../../functions/core/model';
 import type { ChannelTuning } from '../config';
 import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';

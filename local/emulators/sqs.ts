@@ -1,5 +1,5 @@
 import { type FauxqsServer, interceptLocalhostDns, startFauxqs } from 'fauxqs';
-import { CHANNELS, type Channel } from '../../functions/domain/types';
+import { CHANNELS, type Channel } from '../../functions/core/model';
 
 /** One channel's queues (normal and high-priority lane, one shared DLQ). */
 export interface ChannelQueue {

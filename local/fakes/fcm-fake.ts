@@ -1,7 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ServiceAccountJson } from '../../functions/providers/push/fcm-push-provider';
+import type { ServiceAccountJson } from '../../functions/adapters/providers/push/fcm-push-provider';
 import { readText, replyJson } from '../emulators/net';
 import type { FailureInjector, Outbox } from './outbox';
 

@@ -1,4 +1,4 @@
-import type { Channel } from '../../functions/domain/types';
+import type { Channel } from '../../functions/core/model';
 
 /** What one fake provider received: shown by `GET /_local/outbox` and asserted in tests. */
 export interface OutboxEntry {

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../functions/domain/types';
+import { CHANNELS } from '../../functions/core/model';
 import { buildStack, logicalId, policyStatements, statementsOf } from './fixture';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

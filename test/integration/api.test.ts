@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeyStore } from '../../functions/domain/api-keys';
+import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient } from '../support/client';
 

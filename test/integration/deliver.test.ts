@@ -1,10 +1,10 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { NotificationStore } from '../../functions/commons/store';
-import { type DeliverDependencies, deliverRecord } from '../../functions/domain/deliver';
-import type { OutboundMessage } from '../../functions/domain/types';
-import { type ChannelProvider, ProviderError } from '../../functions/providers/channel-provider';
+import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
+import { type DeliverDependencies, deliverRecord } from '../../functions/core/use-cases/deliver';
+import type { OutboundMessage } from '../../functions/core/model';
+import { type ChannelProvider, ProviderError } from '../../functions/core/provider';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 
 // The delivery use-case on a real DynamoDB emulator, with a provider fake we own: what a

@@ -1,10 +1,10 @@
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NotificationStore } from '../../functions/commons/store';
-import { EnqueueError } from '../../functions/domain/errors';
-import { ingestNotification } from '../../functions/domain/ingest';
-import type { NotificationRequest } from '../../functions/domain/types';
+import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
+import { EnqueueError } from '../../functions/core/errors';
+import { ingestNotification } from '../../functions/core/use-cases/ingest';
+import type { NotificationRequest } from '../../functions/core/model';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 import { type SqsEmulator, startSqsEmulator } from '../../local/emulators/sqs';
 

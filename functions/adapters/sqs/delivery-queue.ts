@@ -1,0 +1,74 @@
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { chunk, mapWithConcurrency } from '../../core/concurrency';
+
+/** One message to put on a queue; `id` is unique within one `enqueue` call. */
+export interface OutgoingMessage {
+  id: string;
+  body: string;
+  delaySeconds?: number;
+}
+
+/** Which messages the queue accepted and which it did not (after one retry). */
+export interface EnqueueResult {
+  sent: string[];
+  failed: { id: string; reason: string }[];
+}
+
+// SQS takes at most 10 entries per SendMessageBatch; calls run in parallel so a
+// 1,000-recipient request is 100 calls in about the time of a few.
+const BATCH_SIZE = 10;
+const PARALLEL_CALLS = 16;
+
+function batchEntryId(index: number): string {
+  return `m${index}`;
+}
+
+/**
+ * Puts messages on one queue with SendMessageBatch, 10 per call. Entries SQS reports as failed
+ * for a reason that is not the sender's fault are retried once; a call that fails as a whole
+ * counts all its entries as failed. Never throws for SQS errors: the caller decides.
+ */
+export async function enqueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+): Promise<EnqueueResult> {
+  const result: EnqueueResult = { sent: [], failed: [] };
+  await mapWithConcurrency(chunk(messages, BATCH_SIZE), PARALLEL_CALLS, async (batch) => {
+    let pending = batch;
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const retry: OutgoingMessage[] = [];
+      try {
+        const answer = await sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: pending.map((m, i) => ({
+              Id: batchEntryId(i),
+              MessageBody: m.body,
+              ...(m.delaySeconds ? { DelaySeconds: m.delaySeconds } : {}),
+            })),
+          }),
+        );
+        for (const ok of answer.Successful ?? []) {
+          const message = pending[Number(ok.Id?.slice(1))];
+          if (message) result.sent.push(message.id);
+        }
+        for (const failure of answer.Failed ?? []) {
+          const message = pending[Number(failure.Id?.slice(1))];
+          if (!message) continue;
+          if (!failure.SenderFault && attempt === 1) retry.push(message);
+          else
+            result.failed.push({
+              id: message.id,
+              reason: failure.Message ?? failure.Code ?? 'failed',
+            });
+        }
+      } catch (error) {
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        for (const message of pending) result.failed.push({ id: message.id, reason });
+      }
+      pending = retry;
+    }
+  });
+  return result;
+}

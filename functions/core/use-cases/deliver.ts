@@ -1,0 +1,171 @@
+import type { SQSRecord } from 'aws-lambda';
+import { z } from 'zod';
+import { maskRecipient } from '../mask';
+import type { NotificationStore } from '../../adapters/dynamodb/notification-store';
+import { type ChannelProvider, ProviderError } from '../provider';
+import { MalformedMessageError } from '../errors';
+import { CHANNELS, type Channel, type DeliveryMessage, type OutboundMessage } from '../model';
+
+const deliveryMessageSchema = z.object({
+  v: z.literal(1),
+  notificationId: z.string().min(1),
+  deliveryId: z.string().min(1),
+  channel: z.enum(CHANNELS),
+  recipient: z.string().min(1),
+});
+
+/** What happened to one record; the channel handler turns it into metrics and a batch response. */
+export type DeliveryOutcome =
+  | { outcome: 'delivered'; providerMessageId?: string }
+  | { outcome: 'failed'; reason: string }
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'retry'; reason: string; delaySeconds: number; attempt: number }
+  /** Transient failure on the last receive: recorded failed; the message goes on to the DLQ. */
+  | { outcome: 'exhausted'; reason: string };
+
+/** Raised so the batch processor reports the record as failed and SQS delivers it again. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+}
+
+export interface DeliverDependencies {
+  channel: Channel;
+  store: NotificationStore;
+  provider: () => Promise<ChannelProvider>;
+  maxReceiveCount: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  leaseMs: number;
+  now?: () => number;
+}
+
+export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMessage {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new MalformedMessageError('message body is not JSON');
+  }
+  const parsed = deliveryMessageSchema.safeParse(json);
+  if (!parsed.success) throw new MalformedMessageError('message body is not a delivery message');
+  if (parsed.data.channel !== channel) {
+    throw new MalformedMessageError(`message for ${parsed.data.channel} on the ${channel} queue`);
+  }
+  return parsed.data;
+}
+
+/** Exponential backoff from the attempt number, capped, or what the provider asked for. */
+export function retryDelaySeconds(
+  attempt: number,
+  base: number,
+  max: number,
+  retryAfter?: number,
+): number {
+  const backoff = Math.min(max, base * 2 ** Math.max(0, attempt - 1));
+  return Math.min(max, Math.max(backoff, Math.ceil(retryAfter ?? 0)));
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ProviderError) return `${error.code}: ${error.message}`;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/** Longest reason kept on a delivery: the item must stay under 1 KB (one write unit). */
+const MAX_REASON_CHARS = 256;
+
+/**
+ * The failure as stored on the delivery and logged: providers quote the address or number they
+ * rejected, and recipients are personal data, so it is masked; and it is bounded in length.
+ */
+export function safeReason(error: unknown, channel: Channel, recipient: string): string {
+  const masked = describe(error).replaceAll(recipient, maskRecipient(channel, recipient));
+  return masked.length > MAX_REASON_CHARS ? `${masked.slice(0, MAX_REASON_CHARS - 1)}…` : masked;
+}
+
+/**
+ * Delivers the delivery named by one SQS record, at most once per delivery:
+ * claim (conditional) -> provider -> record the outcome (conditional).
+ * A permanent failure is recorded and the record succeeds (nothing to retry). A transient one
+ * returns `retry`; on the last receive before the DLQ it is recorded `failed` as well, so the
+ * delivery has a final state while the message itself moves to the DLQ for replay.
+ */
+export async function deliverRecord(
+  deps: DeliverDependencies,
+  record: SQSRecord,
+  /** The record's body, when the caller has parsed it already. */
+  message: DeliveryMessage = parseDeliveryMessage(record.body, deps.channel),
+): Promise<DeliveryOutcome> {
+  const now = deps.now ?? Date.now;
+  const { notificationId, deliveryId } = message;
+  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+
+  const claim = await deps.store.claim(notificationId, deliveryId, now(), deps.leaseMs);
+  if (!claim.claimed) {
+    if (claim.reason === 'in-flight') {
+      // Another invocation holds the lease; come back after it, never send concurrently.
+      const delay = Math.ceil(deps.leaseMs / 1000);
+      return {
+        outcome: 'retry',
+        reason: 'delivery is being sent',
+        delaySeconds: delay,
+        attempt: 0,
+      };
+    }
+    return { outcome: 'skipped', reason: claim.status ?? claim.reason };
+  }
+
+  const notification = await deps.store.getNotification(notificationId);
+  const content = notification?.content[deps.channel];
+  if (!content) {
+    const reason = 'notification content not found';
+    await deps.store.markFailed(notificationId, deliveryId, reason, now());
+    return { outcome: 'failed', reason };
+  }
+
+  const outbound: OutboundMessage = {
+    channel: deps.channel,
+    notificationId,
+    deliveryId,
+    recipient: message.recipient,
+    content,
+  } as OutboundMessage;
+
+  let receipt: Awaited<ReturnType<ChannelProvider['send']>>;
+  try {
+    const provider = await deps.provider();
+    receipt = await provider.send(outbound);
+  } catch (error) {
+    const reason = safeReason(error, deps.channel, message.recipient);
+    const permanent = error instanceof ProviderError && !error.retryable;
+    if (permanent) {
+      await deps.store.markFailed(notificationId, deliveryId, reason, now());
+      return { outcome: 'failed', reason };
+    }
+    if (receiveCount >= deps.maxReceiveCount) {
+      const final = `gave up after ${receiveCount} attempts: ${reason}`;
+      await deps.store.markFailed(notificationId, deliveryId, final, now());
+      return { outcome: 'exhausted', reason: final };
+    }
+    await deps.store.recordRetry(notificationId, deliveryId, reason, now());
+    const retryAfter = error instanceof ProviderError ? error.retryAfterSeconds : undefined;
+    return {
+      outcome: 'retry',
+      reason,
+      attempt: claim.attempts,
+      delaySeconds: retryDelaySeconds(
+        receiveCount,
+        deps.retryBaseSeconds,
+        deps.retryMaxSeconds,
+        retryAfter,
+      ),
+    };
+  }
+  // Outside the provider's try: the message went out, so a failure to record it must not look
+  // like a provider failure (that would free the lease and send again). It throws, the record
+  // fails, and the lease keeps any redelivery from sending until it runs out.
+  await deps.store.markDelivered(notificationId, deliveryId, receipt.providerMessageId, now());
+  return receipt.providerMessageId
+    ? { outcome: 'delivered', providerMessageId: receipt.providerMessageId }
+    : { outcome: 'delivered' };
+}

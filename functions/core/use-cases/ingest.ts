@@ -1,0 +1,220 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { mapWithConcurrency } from '../concurrency';
+import type { ChannelQueues } from '../../runtime/config';
+import { enqueue, type OutgoingMessage } from '../../adapters/sqs/delivery-queue';
+import {
+  type DeliveryRecord,
+  type NotificationRecord,
+  type NotificationStore,
+  PartialWriteError,
+} from '../../adapters/dynamodb/notification-store';
+import { EnqueueError, HttpError } from '../errors';
+import type { Channel, DeliveryMessage, NotificationRequest } from '../model';
+
+/** What the caller is told about an accepted notification. */
+export interface Accepted {
+  id: string;
+  status: 'accepted' | 'scheduled';
+  deliveries: number;
+}
+
+/** Where a notification due later is handed over (EventBridge Scheduler; see scheduling.ts). */
+export interface Scheduler {
+  /** Creates the one-time schedule that releases `notificationId` at `sendAt`; returns its name. */
+  schedule(notificationId: string, sendAt: number): Promise<string>;
+}
+
+export interface IngestDependencies {
+  store: NotificationStore;
+  sqs: SQSClient;
+  queues: Partial<Record<Channel, ChannelQueues>>;
+  scheduler?: Scheduler;
+  /** Up to SQS's 900 s; sends due later go through the scheduler. */
+  messageDelayHorizonSeconds?: number;
+}
+
+/** Conditional updates in flight at once when settling or changing many deliveries. */
+export const SETTLE_PARALLEL = 25;
+
+/** SQS holds a message back for at most 15 minutes (DelaySeconds 0-900). */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+export function deliveryMessage(record: DeliveryRecord): DeliveryMessage {
+  return {
+    v: 1,
+    notificationId: record.notificationId,
+    deliveryId: record.deliveryId,
+    channel: record.channel,
+    recipient: record.recipient,
+  };
+}
+
+/**
+ * Records a validated notification and puts each delivery on its channel's queue.
+ *
+ * Deliveries are written before they are enqueued, so a channel function never receives a
+ * message for a delivery it cannot find. If some messages cannot be enqueued, exactly those
+ * deliveries are recorded `failed` (nothing claims to be queued that is not) and the caller gets
+ * an EnqueueError carrying the id.
+ */
+export async function ingestNotification(
+  deps: IngestDependencies,
+  request: NotificationRequest,
+  context: { id: string; tenantId: string; now: number },
+): Promise<Accepted> {
+  const { id, tenantId, now } = context;
+  const createdAt = new Date(now).toISOString();
+  const delayMs = request.sendAt === undefined ? 0 : Math.max(0, request.sendAt - now);
+  // Within SQS's 15-minute delay limit a message delay is exact to the second and costs nothing
+  // extra; beyond it one EventBridge schedule per notification releases the deliveries later.
+  const horizonSeconds = Math.min(
+    deps.messageDelayHorizonSeconds ?? MAX_SQS_DELAY_SECONDS,
+    MAX_SQS_DELAY_SECONDS,
+  );
+  const useScheduler = delayMs > horizonSeconds * 1000;
+  const scheduled = delayMs >= 1000;
+  if (useScheduler && !deps.scheduler) {
+    throw new HttpError(400, 'Invalid request', {
+      errors: [
+        {
+          path: 'sendAt',
+          message: `this deployment has no scheduler: sendAt must be within ${horizonSeconds} seconds`,
+        },
+      ],
+    });
+  }
+
+  const notification: NotificationRecord = {
+    id,
+    tenantId,
+    createdAt,
+    priority: request.priority,
+    content: {},
+    deliveryCount: 0,
+  };
+  if (request.sendAt !== undefined) notification.sendAt = new Date(request.sendAt).toISOString();
+  if (request.metadata) notification.metadata = request.metadata;
+
+  const deliveries: DeliveryRecord[] = [];
+  for (const channelRequest of Object.values(request.channels)) {
+    if (!channelRequest) continue;
+    (notification.content as Record<string, unknown>)[channelRequest.channel] =
+      channelRequest.content;
+    channelRequest.recipients.forEach((recipient, n) => {
+      deliveries.push({
+        notificationId: id,
+        deliveryId: `${channelRequest.channel}#${n}`,
+        channel: channelRequest.channel,
+        recipient,
+        status: scheduled ? 'scheduled' : 'queued',
+        attempts: 0,
+        createdAt,
+        updatedAt: createdAt,
+      });
+    });
+  }
+  notification.deliveryCount = deliveries.length;
+
+  if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
+    notification.scheduleName = scheduleNameFor(id);
+    await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
+    try {
+      await deps.scheduler.schedule(id, request.sendAt);
+    } catch (error) {
+      // Without a schedule nothing would ever release these: record them failed, as for a
+      // failed enqueue, so the caller's 503 and the notification's status agree.
+      const reason = `not scheduled: ${error instanceof Error ? error.name : String(error)}`;
+      await failAll(deps.store, id, deliveries, reason);
+      throw new EnqueueError(id, deliveries.length, 0, { cause: error });
+    }
+    return { id, status: 'scheduled', deliveries: deliveries.length };
+  }
+
+  await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
+  const delaySeconds = scheduled ? Math.ceil(delayMs / 1000) : 0;
+  const failed = await enqueueDeliveries(deps, deliveries, request.priority, delaySeconds);
+  if (failed.length > 0) {
+    await mapWithConcurrency(failed, SETTLE_PARALLEL, ({ record, reason }) =>
+      deps.store.markFailed(id, record.deliveryId, `not queued: ${reason}`, Date.now(), [
+        'queued',
+        'scheduled',
+      ]),
+    );
+    throw new EnqueueError(id, failed.length, deliveries.length - failed.length);
+  }
+  return { id, status: scheduled ? 'scheduled' : 'accepted', deliveries: deliveries.length };
+}
+
+/**
+ * Writes the notification and its deliveries. If only part of them could be written, every
+ * delivery is recorded failed (those never written simply fail the condition) and the caller
+ * gets an EnqueueError with the id: nothing is left claiming to be queued.
+ */
+async function record(
+  deps: IngestDependencies,
+  notification: NotificationRecord,
+  deliveries: DeliveryRecord[],
+  retainFrom: number,
+): Promise<void> {
+  try {
+    await deps.store.create(notification, deliveries, retainFrom);
+  } catch (error) {
+    if (!(error instanceof PartialWriteError)) throw error;
+    await failAll(deps.store, notification.id, deliveries, 'not recorded: storage write failed');
+    throw new EnqueueError(notification.id, deliveries.length, 0, { cause: error });
+  }
+}
+
+async function failAll(
+  store: NotificationStore,
+  id: string,
+  deliveries: readonly DeliveryRecord[],
+  reason: string,
+): Promise<void> {
+  await mapWithConcurrency(deliveries, SETTLE_PARALLEL, (d) =>
+    store.markFailed(id, d.deliveryId, reason, Date.now(), ['queued', 'scheduled']),
+  );
+}
+
+/** The schedule name derives from the notification id, so a retry never makes a second one. */
+export function scheduleNameFor(notificationId: string): string {
+  return `herald-${notificationId}`;
+}
+
+/** Enqueues deliveries on their channel's lane; returns those that could not be enqueued. */
+export async function enqueueDeliveries(
+  deps: Pick<IngestDependencies, 'sqs' | 'queues'>,
+  deliveries: readonly DeliveryRecord[],
+  priority: NotificationRequest['priority'],
+  delaySeconds = 0,
+): Promise<{ record: DeliveryRecord; reason: string }[]> {
+  const byChannel = new Map<Channel, DeliveryRecord[]>();
+  for (const record of deliveries) {
+    const list = byChannel.get(record.channel) ?? [];
+    list.push(record);
+    byChannel.set(record.channel, list);
+  }
+  const failed: { record: DeliveryRecord; reason: string }[] = [];
+  await Promise.all(
+    [...byChannel].map(async ([channel, records]) => {
+      const queues = deps.queues[channel];
+      if (!queues) {
+        for (const record of records) failed.push({ record, reason: 'channel not enabled' });
+        return;
+      }
+      const queueUrl = priority === 'high' && queues.high ? queues.high : queues.normal;
+      const byId = new Map(records.map((r) => [r.deliveryId, r]));
+      const messages: OutgoingMessage[] = records.map((record) => ({
+        id: record.deliveryId,
+        body: JSON.stringify(deliveryMessage(record)),
+        ...(delaySeconds > 0 ? { delaySeconds } : {}),
+      }));
+      const result = await enqueue(deps.sqs, queueUrl, messages);
+      for (const { id, reason } of result.failed) {
+        const record = byId.get(id);
+        if (record) failed.push({ record, reason });
+      }
+    }),
+  );
+  return failed;
+}

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { CHANNELS, type Channel } from '../core/model';
+import type { SchedulerSettings } from '../adapters/scheduler/eventbridge-scheduler';
+
+/** Thrown at cold start when a setting is missing or malformed; names the variable. */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/**
+ * Validates environment settings with `schema`; the error names each bad or missing variable
+ * (never its value). `fail` builds the error, so each caller keeps its own error type.
+ */
+export function parseEnv<T extends z.ZodType>(
+  schema: T,
+  env: NodeJS.ProcessEnv,
+  fail: (message: string) => Error = (message) =>
+    new ConfigurationError(`Invalid configuration: ${message}`),
+): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.');
+    return env[name] === undefined ? `${name} is required` : `${name}: ${issue.message}`;
+  });
+  throw fail(problems.join('; '));
+}
+
+export const queueUrlVariable = (channel: Channel) => `QUEUE_URL_${channel.toUpperCase()}`;
+export const highQueueUrlVariable = (channel: Channel) => `HIGH_QUEUE_URL_${channel.toUpperCase()}`;
+
+/** Queue URLs per lane for the channels enabled in this deployment (those with a variable). */
+export interface ChannelQueues {
+  normal: string;
+  high?: string;
+}
+
+function queuesFrom(env: NodeJS.ProcessEnv): Partial<Record<Channel, ChannelQueues>> {
+  const queues: Partial<Record<Channel, ChannelQueues>> = {};
+  for (const channel of CHANNELS) {
+    const normal = env[queueUrlVariable(channel)];
+    if (!normal) continue;
+    const high = env[highQueueUrlVariable(channel)];
+    queues[channel] = high ? { normal, high } : { normal };
+  }
+  return queues;
+}
+
+const commonSchema = z.object({
+  TABLE_NAME: z.string().min(1),
+  DATA_RETENTION_DAYS: positiveInt(90),
+});
+
+const apiSchema = commonSchema.extend({
+  MAX_RECIPIENTS_PER_CHANNEL: positiveInt(1000),
+  MAX_BODY_BYTES: positiveInt(512 * 1024),
+  MQTT_TOPIC_PREFIX: z.string().optional(),
+  SCHEDULE_MAX_DAYS: positiveInt(365),
+  MESSAGE_DELAY_HORIZON_SECONDS: z.coerce.number().int().min(0).max(900).default(900),
+  SCHEDULER_GROUP_NAME: z.string().optional(),
+  SCHEDULER_ROLE_ARN: z.string().optional(),
+  RELEASE_TARGET_ARN: z.string().optional(),
+  SCHEDULER_DLQ_ARN: z.string().optional(),
+  EMAIL_FROM: z.string().optional(),
+});
+
+/** Settings of the api function. */
+export interface ApiConfig {
+  tableName: string;
+  retentionDays: number;
+  maxRecipientsPerChannel: number;
+  maxBodyBytes: number;
+  mqttTopicPrefix?: string;
+  /** The domain of EMAIL_FROM: the only one a request's `from` may use. */
+  senderDomain?: string;
+  maxScheduleAheadMs: number;
+  /** Sends due within this many seconds wait as SQS message delay; later ones use a schedule. */
+  messageDelayHorizonSeconds: number;
+  queues: Partial<Record<Channel, ChannelQueues>>;
+  scheduler?: SchedulerSettings;
+}
+
+export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
+  const parsed = parseEnv(apiSchema, env);
+  const queues = queuesFrom(env);
+  if (Object.keys(queues).length === 0) {
+    throw new ConfigurationError('Invalid configuration: no QUEUE_URL_<CHANNEL> is set');
+  }
+  const config: ApiConfig = {
+    tableName: parsed.TABLE_NAME,
+    retentionDays: parsed.DATA_RETENTION_DAYS,
+    maxRecipientsPerChannel: parsed.MAX_RECIPIENTS_PER_CHANNEL,
+    maxBodyBytes: parsed.MAX_BODY_BYTES,
+    maxScheduleAheadMs: parsed.SCHEDULE_MAX_DAYS * 24 * 3600 * 1000,
+    messageDelayHorizonSeconds: parsed.MESSAGE_DELAY_HORIZON_SECONDS,
+    queues,
+  };
+  if (parsed.MQTT_TOPIC_PREFIX) config.mqttTopicPrefix = parsed.MQTT_TOPIC_PREFIX;
+  const senderDomain = parsed.EMAIL_FROM?.replace(/>\s*$/, '').split('@')[1]?.trim();
+  if (senderDomain) config.senderDomain = senderDomain;
+  if (parsed.SCHEDULER_GROUP_NAME && parsed.SCHEDULER_ROLE_ARN && parsed.RELEASE_TARGET_ARN) {
+    config.scheduler = {
+      groupName: parsed.SCHEDULER_GROUP_NAME,
+      roleArn: parsed.SCHEDULER_ROLE_ARN,
+      targetArn: parsed.RELEASE_TARGET_ARN,
+    };
+    if (parsed.SCHEDULER_DLQ_ARN) config.scheduler.deadLetterArn = parsed.SCHEDULER_DLQ_ARN;
+  }
+  return config;
+}
+
+const channelSchema = commonSchema.extend({
+  MAX_RECEIVE_COUNT: positiveInt(5),
+  RETRY_BASE_SECONDS: positiveInt(30),
+  RETRY_MAX_SECONDS: positiveInt(900),
+  LEASE_SECONDS: positiveInt(60),
+  SEND_CONCURRENCY: positiveInt(10),
+});
+
+/** Settings of one channel function. */
+export interface ChannelConfig {
+  channel: Channel;
+  tableName: string;
+  /** Queue URLs of this channel's lanes, to set per-message retry delays. */
+  queues: ChannelQueues;
+  maxReceiveCount: number;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  /** How long a claimed (`sending`) delivery is protected from a concurrent redelivery. */
+  leaseMs: number;
+  /** Provider calls in flight per invocation (a batch's records are otherwise all concurrent). */
+  sendConcurrency: number;
+}
+
+export function loadChannelConfig(
+  channel: Channel,
+  env: NodeJS.ProcessEnv = process.env,
+): ChannelConfig {
+  const parsed = parseEnv(channelSchema, env);
+  const queues = queuesFrom(env)[channel];
+  if (!queues) {
+    throw new ConfigurationError(`Invalid configuration: ${queueUrlVariable(channel)} is not set`);
+  }
+  return {
+    channel,
+    tableName: parsed.TABLE_NAME,
+    queues,
+    maxReceiveCount: parsed.MAX_RECEIVE_COUNT,
+    retryBaseSeconds: parsed.RETRY_BASE_SECONDS,
+    retryMaxSeconds: parsed.RETRY_MAX_SECONDS,
+    leaseMs: parsed.LEASE_SECONDS * 1000,
+    sendConcurrency: parsed.SEND_CONCURRENCY,
+  };
+}
+
+/** Settings of the authorizer. */
+export function loadTableName(env: NodeJS.ProcessEnv = process.env): string {
+  return parseEnv(commonSchema, env).TABLE_NAME;
+}

@@ -1,0 +1,23 @@
+import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
+import { z } from 'zod';
+import { PROVIDER_TIMEOUT_MS } from '../../core/provider';
+import { type ProviderSource, parseEnv } from './source';
+import { IotMqttProvider } from '../../adapters/providers/mqtt/iot-mqtt-provider';
+
+const envSchema = z.object({ IOT_DATA_ENDPOINT: z.url().optional() });
+
+/**
+ * The MQTT function's provider: IoT Core's data plane at the account's endpoint (discovered at
+ * deploy time), or AWS_ENDPOINT_URL_IOT_DATA_PLANE when that is not set. maxAttempts 1: SQS
+ * owns retries.
+ */
+export function createIotMqttSource(env: NodeJS.ProcessEnv = process.env): ProviderSource<'mqtt'> {
+  const settings = parseEnv(envSchema, env);
+  const client = new IoTDataPlaneClient({
+    maxAttempts: 1,
+    requestHandler: { requestTimeout: PROVIDER_TIMEOUT_MS, connectionTimeout: 2_000 },
+    ...(settings.IOT_DATA_ENDPOINT && { endpoint: settings.IOT_DATA_ENDPOINT }),
+  });
+  const provider = new IotMqttProvider(client);
+  return { get: async () => provider };
+}

@@ -1,0 +1,33 @@
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { z } from 'zod';
+import { PROVIDER_TIMEOUT_MS } from '../../core/provider';
+import { type ProviderSource, parseEnv } from './source';
+import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
+
+const envSchema = z.object({
+  EMAIL_FROM: z.string().min(1),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+});
+
+/**
+ * The email function's provider: SES v2 with the configured sender. maxAttempts 1: SQS owns
+ * retries (with backoff and the DLQ), so an SDK retry loop would only hide throttling.
+ */
+export function createSesEmailSource(
+  env: NodeJS.ProcessEnv = process.env,
+): ProviderSource<'email'> {
+  const settings = parseEnv(envSchema, env);
+  const provider = new SesEmailProvider(
+    {
+      from: settings.EMAIL_FROM,
+      ...(settings.SES_CONFIGURATION_SET !== undefined && {
+        configurationSet: settings.SES_CONFIGURATION_SET,
+      }),
+    },
+    new SESv2Client({
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: PROVIDER_TIMEOUT_MS, connectionTimeout: 2_000 },
+    }),
+  );
+  return { get: async () => provider };
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import {
+  type ProviderSource,
+  type ProviderSourceDeps,
+  parseEnv,
+  parseSecret,
+  secretBackedSource,
+  secretReader,
+} from './source';
+import { SlackProvider } from '../../adapters/providers/slack/slack-provider';
+
+const envSchema = z.object({
+  SLACK_SECRET_ID: z.string().min(1),
+  SLACK_API_URL: z
+    .url()
+    .refine((url) => url.endsWith('/api/'), 'must end in /api/')
+    .optional(),
+});
+
+const secretSchema = z.object({ botToken: z.string().min(1) });
+
+/** The slack function's provider: the Web API with the bot token from the Slack secret. */
+export function createSlackSource(
+  env: NodeJS.ProcessEnv = process.env,
+  deps: ProviderSourceDeps = {},
+): ProviderSource<'slack'> {
+  const settings = parseEnv(envSchema, env);
+  return secretBackedSource(settings.SLACK_SECRET_ID, secretReader(deps), (value) => {
+    const secret = parseSecret(secretSchema, value, settings.SLACK_SECRET_ID);
+    return new SlackProvider({
+      botToken: secret.botToken,
+      ...(settings.SLACK_API_URL !== undefined && { apiUrl: settings.SLACK_API_URL }),
+    });
+  });
+}

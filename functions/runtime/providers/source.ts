@@ -1,0 +1,95 @@
+import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import type { z } from 'zod';
+import { parseEnv as parseSettings } from '../config';
+import type { Channel } from '../../core/model';
+import type { ChannelProvider } from '../../core/provider';
+
+/** A missing or malformed provider setting or secret; the message names it. */
+export class ProviderConfigError extends Error {
+  override readonly name = 'ProviderConfigError';
+}
+
+/** Hands out the channel's provider, rebuilt only when its secret has changed. */
+export interface ProviderSource<C extends Channel = Channel> {
+  get(): Promise<ChannelProvider<C>>;
+}
+
+/** Reads a secret's parsed JSON value; Powertools (cached 5 minutes) unless a test injects one. */
+export type SecretReader = (secretId: string) => Promise<unknown>;
+
+/** Test seams; production code passes nothing. */
+export interface ProviderSourceDeps {
+  readSecret?: SecretReader;
+}
+
+const SECRET_MAX_AGE_SECONDS = 300;
+
+const readSecretWithPowertools: SecretReader = (secretId) =>
+  getSecret(secretId, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
+
+/** The secret reader to use: the injected one, else Powertools. */
+export function secretReader(deps: ProviderSourceDeps = {}): SecretReader {
+  return deps.readSecret ?? readSecretWithPowertools;
+}
+
+/**
+ * Reads the secret on every `get()` (Powertools serves it from its 5-minute cache) and rebuilds
+ * the provider only when the value differs from the one it was built from, so a rotated secret
+ * is picked up within the cache age and ordinary calls reuse the provider and its connections.
+ */
+export function secretBackedSource<C extends Channel>(
+  secretId: string,
+  readSecret: SecretReader,
+  build: (value: unknown) => ChannelProvider<C>,
+): ProviderSource<C> {
+  let current: { value: unknown; fingerprint: string; provider: ChannelProvider<C> } | undefined;
+  let inFlight: Promise<ChannelProvider<C>> | undefined;
+
+  async function load(): Promise<ChannelProvider<C>> {
+    const value = await readSecret(secretId);
+    if (value === undefined || value === null) {
+      throw new ProviderConfigError(`Secret ${secretId} has no value`);
+    }
+    // Powertools returns the same cached object until the secret is read again: only then is it
+    // worth serialising to see whether the value really changed.
+    if (current && current.value === value) return current.provider;
+    const fingerprint = JSON.stringify(value);
+    if (current?.fingerprint !== fingerprint) {
+      current = { value, fingerprint, provider: build(value) };
+    } else {
+      current.value = value;
+    }
+    return current.provider;
+  }
+
+  return {
+    get() {
+      // Concurrent sends in one invocation share a single secret read.
+      inFlight ??= load().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    },
+  };
+}
+
+/** Provider settings from env, failing with a ProviderConfigError that names the variable. */
+export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  return parseSettings(
+    schema,
+    env,
+    (message) => new ProviderConfigError(`Invalid provider settings: ${message}`),
+  );
+}
+
+/** Validates a secret's shape; the message names fields, never their values. */
+export function parseSecret<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  secretId: string,
+): z.infer<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((issue) => issue.path.join('.') || '(root)');
+  throw new ProviderConfigError(`Secret ${secretId} is malformed: check ${fields.join(', ')}`);
+}

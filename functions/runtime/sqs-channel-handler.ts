@@ -1,0 +1,171 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  deliverRecord,
+  parseDeliveryMessage,
+  RetryLaterError,
+  safeReason,
+} from '../core/use-cases/deliver';
+import type { Channel, DeliveryMessage } from '../core/model';
+import type { ProviderSource } from './providers/source';
+import { dynamo, sqs } from './aws-clients';
+import { createLimiter } from '../core/concurrency';
+import { type ChannelConfig, loadChannelConfig } from './config';
+import { maskRecipient } from '../core/mask';
+import { createLogger, createMetrics, serviceName } from './powertools';
+import { NotificationStore } from '../adapters/dynamodb/notification-store';
+
+export type ChannelHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** The lane a record came from, by the queue name at the end of its event source ARN. */
+function laneOf(
+  config: ChannelConfig,
+  record: SQSRecord,
+): { lane: 'high' | 'normal'; url: string } {
+  const queueName = record.eventSourceARN.split(':').pop() ?? '';
+  const high = config.queues.high;
+  if (high?.endsWith(`/${queueName}`)) return { lane: 'high', url: high };
+  return { lane: 'normal', url: config.queues.normal };
+}
+
+/**
+ * Builds the Lambda handler of one channel: Powertools batch processing over the SQS batch
+ * (records sent concurrently, partial batch response), one `deliverRecord` per record, EMF
+ * metrics per outcome, and the retry delay set on the message itself.
+ */
+export function createChannelHandler<C extends Channel>(
+  channel: C,
+  providerSource: ProviderSource<C>,
+): ChannelHandler {
+  const config = loadChannelConfig(channel);
+  const service = serviceName(`herald-send-${channel}`);
+  const logger = createLogger(service);
+  const metrics = createMetrics(service, logger);
+  metrics.setDefaultDimensions({ channel });
+  const store = new NotificationStore(dynamo, config.tableName);
+  const processor = new BatchProcessor(EventType.SQS);
+  // Providers with per-second limits (a Twilio long code, a Slack channel) get few calls at once.
+  const limit = createLimiter(config.sendConcurrency);
+
+  const deps = {
+    channel,
+    store,
+    provider: () => providerSource.get(),
+    maxReceiveCount: config.maxReceiveCount,
+    retryBaseSeconds: config.retryBaseSeconds,
+    retryMaxSeconds: config.retryMaxSeconds,
+    leaseMs: config.leaseMs,
+  };
+
+  /** The last receive before the DLQ failed outside the provider call: record a final state. */
+  const failOnLastReceive = async (record: SQSRecord, error: unknown) => {
+    if (Number(record.attributes.ApproximateReceiveCount ?? '1') < config.maxReceiveCount) return;
+    const message = parseDeliveryMessage(record.body, channel);
+    const reason = `gave up after ${config.maxReceiveCount} attempts: ${safeReason(error, channel, message.recipient)}`;
+    await store
+      .markFailed(message.notificationId, message.deliveryId, reason, Date.now(), [
+        'scheduled',
+        'queued',
+        'sending',
+      ])
+      .catch((cause: unknown) =>
+        logger.error('could not record the failure', { error: cause as Error }),
+      );
+  };
+
+  const recordHandler = async (record: SQSRecord): Promise<void> => {
+    let message: DeliveryMessage;
+    try {
+      message = parseDeliveryMessage(record.body, channel);
+    } catch (error) {
+      // Not a Herald message: it can never succeed, so it rides the redrive to the DLQ.
+      logger.error('malformed message', {
+        messageId: record.messageId,
+        error: (error as Error).message,
+      });
+      metrics.addMetric('MalformedMessage', MetricUnit.Count, 1);
+      throw error;
+    }
+    const fields = {
+      messageId: record.messageId,
+      recipient: maskRecipient(channel, message.recipient),
+    };
+    let outcome: Awaited<ReturnType<typeof deliverRecord>>;
+    try {
+      outcome = await limit(() => deliverRecord(deps, record, message));
+    } catch (error) {
+      logger.error('delivery error', {
+        ...fields,
+        correlation_id: message.notificationId,
+        error: error as Error,
+      });
+      await failOnLastReceive(record, error);
+      throw error;
+    }
+    // Records of one batch are processed concurrently, so the correlation id (the notification
+    // id, as in the api and release functions) goes on each line rather than on the logger.
+    const context = {
+      ...fields,
+      correlation_id: message.notificationId,
+      deliveryId: message.deliveryId,
+    };
+    switch (outcome.outcome) {
+      case 'delivered':
+        metrics.addMetric('DeliveryDelivered', MetricUnit.Count, 1);
+        logger.info('delivered', { ...context, providerMessageId: outcome.providerMessageId });
+        return;
+      case 'failed':
+        metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
+        logger.warn('delivery failed permanently', { ...context, reason: outcome.reason });
+        return;
+      case 'skipped':
+        metrics.addMetric('DeliverySkipped', MetricUnit.Count, 1);
+        logger.info('delivery skipped', { ...context, status: outcome.reason });
+        return;
+      case 'exhausted':
+        metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
+        logger.error('delivery failed after retries; message goes to the DLQ', {
+          ...context,
+          reason: outcome.reason,
+        });
+        throw new Error(outcome.reason);
+      case 'retry': {
+        metrics.addMetric('DeliveryRetried', MetricUnit.Count, 1);
+        logger.warn('delivery will be retried', {
+          ...context,
+          reason: outcome.reason,
+          delaySeconds: outcome.delaySeconds,
+        });
+        await sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: laneOf(config, record).url,
+              ReceiptHandle: record.receiptHandle,
+              VisibilityTimeout: outcome.delaySeconds,
+            }),
+          )
+          .catch((error: unknown) => {
+            // The queue's own visibility timeout still brings the message back.
+            logger.warn('could not set retry delay', { ...context, error: error as Error });
+          });
+        throw new RetryLaterError(outcome.reason);
+      }
+    }
+  };
+
+  const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const first = event.Records[0];
+    if (first) metrics.addDimension('lane', laneOf(config, first).lane);
+    return processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
+
+  return middy(handler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+}
