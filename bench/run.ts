@@ -13,8 +13,8 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSRecord } from 'aws-lambda';
 import { build } from 'esbuild';
 import { NotificationStore } from '../functions/adapters/dynamodb/notification-store';
+import type { ChannelProvider } from '../functions/core/ports';
 import { deliverRecord } from '../functions/core/use-cases/deliver';
-import type { ChannelProvider } from '../functions/core/provider';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
@@ -291,7 +291,7 @@ async function benchBatchLatency() {
       const start = performance.now();
       const result = await processPartialResponse(
         { Records: records },
-        (r: SQSRecord) => deliverRecord(deps, r),
+        (r: SQSRecord) => deliverRecord(deps, { message: JSON.parse(r.body), receiveCount: 1 }),
         processor,
         {
           context,

@@ -8,8 +8,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
-import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { CHANNELS, type Channel } from '../functions/core/model';
+import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { startDynamoEmulator } from './emulators/dynamodb';
 import {
   createLambdaContext,

@@ -1,16 +1,29 @@
-/** Base of errors the API turns into an HTTP answer; `expose` says the message may reach clients. */
-export class HttpError extends Error {
-  override readonly name: string = 'HttpError';
-  readonly expose: boolean;
+import type { FieldError } from './validation/field-errors';
+
+/*
+ * Herald's own errors. They say what went wrong in Herald's terms (not found, conflict, invalid);
+ * runtime/http.ts decides which HTTP status each one is. Every error carries its context.
+ */
+
+/** The request breaks a rule; `errors` names each field (`channels.email.to[3]`). */
+export class InvalidRequestError extends Error {
+  override readonly name = 'InvalidRequestError';
   constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-    options: { cause?: unknown } = {},
+    readonly errors: readonly FieldError[],
+    message = 'Invalid request',
   ) {
-    super(message, options);
-    this.expose = statusCode < 500 || statusCode === 503;
+    super(message);
   }
+}
+
+/** The thing asked for does not exist, or belongs to another tenant (indistinguishable). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** The request is valid but the current state does not allow it (e.g. nothing left to cancel). */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
 }
 
 /** Some deliveries could not be put on their queue; those were recorded failed. Retryable by the caller. */
@@ -29,7 +42,49 @@ export class EnqueueError extends Error {
   }
 }
 
+/** The notification was written but not all of its deliveries: the caller must settle them. */
+export class PartialWriteError extends Error {
+  override readonly name = 'PartialWriteError';
+  constructor(
+    readonly notificationId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(`notification ${notificationId} was recorded without all of its deliveries`, options);
+  }
+}
+
 /** A message on a channel queue that is not a Herald delivery message. */
 export class MalformedMessageError extends Error {
   override readonly name = 'MalformedMessageError';
+}
+
+export type ProviderFailureKind = 'permanent' | 'transient';
+
+/**
+ * A classified provider failure. `permanent` failures (bad address, unknown channel, rejected
+ * message) are recorded as failed and never retried; `transient` ones (throttling, 5xx, timeouts)
+ * are retried by SQS, honouring `retryAfterSeconds` when the provider says how long to wait.
+ */
+export class ProviderError extends Error {
+  override readonly name = 'ProviderError';
+  readonly kind: ProviderFailureKind;
+  /** The provider's own error code, e.g. `MessageRejected`, `21211`, `channel_not_found`. */
+  readonly code: string;
+  readonly retryAfterSeconds?: number;
+
+  constructor(
+    kind: ProviderFailureKind,
+    code: string,
+    message: string,
+    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.kind = kind;
+    this.code = code;
+    if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'transient';
+  }
 }

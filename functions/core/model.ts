@@ -2,7 +2,7 @@
 export const CHANNELS = ['email', 'sms', 'whatsapp', 'push', 'slack', 'mqtt'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** Delivery states. Status only moves forward (see STATUS_ORDER / canTransition). */
+/** Delivery states. Status only moves forward (see TRANSITIONS / canTransition in status.ts). */
 export const DELIVERY_STATUSES = [
   'scheduled',
   'queued',
@@ -87,3 +87,49 @@ export interface DeliveryMessage {
   channel: Channel;
   recipient: string;
 }
+
+/** The notification item: who sent it, when it goes out, and the content of every channel. */
+export interface NotificationRecord {
+  id: string;
+  tenantId: string;
+  createdAt: string;
+  sendAt?: string;
+  priority: Priority;
+  metadata?: Record<string, string>;
+  content: { [C in Channel]?: ContentByChannel[C] };
+  deliveryCount: number;
+  scheduleName?: string;
+}
+
+/** One delivery item: one channel x one recipient, and where it stands. */
+export interface DeliveryRecord {
+  notificationId: string;
+  deliveryId: string;
+  channel: Channel;
+  recipient: string;
+  status: DeliveryStatus;
+  attempts: number;
+  createdAt: string;
+  updatedAt: string;
+  providerMessageId?: string;
+  lastError?: string;
+}
+
+/** The outcome of trying to claim a delivery for sending. */
+export type ClaimResult =
+  | { claimed: true; attempts: number }
+  | { claimed: false; reason: 'final' | 'in-flight' | 'missing'; status?: DeliveryStatus };
+
+/**
+ * Receives of one SQS message before it moves to the channel's DLQ: the redrive policy of the
+ * deployed and local queues and the channel functions' "last receive" rule all use this value.
+ */
+export const MAX_RECEIVE_COUNT = 5;
+
+/**
+ * Every provider call gives up after this long. The channel function's 30 s timeout must cover
+ * a whole batch even when it is sent one record at a time (SEND_CONCURRENCY 1): a call that
+ * hung would time the invocation out, and after the lease the delivery would be sent again.
+ * A timeout is a transient failure, retried by SQS.
+ */
+export const PROVIDER_TIMEOUT_MS = 5_000;

@@ -2,35 +2,39 @@ import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import middy from '@middy/core';
+import httpRouterHandler, { type Route } from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { dynamo, sqs } from '../runtime/aws-clients';
-import { loadApiConfig } from '../runtime/config';
-import { json, parseJsonBody } from '../runtime/http';
-import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
-import { createScheduler } from '../adapters/scheduler/eventbridge-scheduler';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
-import { EnqueueError, HttpError } from '../core/errors';
-import { ingestNotification } from '../core/use-cases/ingest';
-import { cancelNotification, describeNotification } from '../core/use-cases/cancel';
-import type { Channel } from '../core/model';
+import { createScheduler } from '../adapters/scheduler/eventbridge-scheduler';
+import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
+import { InvalidRequestError, NotFoundError } from '../core/errors';
+import { cancelNotification } from '../core/use-cases/cancel';
+import { describeNotification } from '../core/use-cases/describe';
+import { type Accepted, ingestNotification } from '../core/use-cases/ingest';
 import {
   parseDispatchRequest,
   parseV1Request,
   type ValidationOptions,
   type ValidationResult,
 } from '../core/validation';
+import { dynamo, sqs } from '../runtime/aws-clients';
+import { loadApiConfig } from '../runtime/config';
+import { HttpError, httpErrors, json, parseJsonBody } from '../runtime/http';
+import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 
 const config = loadApiConfig();
 const logger = createLogger(serviceName('herald-api'));
 const metrics = createMetrics(serviceName('herald-api'), logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
-const scheduler = config.scheduler ? createScheduler(config.scheduler) : undefined;
-const enabledChannels = Object.keys(config.queues) as Channel[];
+const queue = new SqsDeliveryQueue(sqs, config.queues);
+const scheduler = config.scheduler
+  ? createScheduler(config.scheduler, new SchedulerClient({}))
+  : undefined;
 const ingestDeps = {
   store,
-  sqs,
-  queues: config.queues,
+  queue,
   messageDelayHorizonSeconds: config.messageDelayHorizonSeconds,
   ...(scheduler ? { scheduler } : {}),
 };
@@ -38,7 +42,7 @@ const ingestDeps = {
 function validationOptions(now: number): ValidationOptions {
   const options: ValidationOptions = {
     maxRecipientsPerChannel: config.maxRecipientsPerChannel,
-    enabledChannels,
+    enabledChannels: queue.channels,
     now,
     maxScheduleAheadMs: config.maxScheduleAheadMs,
   };
@@ -58,14 +62,12 @@ function tenantOf(event: APIGatewayProxyEvent): string {
 async function accept(
   event: APIGatewayProxyEvent,
   parse: (body: unknown, options: ValidationOptions) => ValidationResult,
-): Promise<{ id: string; status: 'accepted' | 'scheduled'; deliveries: number }> {
+): Promise<Accepted> {
   const tenantId = tenantOf(event);
   const body = parseJsonBody(event, config.maxBodyBytes);
   const now = Date.now();
   const result = parse(body, validationOptions(now));
-  if (!result.ok) {
-    throw new HttpError(400, 'Invalid request', { errors: result.errors });
-  }
+  if (!result.ok) throw new InvalidRequestError(result.errors);
   const id = randomUUID();
   // The notification id is the correlation id across the api, release and channel functions.
   logger.setCorrelationId(id);
@@ -77,74 +79,72 @@ async function accept(
   return accepted;
 }
 
-const NOTIFICATION_PATH = /^\/v1\/notifications\/([^/]+)\/?$/;
-
-/** A malformed %-escape names no notification: 404, never a 500. */
-function safeDecode(segment: string): string {
+/** The `{id}` path segment, decoded; a malformed %-escape names no notification: 404. */
+function notificationIdOf(event: APIGatewayProxyEvent): string {
+  const raw = event.pathParameters?.id ?? '';
+  let id: string;
   try {
-    return decodeURIComponent(segment);
+    id = decodeURIComponent(raw);
   } catch {
-    throw new HttpError(404, 'Notification not found');
+    throw new NotFoundError('Notification not found');
   }
+  logger.setCorrelationId(id);
+  return id;
 }
 
-async function route(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  const method = event.httpMethod.toUpperCase();
-  const path = event.path.replace(/\/+$/, '') || '/';
+type RouteHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+const route = (
+  method: Route<APIGatewayProxyEvent, APIGatewayProxyResult>['method'],
+  path: string,
+  handler: RouteHandler,
+) => ({ method, path, handler });
 
-  if (path === '/health' && method === 'GET') return json(200, { status: 'ok' });
-
-  if (path === '/v1/notifications') {
-    if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}`);
-    return json(202, await accept(event, parseV1Request));
-  }
-
-  if (path === '/notification/dispatch') {
-    if (method !== 'POST') throw new HttpError(405, `${method} is not allowed on ${path}`);
+const routes = [
+  route('GET', '/health', async () => json(200, { status: 'ok' })),
+  route('POST', '/v1/notifications', async (event) =>
+    json(202, await accept(event, parseV1Request)),
+  ),
+  route('POST', '/notification/dispatch', async (event) => {
     const accepted = await accept(event, parseDispatchRequest);
     return json(202, {
       message: 'Notification accepted',
       id: accepted.id,
       status: accepted.status,
     });
-  }
-
-  const match = NOTIFICATION_PATH.exec(path);
-  if (match?.[1]) {
-    const id = event.pathParameters?.id ?? safeDecode(match[1]);
+  }),
+  route('GET', '/v1/notifications/{id}', async (event) => {
     const tenantId = tenantOf(event);
-    logger.setCorrelationId(id);
+    const id = notificationIdOf(event);
     logger.appendKeys({ tenantId });
-    if (method === 'GET') return json(200, await describeNotification(store, id, tenantId));
-    if (method === 'DELETE') {
-      return json(200, await cancelNotification({ store, scheduler }, id, tenantId, Date.now()));
-    }
-    throw new HttpError(405, `${method} is not allowed on ${path}`);
-  }
-  throw new HttpError(404, `No route for ${method} ${path}`);
-}
+    return json(200, await describeNotification(store, id, tenantId));
+  }),
+  route('DELETE', '/v1/notifications/{id}', async (event) => {
+    const tenantId = tenantOf(event);
+    const id = notificationIdOf(event);
+    logger.appendKeys({ tenantId });
+    return json(200, await cancelNotification({ store, scheduler }, id, tenantId, Date.now()));
+  }),
+];
 
-async function apiHandler(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
-  try {
-    return await route(event);
-  } catch (error) {
-    if (error instanceof HttpError && error.statusCode < 500) {
-      return json(error.statusCode, { message: error.message, ...error.details });
-    }
-    if (error instanceof EnqueueError) {
-      logger.error('notification accepted only in part', { error });
-      metrics.addMetric('EnqueueFailures', MetricUnit.Count, error.failedDeliveries);
-      return json(503, {
-        message: `${error.message}; those deliveries were recorded failed. Retry later.`,
-        id: error.notificationId,
-      });
-    }
-    logger.error('request failed', { error: error as Error });
-    return json(500, { message: 'Internal error' });
+const KNOWN_PATHS = [
+  /^\/health$/,
+  /^\/v1\/notifications$/,
+  /^\/notification\/dispatch$/,
+  /^\/v1\/notifications\/[^/]+$/,
+];
+
+/** A known path with another method is a 405; anything else a 404. */
+function noRoute({ method, path }: { method: string; path: string }): never {
+  const trimmed = path.replace(/\/+$/, '') || '/';
+  if (KNOWN_PATHS.some((known) => known.test(trimmed))) {
+    throw new HttpError(405, `${method} is not allowed on ${trimmed}`);
   }
+  throw new HttpError(404, `No route for ${method} ${trimmed}`);
 }
 
 /** API Gateway REST proxy integration for every Herald route. */
-export const handler = middy(apiHandler)
+export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+  .use(logMetrics(metrics))
+  .use(httpErrors({ logger, metrics }))
+  .handler(httpRouterHandler({ routes, notFoundResponse: noRoute }));

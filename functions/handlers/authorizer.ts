@@ -1,8 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
+import { ApiKeyStore } from '../adapters/dynamodb/api-key-store';
+import { type ApiKeyRecord, keyFromHeaders } from '../core/api-keys';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
 import { createLogger, serviceName } from '../runtime/powertools';
-import { type ApiKeyRecord, ApiKeyStore, keyFromHeaders } from '../adapters/dynamodb/api-key-store';
 
 const keys = new ApiKeyStore(dynamo, loadTableName());
 const logger = createLogger(serviceName('herald-authorizer'));

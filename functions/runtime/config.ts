@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { CHANNELS, type Channel } from '../core/model';
 import type { SchedulerSettings } from '../adapters/scheduler/eventbridge-scheduler';
+import type { ChannelQueues } from '../adapters/sqs/delivery-queue';
+import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../core/model';
+import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../core/validation/limits';
 
 /** Thrown at cold start when a setting is missing or malformed; names the variable. */
 export class ConfigurationError extends Error {
@@ -32,11 +34,6 @@ export const queueUrlVariable = (channel: Channel) => `QUEUE_URL_${channel.toUpp
 export const highQueueUrlVariable = (channel: Channel) => `HIGH_QUEUE_URL_${channel.toUpperCase()}`;
 
 /** Queue URLs per lane for the channels enabled in this deployment (those with a variable). */
-export interface ChannelQueues {
-  normal: string;
-  high?: string;
-}
-
 function queuesFrom(env: NodeJS.ProcessEnv): Partial<Record<Channel, ChannelQueues>> {
   const queues: Partial<Record<Channel, ChannelQueues>> = {};
   for (const channel of CHANNELS) {
@@ -54,7 +51,7 @@ const commonSchema = z.object({
 });
 
 const apiSchema = commonSchema.extend({
-  MAX_RECIPIENTS_PER_CHANNEL: positiveInt(1000),
+  MAX_RECIPIENTS_PER_CHANNEL: positiveInt(DEFAULT_MAX_RECIPIENTS_PER_CHANNEL),
   MAX_BODY_BYTES: positiveInt(512 * 1024),
   MQTT_TOPIC_PREFIX: z.string().optional(),
   SCHEDULE_MAX_DAYS: positiveInt(365),
@@ -112,7 +109,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
 }
 
 const channelSchema = commonSchema.extend({
-  MAX_RECEIVE_COUNT: positiveInt(5),
+  MAX_RECEIVE_COUNT: positiveInt(MAX_RECEIVE_COUNT),
   RETRY_BASE_SECONDS: positiveInt(30),
   RETRY_MAX_SECONDS: positiveInt(900),
   LEASE_SECONDS: positiveInt(60),

@@ -5,20 +5,21 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import {
-  deliverRecord,
-  parseDeliveryMessage,
-  RetryLaterError,
-  safeReason,
-} from '../core/use-cases/deliver';
-import type { Channel, DeliveryMessage } from '../core/model';
-import type { ProviderSource } from './providers/source';
-import { dynamo, sqs } from './aws-clients';
-import { createLimiter } from '../core/concurrency';
-import { type ChannelConfig, loadChannelConfig } from './config';
-import { maskRecipient } from '../core/mask';
-import { createLogger, createMetrics, serviceName } from './powertools';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
+import { createLimiter } from '../core/concurrency';
+import { parseDeliveryMessage } from '../core/delivery-message';
+import { maskRecipient } from '../core/mask';
+import type { Channel, DeliveryMessage } from '../core/model';
+import { deliverRecord, safeReason } from '../core/use-cases/deliver';
+import { dynamo, sqs } from './aws-clients';
+import { type ChannelConfig, loadChannelConfig } from './config';
+import { createLogger, createMetrics, serviceName } from './powertools';
+import type { ProviderSource } from './providers/source';
+
+/** Raised so the batch processor reports the record as failed and SQS delivers it again. */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+}
 
 export type ChannelHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
@@ -97,7 +98,8 @@ export function createChannelHandler<C extends Channel>(
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     try {
-      outcome = await limit(() => deliverRecord(deps, record, message));
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+      outcome = await limit(() => deliverRecord(deps, { message, receiveCount }));
     } catch (error) {
       logger.error('delivery error', {
         ...fields,

@@ -1,10 +1,14 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
-import { type DeliverDependencies, deliverRecord } from '../../functions/core/use-cases/deliver';
+import { ProviderError } from '../../functions/core/errors';
 import type { OutboundMessage } from '../../functions/core/model';
-import { type ChannelProvider, ProviderError } from '../../functions/core/provider';
+import type { ChannelProvider } from '../../functions/core/ports';
+import {
+  type DeliverDependencies,
+  deliverRecord,
+  type ReceivedDelivery,
+} from '../../functions/core/use-cases/deliver';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 
 // The delivery use-case on a real DynamoDB emulator, with a provider fake we own: what a
@@ -56,28 +60,16 @@ async function seed(status: 'queued' | 'scheduled' = 'queued') {
   return id;
 }
 
-function record(notificationId: string, receiveCount = 1): SQSRecord {
+function record(notificationId: string, receiveCount = 1): ReceivedDelivery {
   return {
-    messageId: `m-${notificationId}-${receiveCount}`,
-    receiptHandle: 'rh',
-    body: JSON.stringify({
+    message: {
       v: 1,
       notificationId,
       deliveryId: 'sms#0',
       channel: 'sms',
       recipient: '+14155550123',
-    }),
-    attributes: {
-      ApproximateReceiveCount: String(receiveCount),
-      SentTimestamp: '0',
-      SenderId: 'x',
-      ApproximateFirstReceiveTimestamp: '0',
     },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:sms',
-    awsRegion: 'us-east-1',
+    receiveCount,
   };
 }
 

@@ -2,9 +2,10 @@ import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
+import { SqsDeliveryQueue } from '../../functions/adapters/sqs/delivery-queue';
 import { EnqueueError } from '../../functions/core/errors';
-import { ingestNotification } from '../../functions/core/use-cases/ingest';
 import type { NotificationRequest } from '../../functions/core/model';
+import { ingestNotification } from '../../functions/core/use-cases/ingest';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 import { type SqsEmulator, startSqsEmulator } from '../../local/emulators/sqs';
 
@@ -74,7 +75,7 @@ describe('ingestNotification', () => {
       sms: { normal: sqsEmulator.queues.sms.url, high: sqsEmulator.queues.sms.highUrl },
     };
     const accepted = await ingestNotification(
-      { store, sqs, queues },
+      { store, queue: new SqsDeliveryQueue(sqs, queues) },
       request({ sms: { channel: 'sms', recipients: numbers(25), content: { text: 'hi' } } }),
       { id: 'n-bulk', tenantId: 't', now: Date.now() },
     );
@@ -96,7 +97,7 @@ describe('ingestNotification', () => {
       sms: { normal: sqsEmulator.queues.sms.url, high: sqsEmulator.queues.sms.highUrl },
     };
     await ingestNotification(
-      { store, sqs, queues },
+      { store, queue: new SqsDeliveryQueue(sqs, queues) },
       request(
         { sms: { channel: 'sms', recipients: numbers(3), content: { text: 'otp' } } },
         'high',
@@ -113,7 +114,7 @@ describe('ingestNotification', () => {
       email: { normal: `${sqsEmulator.endpoint}/000000000000/no-such-queue` },
     };
     const attempt = ingestNotification(
-      { store, sqs, queues },
+      { store, queue: new SqsDeliveryQueue(sqs, queues) },
       request({
         sms: { channel: 'sms', recipients: numbers(2), content: { text: 'hi' } },
         email: {
@@ -142,7 +143,7 @@ describe('ingestNotification', () => {
     const queues = { slack: { normal: sqsEmulator.queues.slack.url } };
     const now = Date.now();
     const accepted = await ingestNotification(
-      { store, sqs, queues },
+      { store, queue: new SqsDeliveryQueue(sqs, queues) },
       {
         channels: { slack: { channel: 'slack', recipients: ['#ops'], content: { text: 'later' } } },
         priority: 'normal',

@@ -6,52 +6,17 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { CANCELLABLE, CLAIMABLE, canTransition } from '../../core/status';
-import type { Channel, ContentByChannel, DeliveryStatus, Priority } from '../../core/model';
 import { chunk, mapWithConcurrency } from '../../core/concurrency';
-
-/** The notification item: who sent it, when it goes out, and the content of every channel. */
-export interface NotificationRecord {
-  id: string;
-  tenantId: string;
-  createdAt: string;
-  sendAt?: string;
-  priority: Priority;
-  metadata?: Record<string, string>;
-  content: { [C in Channel]?: ContentByChannel[C] };
-  deliveryCount: number;
-  scheduleName?: string;
-}
-
-/** One delivery item: one channel x one recipient, and where it stands. */
-export interface DeliveryRecord {
-  notificationId: string;
-  deliveryId: string;
-  channel: Channel;
-  recipient: string;
-  status: DeliveryStatus;
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  providerMessageId?: string;
-  lastError?: string;
-}
-
-/** The notification was written but not all of its deliveries: the caller must settle them. */
-export class PartialWriteError extends Error {
-  override readonly name = 'PartialWriteError';
-  constructor(
-    readonly notificationId: string,
-    options: { cause?: unknown } = {},
-  ) {
-    super(`notification ${notificationId} was recorded without all of its deliveries`, options);
-  }
-}
-
-/** The outcome of trying to claim a delivery for sending. */
-export type ClaimResult =
-  | { claimed: true; attempts: number }
-  | { claimed: false; reason: 'final' | 'in-flight' | 'missing'; status?: DeliveryStatus };
+import { PartialWriteError } from '../../core/errors';
+import type {
+  Channel,
+  ClaimResult,
+  DeliveryRecord,
+  DeliveryStatus,
+  NotificationRecord,
+} from '../../core/model';
+import type { NotificationRepository } from '../../core/ports';
+import { CANCELLABLE, CLAIMABLE, canTransition } from '../../core/status';
 
 const notificationKey = (id: string) => `NOTIF#${id}`;
 const META = 'META';
@@ -75,7 +40,7 @@ const CONTENT_CACHE_LIMIT = 500;
  * Notifications and deliveries in the single Herald table. Every status change is one
  * conditional UpdateItem on the expected current status: the table, not timing, decides races.
  */
-export class NotificationStore {
+export class NotificationStore implements NotificationRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -1,4 +1,4 @@
-import { ProviderError, type ProviderFailureKind } from '../../core/provider';
+import { ProviderError, type ProviderFailureKind } from '../../core/errors';
 
 /*
  * Shared failure classification for the provider adapters.

@@ -3,9 +3,10 @@ import {
   CreateScheduleCommand,
   DeleteScheduleCommand,
   ResourceNotFoundException,
-  SchedulerClient,
+  type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import { type Scheduler, scheduleNameFor } from '../../core/use-cases/ingest';
+import type { ReleaseScheduler } from '../../core/ports';
+import { scheduleNameFor } from '../../core/use-cases/ingest';
 
 /** Where EventBridge Scheduler sends a due notification. */
 export interface SchedulerSettings {
@@ -25,8 +26,8 @@ export function atExpression(epochMs: number): string {
 
 export function createScheduler(
   settings: SchedulerSettings,
-  client = new SchedulerClient({}),
-): Scheduler & { unschedule(name: string): Promise<void> } {
+  client: SchedulerClient,
+): ReleaseScheduler {
   return {
     async schedule(notificationId, sendAt) {
       const name = scheduleNameFor(notificationId);

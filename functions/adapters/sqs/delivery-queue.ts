@@ -1,5 +1,8 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { chunk, mapWithConcurrency } from '../../core/concurrency';
+import { deliveryMessage } from '../../core/delivery-message';
+import type { Channel, DeliveryRecord, Priority } from '../../core/model';
+import type { DeliveryQueue, EnqueueFailure } from '../../core/ports';
 
 /** One message to put on a queue; `id` is unique within one `enqueue` call. */
 export interface OutgoingMessage {
@@ -71,4 +74,58 @@ export async function enqueue(
     }
   });
   return result;
+}
+
+/** Queue URLs of one channel: the normal lane and, when deployed, the high-priority lane. */
+export interface ChannelQueues {
+  normal: string;
+  high?: string;
+}
+
+/** The DeliveryQueue port on SQS: one queue per channel and lane, SendMessageBatch 10 at a time. */
+export class SqsDeliveryQueue implements DeliveryQueue {
+  readonly channels: readonly Channel[];
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly queues: Partial<Record<Channel, ChannelQueues>>,
+  ) {
+    this.channels = Object.keys(queues) as Channel[];
+  }
+
+  async enqueue(
+    deliveries: readonly DeliveryRecord[],
+    priority: Priority,
+    delaySeconds = 0,
+  ): Promise<EnqueueFailure[]> {
+    const byChannel = new Map<Channel, DeliveryRecord[]>();
+    for (const record of deliveries) {
+      const list = byChannel.get(record.channel) ?? [];
+      list.push(record);
+      byChannel.set(record.channel, list);
+    }
+    const failed: EnqueueFailure[] = [];
+    await Promise.all(
+      [...byChannel].map(async ([channel, records]) => {
+        const queues = this.queues[channel];
+        if (!queues) {
+          for (const record of records) failed.push({ record, reason: 'channel not enabled' });
+          return;
+        }
+        const queueUrl = priority === 'high' && queues.high ? queues.high : queues.normal;
+        const byId = new Map(records.map((r) => [r.deliveryId, r]));
+        const messages: OutgoingMessage[] = records.map((record) => ({
+          id: record.deliveryId,
+          body: JSON.stringify(deliveryMessage(record)),
+          ...(delaySeconds > 0 ? { delaySeconds } : {}),
+        }));
+        const result = await enqueue(this.sqs, queueUrl, messages);
+        for (const { id, reason } of result.failed) {
+          const record = byId.get(id);
+          if (record) failed.push({ record, reason });
+        }
+      }),
+    );
+    return failed;
+  }
 }

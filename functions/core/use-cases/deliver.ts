@@ -1,57 +1,33 @@
-import type { SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import { ProviderError } from '../errors';
 import { maskRecipient } from '../mask';
-import type { NotificationStore } from '../../adapters/dynamodb/notification-store';
-import { type ChannelProvider, ProviderError } from '../provider';
-import { MalformedMessageError } from '../errors';
-import { CHANNELS, type Channel, type DeliveryMessage, type OutboundMessage } from '../model';
-
-const deliveryMessageSchema = z.object({
-  v: z.literal(1),
-  notificationId: z.string().min(1),
-  deliveryId: z.string().min(1),
-  channel: z.enum(CHANNELS),
-  recipient: z.string().min(1),
-});
+import type { Channel, DeliveryMessage, OutboundMessage } from '../model';
+import type { ChannelProvider, Clock, NotificationRepository } from '../ports';
 
 /** What happened to one record; the channel handler turns it into metrics and a batch response. */
 export type DeliveryOutcome =
   | { outcome: 'delivered'; providerMessageId?: string }
   | { outcome: 'failed'; reason: string }
   | { outcome: 'skipped'; reason: string }
-  | { outcome: 'retry'; reason: string; delaySeconds: number; attempt: number }
+  | { outcome: 'retry'; reason: string; delaySeconds: number }
   /** Transient failure on the last receive: recorded failed; the message goes on to the DLQ. */
   | { outcome: 'exhausted'; reason: string };
 
-/** Raised so the batch processor reports the record as failed and SQS delivers it again. */
-export class RetryLaterError extends Error {
-  override readonly name = 'RetryLaterError';
-}
-
 export interface DeliverDependencies {
   channel: Channel;
-  store: NotificationStore;
+  store: NotificationRepository;
   provider: () => Promise<ChannelProvider>;
   maxReceiveCount: number;
   retryBaseSeconds: number;
   retryMaxSeconds: number;
   leaseMs: number;
-  now?: () => number;
+  now?: Clock;
 }
 
-export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMessage {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new MalformedMessageError('message body is not JSON');
-  }
-  const parsed = deliveryMessageSchema.safeParse(json);
-  if (!parsed.success) throw new MalformedMessageError('message body is not a delivery message');
-  if (parsed.data.channel !== channel) {
-    throw new MalformedMessageError(`message for ${parsed.data.channel} on the ${channel} queue`);
-  }
-  return parsed.data;
+/** One received queue message: the delivery it names and how often SQS has handed it out. */
+export interface ReceivedDelivery {
+  message: DeliveryMessage;
+  /** SQS ApproximateReceiveCount: 1 on the first receive. */
+  receiveCount: number;
 }
 
 /** Exponential backoff from the attempt number, capped, or what the provider asked for. */
@@ -84,7 +60,7 @@ export function safeReason(error: unknown, channel: Channel, recipient: string):
 }
 
 /**
- * Delivers the delivery named by one SQS record, at most once per delivery:
+ * Delivers the delivery named by one queue message, at most once per delivery:
  * claim (conditional) -> provider -> record the outcome (conditional).
  * A permanent failure is recorded and the record succeeds (nothing to retry). A transient one
  * returns `retry`; on the last receive before the DLQ it is recorded `failed` as well, so the
@@ -92,13 +68,10 @@ export function safeReason(error: unknown, channel: Channel, recipient: string):
  */
 export async function deliverRecord(
   deps: DeliverDependencies,
-  record: SQSRecord,
-  /** The record's body, when the caller has parsed it already. */
-  message: DeliveryMessage = parseDeliveryMessage(record.body, deps.channel),
+  { message, receiveCount }: ReceivedDelivery,
 ): Promise<DeliveryOutcome> {
   const now = deps.now ?? Date.now;
   const { notificationId, deliveryId } = message;
-  const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
 
   const claim = await deps.store.claim(notificationId, deliveryId, now(), deps.leaseMs);
   if (!claim.claimed) {
@@ -109,7 +82,6 @@ export async function deliverRecord(
         outcome: 'retry',
         reason: 'delivery is being sent',
         delaySeconds: delay,
-        attempt: 0,
       };
     }
     return { outcome: 'skipped', reason: claim.status ?? claim.reason };
@@ -152,7 +124,6 @@ export async function deliverRecord(
     return {
       outcome: 'retry',
       reason,
-      attempt: claim.attempts,
       delaySeconds: retryDelaySeconds(
         receiveCount,
         deps.retryBaseSeconds,

@@ -1,15 +1,7 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { mapWithConcurrency } from '../concurrency';
-import type { ChannelQueues } from '../../runtime/config';
-import { enqueue, type OutgoingMessage } from '../../adapters/sqs/delivery-queue';
-import {
-  type DeliveryRecord,
-  type NotificationRecord,
-  type NotificationStore,
-  PartialWriteError,
-} from '../../adapters/dynamodb/notification-store';
-import { EnqueueError, HttpError } from '../errors';
-import type { Channel, DeliveryMessage, NotificationRequest } from '../model';
+import { EnqueueError, InvalidRequestError, PartialWriteError } from '../errors';
+import type { DeliveryRecord, NotificationRecord, NotificationRequest } from '../model';
+import type { DeliveryQueue, NotificationRepository, ReleaseScheduler } from '../ports';
 
 /** What the caller is told about an accepted notification. */
 export interface Accepted {
@@ -18,17 +10,10 @@ export interface Accepted {
   deliveries: number;
 }
 
-/** Where a notification due later is handed over (EventBridge Scheduler; see scheduling.ts). */
-export interface Scheduler {
-  /** Creates the one-time schedule that releases `notificationId` at `sendAt`; returns its name. */
-  schedule(notificationId: string, sendAt: number): Promise<string>;
-}
-
 export interface IngestDependencies {
-  store: NotificationStore;
-  sqs: SQSClient;
-  queues: Partial<Record<Channel, ChannelQueues>>;
-  scheduler?: Scheduler;
+  store: NotificationRepository;
+  queue: DeliveryQueue;
+  scheduler?: ReleaseScheduler;
   /** Up to SQS's 900 s; sends due later go through the scheduler. */
   messageDelayHorizonSeconds?: number;
 }
@@ -38,16 +23,6 @@ export const SETTLE_PARALLEL = 25;
 
 /** SQS holds a message back for at most 15 minutes (DelaySeconds 0-900). */
 export const MAX_SQS_DELAY_SECONDS = 900;
-
-export function deliveryMessage(record: DeliveryRecord): DeliveryMessage {
-  return {
-    v: 1,
-    notificationId: record.notificationId,
-    deliveryId: record.deliveryId,
-    channel: record.channel,
-    recipient: record.recipient,
-  };
-}
 
 /**
  * Records a validated notification and puts each delivery on its channel's queue.
@@ -74,14 +49,12 @@ export async function ingestNotification(
   const useScheduler = delayMs > horizonSeconds * 1000;
   const scheduled = delayMs >= 1000;
   if (useScheduler && !deps.scheduler) {
-    throw new HttpError(400, 'Invalid request', {
-      errors: [
-        {
-          path: 'sendAt',
-          message: `this deployment has no scheduler: sendAt must be within ${horizonSeconds} seconds`,
-        },
-      ],
-    });
+    throw new InvalidRequestError([
+      {
+        path: 'sendAt',
+        message: `this deployment has no scheduler: sendAt must be within ${horizonSeconds} seconds`,
+      },
+    ]);
   }
 
   const notification: NotificationRecord = {
@@ -132,7 +105,7 @@ export async function ingestNotification(
 
   await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
   const delaySeconds = scheduled ? Math.ceil(delayMs / 1000) : 0;
-  const failed = await enqueueDeliveries(deps, deliveries, request.priority, delaySeconds);
+  const failed = await deps.queue.enqueue(deliveries, request.priority, delaySeconds);
   if (failed.length > 0) {
     await mapWithConcurrency(failed, SETTLE_PARALLEL, ({ record, reason }) =>
       deps.store.markFailed(id, record.deliveryId, `not queued: ${reason}`, Date.now(), [
@@ -166,7 +139,7 @@ async function record(
 }
 
 async function failAll(
-  store: NotificationStore,
+  store: NotificationRepository,
   id: string,
   deliveries: readonly DeliveryRecord[],
   reason: string,
@@ -179,42 +152,4 @@ async function failAll(
 /** The schedule name derives from the notification id, so a retry never makes a second one. */
 export function scheduleNameFor(notificationId: string): string {
   return `herald-${notificationId}`;
-}
-
-/** Enqueues deliveries on their channel's lane; returns those that could not be enqueued. */
-export async function enqueueDeliveries(
-  deps: Pick<IngestDependencies, 'sqs' | 'queues'>,
-  deliveries: readonly DeliveryRecord[],
-  priority: NotificationRequest['priority'],
-  delaySeconds = 0,
-): Promise<{ record: DeliveryRecord; reason: string }[]> {
-  const byChannel = new Map<Channel, DeliveryRecord[]>();
-  for (const record of deliveries) {
-    const list = byChannel.get(record.channel) ?? [];
-    list.push(record);
-    byChannel.set(record.channel, list);
-  }
-  const failed: { record: DeliveryRecord; reason: string }[] = [];
-  await Promise.all(
-    [...byChannel].map(async ([channel, records]) => {
-      const queues = deps.queues[channel];
-      if (!queues) {
-        for (const record of records) failed.push({ record, reason: 'channel not enabled' });
-        return;
-      }
-      const queueUrl = priority === 'high' && queues.high ? queues.high : queues.normal;
-      const byId = new Map(records.map((r) => [r.deliveryId, r]));
-      const messages: OutgoingMessage[] = records.map((record) => ({
-        id: record.deliveryId,
-        body: JSON.stringify(deliveryMessage(record)),
-        ...(delaySeconds > 0 ? { delaySeconds } : {}),
-      }));
-      const result = await enqueue(deps.sqs, queueUrl, messages);
-      for (const { id, reason } of result.failed) {
-        const record = byId.get(id);
-        if (record) failed.push({ record, reason });
-      }
-    }),
-  );
-  return failed;
 }

@@ -1,6 +1,6 @@
 import { mapWithConcurrency } from '../concurrency';
-import type { NotificationStore } from '../../adapters/dynamodb/notification-store';
-import { enqueueDeliveries, type IngestDependencies, SETTLE_PARALLEL } from './ingest';
+import type { DeliveryQueue, NotificationRepository } from '../ports';
+import { SETTLE_PARALLEL } from './ingest';
 
 /** What one release did. */
 export interface ReleaseResult {
@@ -17,14 +17,14 @@ export interface ReleaseResult {
  * nothing twice.
  */
 export async function releaseNotification(
-  deps: Pick<IngestDependencies, 'sqs' | 'queues'> & { store: NotificationStore },
+  deps: { store: NotificationRepository; queue: DeliveryQueue },
   notificationId: string,
   now: number,
 ): Promise<ReleaseResult> {
   const found = await deps.store.get(notificationId);
   if (!found) return { released: 0, skipped: 0 };
   const due = found.deliveries.filter((d) => d.status === 'scheduled');
-  const failed = await enqueueDeliveries(deps, due, found.notification.priority);
+  const failed = await deps.queue.enqueue(due, found.notification.priority);
   if (failed.length > 0) {
     // Nothing is marked: the retry (Scheduler's retry policy) finds them still scheduled.
     throw new Error(`${failed.length} deliveries of ${notificationId} could not be released`);

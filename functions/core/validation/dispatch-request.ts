@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import type { Channel, ChannelRequest, ChannelRequests, NotificationRequest } from '../model';
-import type { FieldError, ValidationOptions, ValidationResult } from './index';
-import { DEFAULT_MQTT_QOS, MAX_PUSH_PAYLOAD_BYTES } from './limits';
+import {
+  type FieldError,
+  formatPath,
+  type PathSegment,
+  unexpectedInput,
+  validateAt,
+} from './field-errors';
 import {
   CHANNEL_NOT_ENABLED,
   emailAddress,
@@ -9,11 +14,9 @@ import {
   emailIdentity,
   emailSubject,
   emailText,
-  formatPath,
   isPlainObject,
   mqttPayloadText,
   mqttTopic,
-  type PathSegment,
   PUSH_PAYLOAD_TOO_LARGE,
   phoneNumber,
   pushBody,
@@ -25,9 +28,9 @@ import {
   slackChannel,
   slackText,
   textMessageText,
-  unexpectedInput,
-  validateAt,
-} from './v1-request';
+} from './fields';
+import { DEFAULT_MQTT_QOS, MAX_PUSH_PAYLOAD_BYTES } from './limits';
+import type { ValidationOptions, ValidationResult } from './options';
 
 /*
  * The legacy `POST /notification/dispatch` shape of the Express service Herald replaces. Old clients

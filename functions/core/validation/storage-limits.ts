@@ -1,4 +1,4 @@
-import type { ValidationResult } from './index';
+import type { ValidationResult } from './options';
 
 /**
  * Every channel's content is stored on one DynamoDB item, which holds at most 400 KB; the rest

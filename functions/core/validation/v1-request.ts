@@ -1,408 +1,42 @@
 import { z } from 'zod';
 import { CHANNELS, type Channel, type ChannelRequests, type EmailContent } from '../model';
-import type { FieldError, ValidationOptions, ValidationResult } from './index';
+import type { FieldError } from './field-errors';
+import { unexpectedInput, validateAt } from './field-errors';
 import {
-  DEFAULT_MAX_SCHEDULE_AHEAD_MS,
+  CHANNEL_NOT_ENABLED,
+  emailAddress,
+  emailHtml,
+  emailIdentity,
+  emailSubject,
+  emailText,
+  fromAddress,
+  isPlainObject,
+  mqttPayload,
+  mqttQos,
+  mqttTopic,
+  PUSH_PAYLOAD_TOO_LARGE,
+  phoneNumber,
+  pushBody,
+  pushData,
+  pushPayloadBytes,
+  pushTitle,
+  pushToken,
+  recipientList,
+  sendAtSchema,
+  senderAddress,
+  slackBlocks,
+  slackChannel,
+  slackText,
+  textMessageText,
+} from './fields';
+import {
   DEFAULT_MQTT_QOS,
-  MAX_EMAIL_ADDRESS_CHARS,
-  MAX_EMAIL_HTML_BYTES,
-  MAX_EMAIL_SUBJECT_CHARS,
-  MAX_EMAIL_TEXT_BYTES,
   MAX_METADATA_KEY_CHARS,
   MAX_METADATA_KEYS,
   MAX_METADATA_VALUE_CHARS,
-  MAX_MQTT_PAYLOAD_BYTES,
-  MAX_MQTT_TOPIC_BYTES,
-  MAX_MQTT_TOPIC_SLASHES,
   MAX_PUSH_PAYLOAD_BYTES,
-  MAX_PUSH_TOKEN_CHARS,
-  MAX_SLACK_BLOCKS,
-  MAX_SLACK_CHANNEL_CHARS,
-  MAX_SLACK_TEXT_CHARS,
-  MAX_TEXT_MESSAGE_CHARS,
-  MQTT_QOS_LEVELS,
-  RESERVED_PUSH_DATA_KEY_PREFIXES,
-  RESERVED_PUSH_DATA_KEYS,
-  SEND_AT_PAST_TOLERANCE_MS,
 } from './limits';
-
-/*
- * This file holds the v1 request shape and the field rules both API shapes share: the legacy
- * dispatch shape (dispatch-request.ts) maps its fields onto these same schemas so that an address,
- * a topic or a text is held to one standard whichever endpoint it arrived through.
- */
-
-/** One step of a field path: an object key or an array index. */
-export type PathSegment = PropertyKey;
-
-export const E164_PATTERN = /^\+[1-9]\d{1,14}$/;
-
-export const CHANNEL_NOT_ENABLED = 'channel not enabled in this deployment';
-
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-/**
- * `channels.email.to[3]`. Keys that are not identifiers (metadata or FCM data keys such as
- * `google.x`) are bracket-quoted so the path stays unambiguous.
- */
-export function formatPath(segments: readonly PathSegment[]): string {
-  let path = '';
-  for (const segment of segments) {
-    if (typeof segment === 'number') {
-      path += `[${segment}]`;
-      continue;
-    }
-    const key = String(segment);
-    if (IDENTIFIER.test(key)) path += path === '' ? key : `.${key}`;
-    else path += `[${JSON.stringify(key)}]`;
-  }
-  return path;
-}
-
-const TYPE_NOUNS: Readonly<Record<string, string>> = {
-  string: 'a string',
-  number: 'a number',
-  boolean: 'true or false',
-  array: 'an array',
-  object: 'a JSON object',
-  record: 'a JSON object',
-};
-
-/**
- * Zod's default messages name its own types ("expected record, received array"); clients get short
- * sentences about their field instead. Messages set on a schema take precedence over this map.
- */
-export const humanMessage: z.core.$ZodErrorMap = (issue) => {
-  switch (issue.code) {
-    case 'invalid_type':
-      if (issue.input === undefined) return 'is required';
-      return `must be ${TYPE_NOUNS[issue.expected] ?? issue.expected}`;
-    case 'too_small':
-      if (issue.origin === 'string') {
-        return Number(issue.minimum) === 1
-          ? 'must not be empty'
-          : `must be at least ${issue.minimum} characters`;
-      }
-      if (issue.origin === 'array') return `must have at least ${issue.minimum} items`;
-      return `must be at least ${issue.minimum}`;
-    case 'too_big':
-      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
-      if (issue.origin === 'array') return `must have at most ${issue.maximum} items`;
-      return `must be at most ${issue.maximum}`;
-    case 'invalid_format':
-      return issue.format === 'email' ? 'must be an email address' : 'has an invalid format';
-    case 'invalid_value':
-      return `must be one of ${issue.values.map(String).join(', ')}`;
-    case 'unrecognized_keys':
-      return 'unknown field';
-    case 'invalid_union':
-      return 'has an invalid type';
-    default:
-      return undefined;
-  }
-};
-
-/** Zod issues -> client-facing errors, under `prefix` (where the validated value sits). */
-export function toFieldErrors(
-  issues: readonly z.core.$ZodIssue[],
-  prefix: readonly PathSegment[] = [],
-): FieldError[] {
-  const errors: FieldError[] = [];
-  for (const issue of issues) {
-    const at = [...prefix, ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      // One error per key, so the path names the field the client should remove.
-      for (const key of issue.keys)
-        errors.push({ path: formatPath([...at, key]), message: issue.message });
-    } else if (issue.code === 'invalid_key') {
-      const inner = issue.issues[0]?.message ?? 'is not allowed';
-      errors.push({ path: formatPath(at), message: `key ${inner}` });
-    } else {
-      errors.push({ path: formatPath(at), message: issue.message });
-    }
-  }
-  return errors;
-}
-
-/** Runs `schema` on `value` (found at `path`); on failure adds its errors and returns undefined. */
-export function validateAt<S extends z.ZodType>(
-  schema: S,
-  value: unknown,
-  path: readonly PathSegment[],
-  errors: FieldError[],
-): { value: z.output<S> } | undefined {
-  const result = schema.safeParse(value, { error: humanMessage });
-  if (result.success) return { value: result.data };
-  errors.push(...toFieldErrors(result.error.issues, path));
-  return undefined;
-}
-
-export function utf8Bytes(text: string): number {
-  return Buffer.byteLength(text, 'utf8');
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** First occurrence wins, order kept: one person must never get the same message twice. */
-export function distinct(values: readonly string[], keyOf: (value: string) => string): string[] {
-  const seen = new Set<string>();
-  const kept: string[] = [];
-  for (const value of values) {
-    const key = keyOf(value);
-    if (seen.has(key)) continue;
-    seen.add(key);
-    kept.push(value);
-  }
-  return kept;
-}
-
-const exact = (value: string): string => value;
-
-/**
- * Domains are case-insensitive and mailbox providers treat local parts the same way in practice,
- * so `Bob@Example.com` and `bob@example.com` are one person.
- */
-export const emailIdentity = (address: string): string => address.toLowerCase();
-
-/**
- * A non-empty array of recipients, de-duplicated; the limit counts distinct recipients because it
- * exists to bound deliveries, and a duplicate is not one.
- */
-export function recipientList(
-  item: z.ZodType<string>,
-  options: ValidationOptions,
-  identity: (value: string) => string = exact,
-) {
-  const max = options.maxRecipientsPerChannel;
-  return z
-    .array(item)
-    .min(1, 'must have at least one recipient')
-    .transform((list, ctx) => {
-      const unique = distinct(list, identity);
-      if (unique.length > max) {
-        ctx.addIssue({
-          code: 'custom',
-          message: `at most ${max} recipient${max === 1 ? '' : 's'}`,
-          input: list,
-        });
-        return z.NEVER;
-      }
-      return unique;
-    });
-}
-
-// ---- field rules shared by both API shapes ----
-
-export const emailAddress = z
-  .email({ error: 'must be an email address' })
-  .max(MAX_EMAIL_ADDRESS_CHARS, `must be at most ${MAX_EMAIL_ADDRESS_CHARS} characters`);
-
-const DISPLAY_NAME_ADDRESS = /^([^<>\r\n]*)<([^<>\r\n]+)>$/;
-
-/** `from` and `replyTo`: a bare address or `Display Name <address>`, as SES accepts. */
-const senderAddress = z.string().superRefine((value, ctx) => {
-  const match = DISPLAY_NAME_ADDRESS.exec(value);
-  const address = match ? (match[2] ?? '') : value;
-  if (!emailAddress.safeParse(address).success) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be an email address, optionally as Name <address>',
-      input: value,
-    });
-  }
-});
-
-/** The address part of `Name <address>` or a bare address, lower-cased. */
-function addressOf(value: string): string {
-  const match = DISPLAY_NAME_ADDRESS.exec(value);
-  return (match ? (match[2] ?? '') : value).trim().toLowerCase();
-}
-
-/**
- * `from`: a sender address, and one at the deployment's verified sender domain when it is known.
- * SES (and the email function's IAM policy) would refuse any other, but only after retries;
- * here the caller learns it at once.
- */
-function fromAddress(options: ValidationOptions) {
-  const domain = options.senderDomain?.toLowerCase();
-  if (!domain) return senderAddress;
-  return senderAddress.refine((value) => addressOf(value).endsWith(`@${domain}`), {
-    message: `must be an address at ${domain}, the deployment's sender domain`,
-  });
-}
-
-export const phoneNumber = z
-  .string()
-  .regex(E164_PATTERN, 'must be an E.164 phone number like +14155550123');
-
-/* Lengths in UTF-16 code units (String#length): an emoji counts twice, as in the UCS-2 encoding
-   SMS uses, so we never accept a text the provider would count as longer. */
-export const textMessageText = z.string().min(1).max(MAX_TEXT_MESSAGE_CHARS);
-
-export const emailSubject = z
-  .string()
-  .min(1)
-  .max(MAX_EMAIL_SUBJECT_CHARS)
-  // A line break in a header value would end the header: refused to rule out header injection.
-  .regex(/^[^\r\n]*$/, 'must not contain line breaks');
-
-function withinBytes(max: number) {
-  return z
-    .string()
-    .min(1)
-    .refine((value) => utf8Bytes(value) <= max, `must be at most ${max} bytes (UTF-8)`);
-}
-
-export const emailText = withinBytes(MAX_EMAIL_TEXT_BYTES);
-export const emailHtml = withinBytes(MAX_EMAIL_HTML_BYTES);
-
-export const pushToken = z.string().min(1).max(MAX_PUSH_TOKEN_CHARS);
-export const pushTitle = z.string().min(1);
-export const pushBody = z.string().min(1);
-
-function isReservedPushDataKey(key: string): boolean {
-  return (
-    RESERVED_PUSH_DATA_KEYS.includes(key) ||
-    RESERVED_PUSH_DATA_KEY_PREFIXES.some((prefix) => key.startsWith(prefix))
-  );
-}
-
-const pushData = z.record(
-  z
-    .string()
-    .min(1, 'must not be empty')
-    .refine((key) => !isReservedPushDataKey(key), 'is reserved by FCM'),
-  z.string(),
-);
-
-/** What FCM counts against its 4 KB limit: title, body, and every data key and value. */
-export function pushPayloadBytes(title: unknown, body: unknown, data?: unknown): number {
-  let bytes = 0;
-  if (typeof title === 'string') bytes += utf8Bytes(title);
-  if (typeof body === 'string') bytes += utf8Bytes(body);
-  if (isPlainObject(data)) {
-    for (const [key, value] of Object.entries(data)) {
-      bytes += utf8Bytes(key) + (typeof value === 'string' ? utf8Bytes(value) : 0);
-    }
-  }
-  return bytes;
-}
-
-export const PUSH_PAYLOAD_TOO_LARGE = `title, body and data together must be at most ${MAX_PUSH_PAYLOAD_BYTES} bytes`;
-
-export const slackChannel = z
-  .string()
-  .min(1)
-  .max(MAX_SLACK_CHANNEL_CHARS)
-  .regex(/^\S+$/, 'must be a Slack channel ID or name, without spaces');
-
-export const slackText = z.string().min(1).max(MAX_SLACK_TEXT_CHARS);
-
-const slackBlocks = z
-  .array(z.record(z.string(), z.unknown(), { error: 'must be a Slack block object' }))
-  .max(MAX_SLACK_BLOCKS, `must have at most ${MAX_SLACK_BLOCKS} blocks`);
-
-export function mqttTopic(prefix: string | undefined) {
-  return z
-    .string()
-    .min(1)
-    .superRefine((topic, ctx) => {
-      const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: topic });
-      if (utf8Bytes(topic) > MAX_MQTT_TOPIC_BYTES) {
-        problem(`must be at most ${MAX_MQTT_TOPIC_BYTES} bytes (UTF-8)`);
-      }
-      // Wildcards subscribe; a publish to them is a protocol error that IoT Core rejects.
-      if (/[+#]/.test(topic)) problem('must not contain MQTT wildcards + or #');
-      if (topic.startsWith('$')) problem('must not start with $ (reserved for the broker)');
-      if (topic.includes('\u0000')) problem('must not contain the null character');
-      if ((topic.match(/\//g)?.length ?? 0) > MAX_MQTT_TOPIC_SLASHES) {
-        problem(`must have at most ${MAX_MQTT_TOPIC_SLASHES} slashes (AWS IoT limit)`);
-      }
-      if (prefix !== undefined && prefix !== '' && !topic.startsWith(prefix)) {
-        problem(`must start with ${JSON.stringify(prefix)}`);
-      }
-    });
-}
-
-/** A payload already serialized to a string, checked against the IoT Core message size. */
-export const mqttPayloadText = z
-  .string()
-  .refine(
-    (payload) => utf8Bytes(payload) <= MAX_MQTT_PAYLOAD_BYTES,
-    `must be at most ${MAX_MQTT_PAYLOAD_BYTES} bytes (UTF-8) once serialized`,
-  );
-
-function serialize(value: unknown): string | undefined {
-  try {
-    return JSON.stringify(value);
-  } catch {
-    // Cycles and BigInt (in-process callers only) or nesting deep enough to exhaust the stack.
-    return undefined;
-  }
-}
-
-const mqttPayload = z
-  .union([z.string(), z.record(z.string(), z.unknown())], {
-    error: 'must be a string or a JSON object',
-  })
-  .transform((payload, ctx) => {
-    const text = typeof payload === 'string' ? payload : serialize(payload);
-    if (text === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be serializable as JSON', input: payload });
-      return z.NEVER;
-    }
-    const checked = mqttPayloadText.safeParse(text);
-    if (!checked.success) {
-      for (const issue of checked.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, input: payload });
-      }
-      return z.NEVER;
-    }
-    return text;
-  });
-
-const mqttQos = z.literal(MQTT_QOS_LEVELS, { error: 'must be 0 or 1' });
-
-const OFFSET_DATE_TIME = z.iso.datetime({ offset: true });
-const LOCAL_DATE_TIME = z.iso.datetime({ local: true });
-
-function describeDuration(ms: number): string {
-  const minute = 60_000;
-  const day = 24 * 60 * minute;
-  if (ms % day === 0) return `${ms / day} days`;
-  if (ms % minute === 0) return `${ms / minute} minutes`;
-  return `${ms} ms`;
-}
-
-/** ISO-8601 with an offset -> epoch ms, inside [now - tolerance, now + max ahead]. */
-export function sendAtSchema(options: ValidationOptions) {
-  const maxAhead = options.maxScheduleAheadMs ?? DEFAULT_MAX_SCHEDULE_AHEAD_MS;
-  return z.string().transform((value, ctx) => {
-    const problem = (message: string) => {
-      ctx.addIssue({ code: 'custom', message, input: value });
-      return z.NEVER;
-    };
-    if (!OFFSET_DATE_TIME.safeParse(value).success) {
-      // A time without an offset means a different instant on every server: refused, not guessed.
-      return LOCAL_DATE_TIME.safeParse(value).success
-        ? problem('must include a time-zone offset or Z, like 2030-01-01T09:00:00Z')
-        : problem('must be an ISO-8601 date-time like 2030-01-01T09:00:00Z');
-    }
-    const at = Date.parse(value);
-    if (Number.isNaN(at)) return problem('must be an ISO-8601 date-time like 2030-01-01T09:00:00Z');
-    if (at < options.now - SEND_AT_PAST_TOLERANCE_MS) {
-      return problem(
-        `must not be more than ${describeDuration(SEND_AT_PAST_TOLERANCE_MS)} in the past`,
-      );
-    }
-    if (at > options.now + maxAhead) {
-      return problem(`must not be more than ${describeDuration(maxAhead)} in the future`);
-    }
-    return at;
-  });
-}
+import type { ValidationOptions, ValidationResult } from './options';
 
 // ---- the v1 shape ----
 
@@ -559,11 +193,6 @@ function toChannelRequests(channels: V1Request['channels']): ChannelRequests {
     };
   }
   return requests;
-}
-
-/** Last line of defence for "never throw": an input no rule foresaw is a 400, not a 500. */
-export function unexpectedInput(): ValidationResult {
-  return { ok: false, errors: [{ path: '', message: 'the request body could not be validated' }] };
 }
 
 /** Validates a `POST /v1/notifications` body into Herald's internal request. Never throws. */

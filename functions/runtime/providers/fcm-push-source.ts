@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FcmPushProvider } from '../../adapters/providers/push/fcm-push-provider';
 import {
   type ProviderSource,
   type ProviderSourceDeps,
@@ -7,7 +8,6 @@ import {
   secretBackedSource,
   secretReader,
 } from './source';
-import { FcmPushProvider } from '../../adapters/providers/push/fcm-push-provider';
 
 const envSchema = z.object({
   FCM_SECRET_ID: z.string().min(1),

@@ -1,8 +1,8 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
-import { PROVIDER_TIMEOUT_MS } from '../../core/provider';
-import { type ProviderSource, parseEnv } from './source';
 import { IotMqttProvider } from '../../adapters/providers/mqtt/iot-mqtt-provider';
+import { PROVIDER_TIMEOUT_MS } from '../../core/model';
+import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({ IOT_DATA_ENDPOINT: z.url().optional() });
 

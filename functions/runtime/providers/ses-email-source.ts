@@ -1,8 +1,8 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
-import { PROVIDER_TIMEOUT_MS } from '../../core/provider';
-import { type ProviderSource, parseEnv } from './source';
 import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
+import { PROVIDER_TIMEOUT_MS } from '../../core/model';
+import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({
   EMAIL_FROM: z.string().min(1),

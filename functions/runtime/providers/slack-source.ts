@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SlackProvider } from '../../adapters/providers/slack/slack-provider';
 import {
   type ProviderSource,
   type ProviderSourceDeps,
@@ -7,7 +8,6 @@ import {
   secretBackedSource,
   secretReader,
 } from './source';
-import { SlackProvider } from '../../adapters/providers/slack/slack-provider';
 
 const envSchema = z.object({
   SLACK_SECRET_ID: z.string().min(1),

@@ -1,8 +1,8 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { z } from 'zod';
-import { parseEnv as parseSettings } from '../config';
 import type { Channel } from '../../core/model';
-import type { ChannelProvider } from '../../core/provider';
+import type { ChannelProvider } from '../../core/ports';
+import { parseEnv as parseSettings } from '../config';
 
 /** A missing or malformed provider setting or secret; the message names it. */
 export class ProviderConfigError extends Error {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TwilioMessagingProvider } from '../../adapters/providers/sms/twilio-messaging-provider';
 import {
   ProviderConfigError,
   type ProviderSource,
@@ -8,7 +9,6 @@ import {
   secretBackedSource,
   secretReader,
 } from './source';
-import { TwilioMessagingProvider } from '../../adapters/providers/sms/twilio-messaging-provider';
 
 const envSchema = z.object({
   TWILIO_SECRET_ID: z.string().min(1),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maskRecipient } from '../../../functions/core/mask';
-import { retryDelaySeconds } from '../../../functions/core/use-cases/deliver';
 import { aggregateStatus, canTransition } from '../../../functions/core/status';
+import { retryDelaySeconds } from '../../../functions/core/use-cases/deliver';
 
 describe('status › canTransition', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt } from '../../../core/provider';
+import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
 import { classifyAwsError, type ErrorCodeTable } from '../classify';
 
 /** Settings for SesEmailProvider; `from` is the verified default sender. */

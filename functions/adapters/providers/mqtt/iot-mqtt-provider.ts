@@ -1,6 +1,6 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt } from '../../../core/provider';
+import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
 import { classifyAwsError, type ErrorCodeTable } from '../classify';
 
 /*

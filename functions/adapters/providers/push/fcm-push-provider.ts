@@ -12,8 +12,9 @@ import {
   initializeApp,
 } from 'firebase-admin/app';
 import { getMessaging, type Messaging } from 'firebase-admin/messaging';
+import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
-import { type ChannelProvider, ProviderError, type ProviderReceipt } from '../../../core/provider';
+import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
 import {
   classifyNetworkError,
   errorMessage,

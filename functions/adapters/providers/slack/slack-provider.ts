@@ -8,13 +8,10 @@ import {
   WebAPIRequestError,
   WebClient,
 } from '@slack/web-api';
+import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
-import {
-  type ChannelProvider,
-  PROVIDER_TIMEOUT_MS,
-  ProviderError,
-  type ProviderReceipt,
-} from '../../../core/provider';
+import { PROVIDER_TIMEOUT_MS } from '../../../core/model';
+import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** Settings for SlackProvider: a bot token and, for the local fake, the API base URL. */

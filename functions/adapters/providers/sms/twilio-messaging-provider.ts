@@ -1,12 +1,9 @@
 import twilio from 'twilio';
 import type TwilioRequestClient from 'twilio/lib/base/RequestClient';
+import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
-import {
-  type ChannelProvider,
-  PROVIDER_TIMEOUT_MS,
-  ProviderError,
-  type ProviderReceipt,
-} from '../../../core/provider';
+import { PROVIDER_TIMEOUT_MS } from '../../../core/model';
+import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** The channels Twilio's Messages API carries for Herald. */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ProviderError } from '../../../../functions/core/errors';
 import type { Channel, ContentByChannel, OutboundMessage } from '../../../../functions/core/model';
-import { ProviderError } from '../../../../functions/core/provider';
 
 /** An outbound message as the deliver use-case would hand it to a provider. */
 export function outbound<C extends Channel>(
