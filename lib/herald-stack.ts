@@ -11,6 +11,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { CHANNELS, type Channel } from '../functions/core/model';
+import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../functions/core/validation/limits';
 import { channelTuning, type HeraldConfig } from './config';
 import { HeraldAlarms } from './constructs/alarms';
 import { HeraldApi } from './constructs/api';
@@ -100,7 +101,7 @@ export class HeraldStack extends Stack {
 
     const apiEnvironment: Record<string, string> = {
       TABLE_NAME: table.tableName,
-      MAX_RECIPIENTS_PER_CHANNEL: '1000',
+      MAX_RECIPIENTS_PER_CHANNEL: String(DEFAULT_MAX_RECIPIENTS_PER_CHANNEL),
       MAX_BODY_BYTES: '524288',
       DATA_RETENTION_DAYS: String(config.dataRetentionDays),
       // Lets ingest reject a `from` outside the sender's domain instead of failing it later.

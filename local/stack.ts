@@ -8,7 +8,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
-import { CHANNELS, type Channel } from '../functions/core/model';
+import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/model';
 import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { startDynamoEmulator } from './emulators/dynamodb';
 import {
@@ -88,7 +88,6 @@ const HOST = '127.0.0.1';
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const TABLE_NAME = 'herald-local';
-const MAX_RECEIVE_COUNT = 5;
 /** Short, so a message that failed without a backoff comes back within seconds. */
 const VISIBILITY_TIMEOUT_SECONDS = 5;
 const SECRET_IDS = { twilio: 'herald/twilio', slack: 'herald/slack', fcm: 'herald/fcm' } as const;

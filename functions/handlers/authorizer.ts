@@ -1,12 +1,17 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ApiKeyStore } from '../adapters/dynamodb/api-key-store';
 import { type ApiKeyRecord, keyFromHeaders } from '../core/api-keys';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
-import { createLogger, serviceName } from '../runtime/powertools';
+import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 
 const keys = new ApiKeyStore(dynamo, loadTableName());
 const logger = createLogger(serviceName('herald-authorizer'));
+const metrics = createMetrics(serviceName('herald-authorizer'), logger);
 
 // API Gateway can cache authorizer answers only when every identity source is present, which
 // rules out "Authorization or x-api-key"; so verified keys are cached here instead, for the same
@@ -29,10 +34,13 @@ async function verify(key: string): Promise<ApiKeyRecord | undefined> {
   return record;
 }
 
-/** Every method and path of the same stage, so one cached answer serves the whole API. */
-function stageWildcard(methodArn: string): string {
-  const [arn, apiId, stage] = methodArn.split('/');
-  return `${arn}/${apiId}/${stage}/*/*`;
+/**
+ * Every method and path of the caller's stage, so one cached answer serves the whole API.
+ * `methodArn` is `arn:aws:execute-api:REGION:ACCOUNT:APIID/STAGE/METHOD/PATH`.
+ */
+export function stageWildcard(methodArn: string): string {
+  const [apiArn, stage] = methodArn.split('/');
+  return `${apiArn}/${stage}/*`;
 }
 
 /**
@@ -40,7 +48,7 @@ function stageWildcard(methodArn: string): string {
  * SHA-256 in the table. Unknown or revoked keys get API Gateway's 401 ("Unauthorized" thrown).
  * The tenant id becomes the principal and `context.tenantId`.
  */
-export async function handler(
+async function authorize(
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<APIGatewayAuthorizerResult> {
   const key = keyFromHeaders(event.headers);
@@ -48,6 +56,7 @@ export async function handler(
   const record = await verify(key);
   if (!record) {
     logger.info('rejected API key');
+    metrics.addMetric('ApiKeyRejected', MetricUnit.Count, 1);
     throw new Error('Unauthorized');
   }
   return {
@@ -62,3 +71,7 @@ export async function handler(
     ...(record.usagePlanKey ? { usageIdentifierKey: record.usagePlanKey } : {}),
   };
 }
+
+export const handler = middy(authorize)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

@@ -11,8 +11,10 @@ import type { ChannelTuning } from '../config';
 import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
 
-/** Receives before a message moves to the DLQ; also the function's MAX_RECEIVE_COUNT. */
-export const MAX_RECEIVE_COUNT = 5;
+import { MAX_RECEIVE_COUNT } from '../../functions/core/model';
+
+/** Receives before a message moves to the DLQ; the functions use the same constant. */
+export { MAX_RECEIVE_COUNT };
 /** Channel function timeout; the queue's visibility timeout is 6x this. */
 export const SENDER_TIMEOUT = Duration.seconds(30);
 /** First retry delay in AWS; doubles per receive up to RETRY_MAX_SECONDS. */

@@ -183,8 +183,10 @@ describe('deliverRecord', () => {
   });
 
   it('rejects a message that is not a Herald delivery message', async () => {
-    const bad = { ...record('x'), body: 'not json' };
-    await expect(deliverRecord(deps, bad)).rejects.toThrow('not JSON');
+    expect(() => parseDeliveryMessage('not json', 'sms')).toThrow(MalformedMessageError);
+    expect(() => parseDeliveryMessage('{"v":1}', 'sms')).toThrow('not a delivery message');
+    const email = JSON.stringify({ ...record('x').message, channel: 'email' });
+    expect(() => parseDeliveryMessage(email, 'sms')).toThrow('message for email on the sms queue');
   });
 
   it('cannot cancel what is already being sent', async () => {

@@ -9,7 +9,6 @@ import {
 import { chunk, mapWithConcurrency } from '../../core/concurrency';
 import { PartialWriteError } from '../../core/errors';
 import type {
-  Channel,
   ClaimResult,
   DeliveryRecord,
   DeliveryStatus,
@@ -17,10 +16,7 @@ import type {
 } from '../../core/model';
 import type { NotificationRepository } from '../../core/ports';
 import { CANCELLABLE, CLAIMABLE, canTransition } from '../../core/status';
-
-const notificationKey = (id: string) => `NOTIF#${id}`;
-const META = 'META';
-const deliveryKey = (deliveryId: string) => `DELIVERY#${deliveryId}`;
+import { deliveryKey, META, notificationKey, toDelivery, toNotification } from './items';
 
 // DynamoDB takes 25 items per BatchWriteItem. Unprocessed items (throttling) are retried with
 // a short backoff; after that the write fails as a whole, before anything is enqueued.
@@ -292,25 +288,4 @@ export class NotificationStore implements NotificationRepository {
       throw error;
     }
   }
-}
-
-function toNotification(item: Record<string, unknown>): NotificationRecord {
-  const { pk: _pk, sk: _sk, expiresAt: _ttl, ...rest } = item;
-  return rest as unknown as NotificationRecord;
-}
-
-function toDelivery(notificationId: string, item: Record<string, unknown>): DeliveryRecord {
-  const record: DeliveryRecord = {
-    notificationId,
-    deliveryId: String(item.sk).slice('DELIVERY#'.length),
-    channel: item.channel as Channel,
-    recipient: String(item.recipient),
-    status: item.status as DeliveryStatus,
-    attempts: Number(item.attempts ?? 0),
-    createdAt: String(item.createdAt),
-    updatedAt: String(item.updatedAt),
-  };
-  if (typeof item.providerMessageId === 'string') record.providerMessageId = item.providerMessageId;
-  if (typeof item.lastError === 'string') record.lastError = item.lastError;
-  return record;
 }

@@ -1,11 +1,7 @@
 import type { z } from 'zod';
-import type { ValidationResult } from './options';
+import type { FieldError, ValidationResult } from './options';
 
-/** One problem with a request, at the client's own field path (`channels.email.to[3]`). */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError } from './options';
 
 /** One step of a field path: an object key or an array index. */
 export type PathSegment = PropertyKey;

@@ -1,5 +1,10 @@
 import type { Channel, NotificationRequest } from '../model';
-import type { FieldError } from './field-errors';
+
+/** One problem with a request, at the client's own field path (`channels.email.to[3]`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** What validation depends on besides the body: the deployment's settings and the clock. */
 export interface ValidationOptions {

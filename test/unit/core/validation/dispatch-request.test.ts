@@ -633,10 +633,15 @@ describe('parseDispatchRequest', () => {
       ['a cyclic message', { ...mqttFlat, message: cyclic }],
       ['recipients as an object', { ...smsFlat, recipients: { 0: phone } }],
       ['a numeric block', { ...allBlocks, emailChannel: 1 }],
-    ])('returns a 400 result for %s', (_label, body) => {
-      const run = () => parseDispatchRequest(body, options);
-      expect(run).not.toThrow();
-      expect(run().ok).toBe(false);
+    ])('returns field errors for %s', (_label, body) => {
+      const result = parseDispatchRequest(body, options);
+      expect(result.ok).toBe(false);
+      // A client-facing 400: at least one error, each with a field path and a message.
+      const errors = result.ok ? [] : result.errors;
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) {
+        expect(error).toEqual({ path: expect.any(String), message: expect.stringMatching(/\S/) });
+      }
     });
 
     it('answers a non-object body at the root path', () => {

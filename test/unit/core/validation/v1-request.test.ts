@@ -750,10 +750,15 @@ describe('parseV1Request', () => {
       ['a function', () => 1],
       ['an object with a __proto__ key', JSON.parse('{"__proto__":{"channels":1},"channels":{}}')],
       ['NaN qos', withChannel({ mqtt: { ...mqtt, qos: Number.NaN } })],
-    ])('returns a result for %s', (_label, body) => {
-      const run = () => parseV1Request(body, options);
-      expect(run).not.toThrow();
-      expect(run().ok).toBe(false);
+    ])('returns field errors for %s', (_label, body) => {
+      const result = parseV1Request(body, options);
+      expect(result.ok).toBe(false);
+      // A client-facing 400: at least one error, each with a field path and a message.
+      const errors = result.ok ? [] : result.errors;
+      expect(errors.length).toBeGreaterThan(0);
+      for (const error of errors) {
+        expect(error).toEqual({ path: expect.any(String), message: expect.stringMatching(/\S/) });
+      }
     });
   });
 });

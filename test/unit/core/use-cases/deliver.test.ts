@@ -1,0 +1,133 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { DeliveryMessage } from '../../../../functions/core/model';
+import {
+  type DeliverDependencies,
+  deliverRecord,
+} from '../../../../functions/core/use-cases/deliver';
+import { permanent, ScriptedProvider, transient } from '../fakes';
+import { NOW, world } from './helpers';
+
+const message: DeliveryMessage = {
+  v: 1,
+  notificationId: 'n1',
+  deliveryId: 'sms#0',
+  channel: 'sms',
+  recipient: '+14155550001',
+};
+
+let env: ReturnType<typeof world>;
+let provider: ScriptedProvider;
+let deps: DeliverDependencies;
+
+beforeEach(async () => {
+  env = world();
+  provider = new ScriptedProvider();
+  deps = {
+    channel: 'sms',
+    store: env.store,
+    provider: async () => provider,
+    maxReceiveCount: 5,
+    retryBaseSeconds: 2,
+    retryMaxSeconds: 60,
+    leaseMs: 30_000,
+    now: () => NOW,
+  };
+  await env.ingest([message.recipient]);
+});
+
+describe('deliverRecord', () => {
+  it('sends once and records delivered with the provider id', async () => {
+    expect(await deliverRecord(deps, { message, receiveCount: 1 })).toEqual({
+      outcome: 'delivered',
+      providerMessageId: 'SM1',
+    });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('skips a redelivered message of a delivered delivery without calling the provider', async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(await deliverRecord(deps, { message, receiveCount: 2 })).toEqual({
+      outcome: 'skipped',
+      reason: 'delivered',
+    });
+    expect(provider.sent).toHaveLength(1);
+  });
+
+  it('never claims a cancelled delivery: no provider call', async () => {
+    await env.store.cancel('n1', 'sms#0');
+    expect(await deliverRecord(deps, { message, receiveCount: 1 })).toEqual({
+      outcome: 'skipped',
+      reason: 'cancelled',
+    });
+    expect(provider.sent).toHaveLength(0);
+  });
+
+  it('cancel vs. claim: a cancel that arrives while the send is in flight changes nothing', async () => {
+    let cancelled: boolean | undefined;
+    provider.during = async () => {
+      cancelled = await env.store.cancel('n1', 'sms#0');
+    };
+    const outcome = await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(cancelled).toBe(false);
+    expect(outcome.outcome).toBe('delivered');
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+  });
+
+  it('a second receive while the first holds the lease does not send again', async () => {
+    let second: Awaited<ReturnType<typeof deliverRecord>> | undefined;
+    provider.during = async () => {
+      provider.during = undefined;
+      second = await deliverRecord(deps, { message, receiveCount: 2 });
+    };
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(second).toMatchObject({ outcome: 'retry', reason: 'delivery is being sent' });
+    expect(provider.sent).toHaveLength(1);
+  });
+
+  it('records a permanent failure failed, not retried', async () => {
+    provider.script = [permanent()];
+    expect(await deliverRecord(deps, { message, receiveCount: 1 })).toMatchObject({
+      outcome: 'failed',
+    });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'failed',
+      lastError: '21211: invalid number',
+    });
+  });
+
+  it('keeps a transient failure sending with backoff from the receive count', async () => {
+    provider.script = [transient()];
+    expect(await deliverRecord(deps, { message, receiveCount: 3 })).toEqual({
+      outcome: 'retry',
+      reason: '20429: too many requests',
+      delaySeconds: 8,
+    });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'sending',
+      lastError: '20429: too many requests',
+    });
+    // The lease was freed, so the retry can claim it at once.
+    expect((await deliverRecord(deps, { message, receiveCount: 4 })).outcome).toBe('delivered');
+  });
+
+  it('records the last receive of a transient failure failed: a final state before the DLQ', async () => {
+    provider.script = [transient()];
+    expect(await deliverRecord(deps, { message, receiveCount: 5 })).toEqual({
+      outcome: 'exhausted',
+      reason: 'gave up after 5 attempts: 20429: too many requests',
+    });
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('failed');
+  });
+
+  it('masks the recipient in a stored reason', async () => {
+    provider.script = [
+      new (
+        permanent().constructor as typeof import('../../../../functions/core/errors').ProviderError
+      )('permanent', '21211', `The 'To' number ${message.recipient} is not valid`),
+    ];
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    const reason = env.store.delivery('n1', 'sms#0')?.lastError ?? '';
+    expect(reason).not.toContain(message.recipient);
+    expect(reason).toContain('+141');
+  });
+});
