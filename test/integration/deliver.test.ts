@@ -1,7 +1,8 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
-import { ProviderError } from '../../functions/core/errors';
+import { parseDeliveryMessage } from '../../functions/core/delivery-message';
+import { MalformedMessageError, ProviderError } from '../../functions/core/errors';
 import type { OutboundMessage } from '../../functions/core/model';
 import type { ChannelProvider } from '../../functions/core/ports';
 import {
