@@ -2,14 +2,24 @@
 export const CHANNELS = ['email', 'sms', 'whatsapp', 'push', 'slack', 'mqtt'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-/** Delivery states. Status only moves forward (see TRANSITIONS / canTransition in status.ts). */
+/**
+ * Delivery states (see status.ts for the edges). `sent`: the provider accepted it (final for push
+ * and MQTT, which report nothing back); `delivered`: the provider confirmed it (SES Delivery,
+ * Twilio delivered, Slack posted); `bounced`, `complained`, `undelivered`: provider feedback;
+ * `suppressed`: not sent, the recipient is on the tenant's suppression list.
+ */
 export const DELIVERY_STATUSES = [
   'scheduled',
   'queued',
   'sending',
+  'sent',
   'delivered',
   'failed',
   'cancelled',
+  'suppressed',
+  'bounced',
+  'complained',
+  'undelivered',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

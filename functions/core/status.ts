@@ -9,10 +9,19 @@ export const TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatu
   scheduled: ['queued', 'sending', 'cancelled', 'failed'],
   queued: ['sending', 'cancelled', 'failed'],
   // sending -> sending: a transient failure keeps the delivery in flight for the next attempt.
-  sending: ['sending', 'delivered', 'failed'],
-  delivered: [],
-  failed: [],
+  // sending -> cancelled only while it waits for a retry (no attempt in flight; see the store).
+  sending: ['sending', 'sent', 'delivered', 'failed', 'cancelled', 'suppressed'],
+  // Provider feedback after acceptance; Twilio's `failed` callback is a failure after `sent`.
+  sent: ['delivered', 'bounced', 'complained', 'undelivered', 'failed'],
+  // A complaint comes after delivery; so can an asynchronous (out-of-band) bounce.
+  delivered: ['bounced', 'complained'],
+  // The one way back: a DLQ replay re-opens a delivery whose retries were exhausted.
+  failed: ['queued'],
   cancelled: [],
+  suppressed: [],
+  bounced: [],
+  complained: [],
+  undelivered: [],
 };
 
 export function canTransition(from: DeliveryStatus, to: DeliveryStatus): boolean {
@@ -23,23 +32,42 @@ export function canTransition(from: DeliveryStatus, to: DeliveryStatus): boolean
 export const CLAIMABLE: readonly DeliveryStatus[] = ['scheduled', 'queued'];
 /** Statuses from which a cancel still stops the send. */
 export const CANCELLABLE: readonly DeliveryStatus[] = ['scheduled', 'queued'];
-export const FINAL: readonly DeliveryStatus[] = ['delivered', 'failed', 'cancelled'];
+/** Accepted by the provider, confirmed or not: what a client counts as "went out". */
+export const SUCCEEDED: readonly DeliveryStatus[] = ['sent', 'delivered'];
+/** Did not reach the recipient, by error, feedback or suppression. */
+export const UNSUCCESSFUL: readonly DeliveryStatus[] = [
+  'failed',
+  'suppressed',
+  'bounced',
+  'complained',
+  'undelivered',
+];
+/**
+ * Settled: no attempt is pending. `sent` and `delivered` may still move on provider feedback and
+ * `failed` may be re-opened by a replay, but nothing in Herald will act on them by itself.
+ */
+export const FINAL: readonly DeliveryStatus[] = [...SUCCEEDED, ...UNSUCCESSFUL, 'cancelled'];
 
 export type AggregateStatus =
   | 'scheduled'
   | 'in_progress'
+  | 'sent'
   | 'delivered'
   | 'failed'
   | 'partially_failed'
   | 'cancelled';
 
-/** One word for a whole notification, from its deliveries' statuses. */
+/**
+ * One word for a whole notification, from its deliveries' statuses. `delivered` only when every
+ * delivery that went out was confirmed; `sent` when some were only accepted.
+ */
 export function aggregateStatus(statuses: readonly DeliveryStatus[]): AggregateStatus {
   if (statuses.length === 0) return 'in_progress';
   if (statuses.every((s) => s === 'scheduled')) return 'scheduled';
   if (statuses.some((s) => !FINAL.includes(s))) return 'in_progress';
   if (statuses.every((s) => s === 'cancelled')) return 'cancelled';
   if (statuses.every((s) => s === 'delivered' || s === 'cancelled')) return 'delivered';
-  if (statuses.every((s) => s === 'failed' || s === 'cancelled')) return 'failed';
+  if (statuses.every((s) => SUCCEEDED.includes(s) || s === 'cancelled')) return 'sent';
+  if (statuses.every((s) => UNSUCCESSFUL.includes(s) || s === 'cancelled')) return 'failed';
   return 'partially_failed';
 }

@@ -12,6 +12,11 @@ describe('status › canTransition', () => {
     ['sending', 'delivered'],
     ['sending', 'failed'],
     ['sending', 'sending'],
+    ['sending', 'sent'],
+    ['sent', 'delivered'],
+    ['sent', 'undelivered'],
+    ['delivered', 'complained'],
+    ['failed', 'queued'],
   ] as const)('allows %s -> %s', (from, to) => {
     expect(canTransition(from, to)).toBe(true);
   });
@@ -19,10 +24,11 @@ describe('status › canTransition', () => {
   it.each([
     ['delivered', 'sending'],
     ['delivered', 'failed'],
-    ['failed', 'queued'],
     ['cancelled', 'sending'],
+    ['sent', 'sending'],
+    ['bounced', 'delivered'],
+    ['delivered', 'sent'],
     ['sending', 'queued'],
-    ['sending', 'cancelled'],
     ['queued', 'scheduled'],
   ] as const)('never moves backwards: %s -> %s', (from, to) => {
     expect(canTransition(from, to)).toBe(false);
@@ -30,6 +36,13 @@ describe('status › canTransition', () => {
 });
 
 describe('status › aggregateStatus', () => {
+  it('says sent, not delivered, while some accepted deliveries are unconfirmed', () => {
+    expect(aggregateStatus(['sent', 'delivered'])).toBe('sent');
+    expect(aggregateStatus(['delivered', 'cancelled'])).toBe('delivered');
+    expect(aggregateStatus(['bounced', 'suppressed'])).toBe('failed');
+    expect(aggregateStatus(['sent', 'undelivered'])).toBe('partially_failed');
+  });
+
   it('is in progress while any delivery is not final', () => {
     expect(aggregateStatus(['delivered', 'sending'])).toBe('in_progress');
     expect(aggregateStatus(['queued'])).toBe('in_progress');
