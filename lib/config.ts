@@ -32,7 +32,28 @@ export const heraldConfigSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'an SES configuration set name')
       .optional(),
+    /** Subscribed to Herald's own alarm topic (AWS mails a confirmation link). */
     alarmEmail: emailAddress.optional(),
+    /**
+     * An SNS topic that already reaches someone (pager, chat, an ops mailbox): alarms publish
+     * there and Herald creates no topic of its own.
+     */
+    alarmTopicArn: z
+      .string()
+      .regex(
+        /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/,
+        'an SNS topic ARN',
+      )
+      .optional(),
+    /**
+     * The account is in the SES sandbox, where SES also authorizes the call against each
+     * recipient's (verified) identity: the email function may then send to any identity of the
+     * account in this region (`identity/*`) instead of only as the sender's. Turn off after
+     * production access is granted.
+     */
+    sesSandbox: z.boolean().default(false),
+    /** X-Ray: active tracing on every function and tracing on the API stage. */
+    tracing: z.boolean().default(true),
     enabledChannels: z
       .array(z.enum(CHANNELS))
       .min(1)
@@ -71,6 +92,12 @@ export const heraldConfigSchema = z
          * REQUEST authorizer rejects requests missing any identity source).
          */
         authorizerCacheSeconds: z.number().int().min(0).max(3600).default(0),
+        /**
+         * Create the account's API Gateway CloudWatch Logs role (AWS::ApiGateway::Account), which
+         * stage access logs need; retained on destroy because it is account- and region-wide.
+         * false where the account already manages it (docs/deploy.md).
+         */
+        cloudWatchRole: z.boolean().default(true),
       })
       .strict()
       .prefault({}),
@@ -88,12 +115,29 @@ export const heraldConfigSchema = z
         highOldestMessageAgeSeconds: z.number().int().min(60).default(300),
         functionErrorRatePercent: z.number().positive().max(100).default(5),
         api5xxPerFiveMinutes: z.number().int().min(1).default(5),
+        /** API p99 latency (ms) above which the latency alarm fires (3 periods of 5 minutes). */
+        apiP99LatencyMs: z.number().int().min(100).max(29_000).default(3000),
+        /**
+         * Permanent failures (`DeliveryFailed`) as % of a channel's finished deliveries in 5
+         * minutes, counted once at least 5 failed (alarms.ts), so one bad address does not page.
+         */
+        deliveryFailureRatePercent: z.number().positive().max(100).default(10),
+        /** Throttled invocations of a channel function in 5 minutes (2 periods in a row). */
+        senderThrottlesPerFiveMinutes: z.number().int().min(1).default(1),
       })
       .strict()
       .prefault({}),
   })
   .strict()
   .superRefine((cfg, ctx) => {
+    if (cfg.alarmEmail !== undefined && cfg.alarmTopicArn !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['alarmTopicArn'],
+        message:
+          'set alarmEmail (Herald creates a topic and subscribes it) or alarmTopicArn (an existing topic), not both',
+      });
+    }
     for (const channel of Object.keys(cfg.channels)) {
       if (!cfg.enabledChannels.includes(channel as Channel)) {
         ctx.addIssue({

@@ -1,4 +1,5 @@
 import {
+  Annotations,
   ArnFormat,
   CfnOutput,
   Duration,
@@ -31,6 +32,10 @@ export const API_TABLE_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:UpdateItem',
 ] as const;
+
+/** Printed at synth when alarms would reach nobody. */
+export const UNROUTED_ALARMS_WARNING =
+  'Herald alarms reach nobody: set "alarmEmail" (Herald subscribes it to its alarm topic) or "alarmTopicArn" (an existing SNS topic) in cdk.json context.herald, then deploy (docs/deploy.md, section 3).';
 
 /** Props of HeraldStack. */
 export interface HeraldStackProps extends StackProps {
@@ -76,6 +81,7 @@ export class HeraldStack extends Stack {
           secret: secrets.forChannel(channel),
           environment,
           providerStatements: statements,
+          tracing: config.tracing,
         }),
       );
     }
@@ -96,6 +102,7 @@ export class HeraldStack extends Stack {
       logRetention,
       dataRetentionDays: config.dataRetentionDays,
       maxDays: config.scheduling.maxDays,
+      tracing: config.tracing,
     });
     this.scheduling = scheduling;
 
@@ -121,6 +128,7 @@ export class HeraldStack extends Stack {
       memorySize: 512,
       logRetention,
       environment: apiEnvironment,
+      tracing: config.tracing,
     });
     grantItems(apiFunction.fn, table, API_TABLE_ACTIONS, NOTIFICATION_ITEMS);
     for (const sender of senders.values()) {
@@ -135,6 +143,7 @@ export class HeraldStack extends Stack {
       timeout: Duration.seconds(5),
       logRetention,
       environment: { TABLE_NAME: table.tableName },
+      tracing: config.tracing,
     });
     grantItems(authorizerFunction.fn, table, ['dynamodb:GetItem'], API_KEY_ITEMS);
 
@@ -142,8 +151,10 @@ export class HeraldStack extends Stack {
       apiFunction,
       authorizerFunction,
       stageName: config.stage,
+      apiName: `herald-${config.stage}`,
       settings: config.api,
       logRetention,
+      tracing: config.tracing,
     });
 
     const apiFunctions = [apiFunction, authorizerFunction];
@@ -160,7 +171,10 @@ export class HeraldStack extends Stack {
       scheduling,
       thresholds: config.alarms,
       alarmEmail: config.alarmEmail,
+      alarmTopicArn: config.alarmTopicArn,
     });
+    if (!alarms.routed)
+      Annotations.of(this).addWarningV2('herald:unroutedAlarms', UNROUTED_ALARMS_WARNING);
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the Herald API' });
     new CfnOutput(this, 'RestApiId', {
@@ -202,8 +216,12 @@ export class HeraldStack extends Stack {
     if (channel === 'email') {
       const environment: Record<string, string> = { EMAIL_FROM: config.senderAddress };
       const domain = config.senderAddress.split('@')[1] ?? config.senderAddress;
-      // SES authorizes against whichever identity is verified: the address or its domain.
-      const resources = [config.senderAddress, domain].map((identity) =>
+      // SES authorizes against whichever identity is verified: the address or its domain. In the
+      // sandbox it also authorizes against each recipient's identity, so the function may then
+      // send to any identity of the account in this region (SES itself still refuses recipients
+      // that are not verified).
+      const identities = config.sesSandbox ? ['*'] : [config.senderAddress, domain];
+      const resources = identities.map((identity) =>
         this.formatArn({
           service: 'ses',
           resource: 'identity',

@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,10 +7,14 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { HeraldConfig } from '../config';
 import { type ChannelSender, MAX_RECEIVE_COUNT } from './channel-sender';
+import { deliveryMetric } from './dashboard';
 import type { HeraldFunction } from './herald-function';
 import { RELEASE_RETRY_ATTEMPTS, type Scheduling } from './scheduling';
 
 const PERIOD = Duration.minutes(5);
+
+/** The failure-rate alarm ignores periods with fewer permanent failures than this. */
+export const MIN_FAILED_FOR_RATE = 5;
 
 /** Props of HeraldAlarms. */
 export interface HeraldAlarmsProps {
@@ -24,17 +28,24 @@ export interface HeraldAlarmsProps {
   readonly scheduling: Scheduling;
   /** Thresholds. */
   readonly thresholds: HeraldConfig['alarms'];
-  /** Email subscribed to the alarm topic, if any. */
+  /** Email subscribed to Herald's alarm topic, if any. */
   readonly alarmEmail?: string;
+  /** An existing topic to publish to instead of creating one. */
+  readonly alarmTopicArn?: string;
 }
 
 /**
  * Alarms on what needs a human: a message in any DLQ (channel or schedule), a queue lane falling
- * behind, a function's error rate, a failed scheduled release, API 5xx. All notify one SNS topic; missing data (idle channels) never alarms.
+ * behind, a function's error rate, a throttled sender, a channel's permanent-failure rate, a
+ * failed scheduled release or a schedule Scheduler could not deliver, API 5xx and p99 latency.
+ * All notify one SNS topic (Herald's own or an existing one); missing data (idle channels) never
+ * alarms.
  */
 export class HeraldAlarms extends Construct {
   /** Where every alarm (and its recovery) is published. */
-  readonly topic: sns.Topic;
+  readonly topic: sns.ITopic;
+  /** False when the topic has neither an email subscription nor is an existing topic. */
+  readonly routed: boolean;
   /** Every alarm created. */
   readonly alarms: cw.Alarm[] = [];
 
@@ -42,15 +53,21 @@ export class HeraldAlarms extends Construct {
     super(scope, id);
     const { thresholds } = props;
 
-    this.topic = new sns.Topic(this, 'Topic', { displayName: 'Herald alarms', enforceSSL: true });
-    Validations.of(this.topic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'Alarm notifications carry alarm names and metric values only, no message content or recipients; the topic is SSL-only. A CMK ($1/month) would also need a key policy for cloudwatch.amazonaws.com, since alarms cannot publish to topics under the aws/sns key.',
-    });
-    if (props.alarmEmail) {
-      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmTopicArn) {
+      this.topic = sns.Topic.fromTopicArn(this, 'Topic', props.alarmTopicArn);
+    } else {
+      // Unencrypted on purpose: alarms carry names and metric values only, and CloudWatch cannot
+      // publish to a topic under the aws/sns key (a CMK would need a key policy for it).
+      const topic = new sns.Topic(this, 'Topic', {
+        displayName: 'Herald alarms',
+        enforceSSL: true,
+      });
+      if (props.alarmEmail) {
+        topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+      }
+      this.topic = topic;
     }
+    this.routed = props.alarmTopicArn !== undefined || props.alarmEmail !== undefined;
 
     for (const sender of props.senders) {
       const ch = sender.channel;
@@ -85,6 +102,15 @@ export class HeraldAlarms extends Construct {
         evaluationPeriods: 1,
       });
       this.addErrorRate(`${ch}Function`, sender.function, thresholds.functionErrorRatePercent);
+      this.add(`${ch}SenderThrottles`, {
+        alarmDescription: `Herald ${ch}: the send-${ch} function was throttled in 10 minutes running (at least ${thresholds.senderThrottlesPerFiveMinutes} per 5 minutes): the account's Lambda concurrency is exhausted, so deliveries wait. Raise the account limit or lower other functions' concurrency.`,
+        metric: sender.function.fn.metricThrottles({ period: PERIOD, statistic: cw.Stats.SUM }),
+        threshold: thresholds.senderThrottlesPerFiveMinutes,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 2,
+        datapointsToAlarm: 2,
+      });
+      this.addFailureRate(sender, thresholds.deliveryFailureRatePercent);
     }
     for (const fn of props.apiFunctions) {
       this.addErrorRate(fn.node.id, fn, thresholds.functionErrorRatePercent);
@@ -98,6 +124,30 @@ export class HeraldAlarms extends Construct {
         period: PERIOD,
         statistic: cw.Stats.MAXIMUM,
       }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('ScheduleTargetErrors', {
+      alarmDescription:
+        'Herald scheduling: EventBridge Scheduler could not invoke the release function (TargetErrorCount: permissions, throttling or the function missing). Scheduler retries for an hour, then the release goes to the schedule DLQ.',
+      metric: scheduling.schedulerMetric('TargetErrorCount'),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('ScheduleInvocationsDropped', {
+      alarmDescription:
+        'Herald scheduling: EventBridge Scheduler gave up on a scheduled release (InvocationDroppedCount, retry policy exhausted). Look for its { notificationId } in the schedule DLQ and release it by hand (docs/deploy.md).',
+      metric: scheduling.schedulerMetric('InvocationDroppedCount'),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('ScheduleDlqDeliveryFailed', {
+      alarmDescription:
+        'Herald scheduling: a release Scheduler gave up on could not even be put in the schedule DLQ (InvocationsFailedToBeSentToDeadLetterCount): that notification is not released. Find it with status scheduled past its sendAt and release it by hand.',
+      metric: scheduling.schedulerMetric('InvocationsFailedToBeSentToDeadLetterCount'),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -121,6 +171,39 @@ export class HeraldAlarms extends Construct {
       }),
       threshold: thresholds.api5xxPerFiveMinutes,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('ApiLatencyP99', {
+      alarmDescription: `Herald API p99 latency above ${thresholds.apiP99LatencyMs} ms for 15 minutes. Check the api and authorizer functions' duration and DynamoDB/SQS throttling.`,
+      metric: props.api.deploymentStage.metricLatency({ period: PERIOD, statistic: 'p99' }),
+      threshold: thresholds.apiP99LatencyMs,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+    });
+  }
+
+  /**
+   * Permanent failures (`DeliveryFailed`, both lanes) as a share of the channel's finished
+   * deliveries (failed + delivered), once at least MIN_FAILED_FOR_RATE failed in the period.
+   */
+  private addFailureRate(sender: ChannelSender, percent: number): void {
+    const failed = 'FILL(failedNormal, 0) + FILL(failedHigh, 0)';
+    const delivered = 'FILL(deliveredNormal, 0) + FILL(deliveredHigh, 0)';
+    this.add(`${sender.channel}FailureRate`, {
+      alarmDescription: `Herald ${sender.channel}: more than ${percent}% of deliveries failed permanently in 5 minutes (at least ${MIN_FAILED_FOR_RATE} failures). The reason is on each delivery (lastError) and in the send-${sender.channel} logs: bad recipients in requests, a provider rejecting content, or (email) the SES sandbox.`,
+      metric: new cw.MathExpression({
+        expression: `IF((${failed}) >= ${MIN_FAILED_FOR_RATE}, 100 * (${failed}) / ((${failed}) + (${delivered})), 0)`,
+        usingMetrics: {
+          failedNormal: deliveryMetric(sender, 'failed', 'normal'),
+          failedHigh: deliveryMetric(sender, 'failed', 'high'),
+          deliveredNormal: deliveryMetric(sender, 'delivered', 'normal'),
+          deliveredHigh: deliveryMetric(sender, 'delivered', 'high'),
+        },
+        period: PERIOD,
+        label: 'permanent failures %',
+      }),
+      threshold: percent,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
     });
   }

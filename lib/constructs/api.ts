@@ -13,8 +13,12 @@ export interface HeraldApiProps {
   readonly authorizerFunction: HeraldFunction;
   /** Stage name, also the first path segment of the URL. */
   readonly stageName: string;
-  /** Stage throttle, authorizer cache and usage-plan switch. */
+  /** API name, `herald-<stage>`: also the `ApiName` dimension of the API's metrics. */
+  readonly apiName: string;
+  /** Stage throttle, authorizer cache, usage-plan and CloudWatch-role switches. */
   readonly settings: HeraldConfig['api'];
+  /** X-Ray tracing on the stage. */
+  readonly tracing: boolean;
   /** Retention of the access log group. */
   readonly logRetention: logs.RetentionDays;
 }
@@ -42,14 +46,19 @@ export class HeraldApi extends Construct {
     });
 
     this.api = new apigw.RestApi(this, 'RestApi', {
+      restApiName: props.apiName,
       description: 'Herald notifications API',
       endpointTypes: [apigw.EndpointType.REGIONAL],
       // Usage plans count against the key the authorizer returns (usageIdentifierKey).
       apiKeySourceType: apigw.ApiKeySourceType.AUTHORIZER,
-      // The API Gateway CloudWatch role is one per account and region; Herald does not own it.
-      cloudWatchRole: false,
+      // Access logs need the account's API Gateway CloudWatch Logs role (one per account and
+      // region), so a fresh account gets one; it outlives the stack because other APIs of the
+      // account may rely on it. Accounts that manage it elsewhere turn this off.
+      cloudWatchRole: settings.cloudWatchRole,
+      ...(settings.cloudWatchRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       deployOptions: {
         stageName: props.stageName,
+        tracingEnabled: props.tracing,
         throttlingRateLimit: settings.throttleRateLimit,
         throttlingBurstLimit: settings.throttleBurstLimit,
         accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogs),
@@ -72,7 +81,7 @@ export class HeraldApi extends Construct {
       },
     });
 
-    this.acknowledgeFindings();
+    this.acknowledgeFindings(settings.cloudWatchRole);
 
     const cacheSeconds = settings.authorizerCacheSeconds;
     this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
@@ -120,8 +129,15 @@ export class HeraldApi extends Construct {
       .addMethod('POST', integration, secured);
   }
 
-  private acknowledgeFindings(): void {
+  private acknowledgeFindings(cloudWatchRole: boolean): void {
     const api = Validations.of(this.api);
+    if (cloudWatchRole) {
+      Validations.of(this.api.node.findChild('CloudWatchRole')).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          'The account-level API Gateway CloudWatch Logs role is assumed only by apigateway.amazonaws.com; AWS publishes this managed policy for exactly that role, and API Gateway writes to log groups it names per API and stage.',
+      });
+    }
     api.acknowledge({
       id: 'AwsSolutions-COG4',
       reason:
@@ -135,7 +151,7 @@ export class HeraldApi extends Construct {
     api.acknowledge({
       id: 'AwsSolutions-APIG6',
       reason:
-        'Execution logging needs the account-wide API Gateway CloudWatch role, which this stack does not own (cloudWatchRole: false); JSON access logs are on and the api and authorizer functions log every request.',
+        'Execution logs would go to log groups API Gateway creates without retention (API-Gateway-Execution-Logs_<id>/<stage>, kept forever); JSON access logs with retention are on, and the api and authorizer functions log every request.',
     });
     api.acknowledge({
       id: 'AwsSolutions-APIG3',

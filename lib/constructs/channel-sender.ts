@@ -40,6 +40,8 @@ export interface ChannelSenderProps {
   readonly environment?: Record<string, string>;
   /** Provider permissions beyond the secret (ses:SendEmail, iot:Publish), already scoped. */
   readonly providerStatements?: iam.PolicyStatement[];
+  /** X-Ray active tracing on the function. */
+  readonly tracing: boolean;
 }
 
 /**
@@ -106,6 +108,7 @@ export class ChannelSender extends Construct {
       timeout: SENDER_TIMEOUT,
       logRetention: props.logRetention,
       environment,
+      tracing: props.tracing,
     });
     const fn = this.function.fn;
 

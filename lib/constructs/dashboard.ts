@@ -83,9 +83,10 @@ export interface HeraldDashboardProps {
 }
 
 /**
- * One dashboard for failures: the API's 4xx/5xx and p99 latency; scheduled releases, release
- * errors and the schedule DLQ; per channel the delivery outcomes per lane, DLQ depth, age of the
- * oldest message per lane and the function's errors, throttles and p99 duration.
+ * One dashboard for failures: the API's 4xx/5xx and p99 latency; scheduled releases,
+ * Scheduler's own target errors and dropped invocations, release errors and the schedule DLQ;
+ * per channel the delivery outcomes per lane, DLQ depth, age of the oldest message per lane and
+ * the function's errors, throttles and p99 duration.
  */
 export class HeraldDashboard extends Construct {
   /** The dashboard. */
@@ -130,7 +131,19 @@ export class HeraldDashboard extends Construct {
       new cw.GraphWidget({
         title: 'scheduling: releases',
         left: [releaseMetric(scheduling, 'releases'), releaseMetric(scheduling, 'deliveries')],
-        width: 8,
+        width: 6,
+      }),
+      new cw.GraphWidget({
+        title: 'scheduling: Scheduler target errors / dropped',
+        left: [
+          scheduling.schedulerMetric('TargetErrorCount', 'target errors'),
+          scheduling.schedulerMetric('InvocationDroppedCount', 'dropped'),
+          scheduling.schedulerMetric(
+            'InvocationsFailedToBeSentToDeadLetterCount',
+            'lost (DLQ failed)',
+          ),
+        ],
+        width: 6,
       }),
       new cw.GraphWidget({
         title: 'scheduling: release function errors / throttles',
@@ -138,7 +151,7 @@ export class HeraldDashboard extends Construct {
           release.metricErrors({ period: PERIOD, label: 'errors' }),
           release.metricThrottles({ period: PERIOD, label: 'throttles' }),
         ],
-        width: 8,
+        width: 6,
       }),
       new cw.GraphWidget({
         title: 'scheduling: schedule DLQ depth',
@@ -149,7 +162,7 @@ export class HeraldDashboard extends Construct {
             label: 'failed releases in DLQ',
           }),
         ],
-        width: 8,
+        width: 6,
       }),
     );
 

@@ -5,13 +5,18 @@ import { Construct } from 'constructs';
 
 /** Props of DataTable. */
 export interface DataTableProps {
-  /** What happens to the table when it leaves the stack. @default RETAIN */
+  /**
+   * What happens to the table when it leaves the stack. RETAIN also turns on deletion
+   * protection; DESTROY (dev stacks) leaves it off so `cdk destroy` can delete the table.
+   * @default RETAIN
+   */
   readonly removalPolicy?: RemovalPolicy;
 }
 
 /**
- * Herald's single table (docs/architecture.md): notifications, deliveries and hashed API keys. On-demand, point-in-time recovery, AWS-managed encryption, TTL on
- * `expiresAt`, GSI `gsi1` for listing API keys.
+ * Herald's single table (docs/architecture.md): notifications, deliveries and hashed API keys.
+ * On-demand, point-in-time recovery, deletion protection (unless destroyable), AWS-managed
+ * encryption, TTL on `expiresAt`, GSI `gsi1` for listing API keys.
  */
 export class DataTable extends Construct {
   /** The DynamoDB table. */
@@ -19,6 +24,7 @@ export class DataTable extends Construct {
 
   constructor(scope: Construct, id: string, props: DataTableProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
       sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
@@ -26,7 +32,9 @@ export class DataTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'expiresAt',
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy,
+      // Neither a console click nor a stray DeleteTable call removes the data.
+      deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     });
     this.table.addGlobalSecondaryIndex({
       indexName: 'gsi1',

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -27,6 +27,11 @@ export interface HeraldFunctionProps {
   /** Powertools log level. @default INFO */
   readonly logLevel?: string;
   /**
+   * X-Ray active tracing, and the Powertools Tracer on (POWERTOOLS_TRACE_ENABLED).
+   * @default true
+   */
+  readonly tracing?: boolean;
+  /**
    * Asynchronous invocations only: where an event goes after the function failed it
    * `retryAttempts + 1` times (body = the original event). @default none
    */
@@ -38,7 +43,8 @@ export interface HeraldFunctionProps {
 /**
  * A NodejsFunction with Herald's defaults: Node 24 on arm64, minified ESM bundle with source
  * maps (the AWS SDK clients a handler imports are bundled, not taken from the runtime), its own
- * log group with retention, and a role that can write only to that log group.
+ * log group with retention, a role that can write only to that log group, and X-Ray active
+ * tracing unless turned off.
  */
 export class HeraldFunction extends Construct {
   /** The Lambda function. */
@@ -63,6 +69,7 @@ export class HeraldFunction extends Construct {
       description: `Herald ${props.serviceName}`,
     });
     this.logGroup.grantWrite(this.role);
+    const tracing = props.tracing ?? true;
 
     this.fn = new NodejsFunction(this, 'Function', {
       entry: `${PROJECT_ROOT}functions/handlers/${props.handlerName}.ts`,
@@ -75,12 +82,17 @@ export class HeraldFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      // ACTIVE adds xray:PutTraceSegments/PutTelemetryRecords to the role.
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
       ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Herald',
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+        POWERTOOLS_TRACE_ENABLED: String(tracing),
+        // Responses carry recipients (GET /v1/notifications/{id}); traces must not.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
@@ -90,6 +102,8 @@ export class HeraldFunction extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        // Synth prints problems only: no per-bundle size table.
+        logLevel: LogLevel.WARNING,
         mainFields: ['module', 'main'],
         // Bundle the SDK clients each handler imports (tree-shaken) rather than the runtime's copy,
         // so the deployed code runs the versions the lockfile and the tests use.
@@ -99,5 +113,12 @@ export class HeraldFunction extends Construct {
           "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
       },
     });
+    if (tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions (Resource must be "*"); they only write trace data.',
+      });
+    }
   }
 }

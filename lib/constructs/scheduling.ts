@@ -1,4 +1,5 @@
 import { ArnFormat, Aws, type CfnElement, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -26,6 +27,8 @@ export interface SchedulingProps {
   readonly dataRetentionDays: number;
   /** SCHEDULE_MAX_DAYS: how far ahead `sendAt` may be. */
   readonly maxDays: number;
+  /** X-Ray active tracing on the release function. */
+  readonly tracing: boolean;
 }
 
 /**
@@ -84,6 +87,7 @@ export class Scheduling extends Construct {
       environment,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: RELEASE_RETRY_ATTEMPTS,
+      tracing: props.tracing,
     });
     const fn = this.releaseFunction.fn;
     // Query (pk = NOTIF#<id>) reads the notification and deliveries; UpdateItem marks them queued.
@@ -130,6 +134,22 @@ export class Scheduling extends Construct {
       resource: 'schedule',
       resourceName: `${this.group.ref}/*`,
       arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * An EventBridge Scheduler metric of this group (namespace AWS/Scheduler, dimension
+   * ScheduleGroup), summed per 5 minutes: TargetErrorCount, InvocationDroppedCount,
+   * InvocationsFailedToBeSentToDeadLetterCount, InvocationAttemptCount, ...
+   */
+  schedulerMetric(metricName: string, label?: string): cw.Metric {
+    return new cw.Metric({
+      namespace: 'AWS/Scheduler',
+      metricName,
+      dimensionsMap: { ScheduleGroup: this.group.ref },
+      statistic: cw.Stats.SUM,
+      period: Duration.minutes(5),
+      ...(label === undefined ? {} : { label }),
     });
   }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Validations } from 'aws-cdk-lib';
@@ -20,6 +20,17 @@ export const FULL_CONFIG = {
   dataRetentionDays: 90,
 };
 
+/** The feature flags cdk.json sets, so tests synthesize what `cdk deploy` deploys. */
+export const FEATURE_FLAGS: Record<string, unknown> = Object.fromEntries(
+  Object.entries(
+    (
+      JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+        context: Record<string, unknown>;
+      }
+    ).context,
+  ).filter(([key]) => key.startsWith('@aws-cdk')),
+);
+
 /** A synthesized Herald stack; bundling is skipped so no handler is compiled. */
 export interface BuiltStack {
   app: App;
@@ -40,6 +51,7 @@ export function buildStack(
     outdir: mkdtempSync(join(tmpdir(), 'herald-cdk-')),
     builtinCloudFormationValidation: options.nag === true,
     context: {
+      ...FEATURE_FLAGS,
       'aws:cdk:bundling-stacks': [],
       '@aws-cdk/core:failSynthOnValidationErrors': false,
     },
