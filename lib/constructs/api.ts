@@ -81,7 +81,7 @@ export class HeraldApi extends Construct {
       },
     });
 
-    this.acknowledgeFindings(settings.cloudWatchRole);
+    this.acknowledgeFindings();
 
     const cacheSeconds = settings.authorizerCacheSeconds;
     this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {
@@ -129,10 +129,12 @@ export class HeraldApi extends Construct {
       .addMethod('POST', integration, secured);
   }
 
-  private acknowledgeFindings(cloudWatchRole: boolean): void {
+  private acknowledgeFindings(): void {
     const api = Validations.of(this.api);
-    if (cloudWatchRole) {
-      Validations.of(this.api.node.findChild('CloudWatchRole')).acknowledge({
+    // RestApi builds the role as its child `CloudWatchRole` when cloudWatchRole is on.
+    const role = this.api.node.tryFindChild('CloudWatchRole');
+    if (role) {
+      Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
         reason:
           'The account-level API Gateway CloudWatch Logs role is assumed only by apigateway.amazonaws.com; AWS publishes this managed policy for exactly that role, and API Gateway writes to log groups it names per API and stage.',

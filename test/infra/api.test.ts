@@ -35,6 +35,7 @@ describe('HeraldApi', () => {
         requireUsagePlan: true,
         throttleRateLimit: 20,
         throttleBurstLimit: 40,
+        cloudWatchRole: false,
       },
     }).template;
   });
@@ -105,7 +106,6 @@ describe('HeraldApi', () => {
     const logs = logicalId(template, 'AWS::Logs::LogGroup', 'ApiAccessLogs');
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       StageName: 'test',
-      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [logs, 'Arn'] } },
       MethodSettings: [
         { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
       ],
@@ -114,12 +114,50 @@ describe('HeraldApi', () => {
       MethodSettings: [{ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 }],
     });
     const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+    // arn:...:log-group:<name> of its own log group.
+    const destination = JSON.stringify(stage?.Properties.AccessLogSetting.DestinationArn);
+    expect(destination).toContain(`{"Ref":"${logs}"}`);
+    expect(destination).toContain(':log-group:');
     const format = JSON.parse(stage?.Properties.AccessLogSetting.Format);
     expect(format).toMatchObject({
       requestId: '$context.requestId',
       status: '$context.status',
       tenantId: '$context.authorizer.tenantId',
     });
+  });
+
+  it('names the API herald-<stage>', () => {
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { Name: 'herald-test' });
+  });
+
+  it("creates the account's API Gateway CloudWatch Logs role by default, kept on destroy, before the stage", () => {
+    // Access logs fail stage creation on an account that has no such role.
+    const accounts = template.findResources('AWS::ApiGateway::Account');
+    expect(Object.keys(accounts)).toHaveLength(1);
+    const [accountId, account] = Object.entries(accounts)[0] ?? [];
+    expect(account).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    const roleId = account?.Properties.CloudWatchRoleArn['Fn::GetAtt'][0] as string;
+    const role = template.findResources('AWS::IAM::Role')[roleId];
+    expect(role).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Principal: { Service: 'apigateway.amazonaws.com' } }],
+        },
+      },
+    });
+    expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toContain(
+      'service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+    );
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage'))[0];
+    expect(stage?.DependsOn).toContain(accountId);
+  });
+
+  it('creates no CloudWatch role with api.cloudWatchRole false (the account manages it)', () => {
+    variant.resourceCountIs('AWS::ApiGateway::Account', 0);
+    expect(JSON.stringify(variant.findResources('AWS::IAM::Role'))).not.toContain(
+      'AmazonAPIGatewayPushToCloudWatchLogs',
+    );
   });
 
   it('gives the api function a queue URL for each enabled channel only', () => {

@@ -4,7 +4,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack } from './fixture';
+import { buildStack, FULL_CONFIG } from './fixture';
 
 interface ValidationReport {
   pluginReports: {
@@ -61,14 +61,29 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-APIG6',
       'AwsSolutions-COG4',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
       'AwsSolutions-IAM5[Resource::*]',
       'AwsSolutions-IAM5[Resource::<SchedulingReleaseFunctionA63AAF4A.Arn>:*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/herald/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]',
       'AwsSolutions-SMG4',
-      'AwsSolutions-SNS2',
     ]);
     for (const reason of acknowledged.values()) expect(reason.length).toBeGreaterThan(60);
+  });
+
+  it('leaves no finding with the other switches: SES sandbox, tracing off, an existing alarm topic, no CloudWatch role', () => {
+    const { alarmEmail: _, ...withoutEmail } = FULL_CONFIG;
+    const variant = buildStack(
+      {
+        ...withoutEmail,
+        sesSandbox: true,
+        tracing: false,
+        alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-pager',
+        api: { cloudWatchRole: false },
+      },
+      { nag: true },
+    ).app;
+    expect(findings(variant.synth().directory)).toEqual([]);
   });
 
   it('reports what it finds (control: an unacknowledged queue is caught)', () => {

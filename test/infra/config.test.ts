@@ -36,9 +36,18 @@ describe('parseHeraldConfig', () => {
         throttleBurstLimit: 100,
         requireUsagePlan: false,
         authorizerCacheSeconds: 0,
+        cloudWatchRole: true,
       },
       scheduling: { maxDays: 365 },
-      alarms: { oldestMessageAgeSeconds: 1800, highOldestMessageAgeSeconds: 300 },
+      sesSandbox: false,
+      tracing: true,
+      alarms: {
+        oldestMessageAgeSeconds: 1800,
+        highOldestMessageAgeSeconds: 300,
+        apiP99LatencyMs: 3000,
+        deliveryFailureRatePercent: 10,
+        senderThrottlesPerFiveMinutes: 1,
+      },
     });
   });
 
@@ -86,6 +95,23 @@ describe('parseHeraldConfig', () => {
     [{ ...MINIMAL, api: { throttleRateLimit: -1 } }, 'herald.api.throttleRateLimit'],
     [{ ...MINIMAL, api: { authorizerCacheSeconds: 7200 } }, 'herald.api.authorizerCacheSeconds'],
     [{ ...MINIMAL, alarmEmail: 'nope' }, 'herald.alarmEmail'],
+    [{ ...MINIMAL, alarmTopicArn: 'ops-pager' }, 'herald.alarmTopicArn'],
+    [
+      {
+        ...MINIMAL,
+        alarmEmail: 'oncall@example.com',
+        alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:ops',
+      },
+      'herald.alarmTopicArn',
+    ],
+    [{ ...MINIMAL, sesSandbox: 'yes' }, 'herald.sesSandbox'],
+    [{ ...MINIMAL, tracing: 'off' }, 'herald.tracing'],
+    [{ ...MINIMAL, api: { cloudWatchRole: 'no' } }, 'herald.api.cloudWatchRole'],
+    [{ ...MINIMAL, alarms: { apiP99LatencyMs: 10 } }, 'herald.alarms.apiP99LatencyMs'],
+    [
+      { ...MINIMAL, alarms: { deliveryFailureRatePercent: 0 } },
+      'herald.alarms.deliveryFailureRatePercent',
+    ],
     [{ ...MINIMAL, scheduling: { maxDays: 0 } }, 'herald.scheduling.maxDays'],
     [{ ...MINIMAL, scheduling: { maxDay: 30 } }, 'herald.scheduling'],
     [

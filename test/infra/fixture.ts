@@ -112,3 +112,27 @@ export function logicalId(template: Template, type: string, prefix: string): str
   if (ids.length !== 1) throw new Error(`${ids.length} ${type} match ${prefix}: ${ids.join(', ')}`);
   return ids[0] as string;
 }
+
+/** One allowed (action, resource) pair; `resource` and `condition` as JSON text. */
+export interface Grant {
+  action: string;
+  resource: string;
+  condition?: string;
+}
+
+/**
+ * Every (action, resource) pair the role of function `name` is allowed. Independent of how CDK
+ * groups statements (`@aws-cdk/aws-iam:minimizePolicies` merges them), so tests state
+ * permissions, not policy layout.
+ */
+export function grantsOf(template: Template, name: string): Grant[] {
+  return statementsOf(template, name).flatMap((s) =>
+    s.actions.flatMap((action) =>
+      s.resources.map((resource) => ({
+        action,
+        resource: JSON.stringify(resource),
+        ...(s.condition === undefined ? {} : { condition: JSON.stringify(s.condition) }),
+      })),
+    ),
+  );
+}

@@ -1,10 +1,19 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/model';
-import { buildStack, logicalId, policyStatements, statementsOf } from './fixture';
+import { API_TABLE_ACTIONS } from '../../lib/herald-stack';
+import {
+  buildStack,
+  FULL_CONFIG,
+  grantsOf,
+  logicalId,
+  policyStatements,
+  statementsOf,
+} from './fixture';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const json = (value: unknown) => JSON.stringify(value);
 const SECRET_OF: Record<string, string | undefined> = {
   sms: 'Twilio',
   whatsapp: 'Twilio',
@@ -27,31 +36,22 @@ describe('function permissions', () => {
   });
 
   it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only', () => {
-    const statements = statementsOf(template, 'api');
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        actions: [
-          'dynamodb:PutItem',
-          'dynamodb:BatchWriteItem',
-          'dynamodb:GetItem',
-          'dynamodb:Query',
-          'dynamodb:UpdateItem',
-        ],
-        resources: [getAtt(table)],
-      }),
-    );
-    const sqs = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
-    expect(sqs.flatMap((s) => s.actions).every((a) => a === 'sqs:SendMessage')).toBe(true);
-    expect(sqs.flatMap((s) => s.resources)).toEqual(
+    const grants = grantsOf(template, 'api');
+    const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:'));
+    expect(dynamo.map((g) => g.action).sort()).toEqual([...API_TABLE_ACTIONS].sort());
+    expect(new Set(dynamo.map((g) => g.resource))).toEqual(new Set([json(getAtt(table))]));
+    const sqs = grants.filter((g) => g.action.startsWith('sqs:'));
+    expect(new Set(sqs.map((g) => g.action))).toEqual(new Set(['sqs:SendMessage']));
+    expect(sqs.map((g) => g.resource).sort()).toEqual(
       CHANNELS.flatMap((c) =>
         ['Queue', 'HighQueue'].map((lane) =>
-          getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(c)}Sender${lane}`)),
+          json(getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(c)}Sender${lane}`))),
         ),
-      ),
+      ).sort(),
     );
-    const services = new Set(statements.flatMap((s) => s.actions.map((a) => a.split(':')[0])));
-    // iam:PassRole and scheduler: see scheduling.test.ts.
-    expect([...services].sort()).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'sqs']);
+    const services = new Set(grants.map((g) => g.action.split(':')[0]));
+    // iam:PassRole and scheduler: see scheduling.test.ts; xray: tracing (on by default).
+    expect([...services].sort()).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'sqs', 'xray']);
   });
 
   it('table access is limited by partition key: notification items for the delivery path, key items for the authorizer', () => {
@@ -71,28 +71,25 @@ describe('function permissions', () => {
   });
 
   it('authorizer: GetItem on the table only', () => {
-    const statements = statementsOf(template, 'authorizer').filter(
-      (s) => !s.actions.every((a) => a.startsWith('logs:')),
+    const grants = grantsOf(template, 'authorizer').filter(
+      (g) => !g.action.startsWith('logs:') && !g.action.startsWith('xray:'),
     );
-    expect(statements).toEqual([
-      expect.objectContaining({ actions: ['dynamodb:GetItem'], resources: [getAtt(table)] }),
+    expect(grants.map(({ action, resource }) => ({ action, resource }))).toEqual([
+      { action: 'dynamodb:GetItem', resource: json(getAtt(table)) },
     ]);
   });
 
   for (const channel of CHANNELS) {
     it(`send-${channel}: its own two lanes, table Get/Update, its own provider access only`, () => {
-      const statements = statementsOf(template, `send-${channel}`);
+      const grants = grantsOf(template, `send-${channel}`);
       const lanes = ['Queue', 'HighQueue'].map((lane) =>
-        getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}Sender${lane}`)),
+        json(getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(channel)}Sender${lane}`))),
       );
-      const sqs = statements.filter((s) => s.actions.some((a) => a.startsWith('sqs:')));
+      const sqs = grants.filter((g) => g.action.startsWith('sqs:'));
       // Exactly its normal and high queue: no other channel's queue, not its DLQ.
-      expect(sqs.flatMap((s) => s.resources)).toEqual(lanes);
+      expect([...new Set(sqs.map((g) => g.resource))].sort()).toEqual([...lanes].sort());
       for (const lane of lanes) {
-        const actions = sqs
-          .filter((s) => JSON.stringify(s.resources) === JSON.stringify([lane]))
-          .flatMap((s) => s.actions);
-        expect(actions).toEqual(
+        expect(sqs.filter((g) => g.resource === lane).map((g) => g.action)).toEqual(
           expect.arrayContaining([
             'sqs:ReceiveMessage',
             'sqs:DeleteMessage',
@@ -100,57 +97,75 @@ describe('function permissions', () => {
           ]),
         );
       }
-      expect(sqs.flatMap((s) => s.actions)).not.toContain('sqs:SendMessage');
+      expect(sqs.map((g) => g.action)).not.toContain('sqs:SendMessage');
 
-      const dynamo = statements.filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')));
-      expect(dynamo).toEqual([
-        expect.objectContaining({
-          actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-          resources: [getAtt(table)],
-        }),
+      const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:'));
+      expect(dynamo.map(({ action, resource }) => ({ action, resource }))).toEqual([
+        { action: 'dynamodb:GetItem', resource: json(getAtt(table)) },
+        { action: 'dynamodb:UpdateItem', resource: json(getAtt(table)) },
       ]);
 
-      const secrets = statements.filter((s) =>
-        s.actions.some((a) => a.startsWith('secretsmanager:')),
-      );
+      const secrets = grants.filter((g) => g.action.startsWith('secretsmanager:'));
       const provider = SECRET_OF[channel];
-      if (provider) {
-        expect(secrets).toEqual([
-          expect.objectContaining({
-            actions: ['secretsmanager:GetSecretValue'],
-            resources: [
+      expect(secrets.map(({ action, resource }) => ({ action, resource }))).toEqual(
+        provider
+          ? [
               {
-                Ref: logicalId(
-                  template,
-                  'AWS::SecretsManager::Secret',
-                  `ProviderSecrets${provider}`,
-                ),
+                action: 'secretsmanager:GetSecretValue',
+                resource: json({
+                  Ref: logicalId(
+                    template,
+                    'AWS::SecretsManager::Secret',
+                    `ProviderSecrets${provider}`,
+                  ),
+                }),
               },
-            ],
-          }),
-        ]);
-      } else {
-        expect(secrets).toEqual([]);
-      }
+            ]
+          : [],
+      );
 
-      const ses = statements.filter((s) => s.actions.some((a) => a.startsWith('ses:')));
-      const iot = statements.filter((s) => s.actions.some((a) => a.startsWith('iot:')));
-      expect(ses.length > 0).toBe(channel === 'email');
-      expect(iot.length > 0).toBe(channel === 'mqtt');
+      expect(grants.some((g) => g.action.startsWith('ses:'))).toBe(channel === 'email');
+      expect(grants.some((g) => g.action.startsWith('iot:'))).toBe(channel === 'mqtt');
     });
   }
 
   it('send-email: ses:SendEmail on the sender identity and configuration set only', () => {
-    const ses = statementsOf(template, 'send-email').filter((s) =>
-      s.actions.includes('ses:SendEmail'),
-    );
-    expect(ses).toHaveLength(1);
-    expect(ses[0]?.actions).toEqual(['ses:SendEmail']);
-    const arns = JSON.stringify(ses[0]?.resources);
-    expect(arns).toContain(':identity/notifications@example.com');
-    expect(arns).toContain(':identity/example.com');
-    expect(arns).toContain(':configuration-set/herald-events');
-    expect(ses[0]?.resources).toHaveLength(3);
+    const ses = grantsOf(template, 'send-email').filter((g) => g.action.startsWith('ses:'));
+    expect(new Set(ses.map((g) => g.action))).toEqual(new Set(['ses:SendEmail']));
+    const arns = ses.map((g) => g.resource);
+    expect(arns).toHaveLength(3);
+    expect(arns.join()).toContain(':identity/notifications@example.com');
+    expect(arns.join()).toContain(':identity/example.com');
+    expect(arns.join()).toContain(':configuration-set/herald-events');
+  });
+
+  it('send-email with sesSandbox: ses:SendEmail on every identity of the account and region', () => {
+    const sandbox = buildStack({ ...FULL_CONFIG, sesSandbox: true }).template;
+    const ses = grantsOf(sandbox, 'send-email').filter((g) => g.action.startsWith('ses:'));
+    expect(new Set(ses.map((g) => g.action))).toEqual(new Set(['ses:SendEmail']));
+    // identity/* in this account and region (recipients are identities too in the sandbox),
+    // never another account's or region's, and still only the configured configuration set.
+    const resources = ses.map((g) => JSON.parse(g.resource));
+    expect(resources).toHaveLength(2);
+    expect(resources).toContainEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ses:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':identity/*',
+        ],
+      ],
+    });
+    expect(JSON.stringify(resources)).toContain(':configuration-set/herald-events');
+    // Off (the default): no wildcard identity.
+    expect(
+      grantsOf(template, 'send-email').filter((g) => g.resource.includes(':identity/*')),
+    ).toEqual([]);
   });
 
   it('send-mqtt: iot:Publish on topics under the configured prefix only', () => {
@@ -190,9 +205,11 @@ describe('function permissions', () => {
     ]);
   });
 
-  it('only the IoT endpoint lookup has a "*" resource', () => {
+  it('grants "*" resources only for the IoT endpoint lookup and X-Ray (neither has resource ARNs)', () => {
     const wide = policyStatements(template).filter((s) => s.resources.includes('*'));
-    expect(wide.flatMap((s) => s.actions)).toEqual(['iot:DescribeEndpoint']);
+    expect(new Set(wide.flatMap((s) => s.actions))).toEqual(
+      new Set(['iot:DescribeEndpoint', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+    );
   });
 
   it('attaches no AWS managed policy to Herald functions', () => {

@@ -1,15 +1,19 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/model';
+import { MIN_FAILED_FOR_RATE } from '../../lib/constructs/alarms';
 import {
+  DELIVERY_METRIC_DIMENSIONS,
   DELIVERY_METRICS,
   LANES,
   METRICS_NAMESPACE,
   RELEASE_METRICS,
 } from '../../lib/constructs/dashboard';
-import { buildStack, findFunction, logicalId } from './fixture';
+import { UNROUTED_ALARMS_WARNING } from '../../lib/herald-stack';
+import { type BuiltStack, buildStack, FULL_CONFIG, findFunction, logicalId } from './fixture';
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The dashboard body with CloudFormation tokens flattened into `{Ref}` / `{GetAtt}` markers. */
 function dashboardBody(template: Template): {
@@ -36,8 +40,18 @@ function metricOf(row: unknown[]): { namespace: unknown; name: unknown; dimensio
 }
 
 let template: Template;
+let builtStack: BuiltStack;
+let variant: Template;
+let existingTopic: BuiltStack;
 beforeAll(() => {
-  template = buildStack().template;
+  builtStack = buildStack();
+  template = builtStack.template;
+  variant = buildStack({ ...FULL_CONFIG, alarms: { apiP99LatencyMs: 1500 } }).template;
+  const { alarmEmail: _, ...withoutEmail } = FULL_CONFIG;
+  existingTopic = buildStack({
+    ...withoutEmail,
+    alarmTopicArn: 'arn:aws:sns:us-east-1:123456789012:ops-pager',
+  });
 });
 
 describe('HeraldAlarms', () => {
@@ -48,9 +62,10 @@ describe('HeraldAlarms', () => {
 
   it('sends every alarm and its recovery to the alarm topic, treating missing data as not breaching', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    // per channel: DLQ, oldest message per lane, error rate; plus api + authorizer error rate,
-    // schedule DLQ, release errors and API 5xx.
-    expect(alarms).toHaveLength(CHANNELS.length * 4 + 5);
+    // per channel: DLQ, oldest message per lane, error rate, throttles, failure rate; plus api +
+    // authorizer error rate, schedule DLQ, Scheduler target errors, dropped and lost
+    // invocations, release errors, API 5xx and p99 latency.
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 9);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -113,6 +128,7 @@ describe('HeraldAlarms', () => {
   });
 
   it('alarms on function error rate and API 5xx', () => {
+    const stageId = logicalId(template, 'AWS::ApiGateway::Stage', 'ApiRestApiDeploymentStage');
     const rates = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
       JSON.stringify(a.Properties.Metrics ?? []).includes('100 * errors / invocations'),
     );
@@ -121,8 +137,139 @@ describe('HeraldAlarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
       MetricName: '5XXError',
+      Dimensions: [
+        { Name: 'ApiName', Value: 'herald-test' },
+        { Name: 'Stage', Value: { Ref: stageId } },
+      ],
       Threshold: 5,
     });
+  });
+
+  it('alarms on API p99 latency above the threshold for 15 minutes, on the herald-<stage> API', () => {
+    const stageId = logicalId(template, 'AWS::ApiGateway::Stage', 'ApiRestApiDeploymentStage');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: 'Latency',
+      ExtendedStatistic: 'p99',
+      Dimensions: [
+        { Name: 'ApiName', Value: 'herald-test' },
+        { Name: 'Stage', Value: { Ref: stageId } },
+      ],
+      Threshold: 3000,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      AlarmActions: [{ Ref: topic }],
+    });
+    variant.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Latency',
+      Threshold: 1500,
+    });
+  });
+
+  it('alarms when a channel function is throttled two periods running', () => {
+    for (const channel of CHANNELS) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Throttles',
+        Dimensions: [
+          { Name: 'FunctionName', Value: { Ref: findFunction(template, `send-${channel}`).id } },
+        ],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 2,
+        DatapointsToAlarm: 2,
+        AlarmActions: [{ Ref: topic }],
+      });
+    }
+  });
+
+  it("alarms on each channel's permanent-failure rate from the DeliveryFailed metric the function emits", () => {
+    const rates = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a.Properties.Metrics ?? []).includes('DeliveryFailed'),
+    );
+    expect(rates).toHaveLength(CHANNELS.length);
+    for (const channel of CHANNELS) {
+      const alarm = rates.find((a) =>
+        JSON.stringify(a.Properties.Metrics).includes(`"herald-test-send-${channel}"`),
+      );
+      expect(alarm?.Properties).toMatchObject({
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: topic }],
+      });
+      const metrics = alarm?.Properties.Metrics as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] } };
+      }[];
+      const expression = metrics.find((m) => m.Expression)?.Expression;
+      expect(expression).toContain(`>= ${MIN_FAILED_FOR_RATE}`);
+      // failed / (failed + delivered), both lanes, with exactly the dimensions the function emits.
+      const stats = Object.fromEntries(
+        metrics.filter((m) => m.MetricStat).map((m) => [m.Id, m.MetricStat?.Metric]),
+      );
+      for (const [id, outcome, lane] of [
+        ['failedNormal', 'DeliveryFailed', 'normal'],
+        ['failedHigh', 'DeliveryFailed', 'high'],
+        ['deliveredNormal', 'DeliveryDelivered', 'normal'],
+        ['deliveredHigh', 'DeliveryDelivered', 'high'],
+      ] as const) {
+        expect(stats[id]).toEqual({
+          Namespace: METRICS_NAMESPACE,
+          MetricName: outcome,
+          Dimensions: expect.arrayContaining([
+            { Name: 'service', Value: `herald-test-send-${channel}` },
+            { Name: 'channel', Value: channel },
+            { Name: 'lane', Value: lane },
+          ]),
+        });
+        expect(stats[id]?.Dimensions).toHaveLength(DELIVERY_METRIC_DIMENSIONS.length);
+        expect(expression).toContain(id);
+      }
+    }
+  });
+
+  it("alarms on EventBridge Scheduler's own target errors, dropped and lost invocations for Herald's group", () => {
+    const group = logicalId(template, 'AWS::Scheduler::ScheduleGroup', 'SchedulingGroup');
+    for (const metric of [
+      'TargetErrorCount',
+      'InvocationDroppedCount',
+      'InvocationsFailedToBeSentToDeadLetterCount',
+    ]) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Scheduler',
+        MetricName: metric,
+        Dimensions: [{ Name: 'ScheduleGroup', Value: { Ref: group } }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        AlarmActions: [{ Ref: topic }],
+      });
+    }
+  });
+
+  it('publishes to an existing topic instead of creating one when alarmTopicArn is set', () => {
+    const arn = 'arn:aws:sns:us-east-1:123456789012:ops-pager';
+    const alarms = Object.values(existingTopic.template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const alarm of alarms) {
+      expect(alarm.Properties).toMatchObject({ AlarmActions: [arn], OKActions: [arn] });
+    }
+    existingTopic.template.resourceCountIs('AWS::SNS::Topic', 0);
+    existingTopic.template.resourceCountIs('AWS::SNS::Subscription', 0);
+    existingTopic.template.hasOutput('AlarmTopicArn', { Value: arn });
+  });
+
+  it('warns at synth when alarms reach nobody, and only then', () => {
+    const { alarmEmail: _, ...unrouted } = FULL_CONFIG;
+    const { stack } = buildStack(unrouted);
+    // aws-cdk-lib appends the acknowledgement id to the message.
+    const warning = Match.stringLikeRegexp(`^${escapeRegExp(UNROUTED_ALARMS_WARNING)}`);
+    Annotations.fromStack(stack).hasWarning('/HeraldTest', warning);
+    for (const routed of [builtStack, existingTopic]) {
+      Annotations.fromStack(routed.stack).hasNoWarning('*', warning);
+    }
   });
 
   it('keeps the topic SSL-only and subscribes the configured email', () => {
@@ -210,12 +357,32 @@ describe('HeraldDashboard', () => {
     );
   });
 
-  it('shows API 4xx/5xx and p99 latency', () => {
+  it("shows EventBridge Scheduler's target errors, dropped and lost invocations of Herald's group", () => {
+    const { widgets } = dashboardBody(template);
+    const widget = widgets.find(
+      (w) => w.properties.title === 'scheduling: Scheduler target errors / dropped',
+    );
+    const group = logicalId(template, 'AWS::Scheduler::ScheduleGroup', 'SchedulingGroup');
+    expect(widget?.properties.metrics?.map(metricOf)).toEqual(
+      [
+        'TargetErrorCount',
+        'InvocationDroppedCount',
+        'InvocationsFailedToBeSentToDeadLetterCount',
+      ].map((name) => ({
+        namespace: 'AWS/Scheduler',
+        name,
+        dimensions: { ScheduleGroup: `{Ref:${group}}` },
+      })),
+    );
+  });
+
+  it('shows API 4xx/5xx and p99 latency of the herald-<stage> API', () => {
     const { widgets } = dashboardBody(template);
     const errors = widgets.find((w) => w.properties.title === 'API 4xx / 5xx');
     const text = JSON.stringify(errors?.properties.metrics);
     expect(text).toContain('"4XXError"');
     expect(text).toContain('"5XXError"');
+    expect(text).toContain('"ApiName","herald-test"');
     const latency = widgets.find((w) => w.properties.title === 'API latency p99 (ms)');
     expect(JSON.stringify(latency?.properties.metrics)).toMatch(/"Latency".*"stat":"p99"/);
   });

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, logicalId } from './fixture';
+import { buildStack, FULL_CONFIG, logicalId } from './fixture';
 
 let template: Template;
 beforeAll(() => {
@@ -30,11 +30,19 @@ describe('DataTable', () => {
     });
   });
 
-  it('is retained when the stack is deleted', () => {
+  it('is retained when the stack is deleted, and deletion-protected', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
+      Properties: { DeletionProtectionEnabled: true },
     });
+  });
+
+  it('drops deletion protection only with tableRemovalPolicy destroy, so cdk destroy can delete it', () => {
+    const destroyable = buildStack({ ...FULL_CONFIG, tableRemovalPolicy: 'destroy' }).template;
+    destroyable.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
+    const table = Object.values(destroyable.findResources('AWS::DynamoDB::Table'))[0];
+    expect(table?.Properties.DeletionProtectionEnabled ?? false).toBe(false);
   });
 });
 
@@ -98,7 +106,8 @@ describe('HeraldStack', () => {
     };
     for (const [type, property] of Object.entries(named)) {
       for (const resource of Object.values(template.findResources(type))) {
-        if (type === 'AWS::ApiGateway::RestApi') continue; // CDK derives the API name from the path
+        // The API is named herald-<stage> on purpose (metric dimension); API names need not be unique.
+        if (type === 'AWS::ApiGateway::RestApi') continue;
         expect(resource.Properties?.[property], type).toBeUndefined();
       }
     }
