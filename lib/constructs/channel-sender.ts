@@ -6,12 +6,10 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Channel } from '../../functions/core/model';
+import { type Channel, MAX_RECEIVE_COUNT } from '../../functions/core/model';
 import type { ChannelTuning } from '../config';
 import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
-
-import { MAX_RECEIVE_COUNT } from '../../functions/core/model';
 
 /** Receives before a message moves to the DLQ; the functions use the same constant. */
 export { MAX_RECEIVE_COUNT };

@@ -153,7 +153,7 @@ export class Scheduling extends Construct {
     });
   }
 
-  /** The api function's scheduling variables (functions/commons/config.ts). */
+  /** The api function's scheduling variables (functions/runtime/config.ts). */
   get apiEnvironment(): Record<string, string> {
     return {
       SCHEDULER_GROUP_NAME: this.group.ref,
