@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type {
   APIGatewayAuthorizerResult,
@@ -25,6 +24,8 @@ export interface HttpApiOptions {
   api: ApiHandler | undefined;
   /** functions/handlers/authorizer.ts; undefined means every protected route is refused. */
   authorizer: AuthorizerHandler | undefined;
+  /** functions/handlers/console.ts: serves `/`, `/console` and `/console/*` without a key. */
+  console?: ApiHandler;
   /** What `GET /_local/outbox` and `GET /_local/dlq` answer. */
   local: { outbox(): unknown; dlq(): Promise<unknown> };
   log: (line: string) => void;
@@ -48,7 +49,6 @@ const STAGE = 'local';
  * running the REQUEST authorizer first exactly where API Gateway would.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
-  const consoleHtml = await readFile(new URL('./console.html', import.meta.url), 'utf8');
   const server = createServer((req, res) => {
     void route(req, res).catch((error: unknown) => {
       options.log(`[http] ${req.method} ${req.url} failed: ${describe(error)}`);
@@ -60,11 +60,6 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://local');
     const method = req.method ?? 'GET';
-    if (method === 'GET' && url.pathname === '/') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(consoleHtml);
-      return;
-    }
     if (method === 'GET' && url.pathname === '/_local/outbox') {
       sendJson(res, 200, options.local.outbox());
       return;
@@ -92,6 +87,31 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     ]);
     const { queryStringParameters, multiValueQueryStringParameters } = collectQuery(url);
     const userAgent = req.headers['user-agent'] ?? null;
+    const proxyEvent = (authorizer: Record<string, unknown> | null): APIGatewayProxyEvent => ({
+      resource,
+      path: url.pathname,
+      httpMethod: method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters,
+      multiValueQueryStringParameters,
+      pathParameters,
+      stageVariables: null,
+      requestContext: {
+        ...requestContext(method, url.pathname, resource, requestId, sourceIp, userAgent),
+        authorizer,
+      },
+      body: body.length > 0 ? body.toString('utf8') : null,
+      isBase64Encoded: false,
+    });
+
+    // Like the deployed API, the console's routes are served by their own function, no key.
+    const consolePath = url.pathname === '/' || /^\/console(\/|$)/.test(url.pathname);
+    if (options.console && consolePath && (method === 'GET' || method === 'HEAD')) {
+      const context = createLambdaContext('herald-console', options.region, 29_000);
+      writeResult(res, await options.console(proxyEvent(null), context), requestId);
+      return;
+    }
 
     let authorizerContext: Record<string, unknown> | null = null;
     // Like the deployed API, health is the one route API Gateway serves without the authorizer.
@@ -125,23 +145,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
       sendJson(res, 503, { message: 'functions/handlers/api.ts is not written yet' }, requestId);
       return;
     }
-    const event: APIGatewayProxyEvent = {
-      resource,
-      path: url.pathname,
-      httpMethod: method,
-      headers,
-      multiValueHeaders,
-      queryStringParameters,
-      multiValueQueryStringParameters,
-      pathParameters,
-      stageVariables: null,
-      requestContext: {
-        ...requestContext(method, url.pathname, resource, requestId, sourceIp, userAgent),
-        authorizer: authorizerContext,
-      },
-      body: body.length > 0 ? body.toString('utf8') : null,
-      isBase64Encoded: false,
-    };
+    const event = proxyEvent(authorizerContext);
     let result: APIGatewayProxyResult;
     try {
       result = await options.api(event, createLambdaContext('herald-api', options.region, 29_000));

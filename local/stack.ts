@@ -7,9 +7,11 @@ import type {
   APIGatewayRequestAuthorizerEvent,
   Context,
 } from 'aws-lambda';
+import { ensureConsoleBuilt } from '../console/build';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
 import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/model';
 import type { ReleaseResult } from '../functions/core/use-cases/release';
+import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
 import { startDynamoEmulator } from './emulators/dynamodb';
 import {
   createLambdaContext,
@@ -370,6 +372,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       region: REGION,
       api: pooled('api', api),
       authorizer: pooled('authorizer', authorizer),
+      // Built from console/src on first request when the sources changed since the last build.
+      console: createConsoleHandler(async () => readConsoleAssets(await ensureConsoleBuilt())),
       local: { outbox: () => outbox.list(), dlq },
       log,
     });

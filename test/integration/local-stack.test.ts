@@ -53,10 +53,17 @@ describe('local stack', () => {
     expect(await response.json()).toEqual([]);
   });
 
-  it('serves the console page', async () => {
-    const response = await fetch(`${stack.url}/`);
-    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await response.text()).toContain('/_local/outbox');
+  it('serves the console page without a key, under a strict CSP', async () => {
+    for (const path of ['/', '/console']) {
+      const response = await fetch(`${stack.url}${path}`);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
+      expect(await response.text()).toContain('<script type="module" src="console/app.js">');
+    }
+    const script = await fetch(`${stack.url}/console/app.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
   });
 
   it('answers 413 to a request body over 6 MB', async () => {
