@@ -12,6 +12,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSRecord } from 'aws-lambda';
 import { build } from 'esbuild';
+import {
+  notificationItem,
+  TENANT_INDEX_PK,
+  TENANT_INDEX_PROJECTION,
+  TENANT_INDEX_SK,
+} from '../functions/adapters/dynamodb/items';
 import { NotificationStore } from '../functions/adapters/dynamodb/notification-store';
 import type { ChannelProvider } from '../functions/core/ports';
 import { deliverRecord } from '../functions/core/use-cases/deliver';
@@ -48,21 +54,21 @@ function servicesOf(stack: LocalStack): Record<string, string> {
   return services;
 }
 
-function apiEvent(body: unknown): APIGatewayProxyEvent {
+function apiEvent(body: unknown, query?: Record<string, string>): APIGatewayProxyEvent {
   return {
-    httpMethod: 'POST',
+    httpMethod: body === undefined ? 'GET' : 'POST',
     path: '/v1/notifications',
     resource: '/v1/notifications',
     headers: { 'content-type': 'application/json' },
     multiValueHeaders: {},
-    body: JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
     isBase64Encoded: false,
     pathParameters: null,
-    queryStringParameters: null,
+    queryStringParameters: query ?? null,
     multiValueQueryStringParameters: null,
     stageVariables: null,
     requestContext: {
-      authorizer: { tenantId: 'bench' },
+      authorizer: { tenantId: 'bench', scopes: 'send read' },
     } as unknown as APIGatewayProxyEvent['requestContext'],
   };
 }
@@ -117,6 +123,88 @@ async function benchIngest(counter: ReturnType<typeof countSdkRequests>) {
       line(
         `  DynamoDB write units at ingest per delivery`,
         (counter.counts.dynamoWriteUnits / runs / recipients).toFixed(3),
+      );
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+/** DynamoDB item size as billed: attribute names plus values (JSON is a close upper bound). */
+const itemBytes = (item: unknown) => Buffer.byteLength(JSON.stringify(item));
+
+async function benchList(counter: ReturnType<typeof countSdkRequests>) {
+  const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
+  const handler = await apiHandler();
+  try {
+    console.log('\nList (GET /v1/notifications; index byTenant written with the notification)');
+    // What the index adds per notification: its keys and `channels` on the META item, and one
+    // index entry (table keys + index keys + projected attributes) written by DynamoDB itself.
+    const notification = {
+      id: '0b0e1d7c-1f6a-4c44-9d4e-4b1e5f0a9c11',
+      tenantId: 'acme',
+      createdAt: new Date().toISOString(),
+      priority: 'normal' as const,
+      metadata: { orderId: 'A-10023', region: 'eu' },
+      content: { sms: { text: 'Your code is 123456' }, email: { subject: 'Code', text: 'x' } },
+      deliveryCount: 2,
+    };
+    const item = notificationItem(notification, 0);
+    const entry = Object.fromEntries(
+      ['pk', 'sk', TENANT_INDEX_PK, TENANT_INDEX_SK, ...TENANT_INDEX_PROJECTION]
+        .filter((name) => name in item)
+        .map((name) => [name, item[name]]),
+    );
+    const added =
+      itemBytes(item) -
+      itemBytes({
+        ...item,
+        [TENANT_INDEX_PK]: undefined,
+        [TENANT_INDEX_SK]: undefined,
+        channels: undefined,
+      });
+    line('index attributes added to the notification item', `${added} bytes`);
+    line('index entry (2 channels, 2 metadata keys)', `${itemBytes(entry)} bytes`);
+    const indexUnits = Math.ceil(itemBytes(entry) / 1024);
+    line(
+      'index write cost per notification (1 WRU per started KB)',
+      `${indexUnits} WRU (+0 requests: same write)`,
+    );
+    line(
+      '  $ per million notifications ($0.625 per million WRU, 2026)',
+      `$${(indexUnits * 0.625).toFixed(3)}`,
+    );
+    line('status summary writes per status change', '0 (the list reads deliveries)');
+
+    for (let i = 0; i < 100; i++) {
+      const answer = await handler(
+        apiEvent({
+          channels: { sms: { to: numbers(3, i * 10), text: 'list' } },
+          metadata: { batch: String(i % 4) },
+          sendAt: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+        context,
+      );
+      if (answer.statusCode !== 202) throw new Error(`ingest answered ${answer.statusCode}`);
+    }
+    for (const [label, query] of [
+      ['page of 25, no filter', { limit: '25' }],
+      ['page of 25, metadata filter (1 in 4 match)', { limit: '25', 'metadata.batch': '1' }],
+      ['page of 25, status filter (all match)', { limit: '25', status: 'scheduled' }],
+    ] as const) {
+      const times: number[] = [];
+      counter.reset();
+      const runs = 30;
+      for (let i = 0; i < runs; i++) {
+        const start = performance.now();
+        const answer = await handler(apiEvent(undefined, { ...query }), context);
+        times.push(performance.now() - start);
+        if (answer.statusCode !== 200) throw new Error(`list answered ${answer.statusCode}`);
+      }
+      line(`${label} p50 / p99`, `${ms(percentile(times, 50))} / ${ms(percentile(times, 99))}`);
+      line(
+        '  DynamoDB queries per page (1 index + 1 per listed notification)',
+        ((counter.counts.byOperation['dynamodb:Query'] ?? 0) / runs).toFixed(1),
       );
     }
   } finally {
@@ -469,6 +557,7 @@ async function main() {
   const only = process.argv[2];
   const sections: Record<string, () => Promise<void>> = {
     ingest: () => benchIngest(counter),
+    list: () => benchList(counter),
     e2e: () => benchEndToEnd(counter),
     batch: benchBatchLatency,
     priority: benchPriorityLane,

@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
+import { DEFAULT_SCOPES, parseScopes, SCOPES, scopesOf } from '../functions/core/api-keys';
 import { LOCAL_STATE_FILE, type LocalState } from '../local/state-file';
 
 interface TargetOptions {
@@ -59,15 +60,27 @@ const program = new Command('keys').description('Manage Herald API keys');
 withTarget(program.command('create'))
   .description('create a key for a tenant; prints the key once')
   .requiredOption('--tenant <id>', 'tenant the key belongs to')
+  .option(
+    '--scopes <list>',
+    `what the key may do, comma-separated: ${SCOPES.join(', ')}`,
+    DEFAULT_SCOPES.join(','),
+  )
   .option('--usage-plan-key <value>', 'API Gateway API key value of the tenant usage plan')
-  .action(async (options: TargetOptions & { tenant: string; usagePlanKey?: string }) => {
-    const store = await openStore(options);
-    const { key, record } = await store.create(options.tenant, {
-      ...(options.usagePlanKey ? { usagePlanKey: options.usagePlanKey } : {}),
-    });
-    console.log(`key id:  ${record.keyId}\ntenant:  ${record.tenantId}\napi key: ${key}`);
-    console.log('Store the key now: Herald keeps only its SHA-256 and cannot show it again.');
-  });
+  .action(
+    async (options: TargetOptions & { tenant: string; scopes: string; usagePlanKey?: string }) => {
+      const scopes = parseScopes(options.scopes);
+      if (scopes.length === 0) throw new Error('--scopes must name at least one scope');
+      const store = await openStore(options);
+      const { key, record } = await store.create(options.tenant, {
+        scopes,
+        ...(options.usagePlanKey ? { usagePlanKey: options.usagePlanKey } : {}),
+      });
+      console.log(
+        `key id:  ${record.keyId}\ntenant:  ${record.tenantId}\nscopes:  ${scopesOf(record).join(',')}\napi key: ${key}`,
+      );
+      console.log('Store the key now: Herald keeps only its SHA-256 and cannot show it again.');
+    },
+  );
 
 withTarget(program.command('list'))
   .description('list keys (ids and tenants, never the keys)')
@@ -75,7 +88,7 @@ withTarget(program.command('list'))
     const records = await (await openStore(options)).list();
     for (const r of records) {
       console.log(
-        `${r.keyId}  ${r.tenantId.padEnd(20)}  ${r.createdAt}  ${r.revokedAt ? `revoked ${r.revokedAt}` : 'active'}`,
+        `${r.keyId}  ${r.tenantId.padEnd(20)}  ${scopesOf(r).join(',').padEnd(16)}  ${r.createdAt}  ${r.revokedAt ? `revoked ${r.revokedAt}` : 'active'}`,
       );
     }
     if (records.length === 0) console.log('no keys');

@@ -11,6 +11,7 @@ import {
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { TENANT_INDEX } from '../functions/adapters/dynamodb/items';
 import { CHANNELS, type Channel } from '../functions/core/model';
 import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../functions/core/validation/limits';
 import { channelTuning, type HeraldConfig } from './config';
@@ -18,7 +19,14 @@ import { HeraldAlarms } from './constructs/alarms';
 import { HeraldApi } from './constructs/api';
 import { ChannelSender } from './constructs/channel-sender';
 import { HeraldDashboard } from './constructs/dashboard';
-import { API_KEY_ITEMS, DataTable, grantItems, NOTIFICATION_ITEMS } from './constructs/data-table';
+import {
+  API_KEY_ITEMS,
+  DataTable,
+  grantIndexQuery,
+  grantItems,
+  NOTIFICATION_ITEMS,
+  TENANT_INDEX_ITEMS,
+} from './constructs/data-table';
 import { HeraldFunction } from './constructs/herald-function';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -139,6 +147,8 @@ export class HeraldStack extends Stack {
       tracing: config.tracing,
     });
     grantItems(apiFunction.fn, table, API_TABLE_ACTIONS, NOTIFICATION_ITEMS);
+    // GET /v1/notifications: the caller's partition of the per-tenant time index.
+    grantIndexQuery(apiFunction.fn, table, TENANT_INDEX, TENANT_INDEX_ITEMS);
     for (const sender of senders.values()) {
       for (const queue of sender.queues) queue.grant(apiFunction.fn, 'sqs:SendMessage');
     }

@@ -9,6 +9,7 @@ import type {
 } from 'aws-lambda';
 import { ensureConsoleBuilt } from '../console/build';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
+import { SCOPES } from '../functions/core/api-keys';
 import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/model';
 import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
@@ -67,7 +68,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** Base URL of the HTTP API (API Gateway stand-in), e.g. http://127.0.0.1:3000. */
   url: string;
-  /** Raw development API key for tenant `local` (send as `Authorization: Bearer <key>`). */
+  /** Raw development API key for tenant `local`, every scope (`Authorization: Bearer <key>`). */
   devApiKey: string;
   /** URL devices connect to, e.g. mqtt://127.0.0.1:1883. */
   mqttUrl: string;
@@ -335,8 +336,9 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       loadHandler<unknown, ReleaseResult>('release-scheduled', instance).then((h) => {
         releaseHandler = h;
       }),
-      // The same item the keys CLI writes: only the key's SHA-256 is stored.
-      new ApiKeyStore(doc, TABLE_NAME).create('local', { key: apiKey }),
+      // The same item the keys CLI writes: only the key's SHA-256 is stored. The development
+      // key may do everything, so the console can show every view.
+      new ApiKeyStore(doc, TABLE_NAME).create('local', { key: apiKey, scopes: SCOPES }),
     ]);
     for (const [name, present] of [
       ['api', api],

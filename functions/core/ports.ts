@@ -114,3 +114,38 @@ export interface ChannelProvider<C extends Channel = Channel> {
   readonly channel: C;
   send(message: OutboundMessage<C>): Promise<ProviderReceipt>;
 }
+
+/** One notification as the per-tenant time index holds it: what a list shows, minus statuses. */
+export interface IndexedNotification {
+  id: string;
+  createdAt: string;
+  sendAt?: string;
+  priority: Priority;
+  metadata?: Record<string, string>;
+  channels: Channel[];
+  deliveryCount: number;
+  /** Where this row sits in the index; a page resumes after it. */
+  position: string;
+}
+
+/** The tenant's notifications by creation time (a query index written with the notification). */
+export interface NotificationIndex {
+  /**
+   * Up to `limit` rows, newest first, created within [from, to] (epoch ms), older than `after`
+   * (a position), matching `channel` and the `metadata` pair. `lastPosition` is set when more rows
+   * may follow (it may lie beyond the last row when rows were filtered out).
+   */
+  page(
+    tenantId: string,
+    query: {
+      from?: number;
+      to?: number;
+      channel?: Channel;
+      metadata?: { key: string; value: string };
+      after?: string;
+      limit: number;
+    },
+  ): Promise<{ rows: IndexedNotification[]; lastPosition?: string }>;
+  /** The statuses of one notification's deliveries, for its aggregate status. */
+  deliveryStatuses(notificationId: string): Promise<DeliveryStatus[]>;
+}

@@ -4,13 +4,22 @@ import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError, httpErrors, json } from '../runtime/http';
-import { type ApiRoute, logger, metrics } from './api/context';
+import { type ApiRoute, guarded, logger, metrics } from './api/context';
+import { listRoutes } from './api/list';
+import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 
 /** Every route of the API; each feature keeps its routes in its own file under api/. */
 const routes: ApiRoute[] = [
-  { method: 'GET', path: '/health', handler: async () => json(200, { status: 'ok' }) },
+  {
+    method: 'GET',
+    path: '/health',
+    access: 'public',
+    handler: async () => json(200, { status: 'ok' }),
+  },
   ...notificationRoutes,
+  ...listRoutes,
+  ...meRoutes,
 ];
 
 const knownPaths = [
@@ -31,4 +40,9 @@ export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpErrors({ logger, metrics }))
-  .handler(httpRouterHandler({ routes, notFoundResponse: noRoute }));
+  .handler(
+    httpRouterHandler({
+      routes: routes.map((route) => ({ ...route, handler: guarded(route) })),
+      notFoundResponse: noRoute,
+    }),
+  );

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ApiKeyStore } from '../adapters/dynamodb/api-key-store';
-import { type ApiKeyRecord, keyFromHeaders } from '../core/api-keys';
+import { type ApiKeyRecord, keyFromHeaders, scopesOf } from '../core/api-keys';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
@@ -46,7 +46,9 @@ export function stageWildcard(methodArn: string): string {
 /**
  * REQUEST authorizer: the key from `Authorization: Bearer` or `x-api-key`, looked up by its
  * SHA-256 in the table. Unknown or revoked keys get API Gateway's 401 ("Unauthorized" thrown).
- * The tenant id becomes the principal and `context.tenantId`.
+ * The tenant id becomes the principal and `context.tenantId`; the key's scopes go in
+ * `context.scopes`, space-separated (context values must be strings), and the api function checks
+ * them per route. `usageIdentifierKey` is the tenant's API Gateway key, which selects its usage plan.
  */
 async function authorize(
   event: APIGatewayRequestAuthorizerEvent,
@@ -67,7 +69,11 @@ async function authorize(
         { Action: 'execute-api:Invoke', Effect: 'Allow', Resource: stageWildcard(event.methodArn) },
       ],
     },
-    context: { tenantId: record.tenantId, keyId: record.keyId },
+    context: {
+      tenantId: record.tenantId,
+      keyId: record.keyId,
+      scopes: scopesOf(record).join(' '),
+    },
     ...(record.usagePlanKey ? { usageIdentifierKey: record.usagePlanKey } : {}),
   };
 }

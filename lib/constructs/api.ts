@@ -118,8 +118,11 @@ export class HeraldApi extends Construct {
         'GET /health is an unauthenticated liveness probe for load balancers and uptime checks; it returns no data.',
     });
 
-    const notifications = root.addResource('v1').addResource('notifications');
+    const v1 = root.addResource('v1');
+    v1.addResource('me').addMethod('GET', integration, secured);
+    const notifications = v1.addResource('notifications');
     notifications.addMethod('POST', integration, secured);
+    notifications.addMethod('GET', integration, secured);
     const notification = notifications.addResource('{id}');
     notification.addMethod('GET', integration, secured);
     notification.addMethod('DELETE', integration, secured);

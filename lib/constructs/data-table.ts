@@ -2,6 +2,12 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import {
+  TENANT_INDEX,
+  TENANT_INDEX_PK,
+  TENANT_INDEX_PROJECTION,
+  TENANT_INDEX_SK,
+} from '../../functions/adapters/dynamodb/items';
 
 /** Props of DataTable. */
 export interface DataTableProps {
@@ -16,7 +22,8 @@ export interface DataTableProps {
 /**
  * Herald's single table (docs/architecture.md): notifications, deliveries and hashed API keys.
  * On-demand, point-in-time recovery, deletion protection (unless destroyable), AWS-managed
- * encryption, TTL on `expiresAt`, GSI `gsi1` for listing API keys.
+ * encryption, TTL on `expiresAt`, GSI `gsi1` for listing API keys, GSI `byTenant` listing a
+ * tenant's notifications by creation time (only the summary attributes projected, never content).
  */
 export class DataTable extends Construct {
   /** The DynamoDB table. */
@@ -42,11 +49,20 @@ export class DataTable extends Construct {
       sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
+    this.table.addGlobalSecondaryIndex({
+      indexName: TENANT_INDEX,
+      partitionKey: { name: TENANT_INDEX_PK, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: TENANT_INDEX_SK, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: [...TENANT_INDEX_PROJECTION],
+    });
   }
 }
 
 /** Partition-key patterns: a function may touch only the items of its own kind. */
 export const NOTIFICATION_ITEMS = 'NOTIF#*';
+/** Partition keys of the `byTenant` index (querying an index, LeadingKeys is its partition key). */
+export const TENANT_INDEX_ITEMS = 'TENANT#*';
 export const API_KEY_ITEMS = 'APIKEY#*';
 
 /**
@@ -64,6 +80,25 @@ export function grantItems(
     new iam.PolicyStatement({
       actions: [...actions],
       resources: [table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leadingKeys] } },
+    }),
+  );
+}
+
+/**
+ * Grants Query on one index, limited by `dynamodb:LeadingKeys` (on an index query, the index's
+ * partition key) to partitions matching `leadingKeys`.
+ */
+export function grantIndexQuery(
+  grantee: iam.IGrantable,
+  table: dynamodb.ITable,
+  indexName: string,
+  leadingKeys: string,
+): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:Query'],
+      resources: [`${table.tableArn}/index/${indexName}`],
       conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [leadingKeys] } },
     }),
   );

@@ -1,5 +1,11 @@
 import { Worker } from 'node:worker_threads';
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  TENANT_INDEX,
+  TENANT_INDEX_PK,
+  TENANT_INDEX_PROJECTION,
+  TENANT_INDEX_SK,
+} from '../../functions/adapters/dynamodb/items';
 
 export interface DynamoEmulatorOptions {
   host: string;
@@ -73,6 +79,8 @@ async function createHeraldTable(client: DynamoDBClient, tableName: string): Pro
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'gsi1pk', AttributeType: 'S' },
         { AttributeName: 'gsi1sk', AttributeType: 'S' },
+        { AttributeName: TENANT_INDEX_PK, AttributeType: 'S' },
+        { AttributeName: TENANT_INDEX_SK, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
@@ -86,6 +94,17 @@ async function createHeraldTable(client: DynamoDBClient, tableName: string): Pro
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
           Projection: { ProjectionType: 'ALL' },
+        },
+        {
+          IndexName: TENANT_INDEX,
+          KeySchema: [
+            { AttributeName: TENANT_INDEX_PK, KeyType: 'HASH' },
+            { AttributeName: TENANT_INDEX_SK, KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: [...TENANT_INDEX_PROJECTION],
+          },
         },
       ],
     }),

@@ -45,6 +45,8 @@ describe('HeraldApi', () => {
     expect([...routes.keys()].sort()).toEqual([
       'DELETE /v1/notifications/{id}',
       'GET /health',
+      'GET /v1/me',
+      'GET /v1/notifications',
       'GET /v1/notifications/{id}',
       'POST /notification/dispatch',
       'POST /v1/notifications',

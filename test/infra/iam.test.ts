@@ -62,9 +62,18 @@ describe('function permissions', () => {
     const notificationsOnly = {
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIF#*'] },
     };
-    for (const name of ['api', 'release', ...CHANNELS.map((c) => `send-${c}`)]) {
+    for (const name of ['release', ...CHANNELS.map((c) => `send-${c}`)]) {
       expect(leadingKeys(name), name).toEqual([notificationsOnly]);
     }
+    // The api also lists: Query on the tenant index, only in TENANT#... partitions.
+    expect(leadingKeys('api')).toEqual([
+      notificationsOnly,
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
+    ]);
+    const indexQuery = statementsOf(template, 'api').find((s) =>
+      JSON.stringify(s.resources).includes('/index/byTenant'),
+    );
+    expect(indexQuery?.actions).toEqual(['dynamodb:Query']);
     expect(leadingKeys('authorizer')).toEqual([
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['APIKEY#*'] } },
     ]);

@@ -1,4 +1,4 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack, FULL_CONFIG, logicalId } from './fixture';
 
@@ -8,7 +8,7 @@ beforeAll(() => {
 });
 
 describe('DataTable', () => {
-  it('is on-demand, PITR, AWS-managed encryption, TTL on expiresAt, pk/sk + gsi1', () => {
+  it('is on-demand, PITR, AWS-managed encryption, TTL on expiresAt, pk/sk + gsi1 + byTenant', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -26,8 +26,32 @@ describe('DataTable', () => {
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
         },
+        {
+          IndexName: 'byTenant',
+          KeySchema: [
+            { AttributeName: 'tenantPk', KeyType: 'HASH' },
+            { AttributeName: 'tenantSk', KeyType: 'RANGE' },
+          ],
+          // The list's index never copies notification content: one small write per notification.
+          // (arrayWith checks presence; the absence of `content` is checked below.)
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: Match.arrayWith(['id', 'createdAt', 'metadata', 'channels']),
+          },
+        },
       ],
     });
+  });
+
+  it('the tenant index projects no notification content', () => {
+    const table = Object.values(template.findResources('AWS::DynamoDB::Table'))[0];
+    const indexes = (table?.Properties.GlobalSecondaryIndexes ?? []) as {
+      IndexName: string;
+      Projection: unknown;
+    }[];
+    const index = indexes.find((i) => i.IndexName === 'byTenant');
+    expect(JSON.stringify(index?.Projection)).not.toContain('content');
+    expect(index?.Projection).toMatchObject({ ProjectionType: 'INCLUDE' });
   });
 
   it('is retained when the stack is deleted, and deletion-protected', () => {

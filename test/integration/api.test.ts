@@ -1,7 +1,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
+import { generateApiKey, hashApiKey } from '../../functions/core/api-keys';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient } from '../support/client';
 
@@ -121,5 +122,63 @@ describe('API keys', () => {
     expect((await keys.list()).find((k) => k.keyId === record.keyId)?.revokedAt).toEqual(
       expect.any(String),
     );
+  });
+});
+
+describe('scopes', () => {
+  it('GET /v1/me names the tenant, the key and its scopes; the dev key has every scope', async () => {
+    const me = await api.get('/v1/me');
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({
+      tenantId: 'local',
+      keyId: expect.any(String),
+      scopes: ['send', 'read', 'admin'],
+    });
+  });
+
+  it('a key without a scope gets a 403 that names it; with it, the route answers', async () => {
+    const reader = apiClient(stack, (await keys.create('scoped', { scopes: ['read'] })).key);
+    const denied = await reader.post('/v1/notifications', valid);
+    expect(denied.status).toBe(403);
+    expect(denied.body.message).toMatch(/"send" scope/);
+    expect((await reader.post('/notification/dispatch', { type: 'sms' })).status).toBe(403);
+    expect((await reader.get('/v1/me')).body.scopes).toEqual(['read']);
+
+    const sender = apiClient(stack, (await keys.create('scoped', { scopes: ['send'] })).key);
+    const sent = await sender.post('/v1/notifications', valid);
+    expect(sent.status).toBe(202);
+    const unread = await sender.get(`/v1/notifications/${sent.body.id}`);
+    expect(unread.status).toBe(403);
+    expect(unread.body.message).toMatch(/"read" scope/);
+    expect((await reader.get(`/v1/notifications/${sent.body.id}`)).status).toBe(200);
+    expect((await reader.delete(`/v1/notifications/${sent.body.id}`)).status).toBe(403);
+  });
+
+  it('a key stored before scopes existed may send and read, not administer', async () => {
+    const { key, keyId } = generateApiKey();
+    // The item as the keys CLI wrote it before scopes: no `scopes` attribute.
+    await DynamoDBDocumentClient.from(new DynamoDBClient({})).send(
+      new PutCommand({
+        TableName: stack.env.TABLE_NAME,
+        Item: {
+          pk: `APIKEY#${hashApiKey(key)}`,
+          sk: 'APIKEY',
+          gsi1pk: 'APIKEY',
+          gsi1sk: keyId,
+          keyId,
+          tenantId: 'legacy',
+          createdAt: new Date().toISOString(),
+        },
+      }),
+    );
+    const legacy = apiClient(stack, key);
+    expect((await legacy.get('/v1/me')).body).toEqual({
+      tenantId: 'legacy',
+      keyId,
+      scopes: ['send', 'read'],
+    });
+    const sent = await legacy.post('/v1/notifications', valid);
+    expect(sent.status).toBe(202);
+    expect((await legacy.get(`/v1/notifications/${sent.body.id}`)).status).toBe(200);
   });
 });

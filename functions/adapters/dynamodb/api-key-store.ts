@@ -5,7 +5,13 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type ApiKeyRecord, generateApiKey, hashApiKey } from '../../core/api-keys';
+import {
+  type ApiKeyRecord,
+  DEFAULT_SCOPES,
+  generateApiKey,
+  hashApiKey,
+  type Scope,
+} from '../../core/api-keys';
 
 /** API keys in the Herald table (`APIKEY#<sha256>`), listed through GSI `gsi1`. */
 export class ApiKeyStore {
@@ -16,7 +22,7 @@ export class ApiKeyStore {
 
   async create(
     tenantId: string,
-    options: { key?: string; usagePlanKey?: string; now?: number } = {},
+    options: { key?: string; usagePlanKey?: string; scopes?: readonly Scope[]; now?: number } = {},
   ): Promise<{ key: string; record: ApiKeyRecord }> {
     const generated = generateApiKey();
     const key = options.key ?? generated.key;
@@ -24,6 +30,7 @@ export class ApiKeyStore {
       keyId: generated.keyId,
       tenantId,
       createdAt: new Date(options.now ?? Date.now()).toISOString(),
+      scopes: [...(options.scopes ?? DEFAULT_SCOPES)],
       ...(options.usagePlanKey ? { usagePlanKey: options.usagePlanKey } : {}),
     };
     await this.db.send(
@@ -69,8 +76,16 @@ export class ApiKeyStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        const { keyId, tenantId, createdAt, revokedAt } = item as ApiKeyRecord;
-        records.push({ keyId, tenantId, createdAt, ...(revokedAt ? { revokedAt } : {}) });
+        const { keyId, tenantId, createdAt, revokedAt, scopes, usagePlanKey } =
+          item as ApiKeyRecord;
+        records.push({
+          keyId,
+          tenantId,
+          createdAt,
+          ...(revokedAt ? { revokedAt } : {}),
+          ...(scopes ? { scopes } : {}),
+          ...(usagePlanKey ? { usagePlanKey } : {}),
+        });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);

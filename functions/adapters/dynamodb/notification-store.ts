@@ -16,7 +16,14 @@ import type {
 } from '../../core/model';
 import type { NotificationRepository } from '../../core/ports';
 import { CANCELLABLE, CLAIMABLE, canTransition } from '../../core/status';
-import { deliveryKey, META, notificationKey, toDelivery, toNotification } from './items';
+import {
+  deliveryKey,
+  META,
+  notificationItem,
+  notificationKey,
+  toDelivery,
+  toNotification,
+} from './items';
 
 // DynamoDB takes 25 items per BatchWriteItem. Unprocessed items (throttling) are retried with
 // a short backoff; after that the write fails as a whole, before anything is enqueued.
@@ -59,7 +66,7 @@ export class NotificationStore implements NotificationRepository {
   ): Promise<void> {
     const expiresAt = this.#expiresAt(retainFrom);
     const items: Record<string, unknown>[] = [
-      { pk: notificationKey(notification.id), sk: META, ...notification, expiresAt },
+      notificationItem(notification, expiresAt),
       ...deliveries.map((d) => ({
         pk: notificationKey(d.notificationId),
         sk: deliveryKey(d.deliveryId),

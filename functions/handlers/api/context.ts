@@ -1,8 +1,10 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { DynamoNotificationIndex } from '../../adapters/dynamodb/notification-index';
 import { NotificationStore } from '../../adapters/dynamodb/notification-store';
 import { createScheduler } from '../../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/sqs/delivery-queue';
+import { SCOPES, type Scope } from '../../core/api-keys';
 import { dynamo, sqs } from '../../runtime/aws-clients';
 import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';
@@ -16,21 +18,34 @@ export const config = loadApiConfig();
 export const logger = createLogger(serviceName('herald-api'));
 export const metrics = createMetrics(serviceName('herald-api'), logger);
 export const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
+export const notificationIndex = new DynamoNotificationIndex(dynamo, config.tableName);
 export const queue = new SqsDeliveryQueue(sqs, config.queues);
 export const scheduler = config.scheduler
   ? createScheduler(config.scheduler, new SchedulerClient({}))
   : undefined;
 
-/** One route: method, path (`{name}` for a path parameter) and what answers it. */
+/**
+ * Who may call a route: a key with that scope, `key` any valid key, `public` no key at all
+ * (API Gateway serves those without the authorizer: lib/constructs/api.ts).
+ */
+export type RouteAccess = Scope | 'key' | 'public';
+
+/** One route: method, path (`{name}` for a path parameter), who may call it, what answers it. */
 export interface ApiRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
+  /** Checked by the router before the handler runs (403 naming the missing scope). */
+  access: RouteAccess;
   handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+}
+
+function authorizerContext(event: APIGatewayProxyEvent): Record<string, unknown> | undefined {
+  return (event.requestContext?.authorizer ?? undefined) as Record<string, unknown> | undefined;
 }
 
 /** The tenant the authorizer vouched for; API Gateway never calls us without one but /health. */
 export function tenantOf(event: APIGatewayProxyEvent): string {
-  const authorizer = event.requestContext?.authorizer as Record<string, unknown> | null | undefined;
+  const authorizer = authorizerContext(event);
   const tenant = authorizer?.tenantId ?? authorizer?.principalId;
   if (typeof tenant !== 'string' || tenant === '') throw new HttpError(401, 'Unauthorized');
   logger.appendKeys({ tenantId: tenant });
@@ -45,4 +60,35 @@ export function pathParameter(event: APIGatewayProxyEvent, name: string, what: s
   } catch {
     throw new HttpError(404, `${what} not found`);
   }
+}
+
+/** The scopes the authorizer vouched for (`context.scopes`, space-separated); none if absent. */
+export function scopesOf(event: APIGatewayProxyEvent): Scope[] {
+  const raw = authorizerContext(event)?.scopes;
+  if (typeof raw !== 'string') return [];
+  return raw.split(/\s+/).filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
+}
+
+/**
+ * The caller's tenant, if its key carries `scope`; else a 403 that names the scope. Routes declare
+ * their scope (ApiRoute.access) and the router calls this; a route that needs a second scope for
+ * part of its work calls it itself.
+ */
+export function requireScope(event: APIGatewayProxyEvent, scope: Scope): string {
+  const tenantId = tenantOf(event);
+  if (!scopesOf(event).includes(scope)) {
+    throw new HttpError(403, `This API key lacks the "${scope}" scope`);
+  }
+  return tenantId;
+}
+
+/** Runs the route's access check, then its handler. */
+export function guarded(route: ApiRoute): ApiRoute['handler'] {
+  const { access } = route;
+  if (access === 'public') return route.handler;
+  return async (event) => {
+    if (access === 'key') tenantOf(event);
+    else requireScope(event, access);
+    return route.handler(event);
+  };
 }

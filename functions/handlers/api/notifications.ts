@@ -73,11 +73,13 @@ export const notificationRoutes: ApiRoute[] = [
   {
     method: 'POST',
     path: '/v1/notifications',
+    access: 'send',
     handler: async (event) => json(202, await accept(event, parseV1Request)),
   },
   {
     method: 'POST',
     path: '/notification/dispatch',
+    access: 'send',
     handler: async (event) => {
       const accepted = await accept(event, parseDispatchRequest);
       return json(202, {
@@ -90,6 +92,7 @@ export const notificationRoutes: ApiRoute[] = [
   {
     method: 'GET',
     path: '/v1/notifications/{id}',
+    access: 'read',
     handler: async (event) => {
       const tenantId = tenantOf(event);
       return json(200, await describeNotification(store, notificationIdOf(event), tenantId));
@@ -98,6 +101,8 @@ export const notificationRoutes: ApiRoute[] = [
   {
     method: 'DELETE',
     path: '/v1/notifications/{id}',
+    // Cancelling is part of sending: the key that may send may also take it back.
+    access: 'send',
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const id = notificationIdOf(event);
