@@ -37,9 +37,12 @@ describe('function permissions', () => {
 
   it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only', () => {
     const grants = grantsOf(template, 'api');
-    const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:'));
+    const onIndex = (g: { resource: string }) => g.resource.includes('/index/byTenant');
+    const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:') && !onIndex(g));
     expect(dynamo.map((g) => g.action).sort()).toEqual([...API_TABLE_ACTIONS].sort());
     expect(new Set(dynamo.map((g) => g.resource))).toEqual(new Set([json(getAtt(table))]));
+    // GET /v1/notifications: Query on the tenant index, nothing else on any index.
+    expect(grants.filter(onIndex).map((g) => g.action)).toEqual(['dynamodb:Query']);
     const sqs = grants.filter((g) => g.action.startsWith('sqs:'));
     expect(new Set(sqs.map((g) => g.action))).toEqual(new Set(['sqs:SendMessage']));
     expect(sqs.map((g) => g.resource).sort()).toEqual(
