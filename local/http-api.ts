@@ -6,6 +6,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { AuthorizerResultCache } from './authorizer-cache';
 import { createLambdaContext, type LambdaHandler } from './emulators/lambda';
 import { closeServer, listen } from './emulators/net';
 
@@ -29,6 +30,11 @@ export interface HttpApiOptions {
   /** What `GET /_local/outbox` and `GET /_local/dlq` answer. */
   local: { outbox(): unknown; dlq(): Promise<unknown> };
   log: (line: string) => void;
+  /**
+   * API Gateway's authorizer result cache TTL (the stage's `authorizerCacheSeconds`). 0, the
+   * default, runs the authorizer on every request, as the deployed default does.
+   */
+  authorizerCacheSeconds?: number;
 }
 
 /** The local stand-in for API Gateway: a URL and a way to close it. */
@@ -49,6 +55,8 @@ const STAGE = 'local';
  * running the REQUEST authorizer first exactly where API Gateway would.
  */
 export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
+  const cacheSeconds = options.authorizerCacheSeconds ?? 0;
+  const authorizerCache = cacheSeconds > 0 ? new AuthorizerResultCache(cacheSeconds) : undefined;
   const server = createServer((req, res) => {
     void route(req, res).catch((error: unknown) => {
       options.log(`[http] ${req.method} ${req.url} failed: ${describe(error)}`);
@@ -117,7 +125,7 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     // Like the deployed API, health is the one route API Gateway serves without the authorizer.
     if (!(method === 'GET' && url.pathname === '/health')) {
       const methodArn = `arn:aws:execute-api:${options.region}:${ACCOUNT}:${API_ID}/${STAGE}/${method}${url.pathname}`;
-      const decision = await authorize(options, {
+      const decision = await authorize(options, authorizerCache, {
         type: 'REQUEST',
         methodArn,
         resource,
@@ -178,17 +186,22 @@ type AuthDecision =
 /** Run the authorizer and map its answer the way API Gateway does. */
 async function authorize(
   options: HttpApiOptions,
+  cache: AuthorizerResultCache | undefined,
   event: APIGatewayRequestAuthorizerEvent,
 ): Promise<AuthDecision> {
-  if (!options.authorizer) {
+  const authorizer = options.authorizer;
+  if (!authorizer) {
     return { status: 503, message: 'functions/handlers/authorizer.ts is not written yet' };
   }
+  const invoke = () =>
+    authorizer(event, createLambdaContext('herald-authorizer', options.region, 10_000));
+  // With a cache, the identity source (Authorization) is required: API Gateway answers 401
+  // without calling the authorizer when it is missing.
+  const identity = cache ? headerValue(event.headers, 'authorization') : undefined;
+  if (cache && !identity) return { status: 401, message: 'Unauthorized' };
   let result: APIGatewayAuthorizerResult;
   try {
-    result = await options.authorizer(
-      event,
-      createLambdaContext('herald-authorizer', options.region, 10_000),
-    );
+    result = cache && identity ? await cache.resolve(identity, invoke) : await invoke();
   } catch (error) {
     // Throwing exactly 'Unauthorized' is the documented way to get a 401 from API Gateway.
     if (error instanceof Error && error.message === 'Unauthorized') {
@@ -212,6 +225,14 @@ async function authorize(
     return { status: 403, message: 'User is not authorized to access this resource' };
   }
   return { status: 200, context: { principalId: result.principalId, ...(result.context ?? {}) } };
+}
+
+function headerValue(
+  headers: Record<string, string | undefined> | null,
+  name: string,
+): string | undefined {
+  const entry = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1];
 }
 
 /** IAM-style match: `*` any run of characters, `?` one character. */

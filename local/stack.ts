@@ -62,6 +62,8 @@ export interface LocalStackOptions {
   lambdaPreload?: string[];
   /** Worker threads the channel functions are spread over (each function on one). Default 2. */
   lambdaThreads?: number;
+  /** API Gateway's authorizer result cache TTL, as the stage setting. Default 0 (no cache). */
+  authorizerCacheSeconds?: number;
 }
 
 /** A running local stack. */
@@ -378,6 +380,9 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       console: createConsoleHandler(async () => readConsoleAssets(await ensureConsoleBuilt())),
       local: { outbox: () => outbox.list(), dlq },
       log,
+      ...(options.authorizerCacheSeconds
+        ? { authorizerCacheSeconds: options.authorizerCacheSeconds }
+        : {}),
     });
 
     pinnedPorts = {

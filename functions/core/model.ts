@@ -111,6 +111,13 @@ export interface NotificationRecord {
   scheduleName?: string;
 }
 
+/**
+ * Why a delivery failed: `permanent` (the provider or Herald refused it: bad address, missing
+ * content) or `exhausted` (transient failures until the retries ran out; its message waits in the
+ * DLQ and a replay re-opens it). Permanent failures are re-opened only when the operator asks.
+ */
+export type FailureKind = 'permanent' | 'exhausted';
+
 /** One delivery item: one channel x one recipient, and where it stands. */
 export interface DeliveryRecord {
   notificationId: string;
@@ -123,6 +130,10 @@ export interface DeliveryRecord {
   updatedAt: string;
   providerMessageId?: string;
   lastError?: string;
+  /** Set while `failed`: whether a replay may re-open it without being asked to. */
+  failure?: FailureKind;
+  /** How often a DLQ replay re-opened this delivery. */
+  replays?: number;
 }
 
 /** The outcome of trying to claim a delivery for sending. */

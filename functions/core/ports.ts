@@ -3,6 +3,7 @@ import type {
   ClaimResult,
   DeliveryRecord,
   DeliveryStatus,
+  FailureKind,
   NotificationRecord,
   OutboundMessage,
   Priority,
@@ -50,13 +51,14 @@ export interface NotificationRepository {
     providerMessageId: string | undefined,
     now: number,
   ): Promise<boolean>;
-  /** `from` (default sending) -> failed, with the reason. */
+  /** `from` (default sending) -> failed, with the reason and, when known, the kind of failure. */
   markFailed(
     notificationId: string,
     deliveryId: string,
     reason: string,
     now: number,
     from?: readonly DeliveryStatus[],
+    kind?: FailureKind,
   ): Promise<boolean>;
   /** A transient failure: stays `sending`, records the reason, frees the lease. */
   recordRetry(
@@ -67,8 +69,16 @@ export interface NotificationRepository {
   ): Promise<boolean>;
   /** scheduled -> queued. */
   markReleased(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
-  /** A cancellable status -> cancelled. */
+  /**
+   * -> cancelled from scheduled or queued, or from sending while no attempt is in flight (a
+   * transient failure freed the lease, or the lease ran out): never while an attempt holds it.
+   */
   cancel(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
+  /**
+   * failed -> queued for a DLQ replay: lease cleared, failure kind removed, `replays` + 1. The
+   * fresh message the replay sends brings a fresh attempt budget (SQS counts receives per message).
+   */
+  reopen(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
 }
 
 /** A delivery that could not be put on its queue, and why. */

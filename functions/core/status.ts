@@ -32,6 +32,11 @@ export function canTransition(from: DeliveryStatus, to: DeliveryStatus): boolean
 export const CLAIMABLE: readonly DeliveryStatus[] = ['scheduled', 'queued'];
 /** Statuses from which a cancel still stops the send. */
 export const CANCELLABLE: readonly DeliveryStatus[] = ['scheduled', 'queued'];
+/**
+ * What a cancel tries: the cancellable statuses, and `sending`, which the store cancels only while
+ * the delivery waits for a retry (no attempt holds the lease).
+ */
+export const CANCEL_CANDIDATES: readonly DeliveryStatus[] = [...CANCELLABLE, 'sending'];
 /** Accepted by the provider, confirmed or not: what a client counts as "went out". */
 export const SUCCEEDED: readonly DeliveryStatus[] = ['sent', 'delivered'];
 /** Did not reach the recipient, by error, feedback or suppression. */

@@ -69,11 +69,14 @@ export function createChannelHandler<C extends Channel>(
     const message = parseDeliveryMessage(record.body, channel);
     const reason = `gave up after ${config.maxReceiveCount} attempts: ${safeReason(error, channel, message.recipient)}`;
     await store
-      .markFailed(message.notificationId, message.deliveryId, reason, Date.now(), [
-        'scheduled',
-        'queued',
-        'sending',
-      ])
+      .markFailed(
+        message.notificationId,
+        message.deliveryId,
+        reason,
+        Date.now(),
+        ['scheduled', 'queued', 'sending'],
+        'exhausted',
+      )
       .catch((cause: unknown) =>
         logger.error('could not record the failure', { error: cause as Error }),
       );

@@ -196,6 +196,61 @@ describe('deliverRecord', () => {
     expect(await store.cancel(id, 'sms#0', Date.now())).toBe(false);
   });
 
+  it('cancels a delivery waiting for a retry, and its next receive sends nothing', async () => {
+    const id = await seed();
+    provider.failWith = new ProviderError('transient', '20429', 'too many requests');
+    expect((await deliverRecord(deps, record(id, 1))).outcome).toBe('retry');
+    expect(await delivery(id)).toMatchObject({ status: 'sending' });
+    expect(await store.cancel(id, 'sms#0', Date.now())).toBe(true);
+    provider.failWith = undefined;
+    expect(await deliverRecord(deps, record(id, 2))).toEqual({
+      outcome: 'skipped',
+      reason: 'cancelled',
+    });
+    expect(provider.calls).toHaveLength(1);
+    expect(await delivery(id)).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('cancels a sending delivery whose sender died (lease run out), not one whose lease holds', async () => {
+    const held = await seed();
+    await store.claim(held, 'sms#0', Date.now(), 30_000);
+    expect(await store.cancel(held, 'sms#0', Date.now())).toBe(false);
+    const dead = await seed();
+    await store.claim(dead, 'sms#0', Date.now() - 60_000, 30_000);
+    expect(await store.cancel(dead, 'sms#0', Date.now())).toBe(true);
+  });
+
+  it('cancel racing the retry claim: exactly one wins, and a cancelled delivery is never sent', async () => {
+    const rounds = 40;
+    const ids = await Promise.all(Array.from({ length: rounds }, () => seed()));
+    provider.failWith = new ProviderError('transient', '20429', 'too many requests');
+    for (const id of ids) await deliverRecord(deps, record(id, 1));
+    provider.failWith = undefined;
+    const sentBefore = provider.calls.length;
+    const results = await Promise.all(
+      ids.map(async (id) => {
+        const [outcome, cancelled] = await Promise.all([
+          deliverRecord(deps, record(id, 2)),
+          store.cancel(id, 'sms#0', Date.now()),
+        ]);
+        return { id, outcome: outcome.outcome, cancelled, final: (await delivery(id))?.status };
+      }),
+    );
+    for (const r of results) {
+      // Either the cancel won (nothing sent, cancelled) or the claim did (sent, cancel refused).
+      if (r.cancelled) expect(r).toMatchObject({ outcome: 'skipped', final: 'cancelled' });
+      else expect(r).toMatchObject({ outcome: 'delivered', final: 'delivered' });
+    }
+    const sentIds = provider.calls.slice(sentBefore).map((m) => m.notificationId);
+    expect(new Set(sentIds).size).toBe(sentIds.length);
+    expect(sentIds.sort()).toEqual(
+      results
+        .filter((r) => !r.cancelled)
+        .map((r) => r.id)
+        .sort(),
+    );
+  });
+
   it('masks the recipient a provider quotes in its error, in the stored reason', async () => {
     const id = await seed();
     provider.failWith = new ProviderError(

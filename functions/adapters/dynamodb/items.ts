@@ -72,5 +72,7 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
   };
   if (typeof item.providerMessageId === 'string') record.providerMessageId = item.providerMessageId;
   if (typeof item.lastError === 'string') record.lastError = item.lastError;
+  if (item.failure === 'permanent' || item.failure === 'exhausted') record.failure = item.failure;
+  if (typeof item.replays === 'number' && item.replays > 0) record.replays = item.replays;
   return record;
 }

@@ -12,10 +12,12 @@ import type {
   ClaimResult,
   DeliveryRecord,
   DeliveryStatus,
+  FailureKind,
   NotificationRecord,
 } from '../../core/model';
 import type { NotificationRepository } from '../../core/ports';
-import { CANCELLABLE, CLAIMABLE, canTransition } from '../../core/status';
+import { CANCELLABLE, CLAIMABLE } from '../../core/status';
+import { type DeliveryChange, transitionDelivery } from './delivery-transition';
 import {
   deliveryKey,
   META,
@@ -212,23 +214,25 @@ export class NotificationStore implements NotificationRepository {
     providerMessageId: string | undefined,
     now: number,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, ['sending'], now, {
-      status: 'delivered',
-      ...(providerMessageId ? { providerMessageId } : {}),
+    return this.#transition(notificationId, deliveryId, now, {
+      from: ['sending'],
+      set: { status: 'delivered', ...(providerMessageId ? { providerMessageId } : {}) },
     });
   }
 
-  /** sending (or not yet sent: scheduled/queued) -> failed, with the reason. */
+  /** sending (or not yet sent: scheduled/queued) -> failed, with the reason and its kind. */
   async markFailed(
     notificationId: string,
     deliveryId: string,
     reason: string,
     now: number,
     from: readonly DeliveryStatus[] = ['sending'],
+    kind?: FailureKind,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, from, now, {
-      status: 'failed',
-      lastError: reason,
+    return this.#transition(notificationId, deliveryId, now, {
+      from,
+      set: { status: 'failed', lastError: reason, ...(kind ? { failure: kind } : {}) },
+      ...(kind ? {} : { remove: ['failure'] }),
     });
   }
 
@@ -239,60 +243,53 @@ export class NotificationStore implements NotificationRepository {
     reason: string,
     now: number,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, ['sending'], now, {
-      lastError: reason,
-      leaseUntil: 0,
+    return this.#transition(notificationId, deliveryId, now, {
+      from: ['sending'],
+      set: { lastError: reason, leaseUntil: 0 },
     });
   }
 
   /** scheduled -> queued, after a scheduled release put the message on its queue. */
   async markReleased(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, ['scheduled'], now, { status: 'queued' });
+    return this.#transition(notificationId, deliveryId, now, {
+      from: ['scheduled'],
+      set: { status: 'queued' },
+    });
   }
 
-  /** scheduled/queued -> cancelled. False when it was already sending or final. */
+  /**
+   * scheduled/queued -> cancelled, or sending -> cancelled while no attempt holds the lease (it
+   * waits for a retry, or its sender died). A claim and this write are both conditional on the
+   * lease, so exactly one of them wins.
+   */
   async cancel(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, CANCELLABLE, now, { status: 'cancelled' });
+    return this.#transition(notificationId, deliveryId, now, {
+      from: CANCELLABLE,
+      set: { status: 'cancelled' },
+      orWhen: {
+        expression: '#status = :sending AND (attribute_not_exists(#lease) OR #lease < :nowMs)',
+        names: { '#lease': 'leaseUntil' },
+        values: { ':sending': 'sending', ':nowMs': now },
+      },
+    });
   }
 
-  async #transition(
+  /** failed -> queued for a replay: a fresh start, counted in `replays`. */
+  async reopen(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
+    return this.#transition(notificationId, deliveryId, now, {
+      from: ['failed'],
+      set: { status: 'queued', leaseUntil: 0 },
+      add: { replays: 1 },
+      remove: ['failure'],
+    });
+  }
+
+  #transition(
     notificationId: string,
     deliveryId: string,
-    from: readonly DeliveryStatus[],
     now: number,
-    set: Record<string, string | number>,
+    change: DeliveryChange,
   ): Promise<boolean> {
-    const to = set.status as DeliveryStatus | undefined;
-    const illegal = from.find((status) => !canTransition(status, to ?? status));
-    // A programming error, not a race: the state machine in status.ts is the single source.
-    if (illegal) throw new Error(`illegal status change ${illegal} -> ${to ?? illegal}`);
-    const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
-    const values: Record<string, unknown> = { ':updatedAt': new Date(now).toISOString() };
-    const assignments = ['#updatedAt = :updatedAt'];
-    for (const [field, value] of Object.entries(set)) {
-      names[`#${field}`] = field;
-      values[`:${field}`] = value;
-      assignments.push(`#${field} = :${field}`);
-    }
-    const fromPlaceholders = from.map((status, i) => {
-      values[`:from${i}`] = status;
-      return `:from${i}`;
-    });
-    try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
-          UpdateExpression: `SET ${assignments.join(', ')}`,
-          ConditionExpression: `#status IN (${fromPlaceholders.join(', ')})`,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return transitionDelivery(this.db, this.tableName, notificationId, deliveryId, now, change);
   }
 }

@@ -2,7 +2,7 @@ import { mapWithConcurrency } from '../concurrency';
 import { ConflictError } from '../errors';
 import type { DeliveryRecord } from '../model';
 import type { NotificationRepository, ReleaseScheduler } from '../ports';
-import { CANCELLABLE } from '../status';
+import { CANCEL_CANDIDATES } from '../status';
 import { loadOwned } from './describe';
 import { SETTLE_PARALLEL } from './ingest';
 
@@ -13,9 +13,10 @@ export interface CancelDependencies {
 }
 
 /**
- * DELETE /v1/notifications/{id}: every delivery still scheduled or queued becomes cancelled by a
- * conditional write, so a release or a channel function racing the cancel either sees
- * `cancelled` and skips, or wins and the cancel leaves that delivery alone. Never by timing.
+ * DELETE /v1/notifications/{id}: every delivery still scheduled or queued, or waiting for a retry
+ * (`sending` with no attempt in flight), becomes cancelled by a conditional write, so a release or
+ * a channel function racing the cancel either sees `cancelled` and skips, or wins (claims the
+ * lease) and the cancel leaves that delivery alone. Never by timing.
  */
 export async function cancelNotification(
   deps: CancelDependencies,
@@ -24,7 +25,7 @@ export async function cancelNotification(
   now: number,
 ) {
   const { notification, deliveries } = await loadOwned(deps.store, id, tenantId);
-  const candidates = deliveries.filter((d) => CANCELLABLE.includes(d.status));
+  const candidates = deliveries.filter((d) => CANCEL_CANDIDATES.includes(d.status));
   const results = await mapWithConcurrency(candidates, SETTLE_PARALLEL, async (d) =>
     (await deps.store.cancel(id, d.deliveryId, now)) ? d : undefined,
   );

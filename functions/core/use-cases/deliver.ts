@@ -91,7 +91,14 @@ export async function deliverRecord(
   const content = notification?.content[deps.channel];
   if (!content) {
     const reason = 'notification content not found';
-    await deps.store.markFailed(notificationId, deliveryId, reason, now());
+    await deps.store.markFailed(
+      notificationId,
+      deliveryId,
+      reason,
+      now(),
+      ['sending'],
+      'permanent',
+    );
     return { outcome: 'failed', reason };
   }
 
@@ -111,12 +118,26 @@ export async function deliverRecord(
     const reason = safeReason(error, deps.channel, message.recipient);
     const permanent = error instanceof ProviderError && !error.retryable;
     if (permanent) {
-      await deps.store.markFailed(notificationId, deliveryId, reason, now());
+      await deps.store.markFailed(
+        notificationId,
+        deliveryId,
+        reason,
+        now(),
+        ['sending'],
+        'permanent',
+      );
       return { outcome: 'failed', reason };
     }
     if (receiveCount >= deps.maxReceiveCount) {
       const final = `gave up after ${receiveCount} attempts: ${reason}`;
-      await deps.store.markFailed(notificationId, deliveryId, final, now());
+      await deps.store.markFailed(
+        notificationId,
+        deliveryId,
+        final,
+        now(),
+        ['sending'],
+        'exhausted',
+      );
       return { outcome: 'exhausted', reason: final };
     }
     await deps.store.recordRetry(notificationId, deliveryId, reason, now());

@@ -14,6 +14,8 @@ function presentDelivery(d: DeliveryRecord) {
     attempts: d.attempts,
     ...(d.providerMessageId ? { providerMessageId: d.providerMessageId } : {}),
     ...(d.lastError ? { lastError: d.lastError } : {}),
+    ...(d.status === 'failed' && d.failure ? { failure: d.failure } : {}),
+    ...(d.replays ? { replays: d.replays } : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RESERVED_KEY_MESSAGE, RESERVED_OBJECT_KEYS, sqsRefusedCharacter } from './json-safety';
 import {
   DEFAULT_MAX_SCHEDULE_AHEAD_MS,
   MAX_EMAIL_ADDRESS_CHARS,
@@ -52,6 +53,29 @@ export function distinct(values: readonly string[], keyOf: (value: string) => st
 }
 
 const exact = (value: string): string => value;
+
+/**
+ * A recipient travels in the delivery's SQS message, and SQS refuses a body with certain
+ * characters (U+FFFE, U+FFFF, most control characters, lone surrogates): the send would fail
+ * with a 503 however often the client retried, so the request is refused here instead.
+ */
+export function carriedBySqs<S extends z.ZodType<string>>(schema: S) {
+  return schema.superRefine((value, ctx) => {
+    const refused = sqsRefusedCharacter(value);
+    if (refused) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not contain the character ${refused} (SQS cannot carry it)`,
+        input: value,
+      });
+    }
+  });
+}
+
+/** A key of a map stored as a DynamoDB map: not a name every JavaScript object has. */
+export const storedMapKey = z
+  .string()
+  .refine((key) => !RESERVED_OBJECT_KEYS.has(key), RESERVED_KEY_MESSAGE);
 
 /**
  * Domains are case-insensitive and mailbox providers treat local parts the same way in practice,
@@ -151,7 +175,7 @@ function withinBytes(max: number) {
 export const emailText = withinBytes(MAX_EMAIL_TEXT_BYTES);
 export const emailHtml = withinBytes(MAX_EMAIL_HTML_BYTES);
 
-export const pushToken = z.string().min(1).max(MAX_PUSH_TOKEN_CHARS);
+export const pushToken = carriedBySqs(z.string().min(1).max(MAX_PUSH_TOKEN_CHARS));
 export const pushTitle = z.string().min(1);
 export const pushBody = z.string().min(1);
 
@@ -163,8 +187,7 @@ function isReservedPushDataKey(key: string): boolean {
 }
 
 export const pushData = z.record(
-  z
-    .string()
+  storedMapKey
     .min(1, 'must not be empty')
     .refine((key) => !isReservedPushDataKey(key), 'is reserved by FCM'),
   z.string(),
@@ -185,11 +208,13 @@ export function pushPayloadBytes(title: unknown, body: unknown, data?: unknown):
 
 export const PUSH_PAYLOAD_TOO_LARGE = `title, body and data together must be at most ${MAX_PUSH_PAYLOAD_BYTES} bytes`;
 
-export const slackChannel = z
-  .string()
-  .min(1)
-  .max(MAX_SLACK_CHANNEL_CHARS)
-  .regex(/^\S+$/, 'must be a Slack channel ID or name, without spaces');
+export const slackChannel = carriedBySqs(
+  z
+    .string()
+    .min(1)
+    .max(MAX_SLACK_CHANNEL_CHARS)
+    .regex(/^\S+$/, 'must be a Slack channel ID or name, without spaces'),
+);
 
 export const slackText = z.string().min(1).max(MAX_SLACK_TEXT_CHARS);
 
@@ -198,25 +223,22 @@ export const slackBlocks = z
   .max(MAX_SLACK_BLOCKS, `must have at most ${MAX_SLACK_BLOCKS} blocks`);
 
 export function mqttTopic(prefix: string | undefined) {
-  return z
-    .string()
-    .min(1)
-    .superRefine((topic, ctx) => {
-      const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: topic });
-      if (utf8Bytes(topic) > MAX_MQTT_TOPIC_BYTES) {
-        problem(`must be at most ${MAX_MQTT_TOPIC_BYTES} bytes (UTF-8)`);
-      }
-      // Wildcards subscribe; a publish to them is a protocol error that IoT Core rejects.
-      if (/[+#]/.test(topic)) problem('must not contain MQTT wildcards + or #');
-      if (topic.startsWith('$')) problem('must not start with $ (reserved for the broker)');
-      if (topic.includes('\u0000')) problem('must not contain the null character');
-      if ((topic.match(/\//g)?.length ?? 0) > MAX_MQTT_TOPIC_SLASHES) {
-        problem(`must have at most ${MAX_MQTT_TOPIC_SLASHES} slashes (AWS IoT limit)`);
-      }
-      if (prefix !== undefined && prefix !== '' && !topic.startsWith(prefix)) {
-        problem(`must start with ${JSON.stringify(prefix)}`);
-      }
-    });
+  return carriedBySqs(z.string().min(1)).superRefine((topic, ctx) => {
+    const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: topic });
+    if (utf8Bytes(topic) > MAX_MQTT_TOPIC_BYTES) {
+      problem(`must be at most ${MAX_MQTT_TOPIC_BYTES} bytes (UTF-8)`);
+    }
+    // Wildcards subscribe; a publish to them is a protocol error that IoT Core rejects.
+    if (/[+#]/.test(topic)) problem('must not contain MQTT wildcards + or #');
+    if (topic.startsWith('$')) problem('must not start with $ (reserved for the broker)');
+    if (topic.includes('\u0000')) problem('must not contain the null character');
+    if ((topic.match(/\//g)?.length ?? 0) > MAX_MQTT_TOPIC_SLASHES) {
+      problem(`must have at most ${MAX_MQTT_TOPIC_SLASHES} slashes (AWS IoT limit)`);
+    }
+    if (prefix !== undefined && prefix !== '' && !topic.startsWith(prefix)) {
+      problem(`must start with ${JSON.stringify(prefix)}`);
+    }
+  });
 }
 
 /** A payload already serialized to a string, checked against the IoT Core message size. */

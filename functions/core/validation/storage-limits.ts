@@ -1,3 +1,5 @@
+import type { FieldError } from './field-errors';
+import { inspectStoredMap } from './json-safety';
 import type { ValidationResult } from './options';
 
 /**
@@ -7,13 +9,6 @@ import type { ValidationResult } from './options';
 export const MAX_NOTIFICATION_CONTENT_BYTES = 350_000;
 /** DynamoDB rejects documents nested deeper than 32 levels; Slack blocks are the only free-form part. */
 export const MAX_BLOCKS_DEPTH = 16;
-
-function depth(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
-  let deepest = 0;
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depth(child));
-  return deepest + 1;
-}
 
 /**
  * Checks what each field's own limit cannot: that the whole notification fits the item it is
@@ -25,14 +20,21 @@ export function withinStorageLimits(
 ): ValidationResult {
   if (!result.ok) return result;
   const { channels } = result.value;
-  const errors = [];
+  const errors: FieldError[] = [];
   const blocks = channels.slack?.content.blocks;
-  if (blocks !== undefined && depth(blocks) > MAX_BLOCKS_DEPTH) {
-    errors.push({
-      path: `${channelsPath ? `${channelsPath}.` : ''}slack.blocks`,
-      message: `must not be nested more than ${MAX_BLOCKS_DEPTH} levels deep`,
-    });
+  if (blocks !== undefined) {
+    const blocksPath = [...(channelsPath ? [channelsPath] : []), 'slack', 'blocks'];
+    const { tooDeep, reservedKeys } = inspectStoredMap(blocks, blocksPath, MAX_BLOCKS_DEPTH);
+    if (tooDeep) {
+      errors.push({
+        path: blocksPath.join('.'),
+        message: `must not be nested more than ${MAX_BLOCKS_DEPTH} levels deep`,
+      });
+    }
+    errors.push(...reservedKeys);
   }
+  // Serializing a value that is too deep is what the check above exists to avoid.
+  if (errors.length > 0) return { ok: false, errors };
   const content = Object.fromEntries(
     Object.entries(channels).map(([channel, request]) => [channel, request?.content]),
   );

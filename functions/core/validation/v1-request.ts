@@ -27,6 +27,7 @@ import {
   slackBlocks,
   slackChannel,
   slackText,
+  storedMapKey,
   textMessageText,
 } from './fields';
 import {
@@ -121,7 +122,7 @@ function v1Schema(options: ValidationOptions) {
 
   const metadata = z
     .record(
-      z.string().min(1, 'must not be empty').max(MAX_METADATA_KEY_CHARS),
+      storedMapKey.min(1, 'must not be empty').max(MAX_METADATA_KEY_CHARS),
       z.string().max(MAX_METADATA_VALUE_CHARS),
     )
     .refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {

@@ -3,6 +3,7 @@ import type {
   ClaimResult,
   DeliveryRecord,
   DeliveryStatus,
+  FailureKind,
   NotificationRecord,
   OutboundMessage,
   Priority,
@@ -102,11 +103,18 @@ export class InMemoryRepository implements NotificationRepository {
     reason: string,
     _now: number,
     from: readonly DeliveryStatus[] = ['sending'],
+    kind?: FailureKind,
   ) {
-    return this.#transition(notificationId, deliveryId, from, {
+    const changed = this.#transition(notificationId, deliveryId, from, {
       status: 'failed',
       lastError: reason,
     });
+    const d = this.delivery(notificationId, deliveryId);
+    if (changed && d) {
+      if (kind) d.failure = kind;
+      else delete d.failure;
+    }
+    return changed;
   }
 
   async recordRetry(notificationId: string, deliveryId: string, reason: string) {
@@ -120,8 +128,22 @@ export class InMemoryRepository implements NotificationRepository {
     return this.#transition(notificationId, deliveryId, ['scheduled'], { status: 'queued' });
   }
 
-  async cancel(notificationId: string, deliveryId: string) {
-    return this.#transition(notificationId, deliveryId, CANCELLABLE, { status: 'cancelled' });
+  async cancel(notificationId: string, deliveryId: string, now: number) {
+    const d = this.delivery(notificationId, deliveryId);
+    const waitingForRetry = d?.status === 'sending' && (d.leaseUntil ?? 0) < now;
+    const from = waitingForRetry ? (['sending'] as const) : CANCELLABLE;
+    return this.#transition(notificationId, deliveryId, from, { status: 'cancelled' });
+  }
+
+  async reopen(notificationId: string, deliveryId: string) {
+    const d = this.delivery(notificationId, deliveryId);
+    const changed = this.#transition(notificationId, deliveryId, ['failed'], {
+      status: 'queued',
+      leaseUntil: 0,
+      replays: (d?.replays ?? 0) + 1,
+    });
+    if (changed && d) delete d.failure;
+    return changed;
   }
 }
 

@@ -54,7 +54,7 @@ describe('deliverRecord', () => {
   });
 
   it('never claims a cancelled delivery: no provider call', async () => {
-    await env.store.cancel('n1', 'sms#0');
+    await env.store.cancel('n1', 'sms#0', NOW);
     expect(await deliverRecord(deps, { message, receiveCount: 1 })).toEqual({
       outcome: 'skipped',
       reason: 'cancelled',
@@ -65,7 +65,7 @@ describe('deliverRecord', () => {
   it('cancel vs. claim: a cancel that arrives while the send is in flight changes nothing', async () => {
     let cancelled: boolean | undefined;
     provider.during = async () => {
-      cancelled = await env.store.cancel('n1', 'sms#0');
+      cancelled = await env.store.cancel('n1', 'sms#0', NOW);
     };
     const outcome = await deliverRecord(deps, { message, receiveCount: 1 });
     expect(cancelled).toBe(false);
@@ -129,5 +129,39 @@ describe('deliverRecord', () => {
     const reason = env.store.delivery('n1', 'sms#0')?.lastError ?? '';
     expect(reason).not.toContain(message.recipient);
     expect(reason).toContain('+141');
+  });
+});
+
+describe('deliverRecord › failure kinds and cancel between attempts', () => {
+  it('records a permanent failure as permanent and exhausted retries as exhausted', async () => {
+    provider.script = [permanent()];
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'failed',
+      failure: 'permanent',
+    });
+
+    await env.ingest(['+14155550002'], {}, 'n2');
+    const second = { ...message, notificationId: 'n2', recipient: '+14155550002' };
+    provider.script = [transient()];
+    expect((await deliverRecord(deps, { message: second, receiveCount: 5 })).outcome).toBe(
+      'exhausted',
+    );
+    expect(env.store.delivery('n2', 'sms#0')).toMatchObject({
+      status: 'failed',
+      failure: 'exhausted',
+    });
+  });
+
+  it('a delivery waiting for a retry can be cancelled; its next receive then sends nothing', async () => {
+    provider.script = [transient()];
+    expect((await deliverRecord(deps, { message, receiveCount: 1 })).outcome).toBe('retry');
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('sending');
+    expect(await env.store.cancel('n1', 'sms#0', NOW)).toBe(true);
+    expect(await deliverRecord(deps, { message, receiveCount: 2 })).toEqual({
+      outcome: 'skipped',
+      reason: 'cancelled',
+    });
+    expect(provider.sent).toHaveLength(1);
   });
 });

@@ -83,7 +83,7 @@ describe('describeNotification', () => {
   it('shows each delivery masked, with counts and the aggregate status', async () => {
     const { store, ingest } = world();
     await ingest(['+14155550001', '+14155550002']);
-    await store.cancel('n1', 'sms#1');
+    await store.cancel('n1', 'sms#1', NOW);
     const view = await describeNotification(store, 'n1', 'acme');
     expect(view).toMatchObject({
       id: 'n1',
