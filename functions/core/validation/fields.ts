@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RESERVED_KEY_MESSAGE, RESERVED_OBJECT_KEYS, sqsRefusedCharacter } from './json-safety';
+import { carriedBySqs, storedMapKey } from './json-safety';
 import {
   DEFAULT_MAX_SCHEDULE_AHEAD_MS,
   MAX_EMAIL_ADDRESS_CHARS,
@@ -53,29 +53,6 @@ export function distinct(values: readonly string[], keyOf: (value: string) => st
 }
 
 const exact = (value: string): string => value;
-
-/**
- * A recipient travels in the delivery's SQS message, and SQS refuses a body with certain
- * characters (U+FFFE, U+FFFF, most control characters, lone surrogates): the send would fail
- * with a 503 however often the client retried, so the request is refused here instead.
- */
-export function carriedBySqs<S extends z.ZodType<string>>(schema: S) {
-  return schema.superRefine((value, ctx) => {
-    const refused = sqsRefusedCharacter(value);
-    if (refused) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must not contain the character ${refused} (SQS cannot carry it)`,
-        input: value,
-      });
-    }
-  });
-}
-
-/** A key of a map stored as a DynamoDB map: not a name every JavaScript object has. */
-export const storedMapKey = z
-  .string()
-  .refine((key) => !RESERVED_OBJECT_KEYS.has(key), RESERVED_KEY_MESSAGE);
 
 /**
  * Domains are case-insensitive and mailbox providers treat local parts the same way in practice,

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { type FieldError, formatPath, type PathSegment } from './field-errors';
 
 /*
@@ -133,3 +134,26 @@ export function inspectStoredMap(
   }
   return { tooDeep, reservedKeys };
 }
+
+/**
+ * A recipient travels in the delivery's SQS message, and SQS refuses a body with certain
+ * characters (U+FFFE, U+FFFF, most control characters, lone surrogates): the send would fail
+ * with a 503 however often the client retried, so the request is refused here instead.
+ */
+export function carriedBySqs<S extends z.ZodType<string>>(schema: S) {
+  return schema.superRefine((value, ctx) => {
+    const refused = sqsRefusedCharacter(value);
+    if (refused) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must not contain the character ${refused} (SQS cannot carry it)`,
+        input: value,
+      });
+    }
+  });
+}
+
+/** A key of a map stored as a DynamoDB map: not a name every JavaScript object has. */
+export const storedMapKey = z
+  .string()
+  .refine((key) => !RESERVED_OBJECT_KEYS.has(key), RESERVED_KEY_MESSAGE);

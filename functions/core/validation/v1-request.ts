@@ -27,9 +27,9 @@ import {
   slackBlocks,
   slackChannel,
   slackText,
-  storedMapKey,
   textMessageText,
 } from './fields';
+import { storedMapKey } from './json-safety';
 import {
   DEFAULT_MQTT_QOS,
   MAX_METADATA_KEY_CHARS,
