@@ -62,10 +62,15 @@ export function useLoad<T>(
     );
   }, []);
 
+  // New inputs: forget the old answer and ask again.
   useEffect(() => {
     setData(undefined);
     setError(undefined);
     run();
+  }, deps);
+
+  // A changed interval (e.g. polling stops once a notification settles) keeps what is shown.
+  useEffect(() => {
     if (!refreshMs) return undefined;
     const timer = setInterval(run, refreshMs);
     return () => clearInterval(timer);

@@ -37,6 +37,7 @@ describe('operator console in a real browser', () => {
   let page: Page;
   let axeSource: string;
   const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
@@ -69,6 +70,7 @@ describe('operator console in a real browser', () => {
   });
 
   async function shot(name: string): Promise<void> {
+    cspViolations.push(...(await page.evaluate(() => window.cspViolations)));
     await page.screenshot({ path: new URL(`${name}.png`, RESULTS).pathname, fullPage: true });
   }
 
@@ -80,6 +82,12 @@ describe('operator console in a real browser', () => {
       return (await axe.run()).violations;
     });
     return (violations as AxeViolation[]).filter((v) => v.impact === 'critical');
+  }
+
+  /** A fresh document (not a same-page hash change) at `hash`. */
+  async function open(hash: string): Promise<void> {
+    await page.goto('about:blank');
+    await page.goto(`${stack.url}/console${hash}`, { waitUntil: 'networkidle0' });
   }
 
   async function go(hash: string): Promise<void> {
@@ -167,7 +175,7 @@ describe('operator console in a real browser', () => {
   });
 
   it('schedules a notification for later and cancels it', async () => {
-    await page.goto(`${stack.url}/console#/compose`, { waitUntil: 'networkidle0' });
+    await open('#/compose');
     await page.waitForSelector('#f-channels-email-to');
     await fill('#f-channels-email-to', 'later@example.com');
     await fill('#f-channels-email-subject', 'Tomorrow');
@@ -274,9 +282,69 @@ describe('operator console in a real browser', () => {
     }
   });
 
+  it('hides what the key may not do when GET /v1/me names its scopes', async () => {
+    const answer = (request: import('puppeteer-core').HTTPRequest) => {
+      if (new URL(request.url()).pathname === '/v1/me') {
+        void request.respond({
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({ tenantId: 'local', scopes: ['read'] }),
+        });
+      } else void request.continue();
+    };
+    await page.setRequestInterception(true);
+    page.on('request', answer);
+    try {
+      await open('#/compose');
+      await page.waitForSelector('::-p-text(tenant local · read)');
+      const nav = await page.$$eval('nav a', (links) => links.map((a) => a.textContent));
+      expect(nav).toEqual(['Notifications', 'Outcomes', 'Local stack']);
+      expect(await textOf('main')).toContain('This key lacks the send scope');
+      expect(await page.$('#f-channels-email-to')).toBeNull();
+      await shot('13-read-only-key');
+    } finally {
+      page.off('request', answer);
+      await page.setRequestInterception(false);
+    }
+  });
+
+  it('works from the keyboard: tab order follows the page, the key form submits with Enter', async () => {
+    await open('#/notifications');
+    const focused = () =>
+      page.evaluate('document.activeElement.id || document.activeElement.textContent.trim()');
+    const order: unknown[] = [];
+    for (let i = 0; i < 9; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    expect(order).toEqual([
+      'Herald',
+      'Notifications',
+      'Compose',
+      'Outcomes',
+      'DLQ',
+      'Suppressions',
+      'Webhooks',
+      'Local stack',
+      'Forget key',
+    ]);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#api-key');
+    expect(await page.evaluate('sessionStorage.getItem("herald.apiKey")')).toBeNull();
+    // Back to the top and tab to the key field: brand, seven views, then the key.
+    await open('#/notifications');
+    for (let i = 0; i < 9; i++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe('api-key');
+    await page.keyboard.type(stack.devApiKey);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('::-p-text(Forget key)');
+    expect(await page.evaluate('sessionStorage.getItem("herald.apiKey")')).toBe(stack.devApiKey);
+  });
+
   it('raised no script error and no CSP violation on the way', async () => {
-    const violations = await page.evaluate(() => window.cspViolations);
-    expect(violations).toEqual([]);
+    // Each document's refusals were collected at every screenshot; this adds the last one's.
+    cspViolations.push(...(await page.evaluate(() => window.cspViolations)));
+    expect(cspViolations).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -12,6 +12,8 @@ import {
 } from '../ui';
 
 const REFRESH_MS = 1000;
+/** Nothing moves before sendAt but a cancel; no need to ask every second. */
+const SCHEDULED_REFRESH_MS = 15_000;
 
 /** Deliveries still able to move; `sent` is final only for push and MQTT. */
 function settled(n: NotificationDetail): boolean {
@@ -41,6 +43,7 @@ export function NotificationView({ id }: { id: string }) {
 function Detail({ id }: { id: string }) {
   const { api, scopes } = useSession();
   const [done, setDone] = useState(false);
+  const [waiting, setWaiting] = useState(false);
   const [flash, setFlash] = useFlash();
   const [cancelling, setCancelling] = useState(false);
   // Poll until nothing can change any more; a cancel or a replay restarts polling.
@@ -48,10 +51,11 @@ function Detail({ id }: { id: string }) {
     async () => {
       const n = await api.getNotification(id);
       setDone(settled(n));
+      setWaiting(n.deliveries.every((d) => d.status === 'scheduled'));
       return n;
     },
     [api, id],
-    done ? undefined : REFRESH_MS,
+    done ? undefined : waiting ? SCHEDULED_REFRESH_MS : REFRESH_MS,
   );
   const n = loaded.data;
   const cancellable = n?.deliveries.some((d) => d.status === 'scheduled' || d.status === 'queued');
