@@ -19,6 +19,7 @@ export const FINAL_STATUSES = [
 export const AGGREGATE_STATUSES = [
   'scheduled',
   'in_progress',
+  'sent',
   'delivered',
   'failed',
   'partially_failed',
@@ -92,10 +93,12 @@ export interface NotificationSummary {
   sendAt?: string;
   priority?: string;
   channels?: Channel[];
+  /** Deliveries per status, all channels together. */
   counts?: Record<string, number>;
   /** Per channel, deliveries per status; the outcomes chart prefers it when present. */
   byChannel?: Partial<Record<Channel, Record<string, number>>>;
-  deliveries?: Array<Pick<Delivery, 'channel' | 'status'>>;
+  /** A count (as the list answers today) or each delivery's channel and status. */
+  deliveries?: number | Array<Pick<Delivery, 'channel' | 'status'>>;
   metadata?: Record<string, string>;
 }
 

@@ -126,7 +126,7 @@ describe('operator console in a real browser', () => {
     }));
     expect(stored).toEqual({ session: stack.devApiKey, local: 0 });
     // The list view answers with its items or, on a server without the list route, says so.
-    await page.waitForSelector('main table, main .unavailable');
+    await page.waitForSelector('main table, main .unavailable, main .empty');
     await shot('02-notifications');
     expect(await criticalViolations()).toEqual([]);
   });
@@ -153,6 +153,13 @@ describe('operator console in a real browser', () => {
     expect(stack.outbox.list().some((e) => e.recipient === 'ada@example.com')).toBe(true);
     await shot('04-notification-delivered');
     expect(await criticalViolations()).toEqual([]);
+    // The list (newest first) shows it with its final status.
+    await page.click('::-p-text(All notifications)');
+    const row = await page.waitForSelector(`main table a[href="#/notifications/${id}"]`);
+    expect(await row?.evaluate((a) => a.closest('tr')?.querySelector('.chip')?.textContent)).toBe(
+      'delivered',
+    );
+    await shot('04b-notifications-list');
   }, 30_000);
 
   it('shows the API field errors next to the fields of a bad form', async () => {
@@ -247,6 +254,15 @@ describe('operator console in a real browser', () => {
         createdAt: now,
         deliveries: [{ channel: 'mqtt', status: 'queued' }],
       },
+      // The list's own shape today: channels, a delivery count, counts over all channels.
+      {
+        id: 'n5',
+        status: 'partially_failed',
+        createdAt: now,
+        channels: ['email', 'sms'],
+        deliveries: 2,
+        counts: { delivered: 1, failed: 1 },
+      },
     ];
     await page.setRequestInterception(true);
     const answer = (request: import('puppeteer-core').HTTPRequest) => {
@@ -273,6 +289,7 @@ describe('operator console in a real browser', () => {
         ['push', '1', '0', '0'],
         ['slack', '1', '1', '0'],
         ['mqtt', '0', '0', '1'],
+        ['all channels', '6', '4', '1'],
       ]);
       await shot('11-outcomes-chart');
       expect(await criticalViolations()).toEqual([]);

@@ -177,7 +177,9 @@ function OpenById() {
 function channelsOf(item: NotificationSummary): string {
   if (item.channels) return item.channels.join(', ');
   if (item.byChannel) return Object.keys(item.byChannel).join(', ');
-  if (item.deliveries) return [...new Set(item.deliveries.map((d) => d.channel))].join(', ');
+  if (Array.isArray(item.deliveries)) {
+    return [...new Set(item.deliveries.map((d) => d.channel))].join(', ');
+  }
   return '';
 }
 

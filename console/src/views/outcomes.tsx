@@ -20,30 +20,44 @@ function outcomeOf(status: string): Outcome | undefined {
   return 'in flight';
 }
 
-type Tally = Record<Channel, Record<Outcome, number>>;
+type Counts = Record<Outcome, number>;
+type Tally = Record<Channel, Counts>;
 
-/** Per channel and outcome, from the list summaries (whichever per-channel detail they carry). */
-export function tally(items: NotificationSummary[]): { counts: Tally; unattributed: number } {
-  const counts = Object.fromEntries(
-    CHANNELS.map((c) => [c, { delivered: 0, failed: 0, 'in flight': 0 }]),
-  ) as Tally;
+const zero = (): Counts => ({ delivered: 0, failed: 0, 'in flight': 0 });
+
+/**
+ * Per channel and outcome, from the list summaries: per-delivery or per-channel detail when a
+ * summary has it, else its status counts when it used one channel. `all` counts every delivery.
+ */
+export function tally(items: NotificationSummary[]): {
+  counts: Tally;
+  all: Counts;
+  unattributed: number;
+} {
+  const counts = Object.fromEntries(CHANNELS.map((c) => [c, zero()])) as Tally;
+  const all = zero();
   let unattributed = 0;
-  const add = (channel: Channel, status: string, n = 1) => {
+  const add = (channel: Channel | undefined, status: string, n = 1) => {
     const outcome = outcomeOf(status);
-    if (outcome && counts[channel]) counts[channel][outcome] += n;
+    if (!outcome) return;
+    all[outcome] += n;
+    if (channel && counts[channel]) counts[channel][outcome] += n;
   };
   for (const item of items) {
-    if (item.deliveries) for (const d of item.deliveries) add(d.channel, d.status);
-    else if (item.byChannel) {
+    if (Array.isArray(item.deliveries)) {
+      for (const d of item.deliveries) add(d.channel, d.status);
+    } else if (item.byChannel) {
       for (const [channel, byStatus] of Object.entries(item.byChannel)) {
         for (const [status, n] of Object.entries(byStatus ?? {}))
           add(channel as Channel, status, n);
       }
-    } else if (item.channels?.length === 1 && item.channels[0] && item.counts) {
-      for (const [status, n] of Object.entries(item.counts)) add(item.channels[0], status, n);
-    } else unattributed += 1;
+    } else {
+      const only = item.channels?.length === 1 ? item.channels[0] : undefined;
+      for (const [status, n] of Object.entries(item.counts ?? {})) add(only, status, n);
+      if (!only) unattributed += 1;
+    }
   }
-  return { counts, unattributed };
+  return { counts, all, unattributed };
 }
 
 export function OutcomesView() {
@@ -110,7 +124,10 @@ function Outcomes() {
             {data.notifications} notification{data.notifications === 1 ? '' : 's'} in the last{' '}
             {window}
             {data.truncated ? ` (first ${MAX_PAGES * PAGE_SIZE} only)` : ''}
-            {data.unattributed > 0 ? `; ${data.unattributed} without per-channel detail` : ''}.
+            {data.unattributed > 0
+              ? `; ${data.unattributed} used several channels and count only under "all channels"`
+              : ''}
+            .
           </p>
           <Chart counts={data.counts} />
           <table>
@@ -134,6 +151,12 @@ function Outcomes() {
                   ))}
                 </tr>
               ))}
+              <tr class="total">
+                <th scope="row">all channels</th>
+                {OUTCOMES.map((o) => (
+                  <td key={o}>{data.all[o]}</td>
+                ))}
+              </tr>
             </tbody>
           </table>
         </>
