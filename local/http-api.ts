@@ -9,6 +9,7 @@ import type {
 import { AuthorizerResultCache } from './authorizer-cache';
 import { createLambdaContext, type LambdaHandler } from './emulators/lambda';
 import { closeServer, listen } from './emulators/net';
+import { type Faults, faultRequestSchema } from './fakes/faults';
 
 export type ApiHandler = LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
 export type AuthorizerHandler = LambdaHandler<
@@ -27,8 +28,8 @@ export interface HttpApiOptions {
   authorizer: AuthorizerHandler | undefined;
   /** functions/handlers/console.ts: serves `/`, `/console` and `/console/*` without a key. */
   console?: ApiHandler;
-  /** What `GET /_local/outbox` and `GET /_local/dlq` answer. */
-  local: { outbox(): unknown; dlq(): Promise<unknown> };
+  /** What `GET /_local/outbox` and `GET /_local/dlq` answer; what `/_local/faults` changes. */
+  local: { outbox(): unknown; dlq(): Promise<unknown>; faults: Faults };
   log: (line: string) => void;
   /**
    * API Gateway's authorizer result cache TTL (the stage's `authorizerCacheSeconds`). 0, the
@@ -74,6 +75,10 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
     if (method === 'GET' && url.pathname === '/_local/dlq') {
       sendJson(res, 200, await options.local.dlq());
+      return;
+    }
+    if (url.pathname === '/_local/faults') {
+      await faultsRoute(req, res, method, options.local.faults);
       return;
     }
     if (url.pathname.startsWith('/_local/')) {
@@ -177,6 +182,46 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     port: address.port,
     close: () => closeServer(server),
   };
+}
+
+/** `GET` shows what is set, `POST` sets or clears one channel's faults, `DELETE` clears all. */
+async function faultsRoute(
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  faults: Faults,
+): Promise<void> {
+  if (method === 'GET') return sendJson(res, 200, faults.list());
+  if (method === 'DELETE') {
+    faults.clear();
+    return sendJson(res, 200, faults.list());
+  }
+  if (method !== 'POST') {
+    res.setHeader('allow', 'GET, POST, DELETE');
+    return sendJson(res, 405, { message: 'Method Not Allowed' });
+  }
+  const body = await readBody(req, res);
+  if (body === undefined) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return sendJson(res, 400, { message: 'The body must be JSON', errors: [] });
+  }
+  const result = faultRequestSchema.safeParse(parsed);
+  if (!result.success) {
+    return sendJson(res, 400, {
+      message: 'Invalid fault',
+      errors: result.error.issues.flatMap((issue) =>
+        // An unknown field is reported at its own path, not at the object holding it.
+        issue.code === 'unrecognized_keys'
+          ? issue.keys.map((key) => ({ path: key, message: 'Unknown field' }))
+          : [{ path: issue.path.join('.'), message: issue.message }],
+      ),
+    });
+  }
+  faults.apply(result.data);
+  sendJson(res, 200, faults.list());
 }
 
 type AuthDecision =

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readText } from './emulators/net';
@@ -37,10 +38,20 @@ export async function startSchedulerShim(options: {
   port?: number;
   tickMs?: number;
   onError?: (schedule: ShimSchedule, error: unknown) => void;
+  /** Keep the schedules in this JSON file across restarts (written on every change). */
+  file?: string;
 }): Promise<{ url: string; schedules: () => ShimSchedule[]; close(): Promise<void> }> {
-  const schedules = new Map<string, ShimSchedule>();
-  const running = new Set<string>();
   const key = (group: string, name: string) => `${group}/${name}`;
+  const schedules = new Map<string, ShimSchedule>(
+    loadSchedules(options.file).map((s) => [key(s.groupName, s.name), s]),
+  );
+  const running = new Set<string>();
+  const save = () => {
+    if (!options.file) return;
+    // Write then rename: a kill mid-write leaves the previous file, never half of one.
+    writeFileSync(`${options.file}.tmp`, JSON.stringify([...schedules.values()]));
+    renameSync(`${options.file}.tmp`, options.file);
+  };
 
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -79,6 +90,7 @@ export async function startSchedulerShim(options: {
         targetArn: input.Target.Arn,
         input: input.Target.Input ?? '{}',
       });
+      save();
       return reply(res, 200, {
         ScheduleArn: `arn:aws:scheduler:local:000000000000:schedule/${group}/${name}`,
       });
@@ -95,6 +107,7 @@ export async function startSchedulerShim(options: {
     }
     if (req.method === 'DELETE') {
       schedules.delete(key(group, name));
+      save();
       return reply(res, 200, {});
     }
     return reply(res, 200, {
@@ -112,7 +125,10 @@ export async function startSchedulerShim(options: {
       running.add(id);
       options
         .invoke(schedule)
-        .then(() => schedules.delete(id))
+        .then(() => {
+          schedules.delete(id);
+          save();
+        })
         .catch((error: unknown) => options.onError?.(schedule, error))
         .finally(() => running.delete(id));
     }
@@ -130,4 +146,9 @@ export async function startSchedulerShim(options: {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function loadSchedules(file: string | undefined): ShimSchedule[] {
+  if (!file || !existsSync(file)) return [];
+  return JSON.parse(readFileSync(file, 'utf8')) as ShimSchedule[];
 }

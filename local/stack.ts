@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayAuthorizerResult,
@@ -21,6 +24,7 @@ import {
   loadHandler,
 } from './emulators/lambda';
 import { type DeadLetter, startSqsEmulator } from './emulators/sqs';
+import { Faults } from './fakes/faults';
 import { createLocalServiceAccount, startFcm } from './fakes/fcm-fake';
 import { startMqtt } from './fakes/mqtt-broker';
 import { FailureInjector, Outbox } from './fakes/outbox';
@@ -64,6 +68,18 @@ export interface LocalStackOptions {
   lambdaThreads?: number;
   /** API Gateway's authorizer result cache TTL, as the stage setting. Default 0 (no cache). */
   authorizerCacheSeconds?: number;
+  /**
+   * Keep queues, messages, the table (with its API keys), schedules, the outbox and the
+   * development key in this directory, and pick them up again from it on the next start
+   * (`npm start` uses `.herald/data`). Default: everything in memory, gone at stop.
+   */
+  dataDir?: string;
+  /**
+   * LEASE_SECONDS of the channel functions: how long a claimed delivery is protected from a
+   * redelivered copy. Default 15 (60 in AWS): longer than one attempt (5 s provider timeout)
+   * and than the local visibility timeout, short enough that a crashed send is retried soon.
+   */
+  leaseSeconds?: number;
 }
 
 /** A running local stack. */
@@ -76,6 +92,8 @@ export interface LocalStack {
   mqttUrl: string;
   outbox: Outbox;
   failures: FailureInjector;
+  /** Outages and latency per channel, as `/_local/faults` sets them. */
+  faults: Faults;
   /** The environment the handlers run with (also applied to process.env). */
   env: Record<string, string>;
   /** Messages sitting in each channel's DLQ, without consuming them. */
@@ -95,6 +113,9 @@ const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const TABLE_NAME = 'herald-local';
 /** Short, so a message that failed without a backoff comes back within seconds. */
 const VISIBILITY_TIMEOUT_SECONDS = 5;
+const LEASE_SECONDS = 15;
+/** The raw development key, kept (like the table holding its hash) in the data directory. */
+const DEV_KEY_FILE = 'dev-api-key';
 const SECRET_IDS = { twilio: 'herald/twilio', slack: 'herald/slack', fcm: 'herald/fcm' } as const;
 const RELEASE_FUNCTION = 'herald-release';
 
@@ -143,9 +164,13 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   const retryBaseSeconds = options.retryBaseSeconds ?? 1;
   const ports = pinnedPorts ?? {};
   const instance = stacksStarted++ === 0 ? undefined : String(stacksStarted);
-  const outbox = new Outbox();
+  const dataDir = options.dataDir;
+  const dataPath = (name: string) => (dataDir === undefined ? undefined : join(dataDir, name));
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const outbox = new Outbox(dataPath('outbox.jsonl'));
   const failures = new FailureInjector();
-  const fakes = { outbox, failures, host: HOST };
+  const faults = new Faults();
+  const fakes = { outbox, failures, faults, host: HOST };
 
   // Everything that only needs a port starts at once; a failure closes what did start.
   const cleanups: Array<() => Promise<void>> = [];
@@ -167,6 +192,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
       maxReceiveCount: MAX_RECEIVE_COUNT,
       queuePrefix: 'herald',
+      ...(dataDir !== undefined && { dataDir: join(dataDir, 'sqs') }),
     }),
     (s) => s.stop(),
   );
@@ -177,6 +203,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       region: REGION,
       tableName: TABLE_NAME,
       credentials: CREDENTIALS,
+      ...(dataDir !== undefined && { path: join(dataDir, 'dynamodb') }),
     }),
     (d) => d.stop(),
   );
@@ -214,6 +241,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       },
       onError: (schedule, error) =>
         log(`[scheduler] ${schedule.name} failed, retrying on the next tick: ${String(error)}`),
+      ...(dataDir !== undefined && { file: join(dataDir, 'schedules.json') }),
     }),
     (s) => s.close(),
   );
@@ -288,6 +316,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.
     RETRY_MAX_SECONDS: String(Math.max(retryBaseSeconds, 8)),
+    LEASE_SECONDS: String(options.leaseSeconds ?? LEASE_SECONDS),
     POWERTOOLS_METRICS_NAMESPACE: 'Herald',
     // EMF lines on every invocation would drown the console; metrics are an AWS concern.
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -295,7 +324,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   };
   Object.assign(process.env, env);
 
-  const apiKey = options.devApiKey ?? `hk_dev_${randomBytes(32).toString('base64url')}`;
+  const apiKey = options.devApiKey ?? developmentKey(dataPath(DEV_KEY_FILE));
   const doc = DynamoDBDocumentClient.from(dynamo.client);
 
   let api: ApiHandler | undefined;
@@ -340,7 +369,12 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       }),
       // The same item the keys CLI writes: only the key's SHA-256 is stored. The development
       // key may do everything, so the console can show every view.
-      new ApiKeyStore(doc, TABLE_NAME).create('local', { key: apiKey, scopes: SCOPES }),
+      new ApiKeyStore(doc, TABLE_NAME)
+        .create('local', { key: apiKey, scopes: SCOPES })
+        .catch((error: unknown) => {
+          // A kept table already holds this key (or its revocation, which stays in force).
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        }),
     ]);
     for (const [name, present] of [
       ['api', api],
@@ -378,7 +412,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       authorizer: pooled('authorizer', authorizer),
       // Built from console/src on first request when the sources changed since the last build.
       console: createConsoleHandler(async () => readConsoleAssets(await ensureConsoleBuilt())),
-      local: { outbox: () => outbox.list(), dlq },
+      local: { outbox: () => outbox.list(), dlq, faults },
       log,
       ...(options.authorizerCacheSeconds
         ? { authorizerCacheSeconds: options.authorizerCacheSeconds }
@@ -404,6 +438,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       mqttUrl: mqtt.mqttUrl,
       outbox,
       failures,
+      faults,
       env,
       dlq,
       startPollers,
@@ -432,6 +467,15 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
 }
 
 type ReleaseHandler = LambdaHandler<unknown, ReleaseResult>;
+
+/** The key from `file` when there is one, else a new one (written to `file` if given). */
+function developmentKey(file: string | undefined): string {
+  if (file && existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = `hk_dev_${randomBytes(32).toString('base64url')}`;
+  // Owner-only: it is a credential, even if only for the local stack.
+  if (file) writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
 
 function portOf(url: string): number {
   return Number(new URL(url).port);

@@ -1,7 +1,8 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { enableCompileCache } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
 import type { LocalStack } from './stack';
 import { LOCAL_STATE_FILE, type LocalState } from './state-file';
 
@@ -15,9 +16,39 @@ const startedAt = performance.now();
 const port = Number(process.env.PORT ?? 3000);
 const mqttPort = Number(process.env.MQTT_PORT ?? 1883);
 
+let args: { fresh: boolean; data: string };
+try {
+  const { values } = parseArgs({
+    options: {
+      // Start empty: the kept queues, table, schedules, outbox and development key are removed.
+      fresh: { type: 'boolean', default: false },
+      // Where state is kept across restarts.
+      data: { type: 'string', default: join(dirname(LOCAL_STATE_FILE), 'data') },
+    },
+  });
+  args = { fresh: values.fresh, data: resolve(values.data) };
+} catch (error) {
+  console.error(`${error instanceof Error ? error.message : String(error)}
+Usage: npm start [-- --fresh] [-- --data <dir>]`);
+  process.exit(2);
+}
+// The endpoints file sits beside the data (.herald/local.json for the default .herald/data).
+const stateFile = join(dirname(args.data), 'local.json');
+if (args.fresh) {
+  // Only what the stack itself keeps there, never anything else a mistyped --data points at.
+  for (const name of ['sqs', 'dynamodb', 'outbox.jsonl', 'schedules.json', 'dev-api-key']) {
+    await rm(join(args.data, name), { recursive: true, force: true });
+  }
+}
+
 let stack: LocalStack;
 try {
-  stack = await startLocalStack({ port, mqttPort, log: (line) => console.error(line) });
+  stack = await startLocalStack({
+    port,
+    mqttPort,
+    dataDir: args.data,
+    log: (line) => console.error(line),
+  });
 } catch (error) {
   console.error(`Herald local stack failed to start: ${String(error)}`);
   if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
@@ -33,8 +64,8 @@ const state: LocalState = {
   dynamodbEndpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
   pid: process.pid,
 };
-await mkdir(dirname(LOCAL_STATE_FILE), { recursive: true });
-await writeFile(LOCAL_STATE_FILE, `${JSON.stringify(state, null, 2)}\n`);
+await mkdir(dirname(stateFile), { recursive: true });
+await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);
 
 const stackMs = Math.round(performance.now() - startedAt);
 // performance.now() counts from process start, so this includes loading the modules too.
@@ -56,6 +87,8 @@ console.log(`Herald local stack up in ${totalMs} ms (stack ${stackMs} ms, loadin
   DLQs         ${stack.url}/_local/dlq
   MQTT broker  ${stack.mqttUrl}
   API key      ${stack.devApiKey}   (tenant "local")
+  Faults       ${stack.url}/_local/faults
+  Data         ${args.data}   (kept across restarts; npm start -- --fresh starts empty)
 
 Send a notification:
   curl -sS -X POST ${stack.url}/v1/notifications \\
@@ -74,7 +107,7 @@ const shutdown = (signal: string) => {
   }
   stopping = true;
   console.log(`\n${signal}: stopping…`);
-  Promise.all([stack.stop(), rm(LOCAL_STATE_FILE, { force: true })]).then(
+  Promise.all([stack.stop(), rm(stateFile, { force: true })]).then(
     () => process.exit(0),
     (error: unknown) => {
       console.error(`Stop failed: ${String(error)}`);

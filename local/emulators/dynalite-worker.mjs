@@ -8,7 +8,12 @@ const dynalite = require('dynalite');
 cacheExpressionParses();
 
 // Tables become ACTIVE on the next tick instead of after dynalite's default 500 ms.
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
+// With a path, dynalite keeps its tables in LevelDB there (npm start's .herald/data).
+const server = dynalite({
+  createTableMs: 0,
+  deleteTableMs: 0,
+  ...(workerData.path ? { path: workerData.path } : {}),
+});
 server.on('error', (error) => parentPort?.postMessage({ error: String(error) }));
 server.listen(workerData.port, workerData.host, () => {
   parentPort?.postMessage({ port: server.address().port });

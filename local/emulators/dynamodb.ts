@@ -1,5 +1,11 @@
 import { Worker } from 'node:worker_threads';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
 import {
   TENANT_INDEX,
   TENANT_INDEX_PK,
@@ -13,9 +19,11 @@ export interface DynamoEmulatorOptions {
   region: string;
   tableName: string;
   credentials: { accessKeyId: string; secretAccessKey: string };
+  /** A directory to keep the table in (LevelDB) across restarts; in memory when absent. */
+  path?: string;
 }
 
-/** dynalite (in memory, on a worker thread) holding Herald's single table. */
+/** dynalite (in memory or in `path`, on a worker thread) holding Herald's single table. */
 export interface DynamoEmulator {
   endpoint: string;
   port: number;
@@ -24,9 +32,13 @@ export interface DynamoEmulator {
   stop(): Promise<void>;
 }
 
-function startWorker(host: string, port: number): Promise<{ worker: Worker; port: number }> {
+function startWorker(
+  host: string,
+  port: number,
+  path: string | undefined,
+): Promise<{ worker: Worker; port: number }> {
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
-    workerData: { host, port },
+    workerData: { host, port, path },
     // A larger young generation: fewer scavenges of the short-lived request objects (~6% less CPU).
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
   });
@@ -43,7 +55,7 @@ function startWorker(host: string, port: number): Promise<{ worker: Worker; port
 }
 
 export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promise<DynamoEmulator> {
-  const { worker, port } = await startWorker(options.host, options.port);
+  const { worker, port } = await startWorker(options.host, options.port, options.path);
   const endpoint = `http://${options.host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -70,45 +82,27 @@ export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promi
 
 /** The table exactly as docs/architecture.md describes it (TTL is not emulated by dynalite). */
 async function createHeraldTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'gsi1pk', AttributeType: 'S' },
-        { AttributeName: 'gsi1sk', AttributeType: 'S' },
-        { AttributeName: TENANT_INDEX_PK, AttributeType: 'S' },
-        { AttributeName: TENANT_INDEX_SK, AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: TENANT_INDEX,
-          KeySchema: [
-            { AttributeName: TENANT_INDEX_PK, KeyType: 'HASH' },
-            { AttributeName: TENANT_INDEX_SK, KeyType: 'RANGE' },
-          ],
-          Projection: {
-            ProjectionType: 'INCLUDE',
-            NonKeyAttributes: [...TENANT_INDEX_PROJECTION],
-          },
-        },
-      ],
-    }),
-  );
+  const existing = await client
+    .send(new DescribeTableCommand({ TableName: tableName }))
+    .catch((error: unknown) => {
+      if (error instanceof ResourceNotFoundException) return undefined;
+      throw error;
+    });
+  const definition = heraldTable(tableName);
+  if (existing) {
+    // A kept table (see `path`) is used as it is, unless it predates an index this code needs.
+    const have = new Set((existing.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+    const missing = (definition.GlobalSecondaryIndexes ?? [])
+      .map((i) => i.IndexName)
+      .filter((name) => !have.has(name));
+    if (missing.length > 0) {
+      throw new Error(
+        `The kept local table lacks the index ${missing.join(', ')} (it was made by an older Herald): start once with npm start -- --fresh`,
+      );
+    }
+    return;
+  }
+  await client.send(new CreateTableCommand(definition));
   // The SDK waiter polls every 20 s at best; dynalite flips to ACTIVE within milliseconds.
   for (let attempt = 0; attempt < 200; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
@@ -119,4 +113,44 @@ async function createHeraldTable(client: DynamoDBClient, tableName: string): Pro
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   throw new Error(`Local table ${tableName} did not become ACTIVE`);
+}
+
+function heraldTable(tableName: string): CreateTableCommandInput {
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'gsi1pk', AttributeType: 'S' },
+      { AttributeName: 'gsi1sk', AttributeType: 'S' },
+      { AttributeName: TENANT_INDEX_PK, AttributeType: 'S' },
+      { AttributeName: TENANT_INDEX_SK, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'gsi1',
+        KeySchema: [
+          { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+          { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+      {
+        IndexName: TENANT_INDEX,
+        KeySchema: [
+          { AttributeName: TENANT_INDEX_PK, KeyType: 'HASH' },
+          { AttributeName: TENANT_INDEX_SK, KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: [...TENANT_INDEX_PROJECTION],
+        },
+      },
+    ],
+  };
 }

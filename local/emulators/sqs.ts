@@ -1,3 +1,4 @@
+import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, interceptLocalhostDns, startFauxqs } from 'fauxqs';
 import { CHANNELS, type Channel } from '../../functions/core/model';
 
@@ -31,6 +32,8 @@ export interface SqsEmulatorOptions {
   /** Same value as the deployed redrive policy and the handlers' MAX_RECEIVE_COUNT. */
   maxReceiveCount: number;
   queuePrefix: string;
+  /** A directory where fauxqs keeps queues and messages (SQLite) across restarts; in memory when absent. */
+  dataDir?: string;
 }
 
 /** fauxqs with, per channel, a normal and a high-priority queue redriving to one DLQ. */
@@ -54,44 +57,68 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
       port: options.port,
       logger: false,
       defaultRegion: options.region,
+      ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
     });
   } catch (error) {
     restoreDns();
     throw error;
   }
 
+  const endpoint = `http://sqs.${options.region}.localhost:${server.port}`;
+  // Queues restored from dataDir keep their messages: recreating one would empty it, so an
+  // existing queue only gets this run's attributes (and a URL on this run's port).
+  const admin = new SQSClient({
+    region: options.region,
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const ensureQueue = async (
+    name: string,
+    attributes: Record<string, string>,
+  ): Promise<{ queueUrl: string; queueArn: string }> => {
+    const existing = server.inspectQueue(name);
+    if (!existing) return server.createQueue(name, { region: options.region, attributes });
+    const queueUrl = `${endpoint}/000000000000/${name}`;
+    await admin.send(new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: attributes }));
+    return { queueUrl, queueArn: existing.arn };
+  };
+
   const queues = {} as Record<Channel, ChannelQueue>;
-  for (const channel of CHANNELS) {
-    const name = `${options.queuePrefix}-${channel}`;
-    const dlqName = `${name}-dlq`;
-    const dlq = server.createQueue(dlqName, {
-      region: options.region,
+  try {
+    for (const channel of CHANNELS) {
+      const name = `${options.queuePrefix}-${channel}`;
+      const dlqName = `${name}-dlq`;
       // The DLQ keeps messages for the longest time SQS allows, as the deployed one does.
-      attributes: { MessageRetentionPeriod: '1209600' },
-    });
-    const attributes = {
-      VisibilityTimeout: String(options.visibilityTimeoutSeconds),
-      RedrivePolicy: JSON.stringify({
-        deadLetterTargetArn: dlq.queueArn,
-        maxReceiveCount: options.maxReceiveCount,
-      }),
-    };
-    const queue = server.createQueue(name, { region: options.region, attributes });
-    const high = server.createQueue(`${name}-high`, { region: options.region, attributes });
-    queues[channel] = {
-      name,
-      url: queue.queueUrl,
-      arn: queue.queueArn,
-      highUrl: high.queueUrl,
-      highArn: high.queueArn,
-      dlqName,
-      dlqUrl: dlq.queueUrl,
-      dlqArn: dlq.queueArn,
-    };
+      const dlq = await ensureQueue(dlqName, { MessageRetentionPeriod: '1209600' });
+      const attributes = {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.queueArn,
+          maxReceiveCount: options.maxReceiveCount,
+        }),
+      };
+      const queue = await ensureQueue(name, attributes);
+      const high = await ensureQueue(`${name}-high`, attributes);
+      queues[channel] = {
+        name,
+        url: queue.queueUrl,
+        arn: queue.queueArn,
+        highUrl: high.queueUrl,
+        highArn: high.queueArn,
+        dlqName,
+        dlqUrl: dlq.queueUrl,
+        dlqArn: dlq.queueArn,
+      };
+    }
+  } catch (error) {
+    await server.stop().finally(restoreDns);
+    throw error;
+  } finally {
+    admin.destroy();
   }
 
   return {
-    endpoint: `http://sqs.${options.region}.localhost:${server.port}`,
+    endpoint,
     port: server.port,
     queues,
     deadLetters(channel) {

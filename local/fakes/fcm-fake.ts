@@ -3,12 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { ServiceAccountJson } from '../../functions/adapters/providers/push/fcm-push-provider';
 import { readText, replyJson } from '../emulators/net';
+import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
 export interface FcmFakeOptions {
   outbox: Outbox;
   failures: FailureInjector;
+  /** Outages and latency set through `/_local/faults`; none when absent. */
+  faults?: Faults;
   host?: string;
   port?: number;
 }
@@ -28,7 +31,7 @@ const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
  * Errors use Google's `{ error: { code, message, status, details: [FcmError] } }` shape.
  */
 export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake> {
-  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
   const issuedTokens = new Set<string>();
 
   const server = createServer((req, res) => {
@@ -60,6 +63,17 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
       return googleError(res, 400, 'INVALID_ARGUMENT', 'Invalid message', 'INVALID_ARGUMENT');
     }
 
+    if (faults.outage('push')) {
+      await faults.delay('push');
+      // FCM's answer while it is down: HTTP 503, status UNAVAILABLE, FcmError UNAVAILABLE.
+      return googleError(
+        res,
+        503,
+        'UNAVAILABLE',
+        'The service is currently unavailable.',
+        'UNAVAILABLE',
+      );
+    }
     const failure = failures.next('push', message.token);
     if (failure === 'permanent') {
       return googleError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
@@ -90,6 +104,7 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
         },
         providerMessageId: name,
       });
+      await faults.delay('push');
     }
     replyJson(res, 200, { name });
   }

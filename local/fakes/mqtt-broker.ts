@@ -3,12 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import net, { type AddressInfo } from 'node:net';
 import { Aedes } from 'aedes';
 import { readBody } from '../emulators/net';
+import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the broker records and how it decides to fail; ports default to random. */
 export interface MqttFakeOptions {
   outbox: Outbox;
   failures: FailureInjector;
+  /** Outages and latency set through `/_local/faults`; none when absent. */
+  faults?: Faults;
   host?: string;
   mqttPort?: number;
   httpPort?: number;
@@ -30,7 +33,14 @@ const TOPIC_PATH = /^\/topics\/(.+)$/;
  * local subscribers. Errors use the REST-JSON shape the SDK parses (`x-amzn-ErrorType`).
  */
 export async function startMqtt(options: MqttFakeOptions): Promise<RunningMqttFake> {
-  const { outbox, failures, host = '127.0.0.1', mqttPort = 0, httpPort = 0 } = options;
+  const {
+    outbox,
+    failures,
+    faults = new Faults(),
+    host = '127.0.0.1',
+    mqttPort = 0,
+    httpPort = 0,
+  } = options;
   const broker = await Aedes.createBroker();
   const mqttServer = net.createServer(broker.handle);
 
@@ -59,6 +69,11 @@ export async function startMqtt(options: MqttFakeOptions): Promise<RunningMqttFa
       return iotError(res, 400, 'InvalidRequestException', `Invalid topic name ${topic}`);
     }
 
+    if (faults.outage('mqtt')) {
+      await faults.delay('mqtt');
+      // What the IoT data plane answers while it is down (HTTP 503).
+      return iotError(res, 503, 'ServiceUnavailableException', 'Service Unavailable');
+    }
     const failure = failures.next('mqtt', topic);
     if (failure === 'permanent') {
       return iotError(res, 400, 'InvalidRequestException', `Publish to ${topic} was rejected`);
@@ -85,6 +100,7 @@ export async function startMqtt(options: MqttFakeOptions): Promise<RunningMqttFa
       // IoT Core gives a publish no id; the fake makes one so the Outbox entry can be named.
       providerMessageId: randomUUID(),
     });
+    await faults.delay('mqtt');
     res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
     res.end('{}');
   }

@@ -1,3 +1,4 @@
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Channel } from '../../functions/core/model';
 
 /** What one fake provider received: shown by `GET /_local/outbox` and asserted in tests. */
@@ -12,13 +13,35 @@ export interface OutboxEntry {
   receivedAt: string;
 }
 
-/** In-memory record of everything the local fakes accepted, in arrival order. */
+/**
+ * Everything the local fakes accepted, in arrival order. With a `file` (JSON lines) it survives
+ * restarts: each entry is appended before the fake answers, so a send the process was killed
+ * after is still counted, as the real provider would have it.
+ */
 export class Outbox {
   readonly #entries: OutboxEntry[] = [];
   readonly #listeners = new Set<(entry: OutboxEntry) => void>();
 
+  constructor(private readonly file?: string) {
+    if (!file || !existsSync(file)) return;
+    const text = readFileSync(file, 'utf8');
+    // End a torn last line, so the next append starts a line of its own.
+    if (text !== '' && !text.endsWith('\n')) appendFileSync(file, '\n');
+    for (const line of text.split('\n')) {
+      // A kill in the middle of an append leaves a partial last line: that send never answered.
+      if (line.trim() === '') continue;
+      try {
+        this.#entries.push(JSON.parse(line) as OutboxEntry);
+      } catch {
+        // Only the torn last line can be unparseable; skipping it loses nothing that was answered.
+      }
+    }
+  }
+
   add(entry: Omit<OutboxEntry, 'receivedAt'>): OutboxEntry {
     const full = { ...entry, receivedAt: new Date().toISOString() };
+    // Synchronous, so the entry is in the file (the OS's page cache) before the fake answers.
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(full)}\n`);
     this.#entries.push(full);
     for (const listener of this.#listeners) listener(full);
     return full;
@@ -40,6 +63,7 @@ export class Outbox {
 
   clear(): void {
     this.#entries.length = 0;
+    if (this.file) writeFileSync(this.file, '');
   }
 }
 

@@ -3,12 +3,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import sesLocal from 'aws-ses-v2-local';
 import { closeServer, readBody } from '../emulators/net';
+import { Faults } from './faults';
 import type { FailureInjector, InjectedFailure, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
 export interface SesFakeOptions {
   outbox: Outbox;
   failures: FailureInjector;
+  /** Outages and latency set through `/_local/faults`; none when absent. */
+  faults?: Faults;
   host?: string;
   port?: number;
 }
@@ -49,7 +52,7 @@ const startEmulator: typeof sesLocal =
  * (`x-amzn-ErrorType` + `{ message }`), and records accepted mail in the Outbox.
  */
 export async function startSes(options: SesFakeOptions): Promise<RunningSesFake> {
-  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
   // 127.0.0.1, never the emulator's default of every interface.
   const emulator: Server = await startEmulator({ host: '127.0.0.1', port: 0 });
   const emulatorUrl = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
@@ -63,6 +66,11 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    if (req.method === 'POST' && path === SEND_EMAIL_PATH && faults.outage('email')) {
+      await faults.delay('email');
+      // What SES answers while the service is down; the SDK and the adapter call it retryable.
+      return sesError(res, 503, 'ServiceUnavailable', 'Service Unavailable');
+    }
     if (req.method === 'POST' && path === SEND_EMAIL_PATH) {
       const failure = injectedFailure(body);
       if (failure === 'permanent') {
@@ -93,6 +101,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     if (upstream.status === 400) headers['x-amzn-errortype'] = 'BadRequestException';
     if (req.method === 'POST' && path === SEND_EMAIL_PATH && upstream.status === 200) {
       record(text, body);
+      await faults.delay('email');
     }
     res.writeHead(upstream.status, headers);
     res.end(text);

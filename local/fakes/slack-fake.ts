@@ -1,12 +1,15 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readText, replyJson } from '../emulators/net';
+import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
 export interface SlackFakeOptions {
   outbox: Outbox;
   failures: FailureInjector;
+  /** Outages and latency set through `/_local/faults`; none when absent. */
+  faults?: Faults;
   host?: string;
   port?: number;
 }
@@ -22,7 +25,7 @@ export interface RunningSlackFake {
  * `{ ok: false, error }` for API errors, and HTTP 429 with `Retry-After` when rate limited.
  */
 export async function startSlack(options: SlackFakeOptions): Promise<RunningSlackFake> {
-  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
   let sequence = 0;
 
   const server = createServer((req, res) => {
@@ -54,6 +57,11 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
     if (blocks === 'invalid') return replyJson(res, 200, { ok: false, error: 'invalid_blocks' });
     if (!text && blocks === undefined) return replyJson(res, 200, { ok: false, error: 'no_text' });
 
+    if (faults.outage('slack')) {
+      await faults.delay('slack');
+      // Slack's front end answers 503 while the API is down; the SDK raises an HTTP error.
+      return replyJson(res, 503, { ok: false, error: 'service_unavailable' });
+    }
     const failure = failures.next('slack', channel);
     if (failure === 'permanent')
       return replyJson(res, 200, { ok: false, error: 'channel_not_found' });
@@ -69,6 +77,7 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
       content: { text, ...(blocks !== undefined && { blocks }) },
       providerMessageId: ts,
     });
+    await faults.delay('slack');
     replyJson(res, 200, {
       ok: true,
       channel,

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readText, replyJson } from '../emulators/net';
+import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
 
 /** Where the fake records and how it decides to fail. */
 export interface TwilioFakeOptions {
   outbox: Outbox;
   failures: FailureInjector;
+  /** Outages and latency set through `/_local/faults`; none when absent. */
+  faults?: Faults;
   host?: string;
   port?: number;
 }
@@ -26,7 +29,7 @@ const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
  * RestException parses.
  */
 export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTwilioFake> {
-  const { outbox, failures, host = '127.0.0.1', port = 0 } = options;
+  const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => twilioError(res, 500, 20500, String(err)));
@@ -57,6 +60,11 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
     const whatsapp = to.startsWith('whatsapp:');
     const channel = whatsapp ? 'whatsapp' : 'sms';
     const recipient = whatsapp ? to.slice('whatsapp:'.length) : to;
+    if (faults.outage(channel)) {
+      await faults.delay(channel);
+      // Twilio's error resource for an outage: HTTP 503, code 20503 (Service Unavailable).
+      return twilioError(res, 503, 20503, 'Service Unavailable');
+    }
     const failure = failures.next(channel, recipient);
     if (failure === 'permanent') {
       return twilioError(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
@@ -70,6 +78,7 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
       content: { text: body, from: from ?? messagingServiceSid },
       providerMessageId: sid,
     });
+    await faults.delay(channel);
     const now = new Date().toUTCString().replace('GMT', '+0000');
     replyJson(res, 201, {
       sid,

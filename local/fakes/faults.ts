@@ -1,0 +1,72 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { CHANNELS, type Channel } from '../../functions/core/model';
+
+/** What is set for one channel; absent fields mean "behave normally". */
+export interface ChannelFaults {
+  /** Every send fails with the provider's own "service unavailable" answer. */
+  outage?: true;
+  /** The fake records the message at once, then answers this much later. */
+  latencyMs?: number;
+}
+
+/** The body of `POST /_local/faults`: one channel, and what to set or clear on it. */
+export const faultRequestSchema = z
+  .object({
+    channel: z.enum(CHANNELS),
+    outage: z.boolean().optional(),
+    // Longer than any Lambda could wait: a typo of a few zeros should be refused, not hang a fake.
+    latencyMs: z.number().int().min(0).max(900_000).optional(),
+  })
+  .strict()
+  .refine((body) => body.outage !== undefined || body.latencyMs !== undefined, {
+    message: 'Set outage, latencyMs or both',
+    path: ['outage'],
+  });
+
+export type FaultRequest = z.infer<typeof faultRequestSchema>;
+
+/**
+ * Outages and latency a person (or a test) switches on per channel through `/_local/faults`.
+ * The fakes ask it on every send; an outage answers with what the real provider sends when it
+ * is down, so the channel function's own classifier decides it is worth retrying.
+ */
+export class Faults {
+  readonly #byChannel = new Map<Channel, ChannelFaults>();
+
+  apply(request: FaultRequest): void {
+    const current = { ...this.#byChannel.get(request.channel) };
+    if (request.outage === true) current.outage = true;
+    if (request.outage === false) delete current.outage;
+    if (request.latencyMs !== undefined && request.latencyMs > 0) {
+      current.latencyMs = request.latencyMs;
+    }
+    if (request.latencyMs === 0) delete current.latencyMs;
+    if (Object.keys(current).length === 0) this.#byChannel.delete(request.channel);
+    else this.#byChannel.set(request.channel, current);
+  }
+
+  /** What is set, per channel; channels without faults are left out. */
+  list(): Partial<Record<Channel, ChannelFaults>> {
+    return Object.fromEntries(
+      CHANNELS.flatMap((c) => {
+        const set = this.#byChannel.get(c);
+        return set ? [[c, { ...set }]] : [];
+      }),
+    );
+  }
+
+  clear(): void {
+    this.#byChannel.clear();
+  }
+
+  outage(channel: Channel): boolean {
+    return this.#byChannel.get(channel)?.outage === true;
+  }
+
+  /** Wait out the channel's latency (if any): called after the fake has recorded the message. */
+  async delay(channel: Channel): Promise<void> {
+    const ms = this.#byChannel.get(channel)?.latencyMs;
+    if (ms) await sleep(ms);
+  }
+}
