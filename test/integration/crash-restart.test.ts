@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiKeyStore } from '../../functions/domain/api-keys';
+import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
 import type { OutboxEntry } from '../../local/fakes/outbox';
 import type { LocalState } from '../../local/state-file';
 
