@@ -7,6 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
+import type { DeliveryStatus } from '../../functions/core/model';
+import { FINAL, SUCCEEDED } from '../../functions/core/status';
 import type { OutboxEntry } from '../../local/fakes/outbox';
 import type { LocalState } from '../../local/state-file';
 
@@ -107,7 +109,7 @@ async function waitUntil<T>(
 type Delivery = {
   id: string;
   channel: string;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   providerMessageId?: string;
 };
@@ -198,9 +200,7 @@ describe('local stack › crash and restart', () => {
           if (status !== 200) return undefined;
           all.push(...(body.deliveries as Delivery[]));
         }
-        return all.every((d) => ['delivered', 'failed', 'cancelled'].includes(d.status))
-          ? all
-          : undefined;
+        return all.every((d) => FINAL.includes(d.status)) ? all : undefined;
       },
       90_000,
       'every delivery to reach a final state after the restart',
@@ -215,7 +215,8 @@ describe('local stack › crash and restart', () => {
       const key = `${entry.channel}:${entry.recipient}`;
       sends.set(key, [...(sends.get(key) ?? []), entry]);
     }
-    const delivered = deliveries.filter((d) => d.status === 'delivered');
+    // Accepted by the provider (`sent`), or confirmed too (`delivered`).
+    const delivered = deliveries.filter((d) => SUCCEEDED.includes(d.status));
     // A delivery claimed before the kill and not recorded by then is claimed again after the
     // lease: exactly those carry a second attempt (nothing else fails in this run).
     const inFlightAtKill = deliveries.filter((d) => d.attempts >= 2);

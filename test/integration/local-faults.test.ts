@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Channel } from '../../functions/core/model';
+import type { Channel, DeliveryStatus } from '../../functions/core/model';
+import { SUCCEEDED } from '../../functions/core/status';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
 
 type Delivery = {
   channel: Channel;
-  status: string;
+  status: DeliveryStatus;
   attempts: number;
   lastError?: string;
   recipient: string;
@@ -125,7 +126,7 @@ describe('local stack › /_local/faults', () => {
     const final = await waitFor(
       async () => {
         const all = await deliveries(id);
-        return all.every((d) => d.status === 'delivered') ? all : undefined;
+        return all.every((d) => SUCCEEDED.includes(d.status)) ? all : undefined;
       },
       30_000,
       'every delivery to be delivered after the outage',
@@ -158,7 +159,7 @@ describe('local stack › /_local/faults', () => {
     const delivered = await waitFor(
       async () => {
         const [d] = await deliveries(id);
-        return d?.status === 'delivered' ? d : undefined;
+        return d && SUCCEEDED.includes(d.status) ? d : undefined;
       },
       10_000,
       'the delivery to be recorded after the delay',
