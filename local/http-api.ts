@@ -48,6 +48,8 @@ export interface HttpApi {
 /** Read at most this much: API Gateway accepts 10 MB; Herald's own smaller limit is the handler's. */
 export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
 const ACCOUNT = '000000000000';
+/** GET routes with no key (lib/constructs/api.ts gives them no authorizer). */
+const PUBLIC_PATHS = ['/health', '/openapi.json'];
 const API_ID = 'local';
 const STAGE = 'local';
 
@@ -127,8 +129,8 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
 
     let authorizerContext: Record<string, unknown> | null = null;
-    // Like the deployed API, health is the one route API Gateway serves without the authorizer.
-    if (!(method === 'GET' && url.pathname === '/health')) {
+    // Like the deployed API, these are the routes API Gateway serves without the authorizer.
+    if (!(method === 'GET' && PUBLIC_PATHS.includes(url.pathname))) {
       const methodArn = `arn:aws:execute-api:${options.region}:${ACCOUNT}:${API_ID}/${STAGE}/${method}${url.pathname}`;
       const decision = await authorize(options, authorizerCache, {
         type: 'REQUEST',

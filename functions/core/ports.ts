@@ -156,6 +156,6 @@ export interface NotificationIndex {
       limit: number;
     },
   ): Promise<{ rows: IndexedNotification[]; lastPosition?: string }>;
-  /** The statuses of one notification's deliveries, for its aggregate status. */
-  deliveryStatuses(notificationId: string): Promise<DeliveryStatus[]>;
+  /** Each delivery's channel and status, for the notification's aggregate and per-channel counts. */
+  deliveryStatuses(notificationId: string): Promise<{ channel: Channel; status: DeliveryStatus }[]>;
 }

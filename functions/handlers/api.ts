@@ -3,20 +3,16 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { HttpError, httpErrors, json } from '../runtime/http';
+import { HttpError, httpErrors } from '../runtime/http';
 import { type ApiRoute, guarded, logger, metrics } from './api/context';
 import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
+import { publicRoutes } from './api/openapi';
 
 /** Every route of the API; each feature keeps its routes in its own file under api/. */
 const routes: ApiRoute[] = [
-  {
-    method: 'GET',
-    path: '/health',
-    access: 'public',
-    handler: async () => json(200, { status: 'ok' }),
-  },
+  ...publicRoutes(() => routes),
   ...notificationRoutes,
   ...listRoutes,
   ...meRoutes,

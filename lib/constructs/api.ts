@@ -117,6 +117,14 @@ export class HeraldApi extends Construct {
       reason:
         'GET /health is an unauthenticated liveness probe for load balancers and uptime checks; it returns no data.',
     });
+    const openapi = root.addResource('openapi.json').addMethod('GET', integration, {
+      authorizationType: apigw.AuthorizationType.NONE,
+    });
+    Validations.of(openapi).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'GET /openapi.json is the public API contract (OpenAPI 3.1) so clients can generate code; it holds no tenant data.',
+    });
 
     const v1 = root.addResource('v1');
     v1.addResource('me').addMethod('GET', integration, secured);

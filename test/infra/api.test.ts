@@ -1,25 +1,9 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, FULL_CONFIG, findFunction, logicalId } from './fixture';
+import { buildStack, FULL_CONFIG, findFunction, logicalId, methodsByRoute } from './fixture';
 
-/** `METHOD /path` -> method properties, rebuilt from the Resource tree. */
-function methodsByRoute(template: Template): Map<string, Record<string, unknown>> {
-  const resources = template.findResources('AWS::ApiGateway::Resource');
-  const pathOf = (id: string): string => {
-    const r = resources[id];
-    if (!r) return '';
-    const parent = r.Properties.ParentId;
-    const parentPath = parent.Ref ? pathOf(parent.Ref) : '';
-    return `${parentPath}/${r.Properties.PathPart}`;
-  };
-  const routes = new Map<string, Record<string, unknown>>();
-  for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
-    const resourceId = method.Properties.ResourceId;
-    const path = resourceId.Ref ? pathOf(resourceId.Ref) : '/';
-    routes.set(`${method.Properties.HttpMethod} ${path}`, method.Properties);
-  }
-  return routes;
-}
+/** Served without the authorizer (and without a usage-plan key). */
+const KEYLESS = ['GET /health', 'GET /openapi.json'];
 
 describe('HeraldApi', () => {
   let template: Template;
@@ -45,6 +29,7 @@ describe('HeraldApi', () => {
     expect([...routes.keys()].sort()).toEqual([
       'DELETE /v1/notifications/{id}',
       'GET /health',
+      'GET /openapi.json',
       'GET /v1/me',
       'GET /v1/notifications',
       'GET /v1/notifications/{id}',
@@ -61,10 +46,10 @@ describe('HeraldApi', () => {
     }
   });
 
-  it('puts the authorizer on every route except GET /health', () => {
+  it('puts the authorizer on every route except GET /health and GET /openapi.json', () => {
     const authorizer = logicalId(template, 'AWS::ApiGateway::Authorizer', 'ApiAuthorizer');
     for (const [route, method] of methodsByRoute(template)) {
-      if (route === 'GET /health') {
+      if (KEYLESS.includes(route)) {
         expect(method.AuthorizationType).toBe('NONE');
         expect(method.AuthorizerId).toBeUndefined();
       } else {
@@ -100,7 +85,7 @@ describe('HeraldApi', () => {
   it('takes usage-plan keys from the authorizer and can require them (per-tenant plans)', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
     for (const [route, method] of methodsByRoute(variant)) {
-      expect(method.ApiKeyRequired ?? false, route).toBe(route !== 'GET /health');
+      expect(method.ApiKeyRequired ?? false, route).toBe(!KEYLESS.includes(route));
     }
   });
 

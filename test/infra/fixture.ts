@@ -136,3 +136,22 @@ export function grantsOf(template: Template, name: string): Grant[] {
     ),
   );
 }
+
+/** Every API Gateway method of the template, keyed `METHOD /path`. */
+export function methodsByRoute(template: Template): Map<string, Record<string, unknown>> {
+  const resources = template.findResources('AWS::ApiGateway::Resource');
+  const pathOf = (id: string): string => {
+    const r = resources[id];
+    if (!r) return '';
+    const parent = r.Properties.ParentId;
+    const parentPath = parent.Ref ? pathOf(parent.Ref) : '';
+    return `${parentPath}/${r.Properties.PathPart}`;
+  };
+  const routes = new Map<string, Record<string, unknown>>();
+  for (const method of Object.values(template.findResources('AWS::ApiGateway::Method'))) {
+    const resourceId = method.Properties.ResourceId;
+    const path = resourceId.Ref ? pathOf(resourceId.Ref) : '/';
+    routes.set(`${method.Properties.HttpMethod} ${path}`, method.Properties);
+  }
+  return routes;
+}

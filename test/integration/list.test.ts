@@ -60,7 +60,13 @@ describe('GET /v1/notifications', () => {
     const page = await list();
     expect(page.items.map((i) => i.id)).toEqual([...ids].reverse());
     expect(page.nextCursor).toBeUndefined();
-    expect(page.items[0]).toMatchObject({ status: 'scheduled', channels: ['sms'], deliveries: 1 });
+    expect(page.items[0]).toMatchObject({
+      status: 'scheduled',
+      channels: ['sms'],
+      deliveries: 1,
+      counts: { scheduled: 1 },
+      byChannel: { sms: { scheduled: 1 } },
+    });
     expect((await list('', other)).items).toHaveLength(1);
   });
 

@@ -1,6 +1,11 @@
 import type { LocalStack } from '../../local/stack';
+import { contractOf } from './contract';
 
-/** A small HTTP client for the local stack's API, as a user's code would call it. */
+/**
+ * A small HTTP client for the local stack's API, as a user's code would call it. Every answer is
+ * checked against the stack's own OpenAPI document (test/support/contract.ts): a status or body
+ * the document does not describe throws.
+ */
 export function apiClient(stack: LocalStack, key = stack.devApiKey) {
   const request = async (
     method: string,
@@ -21,10 +26,19 @@ export function apiClient(stack: LocalStack, key = stack.devApiKey) {
     });
     const text = await response.text();
     let json: Record<string, unknown> = {};
+    let parsed = true;
     try {
       json = JSON.parse(text) as Record<string, unknown>;
     } catch {
       json = { raw: text };
+      parsed = false;
+    }
+    const contract = await contractOf(stack.url);
+    const problems = contract.check(method, path, response.status, parsed ? json : text);
+    if (problems.length > 0) {
+      throw new Error(
+        `answer does not match /openapi.json:\n  ${problems.join('\n  ')}\n${text.slice(0, 500)}`,
+      );
     }
     return { status: response.status, body: json };
   };

@@ -68,8 +68,10 @@ export class DynamoNotificationIndex implements NotificationIndex {
     return { rows, ...(typeof last === 'string' ? { lastPosition: last } : {}) };
   }
 
-  async deliveryStatuses(notificationId: string): Promise<DeliveryStatus[]> {
-    const statuses: DeliveryStatus[] = [];
+  async deliveryStatuses(
+    notificationId: string,
+  ): Promise<{ channel: Channel; status: DeliveryStatus }[]> {
+    const statuses: { channel: Channel; status: DeliveryStatus }[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -80,12 +82,14 @@ export class DynamoNotificationIndex implements NotificationIndex {
             ':pk': notificationKey(notificationId),
             ':deliveries': 'DELIVERY#',
           },
-          ProjectionExpression: '#status',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ProjectionExpression: '#channel, #status',
+          ExpressionAttributeNames: { '#channel': 'channel', '#status': 'status' },
           ExclusiveStartKey: startKey,
         }),
       );
-      for (const item of page.Items ?? []) statuses.push(item.status as DeliveryStatus);
+      for (const item of page.Items ?? []) {
+        statuses.push({ channel: item.channel as Channel, status: item.status as DeliveryStatus });
+      }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
     return statuses;

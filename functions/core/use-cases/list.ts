@@ -16,6 +16,7 @@ export interface NotificationSummary {
   channels: Channel[];
   deliveries: number;
   counts: Partial<Record<DeliveryStatus, number>>;
+  byChannel: Partial<Record<Channel, Partial<Record<DeliveryStatus, number>>>>;
 }
 
 export interface NotificationPage {
@@ -110,12 +111,21 @@ export async function listNotifications(
   return { items, ...(mayHaveMore && after ? { nextCursor: encodeCursor(after) } : {}) };
 }
 
-function summarize(row: IndexedNotification, statuses: DeliveryStatus[]): NotificationSummary {
+function summarize(
+  row: IndexedNotification,
+  deliveries: { channel: Channel; status: DeliveryStatus }[],
+): NotificationSummary {
   const counts: Partial<Record<DeliveryStatus, number>> = {};
-  for (const status of statuses) counts[status] = (counts[status] ?? 0) + 1;
+  const byChannel: NotificationSummary['byChannel'] = {};
+  for (const { channel, status } of deliveries) {
+    counts[status] = (counts[status] ?? 0) + 1;
+    const perChannel = byChannel[channel] ?? {};
+    perChannel[status] = (perChannel[status] ?? 0) + 1;
+    byChannel[channel] = perChannel;
+  }
   return {
     id: row.id,
-    status: aggregateStatus(statuses),
+    status: aggregateStatus(deliveries.map((d) => d.status)),
     createdAt: row.createdAt,
     ...(row.sendAt ? { sendAt: row.sendAt } : {}),
     priority: row.priority,
@@ -123,5 +133,6 @@ function summarize(row: IndexedNotification, statuses: DeliveryStatus[]): Notifi
     channels: row.channels,
     deliveries: row.deliveryCount,
     counts,
+    byChannel,
   };
 }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Channel, ChannelRequests, NotificationRequest } from '../model';
 import {
   addChannel,
@@ -107,3 +108,34 @@ export function parseDispatchRequest(body: unknown, options: ValidationOptions):
     return unexpectedInput();
   }
 }
+
+/**
+ * The envelope for the API document, from the parts `parse` validates with. Blocks are read field
+ * by field (dispatch-channels.ts), so they are documented as open objects.
+ */
+export function dispatchEnvelopeSchema(options: ValidationOptions) {
+  const blocks = Object.fromEntries(
+    DISPATCH_CHANNELS.map((channel) => [
+      BLOCKS[channel],
+      block.optional().describe(`${channel} fields: ${BLOCK_FIELDS[channel]}`),
+    ]),
+  );
+  return z
+    .looseObject({
+      type: dispatchType.describe('email, push, SMS, MQTT, slack or * (any letter case)'),
+      message: summary.optional().describe('summary; the text of SMS and Slack when not given'),
+      sendAt: sendAtSchema(options).optional(),
+      ...blocks,
+    })
+    .describe(
+      'The replaced service\'s request. A single `type` reads its fields from its block or flat at the top level (recipients, subject, body, title, topic, channel, message); `"*"` sends every channel block present and needs at least one block: flat fields are only read for a single channel.',
+    );
+}
+
+const BLOCK_FIELDS: Record<DispatchChannel, string> = {
+  email: 'recipients[], subject, body (sent as HTML when it contains markup)',
+  push: 'recipients[] (FCM tokens), title, body',
+  sms: 'recipients[] (E.164), message',
+  mqtt: 'topic, message (the payload)',
+  slack: 'channel, message',
+};

@@ -49,7 +49,8 @@ const evenIfSiblingsFailed = {
   when: (payload: z.core.ParsePayload) => isPlainObject(payload.value),
 };
 
-function v1Schema(options: ValidationOptions) {
+/** The `POST /v1/notifications` body schema (also what the OpenAPI document describes). */
+export function v1Schema(options: ValidationOptions) {
   const enabled = new Set<Channel>(options.enabledChannels);
   // A disabled channel has no queue; its content is not worth checking, only its presence.
   const disabled = z.never({ error: CHANNEL_NOT_ENABLED });

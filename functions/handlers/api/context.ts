@@ -8,6 +8,7 @@ import { SCOPES, type Scope } from '../../core/api-keys';
 import { dynamo, sqs } from '../../runtime/aws-clients';
 import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';
+import type { DocumentedRoute } from '../../runtime/openapi';
 import { createLogger, createMetrics, serviceName } from '../../runtime/powertools';
 
 /*
@@ -30,8 +31,11 @@ export const scheduler = config.scheduler
  */
 export type RouteAccess = Scope | 'key' | 'public';
 
-/** One route: method, path (`{name}` for a path parameter), who may call it, what answers it. */
-export interface ApiRoute {
+/**
+ * One route: method, path (`{name}` for a path parameter), who may call it, what answers it, and
+ * its entry in the OpenAPI document (`doc`: the zod schemas it validates with and answers with).
+ */
+export interface ApiRoute extends DocumentedRoute {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   /** Checked by the router before the handler runs (403 naming the missing scope). */

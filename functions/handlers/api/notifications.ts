@@ -11,7 +11,10 @@ import {
   type ValidationOptions,
   type ValidationResult,
 } from '../../core/validation';
+import { dispatchEnvelopeSchema } from '../../core/validation/dispatch-request';
+import { v1Schema } from '../../core/validation/v1-request';
 import { json, parseJsonBody } from '../../runtime/http';
+import { errorSchema } from '../../runtime/openapi';
 import {
   type ApiRoute,
   config,
@@ -23,6 +26,13 @@ import {
   store,
   tenantOf,
 } from './context';
+import {
+  acceptedShape,
+  cancelledShape,
+  dispatchAcceptedShape,
+  notificationShape,
+  partlyAcceptedShape,
+} from './shapes';
 
 const ingestDeps = {
   store,
@@ -68,18 +78,41 @@ function notificationIdOf(event: APIGatewayProxyEvent): string {
   return id;
 }
 
+const partly = {
+  description: 'Recorded, but some deliveries could not be queued (recorded failed); retry later',
+  schema: partlyAcceptedShape,
+};
+// The document describes the body this deployment accepts (its channels, topic prefix, sender).
+const documented = validationOptions(Date.now());
+
 /** Sending, reading and cancelling notifications, in both API shapes. */
 export const notificationRoutes: ApiRoute[] = [
   {
     method: 'POST',
     path: '/v1/notifications',
     access: 'send',
+    doc: {
+      summary: 'Send a notification',
+      description:
+        'Validated whole before anything is recorded; one delivery per channel x recipient.',
+      tag: 'notifications',
+      body: v1Schema(documented),
+      idempotent: true,
+      responses: { 202: { description: 'Accepted', schema: acceptedShape }, 503: partly },
+    },
     handler: async (event) => json(202, await accept(event, parseV1Request)),
   },
   {
     method: 'POST',
     path: '/notification/dispatch',
     access: 'send',
+    doc: {
+      summary: 'Send a notification in the replaced service’s request shape',
+      tag: 'compatibility',
+      body: dispatchEnvelopeSchema(documented),
+      idempotent: true,
+      responses: { 202: { description: 'Accepted', schema: dispatchAcceptedShape }, 503: partly },
+    },
     handler: async (event) => {
       const accepted = await accept(event, parseDispatchRequest);
       return json(202, {
@@ -93,6 +126,11 @@ export const notificationRoutes: ApiRoute[] = [
     method: 'GET',
     path: '/v1/notifications/{id}',
     access: 'read',
+    doc: {
+      summary: 'A notification and every delivery',
+      tag: 'notifications',
+      responses: { 200: { description: 'The notification', schema: notificationShape } },
+    },
     handler: async (event) => {
       const tenantId = tenantOf(event);
       return json(200, await describeNotification(store, notificationIdOf(event), tenantId));
@@ -103,6 +141,14 @@ export const notificationRoutes: ApiRoute[] = [
     path: '/v1/notifications/{id}',
     // Cancelling is part of sending: the key that may send may also take it back.
     access: 'send',
+    doc: {
+      summary: 'Cancel what has not been sent',
+      tag: 'notifications',
+      responses: {
+        200: { description: 'Cancelled deliveries', schema: cancelledShape },
+        409: { description: 'Nothing left to cancel', schema: errorSchema },
+      },
+    },
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const id = notificationIdOf(event);

@@ -1,0 +1,71 @@
+import { json } from '../../runtime/http';
+import { openApiDocument } from '../../runtime/openapi';
+import type { ApiRoute } from './context';
+import { deliveryEventShape, healthShape } from './shapes';
+
+const DESCRIPTION = `Multichannel notifications (email, SMS, WhatsApp, push, Slack, MQTT).
+
+Every route but /health and /openapi.json needs an API key, as \`Authorization: Bearer <key>\` or
+\`x-api-key: <key>\`. Keys carry scopes: \`send\` (send and cancel), \`read\` (GET), \`admin\`
+(DLQ replay, suppressions, webhooks); a missing scope is a 403 that names it. Errors are
+\`{ message, errors?: [{ path, message }] }\`.`;
+
+const TAGS: Record<string, string> = {
+  notifications: 'Send, list, read and cancel notifications',
+  compatibility: 'The request shapes of the service Herald replaced',
+  keys: 'The calling API key',
+  meta: 'Liveness and this document',
+};
+
+/**
+ * GET /health and GET /openapi.json (both without a key). The document is built once per
+ * container from `routes()` (every route of the api function, this one included).
+ */
+export function publicRoutes(routes: () => readonly ApiRoute[]): ApiRoute[] {
+  let document: string | undefined;
+  return [
+    {
+      method: 'GET',
+      path: '/health',
+      access: 'public',
+      doc: {
+        summary: 'Liveness',
+        tag: 'meta',
+        responses: { 200: { description: 'Up', schema: healthShape } },
+      },
+      handler: async () => json(200, { status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      path: '/openapi.json',
+      access: 'public',
+      doc: {
+        summary: 'This document (OpenAPI 3.1)',
+        tag: 'meta',
+        responses: { 200: { description: 'The OpenAPI document', schema: null } },
+      },
+      handler: async () => {
+        document ??= JSON.stringify(
+          openApiDocument(routes(), {
+            version: 'v1',
+            description: DESCRIPTION,
+            tags: TAGS,
+            webhooks: {
+              deliveryEvent: {
+                summary: 'A delivery or notification event, signed (Standard Webhooks)',
+                description:
+                  'Verify `webhook-signature` (v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">) with the secret shown when the webhook was created.',
+                schema: deliveryEventShape,
+              },
+            },
+          }),
+        );
+        return {
+          statusCode: 200,
+          headers: { 'content-type': 'application/json', 'cache-control': 'public, max-age=300' },
+          body: document,
+        };
+      },
+    },
+  ];
+}

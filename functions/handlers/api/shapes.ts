@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { SCOPES } from '../../core/api-keys';
+import { CHANNELS, DELIVERY_STATUSES } from '../../core/model';
+import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
+
+/*
+ * What the routes answer, as zod schemas: the OpenAPI document is generated from them, and every
+ * integration test response is validated against that document, so an answer that changes shape
+ * without its schema fails the tests.
+ */
+
+const instant = z.iso.datetime({ offset: true });
+const id = z.string().min(1);
+const metadata = z.record(z.string(), z.string());
+const counts = z
+  .partialRecord(z.enum(DELIVERY_STATUSES), z.number().int().min(0))
+  .describe('deliveries per status');
+
+export const acceptedShape = z.strictObject({
+  id,
+  status: z.enum(['accepted', 'scheduled']),
+  deliveries: z.number().int().min(1).describe('one per channel x recipient'),
+});
+
+export const dispatchAcceptedShape = z.strictObject({
+  message: z.literal('Notification accepted'),
+  id,
+  status: z.enum(['accepted', 'scheduled']),
+});
+
+/** 503: recorded, but some deliveries could not be queued (those are recorded failed). */
+export const partlyAcceptedShape = z.strictObject({ message: z.string(), id });
+
+export const deliveryShape = z.strictObject({
+  id: z.string().describe('<channel>#<n>'),
+  channel: z.enum(CHANNELS),
+  recipient: z.string().describe('masked'),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number().int().min(0),
+  providerMessageId: z.string().optional(),
+  lastError: z.string().optional(),
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+export const notificationShape = z.strictObject({
+  id,
+  status: z.enum(AGGREGATE_STATUSES),
+  createdAt: instant,
+  sendAt: instant.optional(),
+  priority: z.enum(['high', 'normal']),
+  metadata: metadata.optional(),
+  counts,
+  deliveries: z.array(deliveryShape),
+});
+
+export const cancelledShape = z.strictObject({
+  id,
+  cancelled: z.number().int().min(1),
+  deliveries: z.array(
+    z.strictObject({ id: z.string(), channel: z.enum(CHANNELS), status: z.literal('cancelled') }),
+  ),
+});
+
+export const summaryShape = z.strictObject({
+  id,
+  status: z.enum(AGGREGATE_STATUSES),
+  createdAt: instant,
+  sendAt: instant.optional(),
+  priority: z.enum(['high', 'normal']),
+  metadata: metadata.optional(),
+  channels: z.array(z.enum(CHANNELS)),
+  deliveries: z.number().int().min(0).describe('how many deliveries (channel x recipient)'),
+  counts,
+  byChannel: z
+    .partialRecord(z.enum(CHANNELS), counts)
+    .describe('deliveries per channel and status'),
+});
+
+export const pageShape = z.strictObject({
+  items: z.array(summaryShape),
+  nextCursor: z
+    .string()
+    .optional()
+    .describe('pass as `cursor` for the next page; absent at the end'),
+});
+
+export const meShape = z.strictObject({
+  tenantId: z.string(),
+  keyId: z.string(),
+  scopes: z.array(z.enum(SCOPES)),
+});
+
+export const healthShape = z.strictObject({ status: z.literal('ok') });
+
+/**
+ * A delivery event as webhooks receive it (issue 10's public contract); `id` is the same for the
+ * same change, `sequence` orders the changes of one delivery.
+ */
+export const deliveryEventShape = z.object({
+  id: z.string().describe('stable per change: drop duplicates by it'),
+  type: z.string().describe('delivery.<status>, notification.completed or webhook.test'),
+  occurredAt: instant,
+  tenantId: z.string(),
+  notificationId: z.string(),
+  deliveryId: z.string().optional(),
+  channel: z.enum(CHANNELS).optional(),
+  recipient: z.string().optional().describe('masked'),
+  status: z.string(),
+  attempts: z.number().int().min(0).optional(),
+  sequence: z.number().int().min(0).optional(),
+  providerMessageId: z.string().optional(),
+  error: z.string().optional(),
+  metadata: metadata,
+});
