@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SCOPES } from '../../core/api-keys';
-import { CHANNELS, DELIVERY_STATUSES } from '../../core/model';
+import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/model';
 import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
 
 /*
@@ -39,6 +39,11 @@ export const deliveryShape = z.strictObject({
   attempts: z.number().int().min(0),
   providerMessageId: z.string().optional(),
   lastError: z.string().optional(),
+  failure: z
+    .enum(['permanent', 'exhausted'] as const satisfies readonly FailureKind[])
+    .optional()
+    .describe('while failed: refused by the provider, or retries ran out (replayable)'),
+  replays: z.number().int().min(1).optional().describe('times a DLQ replay re-opened it'),
   createdAt: instant,
   updatedAt: instant,
 });
