@@ -30,6 +30,7 @@ import {
 import { HeraldFunction } from './constructs/herald-function';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { Reconciler } from './constructs/reconciler';
 import { Scheduling } from './constructs/scheduling';
 
 /** DynamoDB actions of the api function (ingest, status, cancel); table only, no index. */
@@ -193,6 +194,14 @@ export class HeraldStack extends Stack {
     });
     if (!alarms.routed)
       Annotations.of(this).addWarningV2('herald:unroutedAlarms', UNROUTED_ALARMS_WARNING);
+
+    new Reconciler(this, 'Reconciler', {
+      table,
+      senders: [...senders.values()],
+      serviceName: serviceName('reconcile'),
+      logRetention,
+      alarmTopic: alarms.topic,
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the Herald API' });
     new CfnOutput(this, 'RestApiId', {

@@ -14,6 +14,7 @@ import { ensureConsoleBuilt } from '../console/build';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
 import { SCOPES } from '../functions/core/api-keys';
 import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/model';
+import type { ReconcileReport } from '../functions/core/use-cases/reconcile';
 import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
 import { startDynamoEmulator } from './emulators/dynamodb';
@@ -33,6 +34,7 @@ import { startSlack } from './fakes/slack-fake';
 import { startTwilio } from './fakes/twilio-fake';
 import { type ApiHandler, type AuthorizerHandler, type HttpApi, startHttpApi } from './http-api';
 import { type LambdaThread, startLambdaThreads } from './lambda-thread';
+import { startReconcilerTimer } from './reconciler-timer';
 import { type ShimSchedule, startSchedulerShim } from './scheduler-shim';
 import { startSecretsShim } from './secrets-shim';
 
@@ -76,10 +78,14 @@ export interface LocalStackOptions {
   dataDir?: string;
   /**
    * LEASE_SECONDS of the channel functions: how long a claimed delivery is protected from a
-   * redelivered copy. Default 15 (60 in AWS): longer than one attempt (5 s provider timeout)
+   * redelivered copy. Default 15 (210 in AWS): longer than one attempt (ATTEMPT_MAX_MS, 10 s)
    * and than the local visibility timeout, short enough that a crashed send is retried soon.
    */
   leaseSeconds?: number;
+  /** How often the reconciler runs (5 minutes in AWS). Default 5 s; 0: only on `reconcile()`. */
+  reconcileIntervalMs?: number;
+  /** RECONCILE_AFTER_SECONDS: when an open delivery counts as stuck. Default 30 (1800 in AWS). */
+  reconcileAfterSeconds?: number;
 }
 
 /** A running local stack. */
@@ -104,6 +110,8 @@ export interface LocalStack {
   schedules(): ShimSchedule[];
   /** Fire a notification's release now, as its schedule would (release-scheduled handler). */
   release(notificationId: string): Promise<ReleaseResult>;
+  /** Run the reconciler now, as its timer would; what it found. */
+  reconcile(): Promise<ReconcileReport>;
   stop(): Promise<void>;
 }
 
@@ -313,6 +321,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     // Revoking a key locally takes effect at once; deployed, the authorizer caches for 60 s.
     AUTHORIZER_CACHE_SECONDS: '0',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    RECONCILE_AFTER_SECONDS: String(options.reconcileAfterSeconds ?? 30),
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.
     RETRY_MAX_SECONDS: String(Math.max(retryBaseSeconds, 8)),
@@ -331,6 +340,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   let authorizer: AuthorizerHandler | undefined;
   let lambdaStarting: Promise<LambdaThread> | undefined;
   let httpApi: HttpApi | undefined;
+  let reconcileHandler: LambdaHandler<unknown, ReconcileReport> | undefined;
   try {
     // Importing the handlers (and the SDKs they pull in) is most of the start-up time; the
     // channel handlers load on the Lambda thread meanwhile, on the other core.
@@ -351,7 +361,11 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
         // One handler copy per receive loop and lane (see PollerOptions.environments).
         pollersPerLane: options.pollersPerChannel ?? 2,
         startPollers: options.pollers !== false,
-        preload: options.lambdaPreload ?? [],
+        // Google's OAuth endpoint is hard-coded in firebase-admin's credential: see the preload.
+        preload: [
+          new URL('./google-oauth-preload.ts', import.meta.url).href,
+          ...(options.lambdaPreload ?? []),
+        ],
       },
       options.lambdaThreads ?? 2,
       log,
@@ -366,6 +380,9 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       lambdaStarting,
       loadHandler<unknown, ReleaseResult>('release-scheduled', instance).then((h) => {
         releaseHandler = h;
+      }),
+      loadHandler<unknown, ReconcileReport>('reconcile', instance).then((h) => {
+        reconcileHandler = h;
       }),
       // The same item the keys CLI writes: only the key's SHA-256 is stored. The development
       // key may do everything, so the console can show every view.
@@ -432,6 +449,16 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     };
 
     const http = httpApi;
+    const reconcileIntervalMs = options.reconcileIntervalMs ?? 5_000;
+    const reconciler =
+      reconcileHandler && reconcileIntervalMs > 0
+        ? startReconcilerTimer({
+            handler: reconcileHandler,
+            intervalMs: reconcileIntervalMs,
+            region: REGION,
+            log,
+          })
+        : undefined;
     return {
       url: http.url,
       devApiKey: apiKey,
@@ -444,10 +471,15 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       startPollers,
       schedules: () => scheduler.schedules(),
       release: (notificationId) => invokeRelease({ notificationId }),
+      reconcile: () => {
+        if (!reconcileHandler) throw new Error('functions/handlers/reconcile.ts is not wired');
+        return reconcileHandler({}, createLambdaContext('herald-reconcile', REGION, 120_000));
+      },
       stop() {
         // Front door first, then the pollers (letting batches in flight finish), then the rest.
         stopping ??= (async () => {
           await http.close().catch((e: unknown) => log(`[stack] close failed: ${String(e)}`));
+          await reconciler?.stop();
           await lambdaThread.stop();
           await closeAll();
           running = false;

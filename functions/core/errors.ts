@@ -71,20 +71,34 @@ export class ProviderError extends Error {
   /** The provider's own error code, e.g. `MessageRejected`, `21211`, `channel_not_found`. */
   readonly code: string;
   readonly retryAfterSeconds?: number;
+  /**
+   * The request may have reached the provider and been accepted (a timeout or a connection lost
+   * after sending): the attempt is ambiguous, a retry may duplicate the message.
+   */
+  readonly outcomeUnknown: boolean;
 
   constructor(
     kind: ProviderFailureKind,
     code: string,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number } = {},
+    options: { cause?: unknown; retryAfterSeconds?: number; outcomeUnknown?: boolean } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.code = code;
+    this.outcomeUnknown = options.outcomeUnknown ?? false;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   get retryable(): boolean {
     return this.kind === 'transient';
   }
+}
+
+/**
+ * A provider accepted the message but its outcome could not be recorded, even after retries.
+ * The delivery stays `sending`; it must not be recorded failed (it went out).
+ */
+export class OutcomeNotRecordedError extends Error {
+  override readonly name = 'OutcomeNotRecordedError';
 }

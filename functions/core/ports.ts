@@ -1,6 +1,7 @@
 import type {
   Channel,
   ClaimResult,
+  ContentByChannel,
   DeliveryRecord,
   DeliveryStatus,
   FailureKind,
@@ -35,8 +36,8 @@ export interface NotificationRepository {
   get(
     id: string,
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined>;
-  /** The notification item alone (its content never changes, so it may be cached). */
-  getNotification(id: string): Promise<NotificationRecord | undefined>;
+  /** One channel's content of a notification (it never changes, so it may be cached). */
+  getContent<C extends Channel>(id: string, channel: C): Promise<ContentByChannel[C] | undefined>;
   /** queued/scheduled -> sending with a lease, or takes over a `sending` whose lease ran out. */
   claim(
     notificationId: string,
@@ -79,6 +80,43 @@ export interface NotificationRepository {
    * fresh message the replay sends brings a fresh attempt budget (SQS counts receives per message).
    */
   reopen(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
+  /**
+   * The reconciler's change to a stuck delivery, only if nothing touched it since it was read
+   * (same status and updatedAt): `requeue` (scheduled -> queued; queued and sending keep their
+   * status with a fresh updatedAt) or `fail` with the reason.
+   */
+  recover(
+    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+    action: { requeue: true } | { fail: string },
+    now: number,
+  ): Promise<boolean>;
+}
+
+/** A notification the reconciler should look at, as the open-work index holds it. */
+export interface DueNotification {
+  id: string;
+  reconcileAt: number;
+  priority: Priority;
+  /** Epoch ms. */
+  sendAt?: number;
+}
+
+/**
+ * Where the reconciler finds open work: one index entry per notification (not per delivery),
+ * ordered by `reconcileAt`, read once when it falls due, plus the reconciler's own progress.
+ */
+export interface OpenWorkIndex {
+  /** Index partitions; each keeps its own progress. */
+  readonly shards: number;
+  /** Notifications of `shard` with reconcileAt in (after, through], oldest first. */
+  due(shard: number, after: number, through: number): AsyncIterable<DueNotification>;
+  /** The deliveries of one notification (without its content). */
+  deliveries(notificationId: string): Promise<DeliveryRecord[]>;
+  /** Puts a notification that still has open deliveries back in the index, due at `at`. */
+  recheckAt(notificationId: string, at: number): Promise<void>;
+  /** Per shard, the reconcileAt up to which every entry was handled; empty before the first run. */
+  progress(): Promise<Record<number, number>>;
+  saveProgress(progress: Record<number, number>, now: number): Promise<void>;
 }
 
 /** A delivery that could not be put on its queue, and why. */
@@ -116,13 +154,22 @@ export interface ProviderReceipt {
   providerMessageId?: string;
 }
 
+/** What the deliver use-case hands every provider call. */
+export interface SendOptions {
+  /**
+   * Aborted after PROVIDER_TIMEOUT_MS: the adapter must abort the request itself (close the
+   * connection), not merely stop waiting, so no call outlives its attempt.
+   */
+  signal: AbortSignal;
+}
+
 /**
  * One vendor adapter for one channel. Throws ProviderError (core/errors.ts) classified as
- * permanent or transient.
+ * permanent or transient. Never retries by itself: every call is one recorded attempt.
  */
 export interface ChannelProvider<C extends Channel = Channel> {
   readonly channel: C;
-  send(message: OutboundMessage<C>): Promise<ProviderReceipt>;
+  send(message: OutboundMessage<C>, options: SendOptions): Promise<ProviderReceipt>;
 }
 
 /** One notification as the per-tenant time index holds it: what a list shows, minus statuses. */

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import type { SchedulerSettings } from '../adapters/scheduler/eventbridge-scheduler';
 import type { ChannelQueues } from '../adapters/sqs/delivery-queue';
-import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../core/model';
+import {
+  ATTEMPT_MAX_MS,
+  CHANNELS,
+  type Channel,
+  LEASE_SECONDS,
+  MAX_RECEIVE_COUNT,
+  RECONCILE_AFTER_SECONDS,
+} from '../core/model';
 import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../core/validation/limits';
 
 /** Thrown at cold start when a setting is missing or malformed; names the variable. */
@@ -48,6 +55,8 @@ function queuesFrom(env: NodeJS.ProcessEnv): Partial<Record<Channel, ChannelQueu
 const commonSchema = z.object({
   TABLE_NAME: z.string().min(1),
   DATA_RETENTION_DAYS: positiveInt(90),
+  // The api writes each notification's reconcile time; the reconciler applies the same delay.
+  RECONCILE_AFTER_SECONDS: positiveInt(RECONCILE_AFTER_SECONDS),
 });
 
 const apiSchema = commonSchema.extend({
@@ -75,6 +84,8 @@ export interface ApiConfig {
   maxScheduleAheadMs: number;
   /** Sends due within this many seconds wait as SQS message delay; later ones use a schedule. */
   messageDelayHorizonSeconds: number;
+  /** When, after it is due, the reconciler looks at a notification. */
+  reconcileAfterSeconds: number;
   queues: Partial<Record<Channel, ChannelQueues>>;
   scheduler?: SchedulerSettings;
 }
@@ -92,6 +103,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     maxBodyBytes: parsed.MAX_BODY_BYTES,
     maxScheduleAheadMs: parsed.SCHEDULE_MAX_DAYS * 24 * 3600 * 1000,
     messageDelayHorizonSeconds: parsed.MESSAGE_DELAY_HORIZON_SECONDS,
+    reconcileAfterSeconds: parsed.RECONCILE_AFTER_SECONDS,
     queues,
   };
   if (parsed.MQTT_TOPIC_PREFIX) config.mqttTopicPrefix = parsed.MQTT_TOPIC_PREFIX;
@@ -112,7 +124,10 @@ const channelSchema = commonSchema.extend({
   MAX_RECEIVE_COUNT: positiveInt(MAX_RECEIVE_COUNT),
   RETRY_BASE_SECONDS: positiveInt(30),
   RETRY_MAX_SECONDS: positiveInt(900),
-  LEASE_SECONDS: positiveInt(60),
+  // At least one whole attempt: a shorter lease would let a redelivery send while it is in flight.
+  LEASE_SECONDS: positiveInt(LEASE_SECONDS).refine((s) => s * 1000 >= ATTEMPT_MAX_MS, {
+    message: `must be at least ${ATTEMPT_MAX_MS / 1000} (one whole attempt)`,
+  }),
   SEND_CONCURRENCY: positiveInt(10),
 });
 
@@ -149,6 +164,28 @@ export function loadChannelConfig(
     retryMaxSeconds: parsed.RETRY_MAX_SECONDS,
     leaseMs: parsed.LEASE_SECONDS * 1000,
     sendConcurrency: parsed.SEND_CONCURRENCY,
+  };
+}
+
+const reconcilerSchema = commonSchema.extend({
+  MAX_RECEIVE_COUNT: positiveInt(MAX_RECEIVE_COUNT),
+});
+
+/** Settings of the reconciler (it also enqueues: the api's queue variables). */
+export interface ReconcilerConfig {
+  tableName: string;
+  stuckAfterMs: number;
+  maxAttempts: number;
+  queues: Partial<Record<Channel, ChannelQueues>>;
+}
+
+export function loadReconcilerConfig(env: NodeJS.ProcessEnv = process.env): ReconcilerConfig {
+  const parsed = parseEnv(reconcilerSchema, env);
+  return {
+    tableName: parsed.TABLE_NAME,
+    stuckAfterMs: parsed.RECONCILE_AFTER_SECONDS * 1000,
+    maxAttempts: parsed.MAX_RECEIVE_COUNT,
+    queues: queuesFrom(env),
   };
 }
 

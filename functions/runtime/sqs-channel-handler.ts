@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { createLimiter } from '../core/concurrency';
 import { parseDeliveryMessage } from '../core/delivery-message';
+import { OutcomeNotRecordedError } from '../core/errors';
 import { maskRecipient } from '../core/mask';
 import type { Channel, DeliveryMessage } from '../core/model';
 import { deliverRecord, safeReason } from '../core/use-cases/deliver';
@@ -66,6 +67,8 @@ export function createChannelHandler<C extends Channel>(
   /** The last receive before the DLQ failed outside the provider call: record a final state. */
   const failOnLastReceive = async (record: SQSRecord, error: unknown) => {
     if (Number(record.attributes.ApproximateReceiveCount ?? '1') < config.maxReceiveCount) return;
+    // The provider accepted it: never record it failed (the delivery stays sending; see docs).
+    if (error instanceof OutcomeNotRecordedError) return;
     const message = parseDeliveryMessage(record.body, channel);
     const reason = `gave up after ${config.maxReceiveCount} attempts: ${safeReason(error, channel, message.recipient)}`;
     await store
@@ -81,6 +84,24 @@ export function createChannelHandler<C extends Channel>(
         logger.error('could not record the failure', { error: cause as Error }),
       );
   };
+
+  /** Sets how long SQS hides the message before it comes back. */
+  const setVisibility = (record: SQSRecord, seconds: number, context: Record<string, unknown>) =>
+    sqs
+      .send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: laneOf(config, record).url,
+          ReceiptHandle: record.receiptHandle,
+          VisibilityTimeout: seconds,
+        }),
+      )
+      .catch((error: unknown) => {
+        // The queue's own visibility timeout still brings the message back.
+        logger.warn('could not set the message visibility', { ...context, error: error as Error });
+      });
+
+  // Epoch ms when the current invocation ends; records check it before each attempt.
+  let deadline: number | undefined;
 
   const recordHandler = async (record: SQSRecord): Promise<void> => {
     let message: DeliveryMessage;
@@ -102,7 +123,9 @@ export function createChannelHandler<C extends Channel>(
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     try {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-      outcome = await limit(() => deliverRecord(deps, { message, receiveCount }));
+      outcome = await limit(() =>
+        deliverRecord(deps, { message, receiveCount, ...(deadline !== undefined && { deadline }) }),
+      );
     } catch (error) {
       logger.error('delivery error', {
         ...fields,
@@ -146,24 +169,25 @@ export function createChannelHandler<C extends Channel>(
           reason: outcome.reason,
           delaySeconds: outcome.delaySeconds,
         });
-        await sqs
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: laneOf(config, record).url,
-              ReceiptHandle: record.receiptHandle,
-              VisibilityTimeout: outcome.delaySeconds,
-            }),
-          )
-          .catch((error: unknown) => {
-            // The queue's own visibility timeout still brings the message back.
-            logger.warn('could not set retry delay', { ...context, error: error as Error });
-          });
+        await setVisibility(record, outcome.delaySeconds, context);
         throw new RetryLaterError(outcome.reason);
       }
+      case 'handback':
+        // Not started, no attempt counted: straight back to the queue for another invocation.
+        metrics.addMetric('DeliveryHandedBack', MetricUnit.Count, 1);
+        logger.info('delivery handed back', { ...context, reason: outcome.reason });
+        await setVisibility(record, 0, context);
+        throw new RetryLaterError(outcome.reason);
+      case 'deferred':
+        // The last receive can do nothing: the message is dropped, the reconciler watches it.
+        metrics.addMetric('DeliveryDeferred', MetricUnit.Count, 1);
+        logger.warn('delivery left to the reconciler', { ...context, reason: outcome.reason });
+        return;
     }
   };
 
   const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    deadline = Date.now() + context.getRemainingTimeInMillis();
     const first = event.Records[0];
     if (first) metrics.addDimension('lane', laneOf(config, first).lane);
     return processPartialResponse(event, recordHandler, processor, {

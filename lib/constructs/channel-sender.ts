@@ -6,15 +6,24 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { type Channel, MAX_RECEIVE_COUNT } from '../../functions/core/model';
+import {
+  type Channel,
+  LEASE_SECONDS,
+  MAX_RECEIVE_COUNT,
+  SENDER_TIMEOUT_SECONDS,
+  VISIBILITY_TIMEOUT_SECONDS,
+} from '../../functions/core/model';
 import type { ChannelTuning } from '../config';
 import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
 
 /** Receives before a message moves to the DLQ; the functions use the same constant. */
 export { MAX_RECEIVE_COUNT };
-/** Channel function timeout; the queue's visibility timeout is 6x this. */
-export const SENDER_TIMEOUT = Duration.seconds(30);
+/**
+ * Channel function timeout; the queue's visibility timeout (6x) and the delivery lease derive
+ * from it in functions/core/model.ts, the one place attempt timing is decided.
+ */
+export const SENDER_TIMEOUT = Duration.seconds(SENDER_TIMEOUT_SECONDS);
 /** First retry delay in AWS; doubles per receive up to RETRY_MAX_SECONDS. */
 export const RETRY_BASE_SECONDS = 30;
 /** Longest retry delay (ChangeMessageVisibility). */
@@ -81,7 +90,7 @@ export class ChannelSender extends Construct {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(4),
-      visibilityTimeout: Duration.seconds(SENDER_TIMEOUT.toSeconds() * 6),
+      visibilityTimeout: Duration.seconds(VISIBILITY_TIMEOUT_SECONDS),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     };
     this.queue = new sqs.Queue(this, 'Queue', laneProps);
@@ -95,6 +104,8 @@ export class ChannelSender extends Construct {
       MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
       RETRY_BASE_SECONDS: String(RETRY_BASE_SECONDS),
       RETRY_MAX_SECONDS: String(RETRY_MAX_SECONDS),
+      // Never shorter than the visibility timeout, longer than any attempt (see model.ts).
+      LEASE_SECONDS: String(LEASE_SECONDS),
       SEND_CONCURRENCY: String(props.tuning.sendConcurrency),
       ...props.environment,
     };

@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
+  RECONCILE_INDEX,
   TENANT_INDEX,
   TENANT_INDEX_PK,
   TENANT_INDEX_PROJECTION,
@@ -56,6 +57,15 @@ export class DataTable extends Construct {
       projectionType: dynamodb.ProjectionType.INCLUDE,
       nonKeyAttributes: [...TENANT_INDEX_PROJECTION],
     });
+    // The reconciler's open-work index: sparse (only notification items carry rpk/rsk), small
+    // (keys, sendAt, priority), so each notification costs one index write, not its content.
+    this.table.addGlobalSecondaryIndex({
+      indexName: RECONCILE_INDEX,
+      partitionKey: { name: 'rpk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'rsk', type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.INCLUDE,
+      nonKeyAttributes: ['sendAt', 'priority'],
+    });
   }
 }
 
@@ -64,6 +74,9 @@ export const NOTIFICATION_ITEMS = 'NOTIF#*';
 /** Partition keys of the `byTenant` index (querying an index, LeadingKeys is its partition key). */
 export const TENANT_INDEX_ITEMS = 'TENANT#*';
 export const API_KEY_ITEMS = 'APIKEY#*';
+/** The reconciler's own progress item and the partitions of its index. */
+export const RECONCILER_ITEMS = 'RECONCILER';
+export const RECONCILE_INDEX_PARTITIONS = 'RECONCILE#*';
 
 /**
  * Grants item actions on the table (not its indexes), limited by `dynamodb:LeadingKeys` to items

@@ -7,6 +7,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import {
+  RECONCILE_INDEX,
   TENANT_INDEX,
   TENANT_INDEX_PK,
   TENANT_INDEX_PROJECTION,
@@ -126,6 +127,8 @@ function heraldTable(tableName: string): CreateTableCommandInput {
       { AttributeName: 'gsi1sk', AttributeType: 'S' },
       { AttributeName: TENANT_INDEX_PK, AttributeType: 'S' },
       { AttributeName: TENANT_INDEX_SK, AttributeType: 'S' },
+      { AttributeName: 'rpk', AttributeType: 'S' },
+      { AttributeName: 'rsk', AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -150,6 +153,14 @@ function heraldTable(tableName: string): CreateTableCommandInput {
           ProjectionType: 'INCLUDE',
           NonKeyAttributes: [...TENANT_INDEX_PROJECTION],
         },
+      },
+      {
+        IndexName: RECONCILE_INDEX,
+        KeySchema: [
+          { AttributeName: 'rpk', KeyType: 'HASH' },
+          { AttributeName: 'rsk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sendAt', 'priority'] },
       },
     ],
   };

@@ -64,8 +64,8 @@ describe('HeraldAlarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     // per channel: DLQ, oldest message per lane, error rate, throttles, failure rate; plus api +
     // authorizer error rate, schedule DLQ, Scheduler target errors, dropped and lost
-    // invocations, release errors, API 5xx and p99 latency.
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 9);
+    // invocations, release errors, API 5xx and p99 latency; the reconciler's "stuck deliveries found".
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],

@@ -8,7 +8,7 @@ beforeAll(() => {
 });
 
 describe('DataTable', () => {
-  it('is on-demand, PITR, AWS-managed encryption, TTL on expiresAt, pk/sk + gsi1 + byTenant', () => {
+  it('is on-demand, PITR, AWS-managed encryption, TTL on expiresAt, pk/sk + gsi1 + byTenant + reconcile', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
@@ -38,6 +38,15 @@ describe('DataTable', () => {
             ProjectionType: 'INCLUDE',
             NonKeyAttributes: Match.arrayWith(['id', 'createdAt', 'metadata', 'channels']),
           },
+        },
+        {
+          // The reconciler's sparse open-work index: keys, sendAt and priority only.
+          IndexName: 'reconcile',
+          KeySchema: [
+            { AttributeName: 'rpk', KeyType: 'HASH' },
+            { AttributeName: 'rsk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sendAt', 'priority'] },
         },
       ],
     });

@@ -2,7 +2,11 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
 import { parseDeliveryMessage } from '../../functions/core/delivery-message';
-import { MalformedMessageError, ProviderError } from '../../functions/core/errors';
+import {
+  MalformedMessageError,
+  OutcomeNotRecordedError,
+  ProviderError,
+} from '../../functions/core/errors';
 import type { OutboundMessage } from '../../functions/core/model';
 import type { ChannelProvider } from '../../functions/core/ports';
 import {
@@ -171,7 +175,10 @@ describe('deliverRecord', () => {
     const id = await seed();
     expect((await store.claim(id, 'sms#0', Date.now(), 30_000)).claimed).toBe(true);
     const outcome = await deliverRecord(deps, record(id, 2));
-    expect(outcome).toMatchObject({ outcome: 'retry', delaySeconds: 30 });
+    // It comes back once what is left of the other attempt's lease (30 s) has run out.
+    expect(outcome).toMatchObject({ outcome: 'retry' });
+    expect(outcome.outcome === 'retry' && outcome.delaySeconds).toBeGreaterThanOrEqual(30);
+    expect(outcome.outcome === 'retry' && outcome.delaySeconds).toBeLessThanOrEqual(31);
     expect(provider.calls).toHaveLength(0);
   });
 
@@ -267,12 +274,16 @@ describe('deliverRecord', () => {
   it('a failure to record "delivered" is not retried as a provider failure: no second send', async () => {
     const id = await seed();
     const failingStore = Object.create(store) as NotificationStore;
+    let writes = 0;
     failingStore.markDelivered = async () => {
+      writes += 1;
       throw new Error('ProvisionedThroughputExceededException');
     };
-    await expect(deliverRecord({ ...deps, store: failingStore }, record(id, 1))).rejects.toThrow(
-      'ProvisionedThroughputExceededException',
-    );
+    // Retried in-function first; then it gives up without calling it a provider failure.
+    await expect(
+      deliverRecord({ ...deps, store: failingStore }, record(id, 1)),
+    ).rejects.toBeInstanceOf(OutcomeNotRecordedError);
+    expect(writes).toBe(3);
     expect(await delivery(id)).toMatchObject({ status: 'sending' });
     // The redelivery finds the lease still held and waits instead of sending again.
     const again = await deliverRecord(deps, record(id, 2));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Channel, DeliveryRecord, DeliveryStatus, NotificationRecord } from '../../core/model';
 
 /*
@@ -7,6 +8,30 @@ import type { Channel, DeliveryRecord, DeliveryStatus, NotificationRecord } from
 export const notificationKey = (id: string) => `NOTIF#${id}`;
 export const META = 'META';
 export const deliveryKey = (deliveryId: string) => `DELIVERY#${deliveryId}`;
+
+/*
+ * The open-work index (GSI `reconcile`, sparse): the notification item carries `rpk`
+ * (`RECONCILE#<shard>`) and `rsk` (`<reconcileAt ISO>#<id>`) from its first write, so finding
+ * open work costs one index entry per notification, never one per delivery. The index projects
+ * only the keys, sendAt and priority. Shards spread the index writes over several partitions.
+ */
+export const RECONCILE_INDEX = 'reconcile';
+export const RECONCILE_SHARDS = 4;
+export const reconcilePartition = (shard: number) => `RECONCILE#${shard}`;
+export const reconcileSortKey = (at: number, id: string) => `${new Date(at).toISOString()}#${id}`;
+
+export function reconcileShard(id: string): number {
+  return (createHash('sha256').update(id).digest()[0] ?? 0) % RECONCILE_SHARDS;
+}
+
+/** The index attributes of a notification due for reconciliation at `at` (none if undefined). */
+export function reconcileIndexAttributes(
+  id: string,
+  at: number | undefined,
+): { rpk?: string; rsk?: string } {
+  if (at === undefined) return {};
+  return { rpk: reconcilePartition(reconcileShard(id)), rsk: reconcileSortKey(at, id) };
+}
 
 /**
  * The per-tenant time index: GSI `byTenant` on the notification (META) item, partition
@@ -39,9 +64,26 @@ export function notificationItem(
     pk: notificationKey(notification.id),
     sk: META,
     ...notification,
+    // The open-work index entry rides on the notification's own write too.
+    ...reconcileIndexAttributes(notification.id, notification.reconcileAt),
     [TENANT_INDEX_PK]: `TENANT#${notification.tenantId}`,
     [TENANT_INDEX_SK]: `${notification.createdAt}#${notification.id}`,
     channels: Object.keys(notification.content),
+    expiresAt,
+  };
+}
+
+/** A new delivery item, as ingest writes it. */
+export function deliveryItem(d: DeliveryRecord, expiresAt: number): Record<string, unknown> {
+  return {
+    pk: notificationKey(d.notificationId),
+    sk: deliveryKey(d.deliveryId),
+    channel: d.channel,
+    recipient: d.recipient,
+    status: d.status,
+    attempts: d.attempts,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
     expiresAt,
   };
 }
@@ -54,6 +96,8 @@ export function toNotification(item: Record<string, unknown>): NotificationRecor
     [TENANT_INDEX_PK]: _tenantPk,
     [TENANT_INDEX_SK]: _tenantSk,
     channels: _channels,
+    rpk: _rpk,
+    rsk: _rsk,
     ...rest
   } = item;
   return rest as unknown as NotificationRecord;
@@ -74,5 +118,8 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
   if (typeof item.lastError === 'string') record.lastError = item.lastError;
   if (item.failure === 'permanent' || item.failure === 'exhausted') record.failure = item.failure;
   if (typeof item.replays === 'number' && item.replays > 0) record.replays = item.replays;
+  if (typeof item.leaseUntil === 'number' && item.leaseUntil > 0) {
+    record.leaseUntil = item.leaseUntil;
+  }
   return record;
 }

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -9,7 +8,9 @@ import {
 import { chunk, mapWithConcurrency } from '../../core/concurrency';
 import { PartialWriteError } from '../../core/errors';
 import type {
+  Channel,
   ClaimResult,
+  ContentByChannel,
   DeliveryRecord,
   DeliveryStatus,
   FailureKind,
@@ -17,8 +18,11 @@ import type {
 } from '../../core/model';
 import type { NotificationRepository } from '../../core/ports';
 import { CANCELLABLE, CLAIMABLE } from '../../core/status';
+import { putBatch } from './batch-write';
+import { contentCache } from './content-cache';
 import { type DeliveryChange, transitionDelivery } from './delivery-transition';
 import {
+  deliveryItem,
   deliveryKey,
   META,
   notificationItem,
@@ -26,20 +30,10 @@ import {
   toDelivery,
   toNotification,
 } from './items';
+import { recoverDelivery } from './recover-delivery';
 
-// DynamoDB takes 25 items per BatchWriteItem. Unprocessed items (throttling) are retried with
-// a short backoff; after that the write fails as a whole, before anything is enqueued.
 const WRITE_BATCH = 25;
 const WRITE_PARALLEL = 8;
-const UNPROCESSED_RETRIES = 5;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-// Notification content never changes after ingest, so a channel function keeps it for the life
-// of its container: one GetItem per notification instead of one per delivery. Bounded, oldest
-// entries dropped first.
-const contentCache = new Map<string, NotificationRecord>();
-const CONTENT_CACHE_LIMIT = 500;
 
 /**
  * Notifications and deliveries in the single Herald table. Every status change is one
@@ -69,31 +63,10 @@ export class NotificationStore implements NotificationRepository {
     const expiresAt = this.#expiresAt(retainFrom);
     const items: Record<string, unknown>[] = [
       notificationItem(notification, expiresAt),
-      ...deliveries.map((d) => ({
-        pk: notificationKey(d.notificationId),
-        sk: deliveryKey(d.deliveryId),
-        channel: d.channel,
-        recipient: d.recipient,
-        status: d.status,
-        attempts: d.attempts,
-        createdAt: d.createdAt,
-        updatedAt: d.updatedAt,
-        expiresAt,
-      })),
+      ...deliveries.map((d) => deliveryItem(d, expiresAt)),
     ];
-    const writeBatch = async (batch: Record<string, unknown>[]) => {
-      let requests = batch.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0; attempt++) {
-        if (attempt > UNPROCESSED_RETRIES) {
-          throw new Error(`DynamoDB left ${requests.length} items unprocessed`);
-        }
-        if (attempt > 0) await sleep(25 * 2 ** attempt);
-        const answer = await this.db.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (answer.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    };
+    const writeBatch = (batch: Record<string, unknown>[]) =>
+      putBatch(this.db, this.tableName, batch);
     // The first batch carries the notification item and goes alone: if it fails, nothing was
     // written. Only after it do the other batches go, in parallel.
     const [first = [], ...rest] = chunk(items, WRITE_BATCH);
@@ -130,22 +103,31 @@ export class NotificationStore implements NotificationRepository {
     return notification ? { notification, deliveries } : undefined;
   }
 
-  /** The notification item alone, cached: content is immutable once written. */
-  async getNotification(id: string): Promise<NotificationRecord | undefined> {
-    const cacheKey = `${this.tableName}/${id}`;
-    const cached = contentCache.get(cacheKey);
+  /**
+   * One channel's content, read with a projection and cached (content never changes after
+   * ingest): one GetItem per notification and channel function, not per delivery.
+   */
+  async getContent<C extends Channel>(
+    id: string,
+    channel: C,
+  ): Promise<ContentByChannel[C] | undefined> {
+    const cacheKey = `${this.tableName}/${id}/${channel}`;
+    const cached = contentCache.get(cacheKey) as ContentByChannel[C] | undefined;
     if (cached) return cached;
     const answer = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: notificationKey(id), sk: META } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: notificationKey(id), sk: META },
+        ProjectionExpression: '#content.#channel',
+        ExpressionAttributeNames: { '#content': 'content', '#channel': channel },
+      }),
     );
-    if (!answer.Item) return undefined;
-    const notification = toNotification(answer.Item);
-    if (contentCache.size >= CONTENT_CACHE_LIMIT) {
-      const oldest = contentCache.keys().next().value;
-      if (oldest !== undefined) contentCache.delete(oldest);
-    }
-    contentCache.set(cacheKey, notification);
-    return notification;
+    const content = (answer.Item?.content as Record<string, unknown> | undefined)?.[channel] as
+      | ContentByChannel[C]
+      | undefined;
+    if (content === undefined) return undefined;
+    contentCache.set(cacheKey, content, Buffer.byteLength(JSON.stringify(content)));
+    return content;
   }
 
   /**
@@ -190,7 +172,14 @@ export class NotificationStore implements NotificationRepository {
         (error.Item?.status?.S as DeliveryStatus | undefined) ??
         (await this.#status(notificationId, deliveryId));
       if (!status) return { claimed: false, reason: 'missing' };
-      return { claimed: false, reason: status === 'sending' ? 'in-flight' : 'final', status };
+      if (status !== 'sending') return { claimed: false, reason: 'final', status };
+      const leaseUntil = Number(error.Item?.leaseUntil?.N);
+      return {
+        claimed: false,
+        reason: 'in-flight',
+        status,
+        ...(Number.isFinite(leaseUntil) && { leaseUntil }),
+      };
     }
   }
 
@@ -282,6 +271,15 @@ export class NotificationStore implements NotificationRepository {
       add: { replays: 1 },
       remove: ['failure'],
     });
+  }
+
+  /** The reconciler's conditional change to a stuck delivery (see the port). */
+  recover(
+    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+    action: { requeue: true } | { fail: string },
+    now: number,
+  ): Promise<boolean> {
+    return recoverDelivery(this.db, this.tableName, expected, action, now);
   }
 
   #transition(

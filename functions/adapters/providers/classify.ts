@@ -36,6 +36,22 @@ const NETWORK_ERROR_CODES = new Set([
 
 const TIMEOUT_ERROR_NAMES = new Set(['TimeoutError', 'AbortError', 'RequestTimeout']);
 
+/**
+ * Failures after the request may have been sent: the provider may have accepted the message
+ * (a timeout, a connection lost mid-exchange). Refused connections and DNS failures are not.
+ */
+const OUTCOME_UNKNOWN_CODES = new Set([
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+
 type ErrorLike = Record<string, unknown>;
 
 function asRecord(value: unknown): ErrorLike | undefined {
@@ -99,11 +115,17 @@ export function classifyNetworkError(err: unknown): ProviderError | undefined {
   for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
     const code = stringProp(current, 'code') ?? stringProp(current, 'errno');
     if (code !== undefined && NETWORK_ERROR_CODES.has(code)) {
-      return new ProviderError('transient', code, errorMessage(err), { cause: err });
+      return new ProviderError('transient', code, errorMessage(err), {
+        cause: err,
+        outcomeUnknown: OUTCOME_UNKNOWN_CODES.has(code),
+      });
     }
     const name = stringProp(current, 'name');
     if (name !== undefined && TIMEOUT_ERROR_NAMES.has(name)) {
-      return new ProviderError('transient', name, errorMessage(err), { cause: err });
+      return new ProviderError('transient', name, errorMessage(err), {
+        cause: err,
+        outcomeUnknown: true,
+      });
     }
     current = asRecord(current)?.cause;
   }

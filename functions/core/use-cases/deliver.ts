@@ -1,6 +1,13 @@
-import { ProviderError } from '../errors';
+import { OutcomeNotRecordedError, ProviderError } from '../errors';
 import { maskRecipient } from '../mask';
-import type { Channel, DeliveryMessage, OutboundMessage } from '../model';
+import {
+  ATTEMPT_MAX_MS,
+  type Channel,
+  type DeliveryMessage,
+  type OutboundMessage,
+  PROVIDER_TIMEOUT_MS,
+  RECORD_BUDGET_MS,
+} from '../model';
 import type { ChannelProvider, Clock, NotificationRepository } from '../ports';
 
 /** What happened to one record; the channel handler turns it into metrics and a batch response. */
@@ -10,7 +17,14 @@ export type DeliveryOutcome =
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'retry'; reason: string; delaySeconds: number }
   /** Transient failure on the last receive: recorded failed; the message goes on to the DLQ. */
-  | { outcome: 'exhausted'; reason: string };
+  | { outcome: 'exhausted'; reason: string }
+  /** Not started: too little time left in this invocation. No attempt was counted. */
+  | { outcome: 'handback'; reason: string }
+  /**
+   * Nothing this message can do on its last receive (another attempt holds the delivery, or no
+   * time was left): the message is dropped and the reconciler watches the delivery.
+   */
+  | { outcome: 'deferred'; reason: string };
 
 export interface DeliverDependencies {
   channel: Channel;
@@ -21,6 +35,10 @@ export interface DeliverDependencies {
   retryMaxSeconds: number;
   leaseMs: number;
   now?: Clock;
+  /** Waits between retries of an outcome write (a test seam). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Default PROVIDER_TIMEOUT_MS (a test seam). */
+  providerTimeoutMs?: number;
 }
 
 /** One received queue message: the delivery it names and how often SQS has handed it out. */
@@ -28,6 +46,8 @@ export interface ReceivedDelivery {
   message: DeliveryMessage;
   /** SQS ApproximateReceiveCount: 1 on the first receive. */
   receiveCount: number;
+  /** Epoch ms when the invocation ends (Lambda's remaining time); absent: no limit. */
+  deadline?: number;
 }
 
 /** Exponential backoff from the attempt number, capped, or what the provider asked for. */
@@ -59,50 +79,81 @@ export function safeReason(error: unknown, channel: Channel, recipient: string):
   return masked.length > MAX_REASON_CHARS ? `${masked.slice(0, MAX_REASON_CHARS - 1)}…` : masked;
 }
 
+const OUTCOME_WRITE_TRIES = 3;
+const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
 /**
- * Delivers the delivery named by one queue message, at most once per delivery:
- * claim (conditional) -> provider -> record the outcome (conditional).
+ * Records an outcome, retrying a failed write (throttling, a network blip) within
+ * RECORD_BUDGET_MS: losing it would leave the delivery `sending` and, once its lease runs out,
+ * send it again. A `false` answer (the status moved on) is final and not retried.
+ */
+async function recordOutcome(
+  deps: DeliverDependencies,
+  write: () => Promise<boolean>,
+): Promise<boolean> {
+  const sleep = deps.sleep ?? realSleep;
+  let wait = RECORD_BUDGET_MS / 2 ** OUTCOME_WRITE_TRIES;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await write();
+    } catch (error) {
+      if (attempt >= OUTCOME_WRITE_TRIES) throw error;
+      await sleep(wait);
+      wait *= 2;
+    }
+  }
+}
+
+/**
+ * Delivers the delivery named by one queue message, one attempt at a time per delivery:
+ * time check -> claim (conditional, counts the attempt) -> provider (aborted after
+ * PROVIDER_TIMEOUT_MS) -> record the outcome (conditional, retried).
  * A permanent failure is recorded and the record succeeds (nothing to retry). A transient one
  * returns `retry`; on the last receive before the DLQ it is recorded `failed` as well, so the
- * delivery has a final state while the message itself moves to the DLQ for replay.
+ * delivery has a final state while the message itself moves to the DLQ for replay. A call that
+ * timed out is an ambiguous attempt: the provider may have accepted it, and lastError says so.
  */
 export async function deliverRecord(
   deps: DeliverDependencies,
-  { message, receiveCount }: ReceivedDelivery,
+  { message, receiveCount, deadline }: ReceivedDelivery,
 ): Promise<DeliveryOutcome> {
   const now = deps.now ?? Date.now;
   const { notificationId, deliveryId } = message;
+  const lastReceive = receiveCount >= deps.maxReceiveCount;
 
-  const claim = await deps.store.claim(notificationId, deliveryId, now(), deps.leaseMs);
+  if (deadline !== undefined && deadline - now() < ATTEMPT_MAX_MS) {
+    // Starting now could leave a call in flight when the invocation ends: hand it back uncounted.
+    const reason = `less than ${ATTEMPT_MAX_MS} ms left in this invocation`;
+    return lastReceive ? { outcome: 'deferred', reason } : { outcome: 'handback', reason };
+  }
+
+  const claimedAt = now();
+  const claim = await deps.store.claim(notificationId, deliveryId, claimedAt, deps.leaseMs);
   if (!claim.claimed) {
     if (claim.reason === 'in-flight') {
-      // Another invocation holds the lease; come back after it, never send concurrently.
-      const delay = Math.ceil(deps.leaseMs / 1000);
+      // Another attempt holds the lease: never send concurrently. Its own invocation records
+      // the outcome; if it died, the reconciler finds the delivery once the lease is long gone.
+      if (lastReceive) return { outcome: 'deferred', reason: 'delivery is being sent' };
+      const leftMs = (claim.leaseUntil ?? claimedAt + deps.leaseMs) - claimedAt;
       return {
         outcome: 'retry',
         reason: 'delivery is being sent',
-        delaySeconds: delay,
+        delaySeconds: Math.min(deps.retryMaxSeconds, Math.max(1, Math.ceil(leftMs / 1000) + 1)),
       };
     }
     return { outcome: 'skipped', reason: claim.status ?? claim.reason };
   }
 
-  const notification = await deps.store.getNotification(notificationId);
-  const content = notification?.content[deps.channel];
+  const content = await deps.store.getContent(notificationId, deps.channel);
   if (!content) {
     const reason = 'notification content not found';
-    await deps.store.markFailed(
-      notificationId,
-      deliveryId,
-      reason,
-      now(),
-      ['sending'],
-      'permanent',
+    await recordOutcome(deps, () =>
+      deps.store.markFailed(notificationId, deliveryId, reason, now(), ['sending'], 'permanent'),
     );
     return { outcome: 'failed', reason };
   }
 
-  const outbound: OutboundMessage = {
+  const outbound = {
     channel: deps.channel,
     notificationId,
     deliveryId,
@@ -111,36 +162,34 @@ export async function deliverRecord(
   } as OutboundMessage;
 
   let receipt: Awaited<ReturnType<ChannelProvider['send']>>;
+  const timeoutMs = deps.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS;
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const provider = await deps.provider();
-    receipt = await provider.send(outbound);
+    receipt = await provider.send(outbound, { signal });
   } catch (error) {
-    const reason = safeReason(error, deps.channel, message.recipient);
+    const described = safeReason(error, deps.channel, message.recipient);
+    const unknown = signal.aborted || (error instanceof ProviderError && error.outcomeUnknown);
+    const reason = unknown
+      ? `outcome unknown (no answer within ${timeoutMs} ms; the provider may have accepted it): ${described}`
+      : described;
     const permanent = error instanceof ProviderError && !error.retryable;
     if (permanent) {
-      await deps.store.markFailed(
-        notificationId,
-        deliveryId,
-        reason,
-        now(),
-        ['sending'],
-        'permanent',
+      await recordOutcome(deps, () =>
+        deps.store.markFailed(notificationId, deliveryId, reason, now(), ['sending'], 'permanent'),
       );
       return { outcome: 'failed', reason };
     }
-    if (receiveCount >= deps.maxReceiveCount) {
+    if (lastReceive) {
       const final = `gave up after ${receiveCount} attempts: ${reason}`;
-      await deps.store.markFailed(
-        notificationId,
-        deliveryId,
-        final,
-        now(),
-        ['sending'],
-        'exhausted',
+      await recordOutcome(deps, () =>
+        deps.store.markFailed(notificationId, deliveryId, final, now(), ['sending'], 'exhausted'),
       );
       return { outcome: 'exhausted', reason: final };
     }
-    await deps.store.recordRetry(notificationId, deliveryId, reason, now());
+    await recordOutcome(deps, () =>
+      deps.store.recordRetry(notificationId, deliveryId, reason, now()),
+    );
     const retryAfter = error instanceof ProviderError ? error.retryAfterSeconds : undefined;
     return {
       outcome: 'retry',
@@ -154,9 +203,18 @@ export async function deliverRecord(
     };
   }
   // Outside the provider's try: the message went out, so a failure to record it must not look
-  // like a provider failure (that would free the lease and send again). It throws, the record
-  // fails, and the lease keeps any redelivery from sending until it runs out.
-  await deps.store.markDelivered(notificationId, deliveryId, receipt.providerMessageId, now());
+  // like a provider failure (that would free the lease and send again). After the retries it
+  // throws OutcomeNotRecordedError: the lease keeps any redelivery from sending until it runs out.
+  try {
+    await recordOutcome(deps, () =>
+      deps.store.markDelivered(notificationId, deliveryId, receipt.providerMessageId, now()),
+    );
+  } catch (error) {
+    throw new OutcomeNotRecordedError(
+      `${deliveryId} of ${notificationId} was accepted by the provider but not recorded`,
+      { cause: error },
+    );
+  }
   return receipt.providerMessageId
     ? { outcome: 'delivered', providerMessageId: receipt.providerMessageId }
     : { outcome: 'delivered' };

@@ -1,6 +1,11 @@
 import { mapWithConcurrency } from '../concurrency';
 import { EnqueueError, InvalidRequestError, PartialWriteError } from '../errors';
-import type { DeliveryRecord, NotificationRecord, NotificationRequest } from '../model';
+import {
+  type DeliveryRecord,
+  type NotificationRecord,
+  type NotificationRequest,
+  RECONCILE_AFTER_SECONDS,
+} from '../model';
 import type { DeliveryQueue, NotificationRepository, ReleaseScheduler } from '../ports';
 
 /** What the caller is told about an accepted notification. */
@@ -16,6 +21,8 @@ export interface IngestDependencies {
   scheduler?: ReleaseScheduler;
   /** Up to SQS's 900 s; sends due later go through the scheduler. */
   messageDelayHorizonSeconds?: number;
+  /** When, after it is due, the reconciler looks at the notification. Default 30 minutes. */
+  reconcileAfterSeconds?: number;
 }
 
 /** Conditional updates in flight at once when settling or changing many deliveries. */
@@ -64,6 +71,11 @@ export async function ingestNotification(
     priority: request.priority,
     content: {},
     deliveryCount: 0,
+    // Written with the notification: should the api die before enqueueing, or a release never
+    // come, the reconciler still finds these deliveries.
+    reconcileAt:
+      Math.max(now, request.sendAt ?? now) +
+      (deps.reconcileAfterSeconds ?? RECONCILE_AFTER_SECONDS) * 1000,
   };
   if (request.sendAt !== undefined) notification.sendAt = new Date(request.sendAt).toISOString();
   if (request.metadata) notification.metadata = request.metadata;

@@ -38,6 +38,7 @@ const ingestDeps = {
   store,
   queue,
   messageDelayHorizonSeconds: config.messageDelayHorizonSeconds,
+  reconcileAfterSeconds: config.reconcileAfterSeconds,
   ...(scheduler ? { scheduler } : {}),
 };
 

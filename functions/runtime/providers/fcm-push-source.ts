@@ -1,5 +1,9 @@
+import { cert } from 'firebase-admin/app';
 import { z } from 'zod';
-import { FcmPushProvider } from '../../adapters/providers/push/fcm-push-provider';
+import {
+  type AccessTokenSource,
+  FcmPushProvider,
+} from '../../adapters/providers/push/fcm-push-provider';
 import {
   type ProviderSource,
   type ProviderSourceDeps,
@@ -21,7 +25,25 @@ const serviceAccountSchema = z.looseObject({
   private_key_id: z.string().optional(),
 });
 
-/** The push function's provider: FCM, with the service account from the FCM secret. */
+/**
+ * firebase-admin's service-account credential: it signs the JWT-bearer grant, asks Google's
+ * OAuth endpoint for a token and keeps it until shortly before it expires.
+ */
+export function serviceAccountTokens(
+  account: z.infer<typeof serviceAccountSchema>,
+): AccessTokenSource {
+  const credential = cert({
+    projectId: account.project_id,
+    clientEmail: account.client_email,
+    privateKey: account.private_key,
+  });
+  return async () => (await credential.getAccessToken()).access_token;
+}
+
+/**
+ * The push function's provider: FCM HTTP v1 at FCM_API_BASE_URL (default Google's), with the
+ * service account from the FCM secret.
+ */
 export function createFcmPushSource(
   env: NodeJS.ProcessEnv = process.env,
   deps: ProviderSourceDeps = {},
@@ -30,7 +52,8 @@ export function createFcmPushSource(
   return secretBackedSource(settings.FCM_SECRET_ID, secretReader(deps), (value) => {
     const serviceAccount = parseSecret(serviceAccountSchema, value, settings.FCM_SECRET_ID);
     return new FcmPushProvider({
-      serviceAccount,
+      projectId: serviceAccount.project_id,
+      accessToken: serviceAccountTokens(serviceAccount),
       ...(settings.FCM_API_BASE_URL !== undefined && { apiBaseUrl: settings.FCM_API_BASE_URL }),
     });
   });

@@ -15,7 +15,12 @@ export function createIotMqttSource(env: NodeJS.ProcessEnv = process.env): Provi
   const settings = parseEnv(envSchema, env);
   const client = new IoTDataPlaneClient({
     maxAttempts: 1,
-    requestHandler: { requestTimeout: PROVIDER_TIMEOUT_MS, connectionTimeout: 2_000 },
+    requestHandler: {
+      requestTimeout: PROVIDER_TIMEOUT_MS,
+      connectionTimeout: 2_000,
+      // Without it a passed requestTimeout only logs a warning; the per-call signal also aborts.
+      throwOnRequestTimeout: true,
+    },
     ...(settings.IOT_DATA_ENDPOINT && { endpoint: settings.IOT_DATA_ENDPOINT }),
   });
   const provider = new IotMqttProvider(client);

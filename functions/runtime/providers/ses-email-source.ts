@@ -26,7 +26,12 @@ export function createSesEmailSource(
     },
     new SESv2Client({
       maxAttempts: 1,
-      requestHandler: { requestTimeout: PROVIDER_TIMEOUT_MS, connectionTimeout: 2_000 },
+      requestHandler: {
+        requestTimeout: PROVIDER_TIMEOUT_MS,
+        connectionTimeout: 2_000,
+        // Without it a passed requestTimeout only logs a warning; the per-call signal also aborts.
+        throwOnRequestTimeout: true,
+      },
     }),
   );
   return { get: async () => provider };

@@ -1,6 +1,8 @@
 import { PartialWriteError, ProviderError } from '../../../functions/core/errors';
 import type {
+  Channel,
   ClaimResult,
+  ContentByChannel,
   DeliveryRecord,
   DeliveryStatus,
   FailureKind,
@@ -11,10 +13,13 @@ import type {
 import type {
   ChannelProvider,
   DeliveryQueue,
+  DueNotification,
   EnqueueFailure,
   NotificationRepository,
+  OpenWorkIndex,
   ProviderReceipt,
   ReleaseScheduler,
+  SendOptions,
 } from '../../../functions/core/ports';
 import { CANCELLABLE, CLAIMABLE, canTransition } from '../../../functions/core/status';
 
@@ -24,9 +29,13 @@ import { CANCELLABLE, CLAIMABLE, canTransition } from '../../../functions/core/s
  */
 export class InMemoryRepository implements NotificationRepository {
   readonly notifications = new Map<string, NotificationRecord>();
-  readonly deliveries = new Map<string, DeliveryRecord & { leaseUntil?: number }>();
+  readonly deliveries = new Map<string, DeliveryRecord>();
   /** When set, `create` writes the notification and this many deliveries, then fails. */
   failCreateAfter?: number;
+  /** When set, the next this-many outcome writes (delivered, failed, retry) throw. */
+  failOutcomeWrites = 0;
+  /** Outcome writes that were attempted, thrown or not. */
+  outcomeWrites = 0;
 
   #key(notificationId: string, deliveryId: string) {
     return `${notificationId}/${deliveryId}`;
@@ -54,8 +63,8 @@ export class InMemoryRepository implements NotificationRepository {
     return { notification: structuredClone(notification), deliveries };
   }
 
-  async getNotification(id: string) {
-    return this.notifications.get(id);
+  async getContent<C extends Channel>(id: string, channel: C) {
+    return this.notifications.get(id)?.content[channel] as ContentByChannel[C] | undefined;
   }
 
   async claim(notificationId: string, deliveryId: string, now: number, leaseMs: number) {
@@ -63,26 +72,39 @@ export class InMemoryRepository implements NotificationRepository {
     if (!d) return { claimed: false, reason: 'missing' } satisfies ClaimResult;
     const expiredLease = d.status === 'sending' && (d.leaseUntil ?? 0) < now;
     if (!CLAIMABLE.includes(d.status) && !expiredLease) {
+      if (d.status !== 'sending') {
+        return { claimed: false, reason: 'final', status: d.status } satisfies ClaimResult;
+      }
       return {
         claimed: false,
-        reason: d.status === 'sending' ? 'in-flight' : 'final',
+        reason: 'in-flight',
         status: d.status,
+        ...(d.leaseUntil !== undefined && { leaseUntil: d.leaseUntil }),
       } satisfies ClaimResult;
     }
     d.status = 'sending';
     d.attempts += 1;
     d.leaseUntil = now + leaseMs;
+    d.updatedAt = new Date(now).toISOString();
     return { claimed: true, attempts: d.attempts } satisfies ClaimResult;
+  }
+
+  #outcomeWrite() {
+    this.outcomeWrites += 1;
+    if (this.failOutcomeWrites > 0) {
+      this.failOutcomeWrites -= 1;
+      throw new Error('ProvisionedThroughputExceededException');
+    }
   }
 
   #transition(
     notificationId: string,
     deliveryId: string,
     from: readonly DeliveryStatus[],
-    change: Partial<DeliveryRecord> & { leaseUntil?: number },
+    change: Partial<DeliveryRecord>,
   ): boolean {
     const to = change.status;
-    const illegal = from.find((status) => !canTransition(status, to ?? status));
+    const illegal = to === undefined ? undefined : from.find((s) => !canTransition(s, to));
     if (illegal) throw new Error(`illegal status change ${illegal} -> ${to ?? illegal}`);
     const d = this.delivery(notificationId, deliveryId);
     if (!d || !from.includes(d.status)) return false;
@@ -91,6 +113,7 @@ export class InMemoryRepository implements NotificationRepository {
   }
 
   async markDelivered(notificationId: string, deliveryId: string, providerMessageId?: string) {
+    this.#outcomeWrite();
     return this.#transition(notificationId, deliveryId, ['sending'], {
       status: 'delivered',
       ...(providerMessageId ? { providerMessageId } : {}),
@@ -105,6 +128,7 @@ export class InMemoryRepository implements NotificationRepository {
     from: readonly DeliveryStatus[] = ['sending'],
     kind?: FailureKind,
   ) {
+    if (from.length === 1 && from[0] === 'sending') this.#outcomeWrite();
     const changed = this.#transition(notificationId, deliveryId, from, {
       status: 'failed',
       lastError: reason,
@@ -118,6 +142,7 @@ export class InMemoryRepository implements NotificationRepository {
   }
 
   async recordRetry(notificationId: string, deliveryId: string, reason: string) {
+    this.#outcomeWrite();
     return this.#transition(notificationId, deliveryId, ['sending'], {
       lastError: reason,
       leaseUntil: 0,
@@ -144,6 +169,78 @@ export class InMemoryRepository implements NotificationRepository {
     });
     if (changed && d) delete d.failure;
     return changed;
+  }
+
+  async recover(
+    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+    action: { requeue: true } | { fail: string },
+    now: number,
+  ) {
+    const d = this.delivery(expected.notificationId, expected.deliveryId);
+    if (!d || d.status !== expected.status || d.updatedAt !== expected.updatedAt) return false;
+    const updatedAt = new Date(now).toISOString();
+    const change: Partial<DeliveryRecord> =
+      'fail' in action
+        ? { status: 'failed', lastError: action.fail, updatedAt }
+        : expected.status === 'scheduled'
+          ? { status: 'queued', updatedAt }
+          : { updatedAt };
+    return this.#transition(expected.notificationId, expected.deliveryId, [d.status], change);
+  }
+
+  /** Moves a delivery's clock back, as if it had been left alone since `at`. */
+  age(notificationId: string, deliveryId: string, at: number) {
+    const d = this.delivery(notificationId, deliveryId);
+    if (!d) throw new Error(`no delivery ${deliveryId}`);
+    d.updatedAt = new Date(at).toISOString();
+    if (d.leaseUntil !== undefined) d.leaseUntil = Math.min(d.leaseUntil, at);
+  }
+}
+
+/** The open-work index over an InMemoryRepository: its notifications by reconcileAt. */
+export class InMemoryIndex implements OpenWorkIndex {
+  readonly shards = 2;
+  saved: Record<number, number> = {};
+  /** Notification ids per shard, as `due` last listed them. */
+  readonly listed: string[] = [];
+
+  constructor(private readonly store: InMemoryRepository) {}
+
+  #shard(id: string) {
+    return id.length % this.shards;
+  }
+
+  async *due(shard: number, after: number, through: number): AsyncIterable<DueNotification> {
+    const entries = [...this.store.notifications.values()]
+      .filter((n) => this.#shard(n.id) === shard && n.reconcileAt !== undefined)
+      .filter((n) => (n.reconcileAt ?? 0) > after && (n.reconcileAt ?? 0) <= through)
+      .sort((a, b) => (a.reconcileAt ?? 0) - (b.reconcileAt ?? 0));
+    for (const n of entries) {
+      this.listed.push(n.id);
+      yield {
+        id: n.id,
+        reconcileAt: n.reconcileAt ?? 0,
+        priority: n.priority,
+        ...(n.sendAt !== undefined && { sendAt: Date.parse(n.sendAt) }),
+      };
+    }
+  }
+
+  async deliveries(notificationId: string) {
+    return (await this.store.get(notificationId))?.deliveries ?? [];
+  }
+
+  async recheckAt(notificationId: string, at: number) {
+    const n = this.store.notifications.get(notificationId);
+    if (n) n.reconcileAt = at;
+  }
+
+  async progress() {
+    return { ...this.saved };
+  }
+
+  async saveProgress(progress: Record<number, number>) {
+    this.saved = { ...progress };
   }
 }
 
@@ -190,10 +287,28 @@ export class ScriptedProvider implements ChannelProvider<'sms'> {
   script: (ProviderError | 'ok')[] = [];
   /** Runs during the send, before the answer: lets a test race something against it. */
   during?: () => Promise<void>;
+  /** Never answers: the send ends only when its signal aborts (a hung provider). */
+  hang = false;
+  /** Sends in progress now, and the most there ever were at once. */
+  inFlight = 0;
+  peakInFlight = 0;
 
-  async send(message: OutboundMessage<'sms'>): Promise<ProviderReceipt> {
+  async send(message: OutboundMessage<'sms'>, options: SendOptions): Promise<ProviderReceipt> {
     this.sent.push(message);
-    await this.during?.();
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    try {
+      await this.during?.();
+      if (this.hang) {
+        await new Promise((_, reject) =>
+          options.signal.addEventListener('abort', () => reject(options.signal.reason), {
+            once: true,
+          }),
+        );
+      }
+    } finally {
+      this.inFlight -= 1;
+    }
     const next = this.script.shift() ?? 'ok';
     if (next instanceof ProviderError) throw next;
     return { providerMessageId: `SM${this.sent.length}` };

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SesEmailProvider } from '../../../functions/adapters/providers/email/ses-email-provider';
 import { IotMqttProvider } from '../../../functions/adapters/providers/mqtt/iot-mqtt-provider';
 import type { Channel } from '../../../functions/core/model';
@@ -15,7 +15,8 @@ import { createTwilioSource } from '../../../functions/runtime/providers/twilio-
 import { createLocalServiceAccount, startFcm } from '../../../local/fakes/fcm-fake';
 import { FailureInjector, Outbox } from '../../../local/fakes/outbox';
 import { startTwilio } from '../../../local/fakes/twilio-fake';
-import { outbound, startHttpEdge } from '../adapters/providers/support';
+import { redirectGoogleApis } from '../../../local/google-oauth-redirect';
+import { outbound, sendOptions, startHttpEdge } from '../adapters/providers/support';
 
 /** Each channel's provider source by name, as each send-<channel> handler builds its own. */
 function createProviderSource<C extends Channel>(
@@ -89,11 +90,11 @@ describe('createProviderSource secrets', () => {
     const source = createProviderSource('slack', await slackEnv(), store);
 
     const first = await source.get();
-    await first.send(outbound('slack', 'C1', { text: 'before' }));
+    await first.send(outbound('slack', 'C1', { text: 'before' }), sendOptions());
     const again = await source.get();
     store.values['herald/slack'] = { botToken: 'xoxb-two' };
     const rotated = await source.get();
-    await rotated.send(outbound('slack', 'C1', { text: 'after' }));
+    await rotated.send(outbound('slack', 'C1', { text: 'after' }), sendOptions());
 
     expect(again).toBe(first);
     expect(rotated).not.toBe(first);
@@ -157,9 +158,11 @@ describe('createProviderSource against the local fakes', () => {
 
     await (await createProviderSource('sms', env, store).get()).send(
       outbound('sms', '+15551110000', { text: 'a' }),
+      sendOptions(),
     );
     await (await createProviderSource('whatsapp', env, store).get()).send(
       outbound('whatsapp', '+15551110000', { text: 'b' }),
+      sendOptions(),
     );
 
     expect(
@@ -181,6 +184,9 @@ describe('createProviderSource against the local fakes', () => {
   });
 
   it('builds the FCM provider from a service-account secret and reaches the fake', async () => {
+    // As the local stack does: Google's OAuth endpoint answered by the FCM fake.
+    const undo = redirectGoogleApis(fcm.url);
+    onTestFinished(undo);
     const store = secrets({ 'herald/fcm': createLocalServiceAccount('herald-registry') });
     const source = createProviderSource(
       'push',
@@ -190,6 +196,7 @@ describe('createProviderSource against the local fakes', () => {
 
     const receipt = await (await source.get()).send(
       outbound('push', 'device-7', { title: 'T', body: 'B' }),
+      sendOptions(),
     );
 
     expect(receipt.providerMessageId).toMatch(/^projects\/herald-registry\/messages\//);

@@ -1,7 +1,8 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
-import { classifyAwsError, type ErrorCodeTable } from '../classify';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
+import { classifyAwsError, type ErrorCodeTable, errorMessage, stringProp } from '../classify';
 
 /** Settings for SesEmailProvider; `from` is the verified default sender. */
 export interface SesEmailConfig {
@@ -10,7 +11,8 @@ export interface SesEmailConfig {
 }
 
 /*
- * MessageRejected / BadRequest describe this request (bad address, content SES will not send).
+ * MessageRejected / BadRequest describe this request (bad address, content SES will not send),
+ * except SES's identity check (see classifySesError): an unverified sender is ours to fix.
  * Account-level and configuration problems (suspended account, paused sending, IAM, an
  * unverified MAIL FROM domain, the configured configuration set missing: NotFound) are
  * transient, so they are retried while the operator fixes them (see classify.ts).
@@ -43,7 +45,7 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
     private readonly client: SESv2Client = new SESv2Client({}),
   ) {}
 
-  async send(message: OutboundMessage<'email'>): Promise<ProviderReceipt> {
+  async send(message: OutboundMessage<'email'>, options: SendOptions): Promise<ProviderReceipt> {
     const { subject, text, html, from, replyTo } = message.content;
     const command = new SendEmailCommand({
       FromEmailAddress: from ?? this.config.from,
@@ -63,10 +65,49 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
       },
     });
     try {
-      const result = await this.client.send(command);
+      // The signal really aborts the request (the SDK's requestTimeout alone only logs).
+      const result = await this.client.send(command, { abortSignal: options.signal });
       return result.MessageId === undefined ? {} : { providerMessageId: result.MessageId };
     } catch (err) {
-      throw classifyAwsError(err, SES_ERRORS);
+      throw classifySesError(err, message.recipient);
     }
   }
+}
+
+/** SES's identity check, as its error text words it (SES developer guide, "sending errors"). */
+const NOT_VERIFIED =
+  /Email address is not verified\. The following identities failed the check in region [^:]*:(.*)$/is;
+
+/** The reason recorded for a sandbox rejection of the recipient (issue 13 relies on it). */
+export const SANDBOX_RECIPIENT_REASON = 'SES sandbox: recipient not verified';
+
+/**
+ * SES answers MessageRejected "Email address is not verified. The following identities failed
+ * the check in region R: a, b" both for an unverified sender identity and, in the sandbox, for
+ * an unverified recipient. The recipient listed: permanent (this address cannot receive while
+ * the account is in the sandbox). Only our own sender listed (or the list cut short without the
+ * recipient): transient, the operator's configuration, retried while it is fixed.
+ */
+export function classifySesError(err: unknown, recipient: string): ProviderError {
+  const classified = classifyAwsError(err, SES_ERRORS);
+  if (stringProp(err, 'name') !== 'MessageRejected') return classified;
+  const listed = NOT_VERIFIED.exec(errorMessage(err))?.[1];
+  if (listed === undefined) return classified;
+  const identities = listed.split(',').map((identity) =>
+    identity
+      .trim()
+      .replace(/\.{3}$|…$/, '')
+      .toLowerCase(),
+  );
+  if (identities.includes(recipient.toLowerCase())) {
+    return new ProviderError('permanent', 'MessageRejected', SANDBOX_RECIPIENT_REASON, {
+      cause: err,
+    });
+  }
+  return new ProviderError(
+    'transient',
+    'MessageRejected',
+    `sender identity not verified: ${errorMessage(err)}`,
+    { cause: err },
+  );
 }

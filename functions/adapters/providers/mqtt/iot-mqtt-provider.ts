@@ -1,6 +1,6 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
 import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
 import { classifyAwsError, type ErrorCodeTable } from '../classify';
 
 /*
@@ -32,14 +32,14 @@ export class IotMqttProvider implements ChannelProvider<'mqtt'> {
 
   constructor(private readonly client: IoTDataPlaneClient = new IoTDataPlaneClient({})) {}
 
-  async send(message: OutboundMessage<'mqtt'>): Promise<ProviderReceipt> {
+  async send(message: OutboundMessage<'mqtt'>, options: SendOptions): Promise<ProviderReceipt> {
     const command = new PublishCommand({
       topic: message.recipient,
       qos: message.content.qos,
       payload: encoder.encode(message.content.payload),
     });
     try {
-      await this.client.send(command);
+      await this.client.send(command, { abortSignal: options.signal });
       // IoT Core assigns no message id to a publish; the delivery id is the only handle.
       return {};
     } catch (err) {

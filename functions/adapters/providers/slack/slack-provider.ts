@@ -11,7 +11,7 @@ import {
 import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
 import { PROVIDER_TIMEOUT_MS } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** Settings for SlackProvider: a bot token and, for the local fake, the API base URL. */
@@ -63,12 +63,14 @@ export class SlackProvider implements ChannelProvider<'slack'> {
         // inside a Lambda invocation, so rate limits surface at once with their Retry-After.
         retryConfig: { retries: 0 },
         rejectRateLimitedCalls: true,
+        // Each request gets AbortSignal.timeout(timeout) inside the SDK: a real abort, at the same
+        // moment as the deliver use-case's own signal (the SDK takes no per-call signal).
         timeout: PROVIDER_TIMEOUT_MS,
         logLevel: LogLevel.ERROR,
       });
   }
 
-  async send(message: OutboundMessage<'slack'>): Promise<ProviderReceipt> {
+  async send(message: OutboundMessage<'slack'>, _options: SendOptions): Promise<ProviderReceipt> {
     const { text, blocks } = message.content;
     try {
       const result = await this.client.chat.postMessage({

@@ -3,7 +3,7 @@ import type TwilioRequestClient from 'twilio/lib/base/RequestClient';
 import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
 import { PROVIDER_TIMEOUT_MS } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** The channels Twilio's Messages API carries for Herald. */
@@ -63,12 +63,12 @@ export class TwilioMessagingProvider<C extends TwilioChannel> implements Channel
         config.accountSid,
         config.authToken,
         config.apiBaseUrl === undefined
-          ? { timeout: PROVIDER_TIMEOUT_MS }
+          ? { timeout: PROVIDER_TIMEOUT_MS, autoRetry: false }
           : { httpClient: new RebasedRequestClient(config.apiBaseUrl) },
       );
   }
 
-  async send(message: OutboundMessage<C>): Promise<ProviderReceipt> {
+  async send(message: OutboundMessage<C>, _options: SendOptions): Promise<ProviderReceipt> {
     const { from, messagingServiceSid } = this.config;
     try {
       const created = await this.client.messages.create({
@@ -100,7 +100,8 @@ class RebasedRequestClient extends twilio.RequestClient {
   private readonly base: URL;
 
   constructor(apiBaseUrl: string) {
-    super({ timeout: PROVIDER_TIMEOUT_MS });
+    // autoRetry off: the SDK must never send a second request inside one attempt.
+    super({ timeout: PROVIDER_TIMEOUT_MS, autoRetry: false });
     this.base = new URL(apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`);
   }
 

@@ -1,8 +1,12 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FcmPushProvider } from '../../../../functions/adapters/providers/push/fcm-push-provider';
+import { serviceAccountTokens } from '../../../../functions/runtime/providers/fcm-push-source';
 import { createLocalServiceAccount, startFcm } from '../../../../local/fakes/fcm-fake';
 import { FailureInjector, Outbox } from '../../../../local/fakes/outbox';
-import { outbound, providerError, startHttpEdge } from './support';
+import { redirectGoogleApis } from '../../../../local/google-oauth-redirect';
+import { outbound, providerError, sendOptions, startHttpEdge } from './support';
 
 const push = (token: string) =>
   outbound('push', token, {
@@ -11,23 +15,30 @@ const push = (token: string) =>
     data: { orderId: '42' },
   });
 
-describe('FcmPushProvider against the local FCM fake', () => {
+describe('FcmPushProvider against the local FCM fake, with the production credential (cert())', () => {
   const outbox = new Outbox();
   let fake: Awaited<ReturnType<typeof startFcm>>;
   let provider: FcmPushProvider;
+  let undoRedirect: () => void;
 
   beforeAll(async () => {
     fake = await startFcm({ outbox, failures: new FailureInjector() });
+    // What the local stack preloads: Google's OAuth endpoint answered by the fake.
+    undoRedirect = redirectGoogleApis(fake.url);
     provider = new FcmPushProvider({
-      serviceAccount: createLocalServiceAccount('herald-test'),
+      projectId: 'herald-test',
+      accessToken: serviceAccountTokens(createLocalServiceAccount('herald-test')),
       apiBaseUrl: fake.url,
     });
   });
-  afterAll(() => fake.close());
+  afterAll(async () => {
+    undoRedirect();
+    await fake.close();
+  });
   beforeEach(() => outbox.clear());
 
   it('gets an OAuth token from the fake, sends, and returns the FCM message name', async () => {
-    const receipt = await provider.send(push('device-token-1'));
+    const receipt = await provider.send(push('device-token-1'), sendOptions());
 
     expect(receipt.providerMessageId).toMatch(/^projects\/herald-test\/messages\/\S+$/);
     expect(outbox.list()).toEqual([
@@ -41,7 +52,9 @@ describe('FcmPushProvider against the local FCM fake', () => {
   });
 
   it('maps an unregistered token to permanent messaging/registration-token-not-registered', async () => {
-    const err = await providerError(() => provider.send(push('token-fail-permanent')));
+    const err = await providerError(() =>
+      provider.send(push('token-fail-permanent'), sendOptions()),
+    );
 
     expect(err).toMatchObject({
       kind: 'permanent',
@@ -50,7 +63,7 @@ describe('FcmPushProvider against the local FCM fake', () => {
   });
 
   it('maps QUOTA_EXCEEDED to transient with the Retry-After seconds', async () => {
-    const err = await providerError(() => provider.send(push('token-fail-always')));
+    const err = await providerError(() => provider.send(push('token-fail-always'), sendOptions()));
 
     expect(err).toMatchObject({
       kind: 'transient',
@@ -70,7 +83,8 @@ describe('FcmPushProvider at the HTTP edge', () => {
 
   beforeAll(async () => {
     provider = new FcmPushProvider({
-      serviceAccount: createLocalServiceAccount('herald-edge'),
+      projectId: 'herald-edge',
+      accessToken: async () => token.access_token,
       apiBaseUrl: (await edge).url,
     });
   });
@@ -96,7 +110,7 @@ describe('FcmPushProvider at the HTTP edge', () => {
         : { status: 200, body: { name: 'projects/herald-edge/messages/1' } },
     );
 
-    await provider.send(push('device-token-9'));
+    await provider.send(push('device-token-9'), sendOptions());
 
     const send = server.requests.find((r) => r.url.endsWith('/messages:send'));
     expect(send?.url).toBe('/v1/projects/herald-edge/messages:send');
@@ -134,7 +148,7 @@ describe('FcmPushProvider at the HTTP edge', () => {
         : { status, body: fcmError(status, grpc, fcm) },
     );
 
-    const err = await providerError(() => provider.send(push('device-token-9')));
+    const err = await providerError(() => provider.send(push('device-token-9'), sendOptions()));
 
     expect(err).toMatchObject({ kind, code });
   });
@@ -144,14 +158,63 @@ describe('FcmPushProvider at the HTTP edge', () => {
       status: 400,
       body: { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' },
     }));
+    const undo = redirectGoogleApis(rejecting.url);
     const badKey = new FcmPushProvider({
-      serviceAccount: createLocalServiceAccount('herald-bad-key'),
+      projectId: 'herald-bad-key',
+      accessToken: serviceAccountTokens(createLocalServiceAccount('herald-bad-key')),
       apiBaseUrl: rejecting.url,
     });
 
-    const err = await providerError(() => badKey.send(push('device-token-9')));
+    const err = await providerError(() => badKey.send(push('device-token-9'), sendOptions()));
+    undo();
     await rejecting.close();
 
     expect(err).toMatchObject({ kind: 'transient', code: 'app/invalid-credential' });
+    expect(rejecting.requests.map((r) => r.url)).toEqual(['/token']);
+  });
+
+  it('sends exactly one request for a 503: no SDK retry inside an attempt', async () => {
+    const server = await edge;
+    const before = server.requests.length;
+    server.answerWith(() => ({ status: 503, body: fcmError(503, 'UNAVAILABLE', 'UNAVAILABLE') }));
+
+    const err = await providerError(() => provider.send(push('device-token-9'), sendOptions()));
+
+    expect(err).toMatchObject({ kind: 'transient', code: 'messaging/server-unavailable' });
+    expect(server.requests.length - before).toBe(1);
+  });
+});
+
+describe('FcmPushProvider under a provider that never answers', () => {
+  const seen: { closedAt?: number }[] = [];
+  const server = createServer((req: IncomingMessage) => {
+    const entry: { closedAt?: number } = {};
+    seen.push(entry);
+    req.socket.on('close', () => {
+      entry.closedAt = Date.now();
+    });
+  });
+  beforeAll(() => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)));
+  afterAll(() => {
+    server.closeAllConnections();
+    return new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('aborts the request itself at the timeout and reports an ambiguous attempt', async () => {
+    const { port } = server.address() as AddressInfo;
+    const hung = new FcmPushProvider({
+      projectId: 'herald-hang',
+      accessToken: async () => 'ya29.hang',
+      apiBaseUrl: `http://127.0.0.1:${port}`,
+    });
+    const started = Date.now();
+
+    const err = await providerError(() => hung.send(push('device-token-9'), sendOptions(300)));
+
+    expect(err).toMatchObject({ kind: 'transient', outcomeUnknown: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    // The connection is closed by the client, not left open: nothing is still in flight.
+    await expect.poll(() => seen[0]?.closedAt).toBeDefined();
+    expect(seen).toHaveLength(1);
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { IotMqttProvider } from '../../../../functions/adapters/providers/mqtt/iot-mqtt-provider';
 import { type RunningMqttFake, startMqtt } from '../../../../local/fakes/mqtt-broker';
 import { FailureInjector, Outbox } from '../../../../local/fakes/outbox';
-import { fakeAwsCredentials, outbound, providerError, startHttpEdge } from './support';
+import { fakeAwsCredentials, outbound, providerError, sendOptions, startHttpEdge } from './support';
 
 function iotClient(endpoint: string): IoTDataPlaneClient {
   return new IoTDataPlaneClient({
@@ -74,6 +74,7 @@ describe('IotMqttProvider against the local broker and data-plane shim', () => {
 
     const receipt = await provider.send(
       outbound('mqtt', 'devices/42/alerts', { payload: '{"level":"high"}', qos: 1 }),
+      sendOptions(),
     );
     await delivered;
     await device.close();
@@ -92,7 +93,10 @@ describe('IotMqttProvider against the local broker and data-plane shim', () => {
 
   it('maps a rejected topic to a permanent InvalidRequestException', async () => {
     const err = await providerError(() =>
-      provider.send(outbound('mqtt', 'devices/fail-permanent', { payload: 'x', qos: 0 })),
+      provider.send(
+        outbound('mqtt', 'devices/fail-permanent', { payload: 'x', qos: 0 }),
+        sendOptions(),
+      ),
     );
 
     expect(err).toMatchObject({ kind: 'permanent', code: 'InvalidRequestException' });
@@ -101,7 +105,10 @@ describe('IotMqttProvider against the local broker and data-plane shim', () => {
 
   it('maps throttling to a transient ThrottlingException', async () => {
     const err = await providerError(() =>
-      provider.send(outbound('mqtt', 'devices/fail-always', { payload: 'x', qos: 0 })),
+      provider.send(
+        outbound('mqtt', 'devices/fail-always', { payload: 'x', qos: 0 }),
+        sendOptions(),
+      ),
     );
 
     expect(err).toMatchObject({ kind: 'transient', code: 'ThrottlingException' });
@@ -121,7 +128,10 @@ describe('IotMqttProvider at the HTTP edge', () => {
     const server = await edge;
     server.answerWith(() => ({ status: 200, body: {} }));
 
-    await provider.send(outbound('mqtt', 'site/a b/temp', { payload: 'raw-bytes', qos: 1 }));
+    await provider.send(
+      outbound('mqtt', 'site/a b/temp', { payload: 'raw-bytes', qos: 1 }),
+      sendOptions(),
+    );
 
     const request = server.requests.at(-1);
     expect(request?.method).toBe('POST');
@@ -144,7 +154,7 @@ describe('IotMqttProvider at the HTTP edge', () => {
     }));
 
     const err = await providerError(() =>
-      provider.send(outbound('mqtt', 'site/temp', { payload: 'x', qos: 0 })),
+      provider.send(outbound('mqtt', 'site/temp', { payload: 'x', qos: 0 }), sendOptions()),
     );
 
     expect(err).toMatchObject({ kind, code: type });

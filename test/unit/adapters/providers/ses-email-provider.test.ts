@@ -3,7 +3,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SesEmailProvider } from '../../../../functions/adapters/providers/email/ses-email-provider';
 import { FailureInjector, Outbox } from '../../../../local/fakes/outbox';
 import { type RunningSesFake, startSes } from '../../../../local/fakes/ses-fake';
-import { closedPort, fakeAwsCredentials, outbound, providerError, startHttpEdge } from './support';
+import {
+  closedPort,
+  fakeAwsCredentials,
+  outbound,
+  providerError,
+  sendOptions,
+  startHttpEdge,
+} from './support';
 
 function sesClient(endpoint: string): SESv2Client {
   return new SESv2Client({
@@ -32,6 +39,7 @@ describe('SesEmailProvider against the local SES fake', () => {
   it('sends and returns the SES MessageId, and the mailbox shows the mail', async () => {
     const receipt = await provider.send(
       email('ada@example.com', { html: '<p>It shipped.</p>', replyTo: 'help@herald.test' }),
+      sendOptions(),
     );
 
     expect(receipt.providerMessageId).toMatch(/\S+/);
@@ -51,7 +59,7 @@ describe('SesEmailProvider against the local SES fake', () => {
   });
 
   it('uses the message sender when the request names one', async () => {
-    await provider.send(email('bob@example.com', { from: 'billing@herald.test' }));
+    await provider.send(email('bob@example.com', { from: 'billing@herald.test' }), sendOptions());
 
     expect(outbox.list({ recipient: 'bob@example.com' })[0]?.content.from).toBe(
       'billing@herald.test',
@@ -59,16 +67,20 @@ describe('SesEmailProvider against the local SES fake', () => {
   });
 
   it('maps a rejected recipient to a permanent MessageRejected', async () => {
-    const err = await providerError(() => provider.send(email('fail-permanent@example.com')));
+    const err = await providerError(() =>
+      provider.send(email('fail-permanent@example.com'), sendOptions()),
+    );
 
     expect(err).toMatchObject({ kind: 'permanent', code: 'MessageRejected' });
     expect(outbox.list()).toEqual([]);
   });
 
   it('maps throttling to a transient TooManyRequestsException until the fake recovers', async () => {
-    const first = await providerError(() => provider.send(email('fail-transient@example.com')));
-    await providerError(() => provider.send(email('fail-transient@example.com')));
-    const third = await provider.send(email('fail-transient@example.com'));
+    const first = await providerError(() =>
+      provider.send(email('fail-transient@example.com'), sendOptions()),
+    );
+    await providerError(() => provider.send(email('fail-transient@example.com'), sendOptions()));
+    const third = await provider.send(email('fail-transient@example.com'), sendOptions());
 
     expect(first).toMatchObject({ kind: 'transient', code: 'TooManyRequestsException' });
     expect(third.providerMessageId).toBeDefined();
@@ -78,7 +90,7 @@ describe('SesEmailProvider against the local SES fake', () => {
   it('maps a request SES refuses to validate to a permanent BadRequestException', async () => {
     const noBody = outbound('email', 'ada@example.com', { subject: 'Empty' });
 
-    const err = await providerError(() => provider.send(noBody));
+    const err = await providerError(() => provider.send(noBody, sendOptions()));
 
     expect(err).toMatchObject({ kind: 'permanent', code: 'BadRequestException' });
   });
@@ -89,7 +101,7 @@ describe('SesEmailProvider against the local SES fake', () => {
       sesClient(`http://127.0.0.1:${await closedPort()}`),
     );
 
-    const err = await providerError(() => offline.send(email('ada@example.com')));
+    const err = await providerError(() => offline.send(email('ada@example.com'), sendOptions()));
 
     expect(err).toMatchObject({ kind: 'transient', code: 'ECONNREFUSED' });
   });
@@ -111,7 +123,10 @@ describe('SesEmailProvider at the HTTP edge', () => {
     const server = await edge;
     server.answerWith(() => ({ status: 200, body: { MessageId: 'ses-123' } }));
 
-    const receipt = await provider.send(email('ada@example.com', { replyTo: 'help@herald.test' }));
+    const receipt = await provider.send(
+      email('ada@example.com', { replyTo: 'help@herald.test' }),
+      sendOptions(),
+    );
 
     expect(receipt).toEqual({ providerMessageId: 'ses-123' });
     const sent = JSON.parse(server.requests.at(-1)?.body ?? '{}');
@@ -144,7 +159,7 @@ describe('SesEmailProvider at the HTTP edge', () => {
       body: { message: 'nope' },
     }));
 
-    const err = await providerError(() => provider.send(email('ada@example.com')));
+    const err = await providerError(() => provider.send(email('ada@example.com'), sendOptions()));
 
     expect(err).toMatchObject({ kind, code: type });
   });
@@ -156,8 +171,59 @@ describe('SesEmailProvider at the HTTP edge', () => {
       body: { message: 'slow down' },
     }));
 
-    const err = await providerError(() => provider.send(email('ada@example.com')));
+    const err = await providerError(() => provider.send(email('ada@example.com'), sendOptions()));
 
     expect(err).toMatchObject({ kind: 'transient', retryAfterSeconds: 7 });
+  });
+
+  // SES's wording (developer guide, "Amazon SES email sending errors"): "Email address is not
+  // verified. The following identities failed the check in region REGION: identity1, identity2".
+  const notVerified = (identities: string) => ({
+    status: 400,
+    headers: { 'x-amzn-errortype': 'MessageRejected' },
+    body: {
+      message: `Email address is not verified. The following identities failed the check in region US-EAST-1: ${identities}`,
+    },
+  });
+
+  it('a sandbox rejection of the recipient is permanent, with a clear reason', async () => {
+    (await edge).answerWith(() => notVerified('Ada@Example.com'));
+
+    const err = await providerError(() => provider.send(email('ada@example.com'), sendOptions()));
+
+    expect(err).toMatchObject({
+      kind: 'permanent',
+      code: 'MessageRejected',
+      message: 'SES sandbox: recipient not verified',
+    });
+  });
+
+  it('an unverified sender identity is transient: the operator fixes the configuration', async () => {
+    (await edge).answerWith(() => notVerified('noreply@herald.test, herald.test'));
+
+    const err = await providerError(() => provider.send(email('ada@example.com'), sendOptions()));
+
+    expect(err).toMatchObject({ kind: 'transient', code: 'MessageRejected' });
+    expect(err.message).toMatch(/^sender identity not verified/);
+  });
+
+  it('a cut-short identity list without the recipient stays transient', async () => {
+    (await edge).answerWith(() => notVerified('noreply@herald.test, other@example.org...'));
+
+    const err = await providerError(() => provider.send(email('ada@example.com'), sendOptions()));
+
+    expect(err).toMatchObject({ kind: 'transient' });
+  });
+
+  it('any other MessageRejected (content SES will not send) stays permanent', async () => {
+    (await edge).answerWith(() => ({
+      status: 400,
+      headers: { 'x-amzn-errortype': 'MessageRejected' },
+      body: { message: 'Illegal address' },
+    }));
+
+    const err = await providerError(() => provider.send(email('ada@example.com'), sendOptions()));
+
+    expect(err).toMatchObject({ kind: 'permanent', code: 'MessageRejected' });
   });
 });

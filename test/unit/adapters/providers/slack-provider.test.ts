@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SlackProvider } from '../../../../functions/adapters/providers/slack/slack-provider';
 import { FailureInjector, Outbox } from '../../../../local/fakes/outbox';
 import { startSlack } from '../../../../local/fakes/slack-fake';
-import { closedPort, outbound, providerError, startHttpEdge } from './support';
+import { closedPort, outbound, providerError, sendOptions, startHttpEdge } from './support';
 
 const blocks = [{ type: 'section', text: { type: 'mrkdwn', text: '*Deploy* finished' } }];
 
@@ -21,6 +21,7 @@ describe('SlackProvider against the local Slack fake', () => {
   it('posts the message and returns its ts; the channel shows text and blocks', async () => {
     const receipt = await provider.send(
       outbound('slack', 'C0DEPLOYS', { text: 'Deploy finished', blocks }),
+      sendOptions(),
     );
 
     expect(fake.url).toMatch(/\/api\/$/);
@@ -37,7 +38,7 @@ describe('SlackProvider against the local Slack fake', () => {
 
   it('maps an unknown channel to permanent channel_not_found', async () => {
     const err = await providerError(() =>
-      provider.send(outbound('slack', '#fail-permanent', { text: 'x' })),
+      provider.send(outbound('slack', '#fail-permanent', { text: 'x' }), sendOptions()),
     );
 
     expect(err).toMatchObject({ kind: 'permanent', code: 'channel_not_found' });
@@ -47,7 +48,7 @@ describe('SlackProvider against the local Slack fake', () => {
     const started = Date.now();
 
     const err = await providerError(() =>
-      provider.send(outbound('slack', '#fail-always', { text: 'x' })),
+      provider.send(outbound('slack', '#fail-always', { text: 'x' }), sendOptions()),
     );
 
     expect(err).toMatchObject({ kind: 'transient', code: 'ratelimited', retryAfterSeconds: 1 });
@@ -62,7 +63,9 @@ describe('SlackProvider against the local Slack fake', () => {
       apiUrl: `http://127.0.0.1:${await closedPort()}/api/`,
     });
 
-    const err = await providerError(() => offline.send(outbound('slack', 'C1', { text: 'x' })));
+    const err = await providerError(() =>
+      offline.send(outbound('slack', 'C1', { text: 'x' }), sendOptions()),
+    );
 
     expect(err).toMatchObject({ kind: 'transient', code: 'ECONNREFUSED' });
   });
@@ -81,7 +84,7 @@ describe('SlackProvider at the HTTP edge', () => {
     const server = await edge;
     server.answerWith(() => ({ status: 200, body: { ok: true, ts: '1700000000.000200' } }));
 
-    const receipt = await provider.send(outbound('slack', 'C1', { text: 'hello' }));
+    const receipt = await provider.send(outbound('slack', 'C1', { text: 'hello' }), sendOptions());
 
     expect(receipt).toEqual({ providerMessageId: '1700000000.000200' });
     expect(server.requests.at(-1)?.url).toBe('/api/chat.postMessage');
@@ -103,7 +106,9 @@ describe('SlackProvider at the HTTP edge', () => {
   ] as const)('maps Slack error %s to %s', async (code, kind) => {
     (await edge).answerWith(() => ({ status: 200, body: { ok: false, error: code } }));
 
-    const err = await providerError(() => provider.send(outbound('slack', 'C1', { text: 'x' })));
+    const err = await providerError(() =>
+      provider.send(outbound('slack', 'C1', { text: 'x' }), sendOptions()),
+    );
 
     expect(err).toMatchObject({ kind, code });
   });
@@ -111,7 +116,9 @@ describe('SlackProvider at the HTTP edge', () => {
   it('maps an HTTP 503 to transient', async () => {
     (await edge).answerWith(() => ({ status: 503, body: 'unavailable' }));
 
-    const err = await providerError(() => provider.send(outbound('slack', 'C1', { text: 'x' })));
+    const err = await providerError(() =>
+      provider.send(outbound('slack', 'C1', { text: 'x' }), sendOptions()),
+    );
 
     expect(err).toMatchObject({ kind: 'transient', code: 'http_503' });
   });

@@ -1,7 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ProviderError } from '../../../../functions/core/errors';
-import type { Channel, ContentByChannel, OutboundMessage } from '../../../../functions/core/model';
+import {
+  type Channel,
+  type ContentByChannel,
+  type OutboundMessage,
+  PROVIDER_TIMEOUT_MS,
+} from '../../../../functions/core/model';
 
 /** An outbound message as the deliver use-case would hand it to a provider. */
 export function outbound<C extends Channel>(
@@ -90,3 +95,8 @@ export async function closedPort(): Promise<number> {
 
 /** Static credentials so AWS SDK clients sign requests without looking for real ones. */
 export const fakeAwsCredentials = { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'local-secret' };
+
+/** What the deliver use-case passes every send: a signal aborted after PROVIDER_TIMEOUT_MS. */
+export function sendOptions(timeoutMs = PROVIDER_TIMEOUT_MS): { signal: AbortSignal } {
+  return { signal: AbortSignal.timeout(timeoutMs) };
+}

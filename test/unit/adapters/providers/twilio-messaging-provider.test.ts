@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TwilioMessagingProvider } from '../../../../functions/adapters/providers/sms/twilio-messaging-provider';
 import { FailureInjector, Outbox } from '../../../../local/fakes/outbox';
 import { startTwilio } from '../../../../local/fakes/twilio-fake';
-import { outbound, providerError, startHttpEdge } from './support';
+import { outbound, providerError, sendOptions, startHttpEdge } from './support';
 
 const credentials = { accountSid: 'AC00000000000000000000000000000001', authToken: 'local-token' };
 
@@ -29,7 +29,10 @@ describe('TwilioMessagingProvider against the local Twilio fake', () => {
   beforeEach(() => outbox.clear());
 
   it('sends an SMS and returns the message SID', async () => {
-    const receipt = await sms.send(outbound('sms', '+447700900123', { text: 'Your code is 4821' }));
+    const receipt = await sms.send(
+      outbound('sms', '+447700900123', { text: 'Your code is 4821' }),
+      sendOptions(),
+    );
 
     expect(receipt.providerMessageId).toMatch(/^SM[0-9a-f]{32}$/);
     expect(outbox.list()).toEqual([
@@ -43,7 +46,10 @@ describe('TwilioMessagingProvider against the local Twilio fake', () => {
   });
 
   it('sends WhatsApp with whatsapp: addresses in both To and From', async () => {
-    const receipt = await whatsapp.send(outbound('whatsapp', '+447700900124', { text: 'Hi' }));
+    const receipt = await whatsapp.send(
+      outbound('whatsapp', '+447700900124', { text: 'Hi' }),
+      sendOptions(),
+    );
 
     expect(receipt.providerMessageId).toMatch(/^SM/);
     expect(outbox.list()).toEqual([
@@ -57,7 +63,7 @@ describe('TwilioMessagingProvider against the local Twilio fake', () => {
 
   it('maps an invalid number to permanent 21211', async () => {
     const err = await providerError(() =>
-      sms.send(outbound('sms', '+1555fail-permanent', { text: 'x' })),
+      sms.send(outbound('sms', '+1555fail-permanent', { text: 'x' }), sendOptions()),
     );
 
     expect(err).toMatchObject({ kind: 'permanent', code: '21211' });
@@ -66,12 +72,12 @@ describe('TwilioMessagingProvider against the local Twilio fake', () => {
 
   it('maps 429 to transient 20429 until the fake recovers', async () => {
     const first = await providerError(() =>
-      whatsapp.send(outbound('whatsapp', '+1555fail-transient', { text: 'x' })),
+      whatsapp.send(outbound('whatsapp', '+1555fail-transient', { text: 'x' }), sendOptions()),
     );
     await providerError(() =>
-      whatsapp.send(outbound('whatsapp', '+1555fail-transient', { text: 'x' })),
+      whatsapp.send(outbound('whatsapp', '+1555fail-transient', { text: 'x' }), sendOptions()),
     );
-    await whatsapp.send(outbound('whatsapp', '+1555fail-transient', { text: 'x' }));
+    await whatsapp.send(outbound('whatsapp', '+1555fail-transient', { text: 'x' }), sendOptions());
 
     expect(first).toMatchObject({ kind: 'transient', code: '20429' });
     expect(outbox.list({ channel: 'whatsapp', recipient: '+1555fail-transient' })).toHaveLength(1);
@@ -90,6 +96,7 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
 
     const receipt = await (await provider({ messagingServiceSid: 'MG123' })).send(
       outbound('sms', '+15551234567', { text: 'hello there' }),
+      sendOptions(),
     );
 
     const request = server.requests.at(-1);
@@ -123,6 +130,7 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
     const err = await providerError(async () =>
       (await provider({ from: '+15550000001' })).send(
         outbound('sms', '+15551234567', { text: 'x' }),
+        sendOptions(),
       ),
     );
 

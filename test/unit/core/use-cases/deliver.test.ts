@@ -1,5 +1,10 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DeliveryMessage } from '../../../../functions/core/model';
+import { OutcomeNotRecordedError } from '../../../../functions/core/errors';
+import {
+  ATTEMPT_MAX_MS,
+  type DeliveryMessage,
+  RECORD_BUDGET_MS,
+} from '../../../../functions/core/model';
 import {
   type DeliverDependencies,
   deliverRecord,
@@ -163,5 +168,89 @@ describe('deliverRecord › failure kinds and cancel between attempts', () => {
       reason: 'cancelled',
     });
     expect(provider.sent).toHaveLength(1);
+  });
+});
+
+describe('deliverRecord attempt discipline', () => {
+  it('hands a record back uncounted when the invocation has too little time left', async () => {
+    const deadline = NOW + ATTEMPT_MAX_MS - 1;
+    expect(await deliverRecord(deps, { message, receiveCount: 1, deadline })).toMatchObject({
+      outcome: 'handback',
+    });
+    expect(provider.sent).toHaveLength(0);
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'queued', attempts: 0 });
+    // With enough time it goes out, as attempt 1.
+    await deliverRecord(deps, { message, receiveCount: 2, deadline: NOW + ATTEMPT_MAX_MS });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('on the last receive, hands nothing to the DLQ: deferred to the reconciler', async () => {
+    const deadline = NOW + 1_000;
+    expect(await deliverRecord(deps, { message, receiveCount: 5, deadline })).toMatchObject({
+      outcome: 'deferred',
+    });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'queued', attempts: 0 });
+  });
+
+  it('a last receive that finds another attempt in flight is deferred, not sent or failed', async () => {
+    let second: Awaited<ReturnType<typeof deliverRecord>> | undefined;
+    provider.during = async () => {
+      provider.during = undefined;
+      second = await deliverRecord(deps, { message, receiveCount: 5 });
+    };
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(second).toMatchObject({ outcome: 'deferred' });
+    expect(provider.sent).toHaveLength(1);
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+  });
+
+  it('waits out what is left of the other attempt lease, not a whole lease', async () => {
+    await env.store.claim('n1', 'sms#0', NOW - 20_000, 30_000);
+    expect(await deliverRecord(deps, { message, receiveCount: 2 })).toMatchObject({
+      outcome: 'retry',
+      delaySeconds: 11,
+    });
+  });
+
+  it('aborts a hung provider call and records an ambiguous attempt; the retry is a new attempt', async () => {
+    provider.hang = true;
+    const outcome = await deliverRecord(
+      { ...deps, providerTimeoutMs: 30 },
+      { message, receiveCount: 1 },
+    );
+    expect(outcome).toMatchObject({ outcome: 'retry' });
+    const after = env.store.delivery('n1', 'sms#0');
+    expect(after).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(after?.lastError).toMatch(/^outcome unknown \(no answer within 30 ms/);
+    expect(provider.inFlight).toBe(0);
+
+    provider.hang = false;
+    await deliverRecord(deps, { message, receiveCount: 2 });
+    // Every send the provider saw is a recorded attempt, and never two at once.
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(provider.sent).toHaveLength(2);
+    expect(provider.peakInFlight).toBe(1);
+  });
+
+  it('retries a failed delivered write in-function instead of leaving the delivery sending', async () => {
+    env.store.failOutcomeWrites = 2;
+    const waits: number[] = [];
+    const outcome = await deliverRecord(
+      { ...deps, sleep: async (ms) => void waits.push(ms) },
+      { message, receiveCount: 1 },
+    );
+    expect(outcome).toMatchObject({ outcome: 'delivered' });
+    expect(env.store.outcomeWrites).toBe(3);
+    expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(RECORD_BUDGET_MS);
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+  });
+
+  it('a delivered write that keeps failing throws OutcomeNotRecordedError: never recorded failed', async () => {
+    env.store.failOutcomeWrites = 10;
+    await expect(
+      deliverRecord({ ...deps, sleep: async () => undefined }, { message, receiveCount: 5 }),
+    ).rejects.toBeInstanceOf(OutcomeNotRecordedError);
+    expect(provider.sent).toHaveLength(1);
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('sending');
   });
 });

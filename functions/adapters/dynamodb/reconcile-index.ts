@@ -1,0 +1,119 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeliveryRecord, Priority } from '../../core/model';
+import type { DueNotification, OpenWorkIndex } from '../../core/ports';
+import {
+  META,
+  notificationKey,
+  RECONCILE_INDEX,
+  RECONCILE_SHARDS,
+  reconcilePartition,
+  reconcileShard,
+  reconcileSortKey,
+  toDelivery,
+} from './items';
+
+/** The reconciler's own item: how far it got in each shard of the index. */
+export const RECONCILER_KEY = { pk: 'RECONCILER', sk: 'PROGRESS' } as const;
+
+/** The open-work index (GSI `reconcile` on the notification items) and the reconciler's progress. */
+export class ReconcileIndex implements OpenWorkIndex {
+  readonly shards = RECONCILE_SHARDS;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async *due(shard: number, after: number, through: number): AsyncIterable<DueNotification> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: RECONCILE_INDEX,
+          KeyConditionExpression: 'rpk = :shard AND rsk BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':shard': reconcilePartition(shard),
+            ':from': reconcileSortKey(after + 1, ''),
+            // '~' sorts after every id character: the whole last millisecond is included.
+            ':to': reconcileSortKey(through, '~'),
+          },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const rsk = String(item.rsk);
+        const entry: DueNotification = {
+          id: String(item.pk).slice(notificationKey('').length),
+          reconcileAt: Date.parse(rsk.slice(0, rsk.indexOf('#'))),
+          priority: (item.priority as Priority | undefined) ?? 'normal',
+        };
+        if (typeof item.sendAt === 'string') entry.sendAt = Date.parse(item.sendAt);
+        yield entry;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async deliveries(notificationId: string): Promise<DeliveryRecord[]> {
+    const deliveries: DeliveryRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // The deliveries only: the notification item holds the content, which is not needed.
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
+          ExpressionAttributeValues: {
+            ':pk': notificationKey(notificationId),
+            ':delivery': 'DELIVERY#',
+          },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) deliveries.push(toDelivery(notificationId, item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return deliveries;
+  }
+
+  async recheckAt(notificationId: string, at: number): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: notificationKey(notificationId), sk: META },
+        UpdateExpression: 'SET rpk = :rpk, rsk = :rsk, reconcileAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: {
+          ':rpk': reconcilePartition(reconcileShard(notificationId)),
+          ':rsk': reconcileSortKey(at, notificationId),
+          ':at': at,
+        },
+      }),
+    );
+  }
+
+  async progress(): Promise<Record<number, number>> {
+    const answer = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: RECONCILER_KEY, ConsistentRead: true }),
+    );
+    const shards = answer.Item?.shards as Record<string, number> | undefined;
+    return Object.fromEntries(Object.entries(shards ?? {}).map(([k, v]) => [Number(k), v]));
+  }
+
+  async saveProgress(progress: Record<number, number>, now: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...RECONCILER_KEY, shards: progress, updatedAt: new Date(now).toISOString() },
+      }),
+    );
+  }
+}

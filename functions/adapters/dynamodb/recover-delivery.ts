@@ -1,0 +1,61 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryRecord } from '../../core/model';
+import { canTransition } from '../../core/status';
+import { deliveryKey, notificationKey } from './items';
+
+/**
+ * The reconciler's change to a stuck delivery, conditional on it being exactly as read (same
+ * status, same updatedAt): a claim, a retry or a cancel in between wins, and nothing happens.
+ * `requeue`: scheduled -> queued, or queued/sending with a fresh updatedAt (its stuck clock starts
+ * again); `fail`: -> failed with the reason, kind `exhausted` (a DLQ replay may re-open it).
+ */
+export async function recoverDelivery(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+  action: { requeue: true } | { fail: string },
+  now: number,
+): Promise<boolean> {
+  const set: Record<string, string> =
+    'fail' in action
+      ? { status: 'failed', lastError: action.fail, failure: 'exhausted' }
+      : expected.status === 'scheduled'
+        ? { status: 'queued' }
+        : {};
+  const to = set.status as DeliveryRecord['status'] | undefined;
+  if (to !== undefined && !canTransition(expected.status, to)) {
+    throw new Error(`illegal status change ${expected.status} -> ${to}`);
+  }
+  const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+  const values: Record<string, unknown> = {
+    ':expected': expected.status,
+    ':seen': expected.updatedAt,
+    ':updatedAt': new Date(now).toISOString(),
+  };
+  const assignments = ['#updatedAt = :updatedAt'];
+  for (const [field, value] of Object.entries(set)) {
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+    assignments.push(`#${field} = :${field}`);
+  }
+  try {
+    await db.send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: {
+          pk: notificationKey(expected.notificationId),
+          sk: deliveryKey(expected.deliveryId),
+        },
+        UpdateExpression: `SET ${assignments.join(', ')}`,
+        ConditionExpression: '#status = :expected AND #updatedAt = :seen',
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
