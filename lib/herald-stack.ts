@@ -201,6 +201,7 @@ export class HeraldStack extends Stack {
       serviceName: serviceName('reconcile'),
       logRetention,
       alarmTopic: alarms.topic,
+      tracing: config.tracing,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the Herald API' });

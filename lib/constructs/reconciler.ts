@@ -33,6 +33,8 @@ export interface ReconcilerProps {
   readonly logRetention: logs.RetentionDays;
   /** Where the "stuck deliveries found" alarm notifies, if anywhere. */
   readonly alarmTopic?: sns.ITopic;
+  /** X-Ray active tracing on the reconcile function. */
+  readonly tracing: boolean;
 }
 
 /**
@@ -66,6 +68,7 @@ export class Reconciler extends Construct {
       memorySize: 512,
       logRetention: props.logRetention,
       environment,
+      tracing: props.tracing,
     });
     const fn = this.function.fn;
     this.rule = new events.Rule(this, 'Schedule', {
