@@ -1,10 +1,13 @@
 /**
- * `npm run keys -- create --tenant acme | list | revoke <keyId>`: manages Herald API keys.
- * The key is printed once at creation; only its SHA-256 is stored. Works against a deployed
- * stack (table from --table, or from the TableName output of --stack, default Herald-dev) and against the local
- * stack started by `npm start` (--local, which reads the endpoints `npm start` wrote).
+ * `npm run keys -- create --tenant acme [--scopes send,read] [--rate 10 --burst 20 --quota
+ * 100000/day] | list | revoke <keyId>`: manages Herald API keys. The key is printed once at
+ * creation; only its SHA-256 is stored. Against a deployed stack (outputs of --stack, default
+ * Herald-dev) `create` also puts the tenant's API Gateway key in the stack's usage plan (or in the
+ * tenant's own plan when given limits) and `revoke` of a tenant's last key removes them. `--table`
+ * alone manages the table only. `--local` uses the stack started by `npm start`.
  */
 import { readFile } from 'node:fs/promises';
+import { APIGatewayClient } from '@aws-sdk/client-api-gateway';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -12,6 +15,7 @@ import { Command } from 'commander';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
 import { DEFAULT_SCOPES, parseScopes, SCOPES, scopesOf } from '../functions/core/api-keys';
 import { LOCAL_STATE_FILE, type LocalState } from '../local/state-file';
+import { parseQuota, type TenantLimits, TenantUsagePlans } from './usage-plans';
 
 interface TargetOptions {
   table?: string;
@@ -19,13 +23,42 @@ interface TargetOptions {
   local?: boolean;
 }
 
-async function tableFromStack(stackName: string): Promise<string> {
+async function stackOutputs(stackName: string): Promise<Record<string, string>> {
   const answer = await new CloudFormationClient({}).send(
     new DescribeStacksCommand({ StackName: stackName }),
   );
-  const output = answer.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey === 'TableName');
-  if (!output?.OutputValue) throw new Error(`Stack ${stackName} has no TableName output`);
-  return output.OutputValue;
+  const outputs: Record<string, string> = {};
+  for (const o of answer.Stacks?.[0]?.Outputs ?? []) {
+    if (o.OutputKey && o.OutputValue) outputs[o.OutputKey] = o.OutputValue;
+  }
+  if (!outputs.TableName) throw new Error(`Stack ${stackName} has no TableName output`);
+  return outputs;
+}
+
+/** The key table, and the tenants' usage plans when the target is a deployed stack. */
+interface Target {
+  store: ApiKeyStore;
+  plans?: TenantUsagePlans;
+}
+
+async function openTarget(options: TargetOptions): Promise<Target> {
+  if (options.local || options.table || process.env.HERALD_TABLE_NAME) {
+    return { store: await openStore(options) };
+  }
+  const outputs = await stackOutputs(options.stack);
+  const store = new ApiKeyStore(
+    DynamoDBDocumentClient.from(new DynamoDBClient({})),
+    outputs.TableName as string,
+  );
+  const { RestApiId, ApiStage, UsagePlanId } = outputs;
+  if (!RestApiId || !ApiStage || !UsagePlanId) return { store };
+  const plans = new TenantUsagePlans(new APIGatewayClient({}), {
+    restApiId: RestApiId,
+    stage: ApiStage,
+    defaultUsagePlanId: UsagePlanId,
+    prefix: `herald-${ApiStage}`,
+  });
+  return { store, plans };
 }
 
 async function openStore(options: TargetOptions): Promise<ApiKeyStore> {
@@ -44,7 +77,9 @@ async function openStore(options: TargetOptions): Promise<ApiKeyStore> {
     return new ApiKeyStore(DynamoDBDocumentClient.from(client), state.tableName);
   }
   const table =
-    options.table ?? process.env.HERALD_TABLE_NAME ?? (await tableFromStack(options.stack));
+    options.table ??
+    process.env.HERALD_TABLE_NAME ??
+    ((await stackOutputs(options.stack)).TableName as string);
   return new ApiKeyStore(DynamoDBDocumentClient.from(new DynamoDBClient({})), table);
 }
 
@@ -53,6 +88,20 @@ function withTarget(command: Command): Command {
     .option('--table <name>', 'DynamoDB table name (default: the stack output TableName)')
     .option('--stack <name>', 'CloudFormation stack to read the table name from', 'Herald-dev')
     .option('--local', 'use the local stack started by npm start');
+}
+
+interface CreateOptions extends TargetOptions {
+  tenant: string;
+  scopes: string;
+  rate?: number;
+  burst?: number;
+  quota?: string;
+  usagePlanKey?: string;
+}
+
+function positive(value: number, flag: string): number {
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${flag} must be a positive number`);
+  return value;
 }
 
 const program = new Command('keys').description('Manage Herald API keys');
@@ -65,22 +114,45 @@ withTarget(program.command('create'))
     `what the key may do, comma-separated: ${SCOPES.join(', ')}`,
     DEFAULT_SCOPES.join(','),
   )
-  .option('--usage-plan-key <value>', 'API Gateway API key value of the tenant usage plan')
-  .action(
-    async (options: TargetOptions & { tenant: string; scopes: string; usagePlanKey?: string }) => {
-      const scopes = parseScopes(options.scopes);
-      if (scopes.length === 0) throw new Error('--scopes must name at least one scope');
-      const store = await openStore(options);
-      const { key, record } = await store.create(options.tenant, {
-        scopes,
-        ...(options.usagePlanKey ? { usagePlanKey: options.usagePlanKey } : {}),
-      });
-      console.log(
-        `key id:  ${record.keyId}\ntenant:  ${record.tenantId}\nscopes:  ${scopesOf(record).join(',')}\napi key: ${key}`,
+  .option('--rate <n>', "the tenant's own plan: requests per second", Number)
+  .option('--burst <n>', "the tenant's own plan: burst", Number)
+  .option('--quota <n/period>', "the tenant's own plan: e.g. 100000/day (or /week, /month)")
+  .option(
+    '--usage-plan-key <value>',
+    'use this API Gateway API key value instead of the tenant one',
+  )
+  .action(async (options: CreateOptions) => {
+    const scopes = parseScopes(options.scopes);
+    if (scopes.length === 0) throw new Error('--scopes must name at least one scope');
+    const limits: TenantLimits = {
+      ...(options.rate !== undefined ? { rateLimit: positive(options.rate, '--rate') } : {}),
+      ...(options.burst !== undefined ? { burstLimit: positive(options.burst, '--burst') } : {}),
+      ...(options.quota !== undefined ? { quota: parseQuota(options.quota) } : {}),
+    };
+    const { store, plans } = await openTarget(options);
+    let usagePlanKey = options.usagePlanKey;
+    if (!usagePlanKey && plans) usagePlanKey = await plans.attach(options.tenant, limits);
+    else if (Object.keys(limits).length > 0) {
+      console.error(
+        options.local
+          ? 'The local stack applies cdk.json herald.api.usagePlan to every tenant: --rate/--burst/--quota are for a deployed stack.'
+          : 'No usage plan to attach to (--table, or a stack without a UsagePlanId output): limits ignored.',
       );
-      console.log('Store the key now: Herald keeps only its SHA-256 and cannot show it again.');
-    },
-  );
+    }
+    const { key, record } = await store.create(options.tenant, {
+      scopes,
+      ...(usagePlanKey ? { usagePlanKey } : {}),
+    });
+    console.log(
+      `key id:  ${record.keyId}\ntenant:  ${record.tenantId}\nscopes:  ${scopesOf(record).join(',')}\napi key: ${key}`,
+    );
+    if (plans && usagePlanKey) {
+      console.log(
+        `usage:   ${Object.keys(limits).length > 0 ? 'the tenant’s own plan' : 'the stack’s default plan'}`,
+      );
+    }
+    console.log('Store the key now: Herald keeps only its SHA-256 and cannot show it again.');
+  });
 
 withTarget(program.command('list'))
   .description('list keys (ids and tenants, never the keys)')
@@ -100,13 +172,22 @@ withTarget(program.command('revoke'))
   )
   .argument('<keyId>')
   .action(async (keyId: string, options: TargetOptions) => {
-    const revoked = await (await openStore(options)).revoke(keyId);
+    const { store, plans } = await openTarget(options);
+    const revoked = await store.revoke(keyId);
     if (!revoked) {
       console.error(`no key with id ${keyId}`);
       process.exitCode = 1;
       return;
     }
     console.log(`revoked ${keyId}`);
+    if (!plans) return;
+    // The tenant's API Gateway key and own plan go with its last live Herald key.
+    const keys = await store.list();
+    const tenant = keys.find((k) => k.keyId === keyId)?.tenantId;
+    if (tenant && !keys.some((k) => k.tenantId === tenant && !k.revokedAt)) {
+      await plans.detach(tenant);
+      console.log(`removed the API Gateway key and usage plan of tenant ${tenant}`);
+    }
   });
 
 program.parseAsync().catch((error: unknown) => {

@@ -22,6 +22,23 @@ const channelTuningSchema = z
 
 const emailAddress = z.email();
 
+/** Throttle (requests/s and burst) and quota (requests per day, week or month) of a usage plan. */
+export const usagePlanSchema = z
+  .object({
+    rateLimit: z.number().positive().max(10_000).default(10),
+    burstLimit: z.number().int().min(1).max(5_000).default(20),
+    quota: z
+      .object({
+        limit: z.number().int().min(1),
+        period: z.enum(['DAY', 'WEEK', 'MONTH']).default('DAY'),
+      })
+      .strict()
+      .default({ limit: 100_000, period: 'DAY' }),
+  })
+  .strict();
+/** A validated usage plan. */
+export type UsagePlanLimits = z.output<typeof usagePlanSchema>;
+
 export const heraldConfigSchema = z
   .object({
     stage: z
@@ -86,6 +103,12 @@ export const heraldConfigSchema = z
          * so per-tenant usage plans (throttle + quota) apply.
          */
         requireUsagePlan: z.boolean().default(false),
+        /**
+         * The default usage plan every tenant's API Gateway key joins (`npm run keys -- create`);
+         * `--rate/--burst/--quota` give a tenant its own plan instead. The local stack enforces
+         * the same limits per tenant.
+         */
+        usagePlan: usagePlanSchema.prefault({}),
         /**
          * Authorizer result cache at API Gateway. 0 lets either `Authorization` or `x-api-key`
          * reach the authorizer; above 0 API Gateway requires the `Authorization` header (a cached

@@ -205,6 +205,11 @@ export class HeraldStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the Herald API' });
+    new CfnOutput(this, 'UsagePlanId', {
+      value: api.usagePlan.usagePlanId,
+      description: 'Default per-tenant usage plan (npm run keys -- create adds tenants to it)',
+    });
+    new CfnOutput(this, 'ApiStage', { value: config.stage, description: 'Stage of the REST API' });
     new CfnOutput(this, 'RestApiId', {
       value: api.api.restApiId,
       description: 'REST API id (usage plans: --api-stages apiId=<this>,stage=<stage>)',

@@ -10,6 +10,7 @@ import { AuthorizerResultCache } from './authorizer-cache';
 import { createLambdaContext, type LambdaHandler } from './emulators/lambda';
 import { closeServer, listen } from './emulators/net';
 import { type Faults, faultRequestSchema } from './fakes/faults';
+import type { UsagePlanLimiter } from './usage-plan';
 
 export type ApiHandler = LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
 export type AuthorizerHandler = LambdaHandler<
@@ -18,6 +19,8 @@ export type AuthorizerHandler = LambdaHandler<
 >;
 
 export interface HttpApiOptions {
+  /** Per-tenant throttle and quota (local/usage-plan.ts); undefined: none. */
+  usagePlan?: UsagePlanLimiter;
   host: string;
   /** 0 picks a free port. */
   port: number;
@@ -154,6 +157,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
         return;
       }
       authorizerContext = decision.context;
+      // The usage plan counts against the key the authorizer names, else the tenant.
+      const throttled = options.usagePlan?.take(decision.usageIdentifier);
+      if (throttled) {
+        res.setHeader('Retry-After', String(throttled.retryAfterSeconds));
+        sendJson(res, 429, { message: throttled.message }, requestId);
+        return;
+      }
     }
 
     if (!options.api) {
@@ -227,7 +237,7 @@ async function faultsRoute(
 }
 
 type AuthDecision =
-  | { status: 200; context: Record<string, unknown> }
+  | { status: 200; context: Record<string, unknown>; usageIdentifier: string }
   | { status: 401 | 403 | 500 | 503; message: string };
 
 /** Run the authorizer and map its answer the way API Gateway does. */
@@ -271,7 +281,11 @@ async function authorize(
   if (!statements.some((s) => s.Effect === 'Allow' && applies(s))) {
     return { status: 403, message: 'User is not authorized to access this resource' };
   }
-  return { status: 200, context: { principalId: result.principalId, ...(result.context ?? {}) } };
+  return {
+    status: 200,
+    context: { principalId: result.principalId, ...(result.context ?? {}) },
+    usageIdentifier: result.usageIdentifierKey ?? `tenant:${result.principalId}`,
+  };
 }
 
 function headerValue(

@@ -17,6 +17,7 @@ import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/mod
 import type { ReconcileReport } from '../functions/core/use-cases/reconcile';
 import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
+import type { UsagePlanLimits } from '../lib/config';
 import { startDynamoEmulator } from './emulators/dynamodb';
 import {
   createLambdaContext,
@@ -37,6 +38,7 @@ import { type LambdaThread, startLambdaThreads } from './lambda-thread';
 import { startReconcilerTimer } from './reconciler-timer';
 import { type ShimSchedule, startSchedulerShim } from './scheduler-shim';
 import { startSecretsShim } from './secrets-shim';
+import { UsagePlanLimiter } from './usage-plan';
 
 /** How to run the local stack; every field has a default suited to tests. */
 export interface LocalStackOptions {
@@ -70,6 +72,13 @@ export interface LocalStackOptions {
   lambdaThreads?: number;
   /** API Gateway's authorizer result cache TTL, as the stage setting. Default 0 (no cache). */
   authorizerCacheSeconds?: number;
+  /**
+   * Per-tenant throttle and quota, as API Gateway's usage plans apply them (429 with Retry-After).
+   * `npm start` passes cdk.json's default plan; undefined (tests, bench): no limit.
+   */
+  usagePlan?: UsagePlanLimits;
+  /** MQTT_TOPIC_PREFIX of the api function. Default `herald/`, as cdk.json's default. */
+  mqttTopicPrefix?: string;
   /**
    * Keep queues, messages, the table (with its API keys), schedules, the outbox and the
    * development key in this directory, and pick them up again from it on the next start
@@ -116,6 +125,7 @@ export interface LocalStack {
 }
 
 const HOST = '127.0.0.1';
+const DEFAULT_MQTT_TOPIC_PREFIX = 'herald/';
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const TABLE_NAME = 'herald-local';
@@ -312,6 +322,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       ? {}
       : { MESSAGE_DELAY_HORIZON_SECONDS: String(options.messageDelayHorizonSeconds) }),
     EMAIL_FROM: 'Herald <herald@example.com>',
+    // As deployed (cdk.json mqttTopicPrefix): a topic outside the prefix is a 400 locally too.
+    MQTT_TOPIC_PREFIX: options.mqttTopicPrefix ?? DEFAULT_MQTT_TOPIC_PREFIX,
     TWILIO_SECRET_ID: SECRET_IDS.twilio,
     TWILIO_API_BASE_URL: twilio.url,
     SLACK_SECRET_ID: SECRET_IDS.slack,
@@ -434,6 +446,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       ...(options.authorizerCacheSeconds
         ? { authorizerCacheSeconds: options.authorizerCacheSeconds }
         : {}),
+      ...(options.usagePlan ? { usagePlan: new UsagePlanLimiter(options.usagePlan) } : {}),
     });
 
     pinnedPorts = {

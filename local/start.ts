@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { LocalStack } from './stack';
 import { LOCAL_STATE_FILE, type LocalState } from './state-file';
+import { usagePlanFromCdkJson } from './usage-plan';
 
 // Most of start-up is V8 compiling the SDKs and emulators; its on-disk code cache roughly
 // halves that from the second run on. The stack is imported only after it is enabled.
@@ -41,12 +42,15 @@ if (args.fresh) {
   }
 }
 
+const plan = usagePlanFromCdkJson();
 let stack: LocalStack;
 try {
   stack = await startLocalStack({
     port,
     mqttPort,
     dataDir: args.data,
+    // Throttle and quota per tenant, as the deployed stack's default usage plan (cdk.json).
+    usagePlan: plan,
     log: (line) => console.error(line),
   });
 } catch (error) {
@@ -86,15 +90,22 @@ console.log(`Herald local stack up in ${totalMs} ms (stack ${stackMs} ms, loadin
   Outbox       ${stack.url}/_local/outbox
   DLQs         ${stack.url}/_local/dlq
   MQTT broker  ${stack.mqttUrl}
-  API key      ${stack.devApiKey}   (tenant "local")
+  API key      ${stack.devApiKey}   (tenant "local", scopes send, read, admin)
+  OpenAPI      ${stack.url}/openapi.json
   Faults       ${stack.url}/_local/faults
   Data         ${args.data}   (kept across restarts; npm start -- --fresh starts empty)
 
+The README's curl commands read the key from HERALD_KEY; in your shell:
+  export HERALD_KEY=${stack.devApiKey}
+
 Send a notification:
   curl -sS -X POST ${stack.url}/v1/notifications \\
-    -H 'Authorization: Bearer ${stack.devApiKey}' \\
+    -H "Authorization: Bearer $HERALD_KEY" \\
     -H 'Content-Type: application/json' \\
     -d '${JSON.stringify(example)}'
+
+Throttle per tenant: ${plan.rateLimit} requests/s, bursts of ${plan.burstLimit}, ${plan.quota.limit} per ${plan.quota.period.toLowerCase()} (cdk.json herald.api.usagePlan; over it: 429 with Retry-After).
+/_local/* and the console's local views are unauthenticated and exist only on this local stack.
 
 Watch MQTT as a device:  npm run subscribe -- 'herald/#'${mqttPort === 1883 ? '' : ` --url ${stack.mqttUrl}`}
 Ctrl-C stops everything.`);

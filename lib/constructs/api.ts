@@ -35,6 +35,8 @@ export class HeraldApi extends Construct {
   readonly authorizer: apigw.RequestAuthorizer;
   /** Access log group of the stage. */
   readonly accessLogs: logs.LogGroup;
+  /** The default usage plan tenants' API Gateway keys join (`npm run keys -- create`). */
+  readonly usagePlan: apigw.UsagePlan;
 
   constructor(scope: Construct, id: string, props: HeraldApiProps) {
     super(scope, id);
@@ -82,6 +84,30 @@ export class HeraldApi extends Construct {
     });
 
     this.acknowledgeFindings();
+
+    // Per-tenant limits: the keys CLI makes one API Gateway key per tenant and adds it to this
+    // plan (or to the tenant's own); the authorizer names that key (usageIdentifierKey).
+    const plan = settings.usagePlan;
+    this.usagePlan = this.api.addUsagePlan('DefaultUsagePlan', {
+      description: 'Herald default per-tenant plan (cdk.json herald.api.usagePlan)',
+      throttle: { rateLimit: plan.rateLimit, burstLimit: plan.burstLimit },
+      quota: { limit: plan.quota.limit, period: apigw.Period[plan.quota.period] },
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    // Throttled clients learn when to come back, in Herald's error shape.
+    for (const [id, type, message] of [
+      ['Throttled', apigw.ResponseType.THROTTLED, 'Too Many Requests'],
+      ['QuotaExceeded', apigw.ResponseType.QUOTA_EXCEEDED, 'Limit Exceeded'],
+    ] as const) {
+      this.api.addGatewayResponse(id, {
+        type,
+        statusCode: '429',
+        responseHeaders: {
+          'Retry-After': type === apigw.ResponseType.THROTTLED ? "'1'" : "'3600'",
+        },
+        templates: { 'application/json': JSON.stringify({ message }) },
+      });
+    }
 
     const cacheSeconds = settings.authorizerCacheSeconds;
     this.authorizer = new apigw.RequestAuthorizer(this, 'Authorizer', {

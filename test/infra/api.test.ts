@@ -1,4 +1,4 @@
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildStack, FULL_CONFIG, findFunction, logicalId, methodsByRoute } from './fixture';
 
@@ -87,6 +87,24 @@ describe('HeraldApi', () => {
     for (const [route, method] of methodsByRoute(variant)) {
       expect(method.ApiKeyRequired ?? false, route).toBe(!KEYLESS.includes(route));
     }
+  });
+
+  it('creates the default per-tenant usage plan on the stage, and 429s that say when to retry', () => {
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: 10, BurstLimit: 20 },
+      Quota: { Limit: 100_000, Period: 'DAY' },
+      ApiStages: [Match.objectLike({ Stage: Match.anyValue() })],
+    });
+    template.hasOutput('UsagePlanId', {});
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'THROTTLED',
+      StatusCode: '429',
+      ResponseParameters: { 'gatewayresponse.header.Retry-After': "'1'" },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseType: 'QUOTA_EXCEEDED',
+      StatusCode: '429',
+    });
   });
 
   it('throttles the stage and writes JSON access logs to its own log group', () => {
