@@ -27,6 +27,7 @@ import {
   NOTIFICATION_ITEMS,
   TENANT_INDEX_ITEMS,
 } from './constructs/data-table';
+import { DeliveryEvents } from './constructs/delivery-events';
 import { HeraldFunction } from './constructs/herald-function';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -138,6 +139,15 @@ export class HeraldStack extends Stack {
     if (senders.has('mqtt')) apiEnvironment.MQTT_TOPIC_PREFIX = config.mqttTopicPrefix;
     Object.assign(apiEnvironment, scheduling.apiEnvironment);
 
+    const events = new DeliveryEvents(this, 'Events', {
+      table,
+      stage: config.stage,
+      serviceName,
+      logRetention,
+      tracing: config.tracing,
+    });
+    apiEnvironment.WEBHOOK_QUEUE_URL = events.webhookQueue.queueUrl;
+
     const apiFunction = new HeraldFunction(this, 'ApiFunction', {
       handlerName: 'api',
       serviceName: serviceName('api'),
@@ -150,6 +160,7 @@ export class HeraldStack extends Stack {
     grantItems(apiFunction.fn, table, API_TABLE_ACTIONS, NOTIFICATION_ITEMS);
     // GET /v1/notifications: the caller's partition of the per-tenant time index.
     grantIndexQuery(apiFunction.fn, table, TENANT_INDEX, TENANT_INDEX_ITEMS);
+    events.grantApi(apiFunction);
     for (const sender of senders.values()) {
       for (const queue of sender.queues) queue.grant(apiFunction.fn, 'sqs:SendMessage');
     }
@@ -192,6 +203,8 @@ export class HeraldStack extends Stack {
       alarmEmail: config.alarmEmail,
       alarmTopicArn: config.alarmTopicArn,
     });
+    dashboard.dashboard.addWidgets(...events.widgets());
+    events.addAlarms(alarms.topic);
     if (!alarms.routed)
       Annotations.of(this).addWarningV2('herald:unroutedAlarms', UNROUTED_ALARMS_WARNING);
 
@@ -220,6 +233,15 @@ export class HeraldStack extends Stack {
       description: 'npm run keys -- create --tenant <id> --table <this>',
     });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarms.topic.topicArn });
+    new CfnOutput(this, 'EventsTopicArn', {
+      value: events.topic.topicArn,
+      description:
+        'Delivery events; subscribe with a filter policy on tenantId, channel, status, type',
+    });
+    new CfnOutput(this, 'WebhookDeadLetterQueueUrl', {
+      value: events.webhookDeadLetterQueue.queueUrl,
+      description: 'Webhook messages whose retries ran out (body: the message, with the event)',
+    });
     new CfnOutput(this, 'ScheduleGroupName', {
       value: scheduling.group.ref,
       description: 'EventBridge Scheduler group of the one-time release schedules',

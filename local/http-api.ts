@@ -317,6 +317,13 @@ function matchResource(path: string): {
       pathParameters: { id: decodeOr(match[1]) },
     };
   }
+  const webhook = /^\/v1\/webhooks\/([^/]+)(\/test|\/rotate-secret)?$/.exec(path);
+  if (webhook?.[1]) {
+    return {
+      resource: `/v1/webhooks/{id}${webhook[2] ?? ''}`,
+      pathParameters: { id: decodeOr(webhook[1]) },
+    };
+  }
   return { resource: path, pathParameters: null };
 }
 

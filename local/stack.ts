@@ -26,6 +26,12 @@ import {
   loadHandler,
 } from './emulators/lambda';
 import { type DeadLetter, startSqsEmulator } from './emulators/sqs';
+import {
+  createEventResources,
+  type LocalEventPipeline,
+  type LocalEventResources,
+  startEventPipeline,
+} from './events';
 import { Faults } from './fakes/faults';
 import { createLocalServiceAccount, startFcm } from './fakes/fcm-fake';
 import { startMqtt } from './fakes/mqtt-broker';
@@ -95,6 +101,10 @@ export interface LocalStackOptions {
   reconcileIntervalMs?: number;
   /** RECONCILE_AFTER_SECONDS: when an open delivery counts as stuck. Default 30 (1800 in AWS). */
   reconcileAfterSeconds?: number;
+  /** Waits before webhook attempts 2, 3, ... in seconds. Default 1 s each (AWS: 5 s ... 10 h). */
+  webhookRetryDelaysSeconds?: number[];
+  /** Allow http:// and private-address webhook receivers. Default true; false = as deployed. */
+  webhookAllowPrivate?: boolean;
 }
 
 /** A running local stack. */
@@ -121,6 +131,8 @@ export interface LocalStack {
   release(notificationId: string): Promise<ReleaseResult>;
   /** Run the reconciler now, as its timer would; what it found. */
   reconcile(): Promise<ReconcileReport>;
+  /** The events topic, the webhook queues and the local DynamoDB Stream. */
+  events: LocalEventResources & { pipeline: LocalEventPipeline };
   stop(): Promise<void>;
 }
 
@@ -222,6 +234,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       tableName: TABLE_NAME,
       credentials: CREDENTIALS,
       ...(dataDir !== undefined && { path: join(dataDir, 'dynamodb') }),
+      stream: true,
     }),
     (d) => d.stop(),
   );
@@ -292,6 +305,24 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   const fcm = await fcmStarting;
   const mqtt = await mqttStarting;
   const scheduler = await schedulerStarting;
+  let eventResources: LocalEventResources;
+  try {
+    eventResources = await createEventResources({
+      region: REGION,
+      endpoint: sqsEmulator.endpoint,
+      credentials: CREDENTIALS,
+      stage: 'local',
+      ...(options.webhookRetryDelaysSeconds && {
+        webhookRetryDelaysSeconds: options.webhookRetryDelaysSeconds,
+      }),
+      ...(options.webhookAllowPrivate !== undefined && {
+        webhookAllowPrivate: options.webhookAllowPrivate,
+      }),
+    });
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
 
   // Handlers must never learn they are local: only endpoints and credentials differ from AWS.
   const env: Record<string, string> = {
@@ -342,6 +373,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     // EMF lines on every invocation would drown the console; metrics are an AWS concern.
     POWERTOOLS_METRICS_DISABLED: 'true',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    ...eventResources.env,
   };
   Object.assign(process.env, env);
 
@@ -353,6 +385,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   let lambdaStarting: Promise<LambdaThread> | undefined;
   let httpApi: HttpApi | undefined;
   let reconcileHandler: LambdaHandler<unknown, ReconcileReport> | undefined;
+  let eventPipeline: LocalEventPipeline | undefined;
   try {
     // Importing the handlers (and the SDKs they pull in) is most of the start-up time; the
     // channel handlers load on the Lambda thread meanwhile, on the other core.
@@ -413,6 +446,17 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     ] as const) {
       if (!present) log(`[stack] functions/handlers/${name}.ts does not exist: not wired`);
     }
+
+    const pipeline = await startEventPipeline({
+      dynamo,
+      resources: eventResources,
+      region: REGION,
+      tableName: TABLE_NAME,
+      endpoint: sqsEmulator.endpoint,
+      instance,
+      log,
+    });
+    eventPipeline = pipeline;
 
     let stopping: Promise<void> | undefined;
     const startPollers = () => {
@@ -488,12 +532,14 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
         if (!reconcileHandler) throw new Error('functions/handlers/reconcile.ts is not wired');
         return reconcileHandler({}, createLambdaContext('herald-reconcile', REGION, 120_000));
       },
+      events: { ...eventResources, pipeline },
       stop() {
         // Front door first, then the pollers (letting batches in flight finish), then the rest.
         stopping ??= (async () => {
           await http.close().catch((e: unknown) => log(`[stack] close failed: ${String(e)}`));
           await reconciler?.stop();
           await lambdaThread.stop();
+          await pipeline.stop();
           await closeAll();
           running = false;
         })();
@@ -502,6 +548,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     };
   } catch (error) {
     await httpApi?.close().catch(() => undefined);
+    await eventPipeline?.stop().catch(() => undefined);
     await lambdaStarting?.then(
       (thread) => thread.stop(),
       () => undefined,

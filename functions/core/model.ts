@@ -141,7 +141,33 @@ export interface DeliveryRecord {
   replays?: number;
   /** Epoch ms until which a `sending` delivery belongs to the attempt that claimed it. */
   leaseUntil?: number;
+  /** The tenant and the notification's metadata, copied at ingest so events need no extra read. */
+  tenantId?: string;
+  metadata?: Record<string, string>;
+  /** Grows by one with every write of the item; orders the events of one delivery. */
+  version?: number;
+  /** The last ATTEMPT_HISTORY_SIZE attempts, oldest first. */
+  history?: AttemptRecord[];
 }
+
+/** What one attempt came to. `retry`: a transient failure, the delivery is tried again. */
+export type AttemptOutcome = 'sent' | 'delivered' | 'failed' | 'retry' | 'suppressed';
+
+/** One attempt of a delivery, as kept on the delivery item (same write as the status change). */
+export interface AttemptRecord {
+  /** Attempt number (the delivery's `attempts` after the claim that started it). */
+  n: number;
+  /** When the outcome was recorded, epoch milliseconds. */
+  at: number;
+  outcome: AttemptOutcome;
+  /** The reason, shortened to ATTEMPT_ERROR_CHARS (the full last one is `lastError`). */
+  error?: string;
+}
+
+/** Attempts kept per delivery: enough to see a retry history, small enough for a 1 KB item. */
+export const ATTEMPT_HISTORY_SIZE = 10;
+/** Characters of an error kept per history entry. */
+export const ATTEMPT_ERROR_CHARS = 40;
 
 /** The outcome of trying to claim a delivery for sending. */
 export type ClaimResult =

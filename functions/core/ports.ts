@@ -1,3 +1,4 @@
+import type { DeliveryState, HeraldEvent } from './events';
 import type {
   Channel,
   ClaimResult,
@@ -9,6 +10,7 @@ import type {
   OutboundMessage,
   Priority,
 } from './model';
+import type { WebhookAttempt, WebhookMessage, WebhookRecord } from './webhooks/model';
 
 /*
  * What the use-cases need from the outside world. Adapters in functions/adapters implement these;
@@ -45,12 +47,18 @@ export interface NotificationRepository {
     now: number,
     leaseMs: number,
   ): Promise<ClaimResult>;
+  /*
+   * `attempt` (the number the claim returned) adds the outcome to the delivery's attempt history
+   * in the same conditional write as the status change; without it no history entry is made
+   * (a delivery failed before any attempt).
+   */
   /** sending -> delivered. */
   markDelivered(
     notificationId: string,
     deliveryId: string,
     providerMessageId: string | undefined,
     now: number,
+    attempt?: number,
   ): Promise<boolean>;
   /** `from` (default sending) -> failed, with the reason and, when known, the kind of failure. */
   markFailed(
@@ -60,6 +68,7 @@ export interface NotificationRepository {
     now: number,
     from?: readonly DeliveryStatus[],
     kind?: FailureKind,
+    attempt?: number,
   ): Promise<boolean>;
   /** A transient failure: stays `sending`, records the reason, frees the lease. */
   recordRetry(
@@ -67,7 +76,9 @@ export interface NotificationRepository {
     deliveryId: string,
     reason: string,
     now: number,
+    attempt?: number,
   ): Promise<boolean>;
+
   /** scheduled -> queued. */
   markReleased(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
   /**
@@ -205,4 +216,67 @@ export interface NotificationIndex {
   ): Promise<{ rows: IndexedNotification[]; lastPosition?: string }>;
   /** Each delivery's channel and status, for the notification's aggregate and per-channel counts. */
   deliveryStatuses(notificationId: string): Promise<{ channel: Channel; status: DeliveryStatus }[]>;
+}
+
+/** Reads behind the events function's completion check. */
+export interface DeliveryStateReader {
+  /**
+   * Status and version of every delivery of a notification, strongly consistent. May stop early
+   * at the first delivery that is not final (the answer then holds at least that one).
+   */
+  deliveryStates(notificationId: string): Promise<DeliveryState[]>;
+}
+
+/** The operators' topic (SNS): every event, with attributes to filter on. */
+export interface EventTopic {
+  publish(events: readonly HeraldEvent[]): Promise<void>;
+}
+
+/** The tenants' webhook endpoints and their recent attempts. */
+export interface WebhookRepository {
+  /** Fails with ConflictError when the tenant already has MAX_WEBHOOKS_PER_TENANT. */
+  create(webhook: WebhookRecord): Promise<void>;
+  list(tenantId: string): Promise<WebhookRecord[]>;
+  get(tenantId: string, id: string): Promise<WebhookRecord | undefined>;
+  /** False when there was no such webhook. */
+  delete(tenantId: string, id: string): Promise<boolean>;
+  /**
+   * Sets `set` and removes `remove` on an existing webhook; with `onlyIfEnabled`, only while it
+   * is enabled (so that one disabling wins). False when the webhook or the condition was not met.
+   */
+  update(
+    tenantId: string,
+    id: string,
+    set: Partial<WebhookRecord>,
+    remove?: ReadonlyArray<keyof WebhookRecord>,
+    onlyIfEnabled?: boolean,
+  ): Promise<boolean>;
+  recordAttempt(webhookId: string, attempt: WebhookAttempt): Promise<void>;
+  /** Newest first. */
+  recentAttempts(webhookId: string, limit: number): Promise<WebhookAttempt[]>;
+}
+
+/** The webhook queue (SQS) and its DLQ. */
+export interface WebhookQueue {
+  /** Never partially: throws if any message could not be sent. */
+  enqueue(messages: readonly WebhookMessage[], delaySeconds?: number): Promise<void>;
+  deadLetter(message: WebhookMessage, reason: string): Promise<void>;
+}
+
+/** Whether Herald may call a URL; the reason it may not, or undefined. */
+export interface UrlGuard {
+  check(url: string): Promise<string | undefined>;
+}
+
+/** What an endpoint answered (or why there was no answer). */
+export interface EndpointResponse {
+  statusCode?: number;
+  body?: string;
+  error?: string;
+  durationMs: number;
+}
+
+/** Signs and POSTs one event to one endpoint. */
+export interface WebhookEndpoint {
+  post(webhook: WebhookRecord, message: WebhookMessage, now: number): Promise<EndpointResponse>;
 }

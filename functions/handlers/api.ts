@@ -9,6 +9,7 @@ import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
+import { webhookRoutes } from './api/webhooks';
 
 /** Every route of the API; each feature keeps its routes in its own file under api/. */
 const routes: ApiRoute[] = [
@@ -16,6 +17,7 @@ const routes: ApiRoute[] = [
   ...notificationRoutes,
   ...listRoutes,
   ...meRoutes,
+  ...webhookRoutes,
 ];
 
 const knownPaths = [

@@ -160,6 +160,16 @@ export class HeraldApi extends Construct {
     const notification = notifications.addResource('{id}');
     notification.addMethod('GET', integration, secured);
     notification.addMethod('DELETE', integration, secured);
+    const webhooks = notifications.parentResource?.addResource('webhooks');
+    if (webhooks) {
+      webhooks.addMethod('POST', integration, secured);
+      webhooks.addMethod('GET', integration, secured);
+      const webhook = webhooks.addResource('{id}');
+      for (const method of ['GET', 'PATCH', 'DELETE'])
+        webhook.addMethod(method, integration, secured);
+      webhook.addResource('test').addMethod('POST', integration, secured);
+      webhook.addResource('rotate-secret').addMethod('POST', integration, secured);
+    }
     root
       .addResource('notification')
       .addResource('dispatch')

@@ -40,6 +40,8 @@ export class DataTable extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: 'expiresAt',
+      // Delivery events are derived from recorded changes (old and new image of each write).
+      stream: dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
       removalPolicy,
       // Neither a console click nor a stray DeleteTable call removes the data.
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
@@ -77,6 +79,10 @@ export const API_KEY_ITEMS = 'APIKEY#*';
 /** The reconciler's own progress item and the partitions of its index. */
 export const RECONCILER_ITEMS = 'RECONCILER';
 export const RECONCILE_INDEX_PARTITIONS = 'RECONCILE#*';
+/** A tenant's own items (its webhooks, with their signing secrets). */
+export const TENANT_ITEMS = 'TENANT#*';
+/** Webhook attempt logs. */
+export const WEBHOOK_ITEMS = 'WEBHOOK#*';
 
 /**
  * Grants item actions on the table (not its indexes), limited by `dynamodb:LeadingKeys` to items

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 const require = createRequire(import.meta.url);
 const dynalite = require('dynalite');
 cacheExpressionParses();
+if (workerData.stream) captureWrites(workerData.stream.keys);
 
 // Tables become ACTIVE on the next tick instead of after dynalite's default 500 ms.
 // With a path, dynalite keeps its tables in LevelDB there (npm start's .herald/data).
@@ -84,4 +85,75 @@ function copy(node, replace) {
   const result = {};
   for (const k of Object.keys(node)) result[k] = copy(node[k], replace);
   return result;
+}
+
+/**
+ * The local DynamoDB Stream (NEW_AND_OLD_IMAGES): every item write dynalite makes (PutItem,
+ * UpdateItem, DeleteItem, and each item of a BatchWriteItem) is posted to the parent with the
+ * item before and after it. dynalite holds a per-item lock from reading the old item until its
+ * write completes, and the record is posted inside that lock, so records of one item leave in
+ * the order the writes were applied, as in a stream shard. A failed conditional write never
+ * reaches the item store, so it makes no record; nor does a write that changes nothing.
+ */
+function captureWrites(keyNames) {
+  const db = require('dynalite/db');
+  const create = db.create;
+  const wrapped = Symbol('stream');
+  let sequence = 0;
+  db.create = (options) => {
+    const store = create(options);
+    const getItemDb = store.getItemDb;
+    store.getItemDb = (tableName) => {
+      const itemDb = getItemDb(tableName);
+      if (!itemDb[wrapped]) wrap(itemDb, tableName);
+      return itemDb;
+    };
+    return store;
+  };
+  const emit = (tableName, oldImage, newImage) => {
+    if (JSON.stringify(oldImage) === JSON.stringify(newImage)) return;
+    const image = newImage ?? oldImage;
+    const keys = Object.fromEntries(keyNames.filter((k) => image[k]).map((k) => [k, image[k]]));
+    sequence += 1;
+    parentPort?.postMessage({
+      stream: {
+        tableName,
+        eventName: !oldImage ? 'INSERT' : !newImage ? 'REMOVE' : 'MODIFY',
+        sequenceNumber: String(sequence).padStart(21, '0'),
+        approximateCreationDateTime: Date.now() / 1000,
+        keys,
+        ...(oldImage && { oldImage: plain(oldImage) }),
+        ...(newImage && { newImage: plain(newImage) }),
+      },
+    });
+  };
+  const wrap = (itemDb, tableName) => {
+    itemDb[wrapped] = true;
+    const { get, put, del } = itemDb;
+    const before = (key, then) =>
+      get.call(itemDb, key, (error, old) =>
+        then(error && error.name !== 'NotFoundError' ? error : null, error ? undefined : old),
+      );
+    itemDb.put = (key, value, callback) =>
+      before(key, (error, old) => {
+        if (error) return callback(error);
+        put.call(itemDb, key, value, (putError) => {
+          if (!putError) emit(tableName, old, value);
+          callback(putError);
+        });
+      });
+    itemDb.del = (key, callback) =>
+      before(key, (error, old) => {
+        if (error) return callback(error);
+        del.call(itemDb, key, (delError) => {
+          if (!delError && old) emit(tableName, old, undefined);
+          callback(delError);
+        });
+      });
+  };
+}
+
+/** dynalite's items are null-prototype objects; structured clone wants plain ones. */
+function plain(value) {
+  return JSON.parse(JSON.stringify(value));
 }

@@ -22,6 +22,21 @@ export interface DynamoEmulatorOptions {
   credentials: { accessKeyId: string; secretAccessKey: string };
   /** A directory to keep the table in (LevelDB) across restarts; in memory when absent. */
   path?: string;
+  /** Capture every item write with its old and new image (the local DynamoDB Stream). */
+  stream?: boolean;
+}
+
+/** One captured item write, as the dynalite worker posts it (see dynalite-worker.mjs). */
+export interface CapturedWrite {
+  tableName: string;
+  eventName: 'INSERT' | 'MODIFY' | 'REMOVE';
+  /** Grows with every captured write; orders the writes of one item. */
+  sequenceNumber: string;
+  /** Epoch seconds. */
+  approximateCreationDateTime: number;
+  keys: Record<string, unknown>;
+  oldImage?: Record<string, unknown>;
+  newImage?: Record<string, unknown>;
 }
 
 /** dynalite (in memory or in `path`, on a worker thread) holding Herald's single table. */
@@ -30,6 +45,11 @@ export interface DynamoEmulator {
   port: number;
   /** A client for the stack's own use (dev key, tests); closed by stop(). */
   client: DynamoDBClient;
+  /**
+   * With `stream`: the listener gets every captured write, in order; writes made before a
+   * listener is set are held and handed to it first.
+   */
+  onWrite(listener: (write: CapturedWrite) => void): void;
   stop(): Promise<void>;
 }
 
@@ -37,9 +57,10 @@ function startWorker(
   host: string,
   port: number,
   path: string | undefined,
+  stream: boolean,
 ): Promise<{ worker: Worker; port: number }> {
   const worker = new Worker(new URL('./dynalite-worker.mjs', import.meta.url), {
-    workerData: { host, port, path },
+    workerData: { host, port, path, ...(stream && { stream: { keys: ['pk', 'sk'] } }) },
     // A larger young generation: fewer scavenges of the short-lived request objects (~6% less CPU).
     resourceLimits: { maxYoungGenerationSizeMb: 64 },
   });
@@ -56,7 +77,19 @@ function startWorker(
 }
 
 export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promise<DynamoEmulator> {
-  const { worker, port } = await startWorker(options.host, options.port, options.path);
+  const { worker, port } = await startWorker(
+    options.host,
+    options.port,
+    options.path,
+    options.stream === true,
+  );
+  const held: CapturedWrite[] = [];
+  let listener: ((write: CapturedWrite) => void) | undefined;
+  worker.on('message', (message: { stream?: CapturedWrite }) => {
+    if (!message.stream) return;
+    if (listener) listener(message.stream);
+    else held.push(message.stream);
+  });
   const endpoint = `http://${options.host}:${port}`;
   const client = new DynamoDBClient({
     endpoint,
@@ -74,6 +107,10 @@ export async function startDynamoEmulator(options: DynamoEmulatorOptions): Promi
     endpoint,
     port,
     client,
+    onWrite(next) {
+      listener = next;
+      for (const write of held.splice(0)) next(write);
+    },
     async stop() {
       client.destroy();
       await worker.terminate();

@@ -26,16 +26,26 @@ describe('HeraldApi', () => {
 
   it('serves exactly the public routes through the api function (proxy)', () => {
     const routes = methodsByRoute(template);
-    expect([...routes.keys()].sort()).toEqual([
-      'DELETE /v1/notifications/{id}',
-      'GET /health',
-      'GET /openapi.json',
-      'GET /v1/me',
-      'GET /v1/notifications',
-      'GET /v1/notifications/{id}',
-      'POST /notification/dispatch',
-      'POST /v1/notifications',
-    ]);
+    expect([...routes.keys()].sort()).toEqual(
+      [
+        'DELETE /v1/notifications/{id}',
+        'GET /health',
+        'GET /openapi.json',
+        'GET /v1/me',
+        'GET /v1/notifications',
+        'GET /v1/notifications/{id}',
+        'POST /notification/dispatch',
+        'POST /v1/notifications',
+        // Webhooks (DeliveryEvents, issue 10).
+        'DELETE /v1/webhooks/{id}',
+        'GET /v1/webhooks',
+        'GET /v1/webhooks/{id}',
+        'PATCH /v1/webhooks/{id}',
+        'POST /v1/webhooks',
+        'POST /v1/webhooks/{id}/rotate-secret',
+        'POST /v1/webhooks/{id}/test',
+      ].sort(),
+    );
     const api = findFunction(template, 'api').id;
     for (const method of routes.values()) {
       expect(method.Integration).toMatchObject({
@@ -222,9 +232,11 @@ describe('HeraldApi', () => {
   });
 
   it('creates senders, secrets and the IoT lookup only for enabled channels', () => {
-    // Two lanes per channel; each channel's two queues and DLQ, plus the schedule DLQ.
-    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4);
-    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1);
+    // Two lanes per channel; each channel's two queues and DLQ, plus the schedule DLQ; plus the
+    // events stream and webhook queue mappings, the webhook queue, its DLQ and the stream
+    // failure queue (DeliveryEvents).
+    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2);
+    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3);
     variant.resourceCountIs('AWS::SecretsManager::Secret', 1);
     variant.resourceCountIs('Custom::AWS', 0);
     expect(() => findFunction(variant, 'send-sms')).toThrow();

@@ -1,6 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/model';
+import { WEBHOOK_API_ACTIONS } from '../../lib/constructs/delivery-events';
 import { API_TABLE_ACTIONS } from '../../lib/herald-stack';
 import {
   buildStack,
@@ -39,7 +40,10 @@ describe('function permissions', () => {
     const grants = grantsOf(template, 'api');
     const onIndex = (g: { resource: string }) => g.resource.includes('/index/byTenant');
     const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:') && !onIndex(g));
-    expect(dynamo.map((g) => g.action).sort()).toEqual([...API_TABLE_ACTIONS].sort());
+    // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
+    expect(dynamo.map((g) => g.action).sort()).toEqual(
+      [...API_TABLE_ACTIONS, ...WEBHOOK_API_ACTIONS, 'dynamodb:Query'].sort(),
+    );
     expect(new Set(dynamo.map((g) => g.resource))).toEqual(new Set([json(getAtt(table))]));
     // GET /v1/notifications: Query on the tenant index, nothing else on any index.
     expect(grants.filter(onIndex).map((g) => g.action)).toEqual(['dynamodb:Query']);
@@ -50,7 +54,10 @@ describe('function permissions', () => {
         ['Queue', 'HighQueue'].map((lane) =>
           json(getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(c)}Sender${lane}`))),
         ),
-      ).sort(),
+      )
+        // webhook.test events go on the webhook queue.
+        .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue'))))
+        .sort(),
     );
     const services = new Set(grants.map((g) => g.action.split(':')[0]));
     // iam:PassRole and scheduler: see scheduling.test.ts; xray: tracing (on by default).
@@ -72,6 +79,9 @@ describe('function permissions', () => {
     expect(leadingKeys('api')).toEqual([
       notificationsOnly,
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
+      // Webhooks (issue 10): the tenant's webhook items (TENANT#) and their attempt logs.
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),
@@ -217,10 +227,16 @@ describe('function permissions', () => {
     ]);
   });
 
-  it('grants "*" resources only for the IoT endpoint lookup and X-Ray (neither has resource ARNs)', () => {
+  it('grants "*" resources only for the IoT endpoint lookup, X-Ray and ListStreams (none has resource ARNs)', () => {
     const wide = policyStatements(template).filter((s) => s.resources.includes('*'));
     expect(new Set(wide.flatMap((s) => s.actions))).toEqual(
-      new Set(['iot:DescribeEndpoint', 'xray:PutTraceSegments', 'xray:PutTelemetryRecords']),
+      new Set([
+        'iot:DescribeEndpoint',
+        'xray:PutTraceSegments',
+        'xray:PutTelemetryRecords',
+        // The events function's stream event source (DeliveryEvents).
+        'dynamodb:ListStreams',
+      ]),
     );
   });
 

@@ -64,8 +64,9 @@ describe('HeraldAlarms', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     // per channel: DLQ, oldest message per lane, error rate, throttles, failure rate; plus api +
     // authorizer error rate, schedule DLQ, Scheduler target errors, dropped and lost
-    // invocations, release errors, API 5xx and p99 latency; the reconciler's "stuck deliveries found".
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10);
+    // invocations, release errors, API 5xx and p99 latency; the reconciler's "stuck deliveries found";
+    // webhook DLQ and stream failures (DeliveryEvents).
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -256,7 +257,9 @@ describe('HeraldAlarms', () => {
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({ AlarmActions: [arn], OKActions: [arn] });
     }
-    existingTopic.template.resourceCountIs('AWS::SNS::Topic', 0);
+    // The only topic is the events topic (DeliveryEvents): no alarm topic is created.
+    const topics = Object.values(existingTopic.template.findResources('AWS::SNS::Topic'));
+    expect(topics.map((t) => t.Properties?.TopicName)).toEqual(['herald-test-events']);
     existingTopic.template.resourceCountIs('AWS::SNS::Subscription', 0);
     existingTopic.template.hasOutput('AlarmTopicArn', { Value: arn });
   });

@@ -2,7 +2,8 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStatus } from '../../core/model';
 import { canTransition } from '../../core/status';
-import { deliveryKey, notificationKey } from './items';
+import { deliveryKey, historyEntry, historySlot, notificationKey } from './items';
+import { type AttemptEntry, isMissingHistory } from './status-write';
 
 /** One conditional change of a delivery item. */
 export interface DeliveryChange {
@@ -19,6 +20,8 @@ export interface DeliveryChange {
    * values are merged into the expression.
    */
   orWhen?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
+  /** The attempt this write records the outcome of: added to the history in the same write. */
+  attempt?: AttemptEntry;
 }
 
 /**
@@ -46,7 +49,22 @@ export async function transitionDelivery(
     ':updatedAt': new Date(now).toISOString(),
     ...change.orWhen?.values,
   };
-  const assignments = ['#updatedAt = :updatedAt'];
+  // Every write moves the version on: events order the changes of one delivery by it.
+  names['#version'] = 'version';
+  values[':zero'] = 0;
+  values[':one'] = 1;
+  const assignments = [
+    '#updatedAt = :updatedAt',
+    '#version = if_not_exists(#version, :zero) + :one',
+  ];
+  const history: string[] = [];
+  if (change.attempt) {
+    const { attempt, outcome, error } = change.attempt;
+    names['#history'] = 'history';
+    names['#slot'] = historySlot(attempt);
+    values[':entry'] = historyEntry(attempt, now, outcome, error);
+    history.push('#history.#slot = :entry');
+  }
   for (const [field, value] of Object.entries(change.set)) {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
@@ -67,19 +85,37 @@ export async function transitionDelivery(
     return `:from${i}`;
   });
   const statusCondition = `#status IN (${fromPlaceholders.join(', ')})`;
-  try {
-    await db.send(
+  const write = (withHistory: boolean) => {
+    const sets = withHistory ? [...assignments, ...history] : assignments;
+    const used = withHistory
+      ? { names, values }
+      : {
+          names: Object.fromEntries(
+            Object.entries(names).filter(([k]) => !['#history', '#slot'].includes(k)),
+          ),
+          values: Object.fromEntries(Object.entries(values).filter(([k]) => k !== ':entry')),
+        };
+    return db.send(
       new UpdateCommand({
         TableName: tableName,
         Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
-        UpdateExpression: `SET ${assignments.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
+        UpdateExpression: `SET ${sets.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
         ConditionExpression: change.orWhen
           ? `(${statusCondition}) OR (${change.orWhen.expression})`
           : statusCondition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
+        ExpressionAttributeNames: used.names,
+        ExpressionAttributeValues: used.values,
       }),
     );
+  };
+  try {
+    try {
+      await write(history.length > 0);
+    } catch (error) {
+      // An item claimed before attempt histories existed has no `history` map to add to.
+      if (!(history.length > 0 && isMissingHistory(error))) throw error;
+      await write(false);
+    }
     return true;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return false;

@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Channel, DeliveryRecord, DeliveryStatus, NotificationRecord } from '../../core/model';
+import type {
+  AttemptOutcome,
+  AttemptRecord,
+  Channel,
+  DeliveryRecord,
+  DeliveryStatus,
+  NotificationRecord,
+} from '../../core/model';
+import { ATTEMPT_ERROR_CHARS, ATTEMPT_HISTORY_SIZE } from '../../core/model';
 
 /*
  * The single-table layout: a notification is partition `NOTIF#<id>` with its content on the
@@ -7,7 +15,8 @@ import type { Channel, DeliveryRecord, DeliveryStatus, NotificationRecord } from
  */
 export const notificationKey = (id: string) => `NOTIF#${id}`;
 export const META = 'META';
-export const deliveryKey = (deliveryId: string) => `DELIVERY#${deliveryId}`;
+export const DELIVERY_PREFIX = 'DELIVERY#';
+export const deliveryKey = (deliveryId: string) => `${DELIVERY_PREFIX}${deliveryId}`;
 
 /*
  * The open-work index (GSI `reconcile`, sparse): the notification item carries `rpk`
@@ -74,20 +83,6 @@ export function notificationItem(
 }
 
 /** A new delivery item, as ingest writes it. */
-export function deliveryItem(d: DeliveryRecord, expiresAt: number): Record<string, unknown> {
-  return {
-    pk: notificationKey(d.notificationId),
-    sk: deliveryKey(d.deliveryId),
-    channel: d.channel,
-    recipient: d.recipient,
-    status: d.status,
-    attempts: d.attempts,
-    createdAt: d.createdAt,
-    updatedAt: d.updatedAt,
-    expiresAt,
-  };
-}
-
 export function toNotification(item: Record<string, unknown>): NotificationRecord {
   const {
     pk: _pk,
@@ -103,16 +98,74 @@ export function toNotification(item: Record<string, unknown>): NotificationRecor
   return rest as unknown as NotificationRecord;
 }
 
+/** A new delivery item, as ingest writes it: version 1, tenant and metadata copied for events. */
+export function deliveryItem(d: DeliveryRecord, expiresAt: number): Record<string, unknown> {
+  return {
+    pk: notificationKey(d.notificationId),
+    sk: deliveryKey(d.deliveryId),
+    channel: d.channel,
+    recipient: d.recipient,
+    status: d.status,
+    attempts: d.attempts,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    version: 1,
+    ...(d.tenantId ? { tenantId: d.tenantId } : {}),
+    ...(d.metadata && Object.keys(d.metadata).length > 0 ? { metadata: d.metadata } : {}),
+    expiresAt,
+  };
+}
+
+/**
+ * The attempt history is a map of ATTEMPT_HISTORY_SIZE slots keyed by attempt number modulo
+ * the size: one `SET history.#slot = :entry` in the status write adds an entry and drops the
+ * oldest, with no read and no list trimming. Short attribute names keep the item small.
+ */
+export function historySlot(attempt: number): string {
+  return String(attempt % ATTEMPT_HISTORY_SIZE);
+}
+
+export function historyEntry(
+  attempt: number,
+  at: number,
+  outcome: AttemptOutcome,
+  error?: string,
+): Record<string, string | number> {
+  const entry: Record<string, string | number> = { n: attempt, at, o: outcome };
+  if (error) {
+    entry.e =
+      error.length > ATTEMPT_ERROR_CHARS ? `${error.slice(0, ATTEMPT_ERROR_CHARS - 1)}…` : error;
+  }
+  return entry;
+}
+
+function toHistory(value: unknown): AttemptRecord[] {
+  if (!value || typeof value !== 'object') return [];
+  const entries: AttemptRecord[] = [];
+  for (const raw of Object.values(value as Record<string, Record<string, unknown>>)) {
+    const entry: AttemptRecord = {
+      n: Number(raw.n),
+      at: Number(raw.at),
+      outcome: raw.o as AttemptOutcome,
+    };
+    if (typeof raw.e === 'string') entry.error = raw.e;
+    entries.push(entry);
+  }
+  return entries.sort((a, b) => a.n - b.n || a.at - b.at);
+}
+
 export function toDelivery(notificationId: string, item: Record<string, unknown>): DeliveryRecord {
   const record: DeliveryRecord = {
     notificationId,
-    deliveryId: String(item.sk).slice('DELIVERY#'.length),
+    deliveryId: String(item.sk).slice(DELIVERY_PREFIX.length),
     channel: item.channel as Channel,
     recipient: String(item.recipient),
     status: item.status as DeliveryStatus,
     attempts: Number(item.attempts ?? 0),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
+    version: Number(item.version ?? 0),
+    history: toHistory(item.history),
   };
   if (typeof item.providerMessageId === 'string') record.providerMessageId = item.providerMessageId;
   if (typeof item.lastError === 'string') record.lastError = item.lastError;
@@ -120,6 +173,10 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
   if (typeof item.replays === 'number' && item.replays > 0) record.replays = item.replays;
   if (typeof item.leaseUntil === 'number' && item.leaseUntil > 0) {
     record.leaseUntil = item.leaseUntil;
+  }
+  if (typeof item.tenantId === 'string') record.tenantId = item.tenantId;
+  if (item.metadata && typeof item.metadata === 'object') {
+    record.metadata = item.metadata as Record<string, string>;
   }
   return record;
 }

@@ -31,6 +31,7 @@ import {
   toNotification,
 } from './items';
 import { recoverDelivery } from './recover-delivery';
+import { claimUpdate } from './status-write';
 
 const WRITE_BATCH = 25;
 const WRITE_PARALLEL = 8;
@@ -145,21 +146,7 @@ export class NotificationStore implements NotificationRepository {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
-          UpdateExpression:
-            'SET #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, updatedAt = :now',
-          ConditionExpression: `#status IN (${CLAIMABLE.map((_, i) => `:claimable${i}`).join(
-            ', ',
-          )}) OR (#status = :sending AND leaseUntil < :nowMs)`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':sending': 'sending',
-            ...Object.fromEntries(CLAIMABLE.map((status, i) => [`:claimable${i}`, status])),
-            ':zero': 0,
-            ':one': 1,
-            ':lease': now + leaseMs,
-            ':nowMs': now,
-            ':now': new Date(now).toISOString(),
-          },
+          ...claimUpdate(now, leaseMs),
           ReturnValues: 'UPDATED_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -202,10 +189,12 @@ export class NotificationStore implements NotificationRepository {
     deliveryId: string,
     providerMessageId: string | undefined,
     now: number,
+    attempt?: number,
   ): Promise<boolean> {
     return this.#transition(notificationId, deliveryId, now, {
       from: ['sending'],
       set: { status: 'delivered', ...(providerMessageId ? { providerMessageId } : {}) },
+      ...(attempt ? { attempt: { attempt, outcome: 'delivered' } } : {}),
     });
   }
 
@@ -217,11 +206,13 @@ export class NotificationStore implements NotificationRepository {
     now: number,
     from: readonly DeliveryStatus[] = ['sending'],
     kind?: FailureKind,
+    attempt?: number,
   ): Promise<boolean> {
     return this.#transition(notificationId, deliveryId, now, {
       from,
       set: { status: 'failed', lastError: reason, ...(kind ? { failure: kind } : {}) },
       ...(kind ? {} : { remove: ['failure'] }),
+      ...(attempt ? { attempt: { attempt, outcome: 'failed', error: reason } } : {}),
     });
   }
 
@@ -231,10 +222,12 @@ export class NotificationStore implements NotificationRepository {
     deliveryId: string,
     reason: string,
     now: number,
+    attempt?: number,
   ): Promise<boolean> {
     return this.#transition(notificationId, deliveryId, now, {
       from: ['sending'],
       set: { lastError: reason, leaseUntil: 0 },
+      ...(attempt ? { attempt: { attempt, outcome: 'retry', error: reason } } : {}),
     });
   }
 

@@ -148,7 +148,15 @@ export async function deliverRecord(
   if (!content) {
     const reason = 'notification content not found';
     await recordOutcome(deps, () =>
-      deps.store.markFailed(notificationId, deliveryId, reason, now(), ['sending'], 'permanent'),
+      deps.store.markFailed(
+        notificationId,
+        deliveryId,
+        reason,
+        now(),
+        ['sending'],
+        'permanent',
+        claim.attempts,
+      ),
     );
     return { outcome: 'failed', reason };
   }
@@ -176,19 +184,35 @@ export async function deliverRecord(
     const permanent = error instanceof ProviderError && !error.retryable;
     if (permanent) {
       await recordOutcome(deps, () =>
-        deps.store.markFailed(notificationId, deliveryId, reason, now(), ['sending'], 'permanent'),
+        deps.store.markFailed(
+          notificationId,
+          deliveryId,
+          reason,
+          now(),
+          ['sending'],
+          'permanent',
+          claim.attempts,
+        ),
       );
       return { outcome: 'failed', reason };
     }
     if (lastReceive) {
       const final = `gave up after ${receiveCount} attempts: ${reason}`;
       await recordOutcome(deps, () =>
-        deps.store.markFailed(notificationId, deliveryId, final, now(), ['sending'], 'exhausted'),
+        deps.store.markFailed(
+          notificationId,
+          deliveryId,
+          final,
+          now(),
+          ['sending'],
+          'exhausted',
+          claim.attempts,
+        ),
       );
       return { outcome: 'exhausted', reason: final };
     }
     await recordOutcome(deps, () =>
-      deps.store.recordRetry(notificationId, deliveryId, reason, now()),
+      deps.store.recordRetry(notificationId, deliveryId, reason, now(), claim.attempts),
     );
     const retryAfter = error instanceof ProviderError ? error.retryAfterSeconds : undefined;
     return {
@@ -207,7 +231,13 @@ export async function deliverRecord(
   // throws OutcomeNotRecordedError: the lease keeps any redelivery from sending until it runs out.
   try {
     await recordOutcome(deps, () =>
-      deps.store.markDelivered(notificationId, deliveryId, receipt.providerMessageId, now()),
+      deps.store.markDelivered(
+        notificationId,
+        deliveryId,
+        receipt.providerMessageId,
+        now(),
+        claim.attempts,
+      ),
     );
   } catch (error) {
     throw new OutcomeNotRecordedError(

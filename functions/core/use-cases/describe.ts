@@ -16,6 +16,14 @@ function presentDelivery(d: DeliveryRecord) {
     ...(d.lastError ? { lastError: d.lastError } : {}),
     ...(d.status === 'failed' && d.failure ? { failure: d.failure } : {}),
     ...(d.replays ? { replays: d.replays } : {}),
+    // Newest last; at most ATTEMPT_HISTORY_SIZE, written with each outcome.
+    attemptHistory: (d.history ?? []).map((a) => ({
+      attempt: a.n,
+      at: new Date(a.at).toISOString(),
+      outcome: a.outcome,
+      ...(a.error ? { error: a.error } : {}),
+    })),
+    ...(d.version ? { version: d.version } : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };

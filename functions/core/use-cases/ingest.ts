@@ -95,6 +95,8 @@ export async function ingestNotification(
         attempts: 0,
         createdAt,
         updatedAt: createdAt,
+        tenantId,
+        ...(request.metadata ? { metadata: request.metadata } : {}),
       });
     });
   }

@@ -1,0 +1,56 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DeliveryState } from '../../core/events';
+import type { DeliveryStatus } from '../../core/model';
+import type { DeliveryStateReader } from '../../core/ports';
+import { FINAL } from '../../core/status';
+import { DELIVERY_PREFIX, notificationKey } from './items';
+
+/** Items read per page: most checks stop on the first page. */
+const PAGE = 25;
+
+/**
+ * The completion check's read: the notification's delivery items, strongly consistent, newest
+ * sort key first, a page at a time, stopping at the first one not final. Deliveries finish
+ * roughly in the order they were enqueued, so the open ones sit at the end of the key range and
+ * a check for a notification still in progress usually costs one page (1 read unit up to 4 KB).
+ */
+export class DynamoDeliveryStates implements DeliveryStateReader {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async deliveryStates(notificationId: string): Promise<DeliveryState[]> {
+    const states: DeliveryState[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': notificationKey(notificationId),
+            ':prefix': DELIVERY_PREFIX,
+          },
+          ProjectionExpression: 'sk, #status, #version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ConsistentRead: true,
+          ScanIndexForward: false,
+          Limit: PAGE,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const status = item.status as DeliveryStatus;
+        states.push({
+          deliveryId: String(item.sk).slice(DELIVERY_PREFIX.length),
+          status,
+          version: Number(item.version ?? 0),
+        });
+        if (!FINAL.includes(status)) return states;
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return states;
+  }
+}

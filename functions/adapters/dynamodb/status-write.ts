@@ -1,0 +1,43 @@
+import type { AttemptOutcome, DeliveryStatus } from '../../core/model';
+import { CLAIMABLE } from '../../core/status';
+
+/** An attempt's outcome, added to the history in the same write as the status change. */
+export interface AttemptEntry {
+  attempt: number;
+  outcome: AttemptOutcome;
+  error?: string;
+}
+
+/** DynamoDB's answer to a SET on a nested path whose parent map does not exist. */
+export function isMissingHistory(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === 'ValidationException' &&
+    /document path/i.test(error.message)
+  );
+}
+
+/**
+ * The claim: queued/scheduled -> sending with a lease (or a `sending` whose lease ran out), one
+ * more attempt, the version moved on, and an empty attempt history on the first claim.
+ */
+export function claimUpdate(now: number, leaseMs: number) {
+  return {
+    UpdateExpression:
+      'SET #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, updatedAt = :now, #version = if_not_exists(#version, :zero) + :one, history = if_not_exists(history, :noHistory)',
+    ConditionExpression: `#status IN (${CLAIMABLE.map((_, i) => `:claimable${i}`).join(
+      ', ',
+    )}) OR (#status = :sending AND leaseUntil < :nowMs)`,
+    ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+    ExpressionAttributeValues: {
+      ':noHistory': {},
+      ':sending': 'sending',
+      ...Object.fromEntries(CLAIMABLE.map((status, i) => [`:claimable${i}`, status])),
+      ':zero': 0,
+      ':one': 1,
+      ':lease': now + leaseMs,
+      ':nowMs': now,
+      ':now': new Date(now).toISOString(),
+    },
+  };
+}

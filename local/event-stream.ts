@@ -1,0 +1,154 @@
+import { createHash } from 'node:crypto';
+import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import type { CapturedWrite } from './emulators/dynamodb';
+
+/** How the local stream feeds its function, as a Lambda DynamoDB event source mapping would. */
+export interface LocalStreamOptions {
+  region: string;
+  tableName: string;
+  /** The function; a thrown error or `batchItemFailures` makes the batch (or its rest) retry. */
+  invoke: (event: DynamoDBStreamEvent) => Promise<unknown>;
+  /** Shards the writes are spread over by partition key (each shard in order). Default 4. */
+  shards?: number;
+  /** Records per invocation at most (BatchSize). Default 100. */
+  batchSize?: number;
+  /** Wait this long for a batch to fill (MaximumBatchingWindowInSeconds). Default 20 ms. */
+  batchingWindowMs?: number;
+  /** Retries of a failing batch before it goes to `onFailure` (MaximumRetryAttempts). Default 10. */
+  maxRetries?: number;
+  /** First retry delay, doubling up to 5 s. Default 100 ms. */
+  retryBaseMs?: number;
+  /** The on-failure destination: a batch given up on (its records are skipped, as in AWS). */
+  onFailure: (records: DynamoDBRecord[], error: unknown) => void;
+}
+
+/** ReportBatchItemFailures: the first failed record and everything after it are retried. */
+export interface StreamResponse {
+  batchItemFailures?: Array<{ itemIdentifier: string }>;
+}
+
+/** A running local stream. */
+export interface LocalStream {
+  /** Feed one captured write (in capture order). */
+  push(write: CapturedWrite): void;
+  /** Resolves when every record pushed so far was handled (or given up on). */
+  drained(): Promise<void>;
+  /** Records handed to the function so far, including retries. */
+  stats(): { records: number; invocations: number; retries: number; failedBatches: number };
+  /** Finish the batch in flight, then stop. Records not yet handed over are dropped. */
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The DynamoDB Stream the local stack lacks (dynalite has none), fed by the writes dynalite
+ * captures with old and new images. Records are spread over shards by partition key, so the
+ * records of one item (and of one partition) stay in order; each shard hands its function one
+ * batch at a time and retries a failed batch, in order, before moving on, like the Lambda
+ * event source. Unlike AWS, records are held in memory: a crash of the stack loses those not
+ * yet handled.
+ */
+export function startLocalStream(options: LocalStreamOptions): LocalStream {
+  const shardCount = options.shards ?? 4;
+  const batchSize = options.batchSize ?? 100;
+  const windowMs = options.batchingWindowMs ?? 20;
+  const maxRetries = options.maxRetries ?? 10;
+  const retryBaseMs = options.retryBaseMs ?? 100;
+  const arn = `arn:aws:dynamodb:${options.region}:000000000000:table/${options.tableName}/stream/local`;
+  const shards = Array.from({ length: shardCount }, () => ({
+    records: [] as DynamoDBRecord[],
+    running: undefined as Promise<void> | undefined,
+  }));
+  const counts = { records: 0, invocations: 0, retries: 0, failedBatches: 0 };
+  let stopped = false;
+
+  const run = async (shard: (typeof shards)[number]) => {
+    await sleep(windowMs);
+    while (shard.records.length > 0 && !stopped) {
+      let batch = shard.records.slice(0, batchSize);
+      for (let attempt = 0; ; attempt++) {
+        counts.invocations += 1;
+        counts.records += batch.length;
+        let failedFrom: number | undefined;
+        let error: unknown;
+        try {
+          const response = await options.invoke({ Records: batch });
+          const ids = (response as StreamResponse | undefined)?.batchItemFailures?.map(
+            (f) => f.itemIdentifier,
+          );
+          if (ids && ids.length > 0) {
+            const index = batch.findIndex((r) => ids.includes(r.dynamodb?.SequenceNumber ?? ''));
+            failedFrom = index < 0 ? 0 : index;
+            error = new Error(`batch item failures from ${ids[0]}`);
+          }
+        } catch (thrown) {
+          failedFrom = 0;
+          error = thrown;
+        }
+        if (failedFrom === undefined) {
+          shard.records.splice(0, batch.length);
+          break;
+        }
+        // Records before the first failure are done (checkpointed); the rest is retried.
+        shard.records.splice(0, failedFrom);
+        batch = batch.slice(failedFrom);
+        if (attempt >= maxRetries || stopped) {
+          counts.failedBatches += 1;
+          shard.records.splice(0, batch.length);
+          options.onFailure(batch, error);
+          break;
+        }
+        counts.retries += 1;
+        await sleep(Math.min(5_000, retryBaseMs * 2 ** attempt));
+      }
+    }
+    shard.running = undefined;
+    if (shard.records.length > 0 && !stopped) shard.running = run(shard);
+  };
+
+  const shardOf = (keys: Record<string, unknown>) => {
+    const pk = JSON.stringify(keys.pk ?? keys);
+    return shards[createHash('md5').update(pk).digest().readUInt32BE(0) % shardCount] ?? shards[0];
+  };
+
+  return {
+    push(write) {
+      if (stopped || write.tableName !== options.tableName) return;
+      const record = {
+        eventID: write.sequenceNumber,
+        eventName: write.eventName,
+        eventVersion: '1.1',
+        eventSource: 'aws:dynamodb',
+        awsRegion: options.region,
+        dynamodb: {
+          ApproximateCreationDateTime: write.approximateCreationDateTime,
+          Keys: write.keys,
+          ...(write.newImage && { NewImage: write.newImage }),
+          ...(write.oldImage && { OldImage: write.oldImage }),
+          SequenceNumber: write.sequenceNumber,
+          SizeBytes:
+            JSON.stringify(write.keys).length +
+            JSON.stringify(write.newImage ?? write.oldImage ?? {}).length,
+          StreamViewType: 'NEW_AND_OLD_IMAGES',
+        },
+        eventSourceARN: arn,
+      } as DynamoDBRecord;
+      const shard = shardOf(write.keys);
+      if (!shard) return;
+      shard.records.push(record);
+      shard.running ??= run(shard);
+    },
+    async drained() {
+      while (shards.some((s) => s.running || s.records.length > 0)) {
+        await Promise.all(shards.map((s) => s.running));
+        if (stopped) return;
+      }
+    },
+    stats: () => ({ ...counts }),
+    async stop() {
+      stopped = true;
+      await Promise.all(shards.map((s) => s.running));
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  STREAM_RETRY_ATTEMPTS,
+  WEBHOOK_ROUTING_ATTRIBUTES,
+} from '../../lib/constructs/delivery-events';
+import { buildStack, findFunction, grantsOf, logicalId, statementsOf } from './fixture';
+
+const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
+const json = (value: unknown) => JSON.stringify(value);
+
+describe('DeliveryEvents', () => {
+  let template: Template;
+  let table: string;
+  beforeAll(() => {
+    template = buildStack().template;
+    table = logicalId(template, 'AWS::DynamoDB::Table', 'DataTable');
+  });
+
+  it('streams old and new images of the table', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+    });
+  });
+
+  it('feeds the events function from the stream: delivery and webhook items only, bisect, retries, failure queue', () => {
+    const events = findFunction(template, 'events');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: events.id },
+      EventSourceArn: getAtt(table, 'StreamArn'),
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: STREAM_RETRY_ATTEMPTS,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: getAtt(logicalId(template, 'AWS::SQS::Queue', 'EventsStreamFailureQueue')),
+        },
+      },
+      FilterCriteria: {
+        Filters: [
+          { Pattern: json({ dynamodb: { Keys: { sk: { S: [{ prefix: 'DELIVERY#' }] } } } }) },
+          { Pattern: json({ dynamodb: { Keys: { sk: { S: [{ prefix: 'WEBHOOK#' }] } } } }) },
+        ],
+      },
+    });
+  });
+
+  it('names the topic herald-<stage>-events and refuses non-TLS publishers', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { TopicName: 'herald-test-events' });
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    expect(json(policies)).toContain('aws:SecureTransport');
+  });
+
+  it('events function: Query of delivery states, webhook routing attributes only (no secrets), publish, enqueue', () => {
+    const statements = statementsOf(template, 'events').filter((s) =>
+      s.actions.some((a) => a.startsWith('dynamodb:Query')),
+    );
+    expect(statements.map((s) => s.condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIF#*'] } },
+      {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] },
+        'ForAllValues:StringEquals': { 'dynamodb:Attributes': WEBHOOK_ROUTING_ATTRIBUTES },
+        StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
+      },
+    ]);
+    expect(WEBHOOK_ROUTING_ATTRIBUTES).not.toContain('secret');
+    const grants = grantsOf(template, 'events');
+    const topic = logicalId(template, 'AWS::SNS::Topic', 'EventsTopic');
+    expect(grants.filter((g) => g.action === 'sns:Publish').map((g) => g.resource)).toEqual([
+      json({ Ref: topic }),
+    ]);
+    // The webhook queue, and the stream's on-failure destination (the event source mapping's).
+    expect(
+      grants
+        .filter((g) => g.action === 'sqs:SendMessage')
+        .map((g) => g.resource)
+        .sort(),
+    ).toEqual(
+      ['EventsWebhookQueue', 'EventsStreamFailureQueue']
+        .map((q) => json(getAtt(logicalId(template, 'AWS::SQS::Queue', q))))
+        .sort(),
+    );
+    expect(
+      grants.some((g) =>
+        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'].includes(g.action),
+      ),
+    ).toBe(false);
+  });
+
+  it('webhook sender: its queue with partial batch responses; reads webhooks, writes attempt logs, sends to its queue and DLQ only', () => {
+    const sender = findFunction(template, 'webhook-sender');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue');
+    const dlq = logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookDeadLetterQueue');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: sender.id },
+      EventSourceArn: getAtt(queue),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: getAtt(dlq), maxReceiveCount: 5 },
+    });
+    const dynamo = statementsOf(template, 'webhook-sender').filter((s) =>
+      s.actions.some((a) => a.startsWith('dynamodb:')),
+    );
+    expect(dynamo.map((s) => [s.actions, s.condition])).toEqual(
+      [
+        [
+          ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
+        ],
+        [
+          'dynamodb:PutItem',
+          { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
+        ],
+      ].map(([a, c]) => [[a].flat(), c]),
+    );
+    const sends = grantsOf(template, 'webhook-sender').filter(
+      (g) => g.action === 'sqs:SendMessage',
+    );
+    expect(sends.map((g) => g.resource).sort()).toEqual(
+      [json(getAtt(queue)), json(getAtt(dlq))].sort(),
+    );
+    expect(grantsOf(template, 'webhook-sender').some((g) => g.action.startsWith('sns:'))).toBe(
+      false,
+    );
+    expect(sender.props.Environment.Variables).toMatchObject({
+      WEBHOOK_ALLOW_HTTP: 'false',
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false',
+    });
+  });
+
+  it('alarms on the webhook DLQ and on stream batches given up on', () => {
+    for (const queue of ['EventsWebhookDeadLetterQueue', 'EventsStreamFailureQueue']) {
+      const id = logicalId(template, 'AWS::SQS::Queue', queue);
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
+        json(a.Properties.Dimensions ?? []).includes(id),
+      );
+      expect(alarms, queue).toHaveLength(1);
+      expect(alarms[0]?.Properties).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+      });
+    }
+  });
+
+  it('puts webhook successes, failures and latency on the dashboard', () => {
+    const body = json(Object.values(template.findResources('AWS::CloudWatch::Dashboard'))[0]);
+    for (const metric of ['WebhookDelivered', 'WebhookFailed', 'WebhookLatency'])
+      expect(body).toContain(metric);
+  });
+});
