@@ -1,4 +1,4 @@
-import type { AttemptOutcome, DeliveryStatus } from '../../core/model';
+import type { AttemptOutcome } from '../../core/model';
 import { CLAIMABLE } from '../../core/status';
 
 /** An attempt's outcome, added to the history in the same write as the status change. */
