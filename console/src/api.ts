@@ -142,9 +142,9 @@ export interface Suppression {
 export interface Webhook {
   id: string;
   url: string;
-  eventTypes?: string[];
+  events?: string[];
   enabled?: boolean;
-  status?: string;
+  disabledReason?: string;
   createdAt?: string;
 }
 
@@ -270,14 +270,16 @@ export function createApi(base: string, key: () => string | undefined) {
       request<unknown>('DELETE', `v1/suppressions/${id(channel)}/${id(recipient)}`),
 
     listWebhooks: () => request<Page<Webhook>>('GET', 'v1/webhooks'),
-    createWebhook: (body: { url: string; eventTypes?: string[] }) =>
+    createWebhook: (body: { url: string; events?: string[] }) =>
       request<Webhook & { secret?: string }>('POST', 'v1/webhooks', { body }),
     testWebhook: (webhookId: string) =>
       request<unknown>('POST', `v1/webhooks/${id(webhookId)}/test`),
-    disableWebhook: (webhookId: string) =>
+    setWebhookEnabled: (webhookId: string, enabled: boolean) =>
+      request<Webhook>('PATCH', `v1/webhooks/${id(webhookId)}`, { body: { enabled } }),
+    deleteWebhook: (webhookId: string) =>
       request<unknown>('DELETE', `v1/webhooks/${id(webhookId)}`),
     rotateWebhook: (webhookId: string) =>
-      request<{ secret?: string }>('POST', `v1/webhooks/${id(webhookId)}/rotate`),
+      request<{ secret?: string }>('POST', `v1/webhooks/${id(webhookId)}/rotate-secret`),
 
     outbox: () => request<OutboxEntry[]>('GET', '_local/outbox'),
     /** The local stack's raw view of every DLQ (bodies included), no key needed. */

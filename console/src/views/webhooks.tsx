@@ -26,7 +26,7 @@ export function WebhooksView() {
 }
 
 function isEnabled(w: Webhook): boolean {
-  return w.enabled ?? w.status !== 'disabled';
+  return w.enabled !== false;
 }
 
 function Webhooks() {
@@ -61,7 +61,7 @@ function Webhooks() {
           void act('Webhook created.', () =>
             api.createWebhook({
               url: url.trim(),
-              ...(types.length > 0 ? { eventTypes: types } : {}),
+              ...(types.length > 0 ? { events: types } : {}),
             }),
           );
         }}
@@ -106,8 +106,8 @@ function Webhooks() {
               {loaded.data.items.map((w) => (
                 <tr key={w.id}>
                   <td class="mono">{w.url}</td>
-                  <td>{w.eventTypes?.join(', ') || 'all'}</td>
-                  <td>{isEnabled(w) ? 'enabled' : 'disabled'}</td>
+                  <td>{w.events?.join(', ') || 'all'}</td>
+                  <td title={w.disabledReason}>{isEnabled(w) ? 'enabled' : 'disabled'}</td>
                   <td>{formatTime(w.createdAt)}</td>
                   <td class="actions">
                     <button
@@ -126,11 +126,29 @@ function Webhooks() {
                       <button
                         type="button"
                         class="danger"
-                        onClick={() => act('Webhook disabled.', () => api.disableWebhook(w.id))}
+                        onClick={() =>
+                          act('Webhook disabled.', () => api.setWebhookEnabled(w.id, false))
+                        }
                       >
                         Disable
                       </button>
-                    ) : null}
+                    ) : (
+                      <button
+                        type="button"
+                        onClick={() =>
+                          act('Webhook enabled.', () => api.setWebhookEnabled(w.id, true))
+                        }
+                      >
+                        Enable
+                      </button>
+                    )}
+                    <button
+                      type="button"
+                      class="danger"
+                      onClick={() => act('Webhook deleted.', () => api.deleteWebhook(w.id))}
+                    >
+                      Delete
+                    </button>
                   </td>
                 </tr>
               ))}

@@ -93,7 +93,8 @@ async function owned(deps: ManageWebhookDependencies, tenantId: string, id: stri
 }
 
 export async function listWebhooks(deps: ManageWebhookDependencies, tenantId: string) {
-  return { webhooks: (await deps.webhooks.list(tenantId)).map(presentWebhook) };
+  // The list answer has the shape of every list in the API (`items`); there is never a next page.
+  return { items: (await deps.webhooks.list(tenantId)).map(presentWebhook) };
 }
 
 export async function describeWebhook(
