@@ -1,7 +1,13 @@
 import { json } from '../../runtime/http';
 import { openApiDocument } from '../../runtime/openapi';
 import type { ApiRoute } from './context';
-import { deliveryEventShape, healthShape } from './shapes';
+import {
+  deliveryEventShape,
+  notificationCompletedShape,
+  webhookDisabledShape,
+  webhookTestShape,
+} from './event-shapes';
+import { healthShape } from './shapes';
 
 const DESCRIPTION = `Multichannel notifications (email, SMS, WhatsApp, push, Slack, MQTT).
 
@@ -15,6 +21,7 @@ const TAGS: Record<string, string> = {
   compatibility: 'The request shapes of the service Herald replaced',
   keys: 'The calling API key',
   meta: 'Liveness and this document',
+  webhooks: 'Signed event delivery to the tenant’s endpoints (Standard Webhooks)',
 };
 
 /**
@@ -50,14 +57,7 @@ export function publicRoutes(routes: () => readonly ApiRoute[]): ApiRoute[] {
             version: 'v1',
             description: DESCRIPTION,
             tags: TAGS,
-            webhooks: {
-              deliveryEvent: {
-                summary: 'A delivery or notification event, signed (Standard Webhooks)',
-                description:
-                  'Verify `webhook-signature` (v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">) with the secret shown when the webhook was created.',
-                schema: deliveryEventShape,
-              },
-            },
+            webhooks: EVENT_WEBHOOKS,
           }),
         );
         return {
@@ -69,3 +69,30 @@ export function publicRoutes(routes: () => readonly ApiRoute[]): ApiRoute[] {
     },
   ];
 }
+
+const SIGNED =
+  'Signed with Standard Webhooks: verify `webhook-signature` (v1,<base64 HMAC-SHA256 of "<webhook-id>.<webhook-timestamp>.<body>">) with the secret shown when the webhook was created; `webhook-id` is the event id, the same on every retry.';
+
+/** What Herald POSTs to webhooks (and publishes on the events topic). */
+const EVENT_WEBHOOKS = {
+  deliveryEvent: {
+    summary: 'delivery.<status> and delivery.retrying: one delivery changed',
+    description: SIGNED,
+    schema: deliveryEventShape,
+  },
+  notificationCompleted: {
+    summary: 'notification.completed: every delivery of a notification is final',
+    description: SIGNED,
+    schema: notificationCompletedShape,
+  },
+  webhookDisabled: {
+    summary: 'webhook.disabled: Herald switched an endpoint off (410 Gone, or 3 days of failures)',
+    description: SIGNED,
+    schema: webhookDisabledShape,
+  },
+  webhookTest: {
+    summary: 'webhook.test: sent by POST /v1/webhooks/{id}/test',
+    description: SIGNED,
+    schema: webhookTestShape,
+  },
+};

@@ -44,6 +44,18 @@ export const deliveryShape = z.strictObject({
     .optional()
     .describe('while failed: refused by the provider, or retries ran out (replayable)'),
   replays: z.number().int().min(1).optional().describe('times a DLQ replay re-opened it'),
+  attemptHistory: z
+    .array(
+      z.strictObject({
+        attempt: z.number().int().min(1),
+        at: instant,
+        outcome: z.enum(['sent', 'delivered', 'failed', 'retry', 'suppressed']),
+        error: z.string().optional().describe('shortened; the full last one is lastError'),
+      }),
+    )
+    .max(10)
+    .describe('the last 10 attempts, oldest first'),
+  version: z.number().int().min(1).optional().describe('grows with every recorded change'),
   createdAt: instant,
   updatedAt: instant,
 });
@@ -97,24 +109,3 @@ export const meShape = z.strictObject({
 });
 
 export const healthShape = z.strictObject({ status: z.literal('ok') });
-
-/**
- * A delivery event as webhooks receive it (issue 10's public contract); `id` is the same for the
- * same change, `sequence` orders the changes of one delivery.
- */
-export const deliveryEventShape = z.object({
-  id: z.string().describe('stable per change: drop duplicates by it'),
-  type: z.string().describe('delivery.<status>, notification.completed or webhook.test'),
-  occurredAt: instant,
-  tenantId: z.string(),
-  notificationId: z.string(),
-  deliveryId: z.string().optional(),
-  channel: z.enum(CHANNELS).optional(),
-  recipient: z.string().optional().describe('masked'),
-  status: z.string(),
-  attempts: z.number().int().min(0).optional(),
-  sequence: z.number().int().min(0).optional(),
-  providerMessageId: z.string().optional(),
-  error: z.string().optional(),
-  metadata: metadata,
-});

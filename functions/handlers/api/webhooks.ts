@@ -15,7 +15,18 @@ import {
 import { dynamo, sqs } from '../../runtime/aws-clients';
 import { loadApiWebhookConfig } from '../../runtime/events-config';
 import { HttpError, json, parseJsonBody } from '../../runtime/http';
+import { errorSchema } from '../../runtime/openapi';
 import { type ApiRoute, config, pathParameter, tenantOf } from './context';
+import {
+  createdWebhookShape,
+  createWebhookBody,
+  patchWebhookBody,
+  rotatedSecretShape,
+  testQueuedShape,
+  webhookDetailShape,
+  webhookListShape,
+  webhookShape,
+} from './event-shapes';
 
 const settings = loadApiWebhookConfig();
 const deps: ManageWebhookDependencies | undefined = settings && {
@@ -38,6 +49,15 @@ export const webhookRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/v1/webhooks',
     access: 'admin',
+    doc: {
+      summary: 'Create a webhook (the signing secret is in this answer only)',
+      tag: 'webhooks',
+      body: createWebhookBody,
+      responses: {
+        201: { description: 'Created', schema: createdWebhookShape },
+        409: { description: 'The tenant already has 10 webhooks', schema: errorSchema },
+      },
+    },
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const body = parseJsonBody(event, config.maxBodyBytes);
@@ -48,12 +68,22 @@ export const webhookRoutes: ApiRoute[] = [
     method: 'GET',
     path: '/v1/webhooks',
     access: 'read',
+    doc: {
+      summary: 'The tenant’s webhooks (no secrets)',
+      tag: 'webhooks',
+      responses: { 200: { description: 'Every webhook of the tenant', schema: webhookListShape } },
+    },
     handler: async (event) => json(200, await listWebhooks(webhookDeps(), tenantOf(event))),
   },
   {
     method: 'GET',
     path: '/v1/webhooks/{id}',
     access: 'read',
+    doc: {
+      summary: 'A webhook and its latest delivery attempts',
+      tag: 'webhooks',
+      responses: { 200: { description: 'The webhook', schema: webhookDetailShape } },
+    },
     handler: async (event) =>
       json(200, await describeWebhook(webhookDeps(), tenantOf(event), idOf(event))),
   },
@@ -61,6 +91,12 @@ export const webhookRoutes: ApiRoute[] = [
     method: 'PATCH',
     path: '/v1/webhooks/{id}',
     access: 'admin',
+    doc: {
+      summary: 'Enable or disable a webhook',
+      tag: 'webhooks',
+      body: patchWebhookBody,
+      responses: { 200: { description: 'The webhook', schema: webhookShape } },
+    },
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const body = parseJsonBody(event, config.maxBodyBytes);
@@ -71,6 +107,11 @@ export const webhookRoutes: ApiRoute[] = [
     method: 'DELETE',
     path: '/v1/webhooks/{id}',
     access: 'admin',
+    doc: {
+      summary: 'Delete a webhook',
+      tag: 'webhooks',
+      responses: { 204: { description: 'Deleted', schema: null } },
+    },
     handler: async (event) => {
       await deleteWebhook(webhookDeps(), tenantOf(event), idOf(event));
       return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
@@ -80,6 +121,14 @@ export const webhookRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/v1/webhooks/{id}/test',
     access: 'admin',
+    doc: {
+      summary: 'Send a webhook.test event to the endpoint',
+      tag: 'webhooks',
+      responses: {
+        202: { description: 'Queued', schema: testQueuedShape },
+        409: { description: 'The webhook is disabled', schema: errorSchema },
+      },
+    },
     handler: async (event) =>
       json(202, await testWebhook(webhookDeps(), tenantOf(event), idOf(event))),
   },
@@ -87,6 +136,11 @@ export const webhookRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/v1/webhooks/{id}/rotate-secret',
     access: 'admin',
+    doc: {
+      summary: 'A new signing secret (the previous one keeps signing for 24 hours)',
+      tag: 'webhooks',
+      responses: { 200: { description: 'The new secret', schema: rotatedSecretShape } },
+    },
     handler: async (event) =>
       json(200, await rotateWebhookSecret(webhookDeps(), tenantOf(event), idOf(event))),
   },
