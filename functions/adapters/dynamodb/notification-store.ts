@@ -17,7 +17,7 @@ import type {
   NotificationRecord,
 } from '../../core/model';
 import type { NotificationRepository } from '../../core/ports';
-import { CANCELLABLE, CLAIMABLE } from '../../core/status';
+import { CANCELLABLE } from '../../core/status';
 import { putBatch } from './batch-write';
 import { contentCache } from './content-cache';
 import { type DeliveryChange, transitionDelivery } from './delivery-transition';

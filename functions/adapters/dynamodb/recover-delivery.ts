@@ -27,13 +27,23 @@ export async function recoverDelivery(
   if (to !== undefined && !canTransition(expected.status, to)) {
     throw new Error(`illegal status change ${expected.status} -> ${to}`);
   }
-  const names: Record<string, string> = { '#status': 'status', '#updatedAt': 'updatedAt' };
+  const names: Record<string, string> = {
+    '#status': 'status',
+    '#updatedAt': 'updatedAt',
+    '#version': 'version',
+  };
   const values: Record<string, unknown> = {
     ':expected': expected.status,
     ':seen': expected.updatedAt,
     ':updatedAt': new Date(now).toISOString(),
+    ':zero': 0,
+    ':one': 1,
   };
-  const assignments = ['#updatedAt = :updatedAt'];
+  // Every write of a delivery moves its version on (events order one delivery's changes by it).
+  const assignments = [
+    '#updatedAt = :updatedAt',
+    '#version = if_not_exists(#version, :zero) + :one',
+  ];
   for (const [field, value] of Object.entries(set)) {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
