@@ -260,7 +260,9 @@ export function createApi(base: string, key: () => string | undefined) {
     listDlq: (channel: Channel) =>
       request<{ messages: DeadLetter[] }>('GET', `v1/dlq?channel=${id(channel)}`),
     replayDlq: (body: { channel: Channel; notificationId?: string; limit?: number }) =>
-      request<{ replayed: number; skipped: number }>('POST', 'v1/dlq/replay', { body }),
+      request<{ replayed: number; skipped: number; kept?: number }>('POST', 'v1/dlq/replay', {
+        body,
+      }),
 
     listSuppressions: (cursor?: string) =>
       request<Page<Suppression>>('GET', `v1/suppressions${cursor ? `?cursor=${id(cursor)}` : ''}`),

@@ -44,8 +44,8 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'compose', label: 'Compose', scope: 'send' },
     { view: 'outcomes', label: 'Outcomes', scope: 'read' },
     { view: 'dlq', label: 'DLQ', scope: 'admin' },
-    { view: 'suppressions', label: 'Suppressions', scope: 'admin' },
-    { view: 'webhooks', label: 'Webhooks', scope: 'admin' },
+    { view: 'suppressions', label: 'Suppressions', scope: 'read' },
+    { view: 'webhooks', label: 'Webhooks', scope: 'read' },
     { view: 'local', label: 'Local stack', local: true },
   ];
 

@@ -315,7 +315,7 @@ describe('operator console in a real browser', () => {
       await open('#/compose');
       await page.waitForSelector('::-p-text(tenant local · read)');
       const nav = await page.$$eval('nav a', (links) => links.map((a) => a.textContent));
-      expect(nav).toEqual(['Notifications', 'Outcomes', 'Local stack']);
+      expect(nav).toEqual(['Notifications', 'Outcomes', 'Suppressions', 'Webhooks', 'Local stack']);
       expect(await textOf('main')).toContain('This key lacks the send scope');
       expect(await page.$('#f-channels-email-to')).toBeNull();
       await shot('13-read-only-key');

@@ -44,7 +44,9 @@ function Dlq() {
         channel,
         ...(notificationId ? { notificationId } : {}),
       });
-      setFlash(`Replayed ${result.replayed}, skipped ${result.skipped}.`);
+      setFlash(
+        `Replayed ${result.replayed}, skipped ${result.skipped}${result.kept ? `, kept ${result.kept}` : ''}.`,
+      );
       loaded.reload();
     } catch (error) {
       setFlash(`Replay failed: ${describeError(error)}`);

@@ -32,10 +32,11 @@ function Suppressions() {
   const [recipient, setRecipient] = useState('');
   const [reason, setReason] = useState('');
   const [flash, setFlash] = useFlash();
-  const allowed = can(scopes, 'admin');
+  const allowed = can(scopes, 'read');
+  const admin = can(scopes, 'admin');
   const cursor = cursors[cursors.length - 1];
   const loaded = useLoad(allowed ? () => api.listSuppressions(cursor) : undefined, [api, cursor]);
-  if (!allowed) return <NotAllowed scope="admin" />;
+  if (!allowed) return <NotAllowed scope="read" />;
 
   const act = async (what: string, call: () => Promise<unknown>) => {
     try {
@@ -49,47 +50,49 @@ function Suppressions() {
 
   return (
     <>
-      <form
-        class="inline-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          const value = recipient.trim();
-          if (!value) return;
-          void act(`Suppressed ${value} on ${channel}.`, () =>
-            api.addSuppression({
-              channel,
-              recipient: value,
-              ...(reason.trim() ? { reason: reason.trim() } : {}),
-            }),
-          );
-          setRecipient('');
-          setReason('');
-        }}
-      >
-        <label>
-          Channel
-          <select value={channel} onChange={(e) => setChannel(e.currentTarget.value as Channel)}>
-            {CHANNELS.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Recipient
-          <input
-            type="text"
-            value={recipient}
-            onInput={(e) => setRecipient(e.currentTarget.value)}
-          />
-        </label>
-        <label>
-          Reason
-          <input type="text" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-        </label>
-        <button type="submit">Add suppression</button>
-      </form>
+      {admin ? (
+        <form
+          class="inline-form"
+          onSubmit={(event) => {
+            event.preventDefault();
+            const value = recipient.trim();
+            if (!value) return;
+            void act(`Suppressed ${value} on ${channel}.`, () =>
+              api.addSuppression({
+                channel,
+                recipient: value,
+                ...(reason.trim() ? { reason: reason.trim() } : {}),
+              }),
+            );
+            setRecipient('');
+            setReason('');
+          }}
+        >
+          <label>
+            Channel
+            <select value={channel} onChange={(e) => setChannel(e.currentTarget.value as Channel)}>
+              {CHANNELS.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Recipient
+            <input
+              type="text"
+              value={recipient}
+              onInput={(e) => setRecipient(e.currentTarget.value)}
+            />
+          </label>
+          <label>
+            Reason
+            <input type="text" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </label>
+          <button type="submit">Add suppression</button>
+        </form>
+      ) : null}
       {flash}
       <ErrorNote error={loaded.error} />
       {loaded.data ? (
@@ -115,17 +118,19 @@ function Suppressions() {
                   <td>{s.reason ?? ''}</td>
                   <td>{formatTime(s.createdAt)}</td>
                   <td>
-                    <button
-                      type="button"
-                      aria-label={`Remove ${s.recipient} on ${s.channel}`}
-                      onClick={() =>
-                        act(`Removed ${s.recipient}.`, () =>
-                          api.removeSuppression(s.channel, s.recipient),
-                        )
-                      }
-                    >
-                      Remove
-                    </button>
+                    {admin ? (
+                      <button
+                        type="button"
+                        aria-label={`Remove ${s.recipient} on ${s.channel}`}
+                        onClick={() =>
+                          act(`Removed ${s.recipient}.`, () =>
+                            api.removeSuppression(s.channel, s.recipient),
+                          )
+                        }
+                      >
+                        Remove
+                      </button>
+                    ) : null}
                   </td>
                 </tr>
               ))}
