@@ -5,7 +5,6 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../../console/build';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { waitFor } from '../support/client';
 
 const RESULTS = new URL('../../test-results/', import.meta.url);
 const require = createRequire(import.meta.url);
@@ -229,29 +228,6 @@ describe('operator console in a real browser', () => {
     expect(await page.$('main .error')).toBeNull();
     await shot(name);
     expect(await criticalViolations()).toEqual([]);
-  });
-
-  it('switches an email outage on and off from the local view', async () => {
-    const faults = async () =>
-      (await (await fetch(`${stack.url}/_local/faults`)).json()) as Record<
-        string,
-        { outage?: boolean } | undefined
-      >;
-    await go('#/local');
-    const outage = 'tbody tr:first-child input[type="checkbox"]';
-    await page.waitForSelector(outage);
-    await page.click(outage);
-    await waitFor(async () => ((await faults()).email?.outage ? true : undefined), 5000, 'outage');
-    await page.waitForSelector('::-p-text(email outage on)');
-    await page.waitForFunction(
-      (selector) => document.querySelector(selector)?.parentElement?.textContent?.includes('down'),
-      {},
-      outage,
-    );
-    await shot('12b-local-outage');
-    await page.click(outage);
-    await waitFor(async () => ((await faults()).email ? undefined : true), 5000, 'no outage');
-    await page.waitForSelector('::-p-text(email outage off)');
   });
 
   it('draws the outcomes per channel from the list summaries', async () => {
