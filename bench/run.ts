@@ -23,6 +23,7 @@ import type { ChannelProvider } from '../functions/core/ports';
 import { deliverRecord } from '../functions/core/use-cases/deliver';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { benchEvents } from './events';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
 
 const quiet = () => undefined;
@@ -485,6 +486,8 @@ const HANDLERS = [
   'send-push',
   'send-slack',
   'send-mqtt',
+  'events',
+  'webhook-sender',
 ];
 
 async function benchBundles() {
@@ -504,6 +507,9 @@ async function benchBundles() {
     TWILIO_SECRET_ID: 'x',
     SLACK_SECRET_ID: 'x',
     FCM_SECRET_ID: 'x',
+    EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:herald-bench-events',
+    WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh',
+    WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh-dlq',
   };
   try {
     for (const name of HANDLERS) {
@@ -562,6 +568,7 @@ async function main() {
     batch: benchBatchLatency,
     priority: benchPriorityLane,
     scheduling: benchScheduling,
+    events: benchEvents,
     bundles: benchBundles,
   };
   for (const [name, run] of Object.entries(sections)) {

@@ -33,8 +33,14 @@ export interface LocalStream {
   push(write: CapturedWrite): void;
   /** Resolves when every record pushed so far was handled (or given up on). */
   drained(): Promise<void>;
-  /** Records handed to the function so far, including retries. */
-  stats(): { records: number; invocations: number; retries: number; failedBatches: number };
+  /** Records pushed, and handed to the function so far (including retries). */
+  stats(): {
+    pushed: number;
+    records: number;
+    invocations: number;
+    retries: number;
+    failedBatches: number;
+  };
   /** Finish the batch in flight, then stop. Records not yet handed over are dropped. */
   stop(): Promise<void>;
 }
@@ -60,7 +66,7 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
     records: [] as DynamoDBRecord[],
     running: undefined as Promise<void> | undefined,
   }));
-  const counts = { records: 0, invocations: 0, retries: 0, failedBatches: 0 };
+  const counts = { pushed: 0, records: 0, invocations: 0, retries: 0, failedBatches: 0 };
   let stopped = false;
 
   const run = async (shard: (typeof shards)[number]) => {
@@ -136,6 +142,7 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
       } as DynamoDBRecord;
       const shard = shardOf(write.keys);
       if (!shard) return;
+      counts.pushed += 1;
       shard.records.push(record);
       shard.running ??= run(shard);
     },

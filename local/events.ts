@@ -68,8 +68,9 @@ export async function createEventResources(
       MessageRetentionPeriod: '1209600',
     });
     const webhookQueue = await createQueue(sqs, `herald-${options.stage}-webhooks`, {
-      // The sender's own redelivery (a crash mid-batch) comes back quickly locally.
-      VisibilityTimeout: '10',
+      // Longer than a batch of sends takes on a loaded machine (10 s let a few slow batches be
+      // redelivered: duplicates with the same webhook-id); a crashed batch comes back in a minute.
+      VisibilityTimeout: '60',
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: webhookDlq.arn, maxReceiveCount: 5 }),
     });
     const allowPrivate = options.webhookAllowPrivate ?? true;
