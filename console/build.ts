@@ -80,14 +80,17 @@ export async function ensureConsoleBuilt(): Promise<string> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  // `--out DIR` lets a CDK bundling hook build straight into the Lambda asset.
+  // `--out DIR` lets a CDK bundling hook build straight into the Lambda asset; `--quiet` keeps
+  // synth output to problems only.
   const outIndex = process.argv.indexOf('--out');
   const outDir = outIndex > 0 ? process.argv[outIndex + 1] : undefined;
   const result = await buildConsole(outDir ?? DEFAULT_OUT_DIR);
-  for (const [file, bytes] of Object.entries(result.gzipped)) {
-    process.stdout.write(`${file.padEnd(11)} ${(bytes / 1024).toFixed(1)} KB gzipped\n`);
+  if (!process.argv.includes('--quiet')) {
+    for (const [file, bytes] of Object.entries(result.gzipped)) {
+      process.stdout.write(`${file.padEnd(11)} ${(bytes / 1024).toFixed(1)} KB gzipped\n`);
+    }
+    process.stdout.write(
+      `total       ${(result.totalGzipped / 1024).toFixed(1)} KB gzipped (budget ${MAX_GZIPPED_BYTES / 1024} KB) -> ${result.outDir}\n`,
+    );
   }
-  process.stdout.write(
-    `total       ${(result.totalGzipped / 1024).toFixed(1)} KB gzipped (budget ${MAX_GZIPPED_BYTES / 1024} KB) -> ${result.outDir}\n`,
-  );
 }

@@ -18,6 +18,7 @@ import { channelTuning, type HeraldConfig } from './config';
 import { HeraldAlarms } from './constructs/alarms';
 import { HeraldApi } from './constructs/api';
 import { ChannelSender } from './constructs/channel-sender';
+import { HeraldConsole } from './constructs/console';
 import { HeraldDashboard } from './constructs/dashboard';
 import {
   API_KEY_ITEMS,
@@ -187,6 +188,12 @@ export class HeraldStack extends Stack {
       tracing: config.tracing,
     });
 
+    new HeraldConsole(this, 'Console', {
+      api: api.api,
+      serviceName: serviceName('console'),
+      logRetention,
+    });
+
     const apiFunctions = [apiFunction, authorizerFunction];
     const dashboard = new HeraldDashboard(this, 'Dashboard', {
       senders: [...senders.values()],
@@ -218,6 +225,10 @@ export class HeraldStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: api.url, description: 'Base URL of the Herald API' });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: `${api.url}console`,
+      description: 'Operator console (loads without a key; paste one to use it)',
+    });
     new CfnOutput(this, 'UsagePlanId', {
       value: api.usagePlan.usagePlanId,
       description: 'Default per-tenant usage plan (npm run keys -- create adds tenants to it)',

@@ -38,6 +38,12 @@ export interface HeraldFunctionProps {
   readonly deadLetterQueue?: sqs.IQueue;
   /** Asynchronous invocations only: retries after a function error (0-2). @default 2 */
   readonly retryAttempts?: number;
+  /**
+   * Shell commands run after esbuild, from the repository root (`inputDir`), to add files next
+   * to the bundle in `outputDir` (the asset). They must print nothing on success: synth output
+   * is problems only. @default none
+   */
+  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /**
@@ -111,6 +117,15 @@ export class HeraldFunction extends Construct {
         // CommonJS dependencies (twilio, firebase-admin) call require() inside an ESM bundle.
         banner:
           "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: props.afterBundling,
+              },
+            }
+          : {}),
       },
     });
     if (tracing) {
