@@ -24,6 +24,7 @@ import { deliverRecord } from '../functions/core/use-cases/deliver';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { benchEvents } from './events';
+import { benchGuarantees } from './guarantees';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
 
 const quiet = () => undefined;
@@ -570,6 +571,7 @@ async function main() {
     scheduling: benchScheduling,
     events: benchEvents,
     bundles: benchBundles,
+    guarantees: () => benchGuarantees(counter),
   };
   for (const [name, run] of Object.entries(sections)) {
     if (only && only !== name) continue;

@@ -10,6 +10,11 @@ export interface ChannelFaults {
   latencyMs?: number;
 }
 
+/** A request's response, which emits `close` when the connection ends (answered or aborted). */
+interface ClosingResponse {
+  once(event: 'close', listener: () => void): unknown;
+}
+
 /** The body of `POST /_local/faults`: one channel, and what to set or clear on it. */
 export const faultRequestSchema = z
   .object({
@@ -33,6 +38,8 @@ export type FaultRequest = z.infer<typeof faultRequestSchema>;
  */
 export class Faults {
   readonly #byChannel = new Map<Channel, ChannelFaults>();
+  readonly #open = new Map<string, number>();
+  readonly #peak = new Map<string, number>();
 
   apply(request: FaultRequest): void {
     const current = { ...this.#byChannel.get(request.channel) };
@@ -64,9 +71,43 @@ export class Faults {
     return this.#byChannel.get(channel)?.outage === true;
   }
 
-  /** Wait out the channel's latency (if any): called after the fake has recorded the message. */
-  async delay(channel: Channel): Promise<void> {
+  /**
+   * Wait out the channel's latency (if any): called after the fake has recorded the message.
+   * Given the request's response and recipient, it also counts the requests for one recipient
+   * held open at once: one ends when its wait is over or when the client gives up and closes.
+   */
+  async delay(
+    channel: Channel,
+    held?: { response: ClosingResponse; recipient: string },
+  ): Promise<void> {
     const ms = this.#byChannel.get(channel)?.latencyMs;
-    if (ms) await sleep(ms);
+    if (!ms) return;
+    const key = `${channel}\n${held?.recipient ?? ''}`;
+    const open = (this.#open.get(key) ?? 0) + 1;
+    this.#open.set(key, open);
+    this.#peak.set(key, Math.max(this.#peak.get(key) ?? 0, open));
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      this.#open.set(key, (this.#open.get(key) ?? 1) - 1);
+    };
+    held?.response.once('close', end);
+    await sleep(ms);
+    end();
+  }
+
+  /**
+   * The most delayed requests for one recipient a channel's fake held open at once (for any
+   * recipient of the channel when none is named): a check that attempts never overlap.
+   */
+  peakInFlight(channel: Channel, recipient?: string): number {
+    let peak = 0;
+    for (const [key, value] of this.#peak) {
+      const [c, r] = key.split('\n');
+      if (c === channel && (recipient === undefined || r === recipient))
+        peak = Math.max(peak, value);
+    }
+    return peak;
   }
 }

@@ -104,7 +104,7 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
         },
         providerMessageId: name,
       });
-      await faults.delay('push');
+      await faults.delay('push', { response: res, recipient: message.token });
     }
     replyJson(res, 200, { name });
   }

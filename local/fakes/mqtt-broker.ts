@@ -100,7 +100,7 @@ export async function startMqtt(options: MqttFakeOptions): Promise<RunningMqttFa
       // IoT Core gives a publish no id; the fake makes one so the Outbox entry can be named.
       providerMessageId: randomUUID(),
     });
-    await faults.delay('mqtt');
+    await faults.delay('mqtt', { response: res, recipient: topic });
     res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID() });
     res.end('{}');
   }

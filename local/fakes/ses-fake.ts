@@ -101,7 +101,8 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     if (upstream.status === 400) headers['x-amzn-errortype'] = 'BadRequestException';
     if (req.method === 'POST' && path === SEND_EMAIL_PATH && upstream.status === 200) {
       record(text, body);
-      await faults.delay('email');
+      const to = (JSON.parse(body.toString('utf8')) as SendEmailRequest).Destination?.ToAddresses;
+      await faults.delay('email', { response: res, recipient: to?.join(',') ?? '' });
     }
     res.writeHead(upstream.status, headers);
     res.end(text);

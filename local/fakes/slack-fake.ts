@@ -77,7 +77,7 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
       content: { text, ...(blocks !== undefined && { blocks }) },
       providerMessageId: ts,
     });
-    await faults.delay('slack');
+    await faults.delay('slack', { response: res, recipient: channel });
     replyJson(res, 200, {
       ok: true,
       channel,

@@ -78,7 +78,7 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
       content: { text: body, from: from ?? messagingServiceSid },
       providerMessageId: sid,
     });
-    await faults.delay(channel);
+    await faults.delay(channel, { response: res, recipient });
     const now = new Date().toUTCString().replace('GMT', '+0000');
     replyJson(res, 201, {
       sid,
