@@ -372,6 +372,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     POWERTOOLS_METRICS_NAMESPACE: 'Herald',
     // EMF lines on every invocation would drown the console; metrics are an AWS concern.
     POWERTOOLS_METRICS_DISABLED: 'true',
+    // No X-Ray daemon here: the functions' Tracer stays off (a setting, not a code branch).
+    POWERTOOLS_TRACE_ENABLED: 'false',
     POWERTOOLS_LOG_LEVEL: options.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     ...eventResources.env,
   };

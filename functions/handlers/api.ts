@@ -4,6 +4,7 @@ import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError, httpErrors } from '../runtime/http';
+import { traceHandler } from '../runtime/tracing';
 import { type ApiRoute, guarded, logger, metrics } from './api/context';
 import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
@@ -35,6 +36,7 @@ function noRoute({ method, path }: { method: string; path: string }): never {
 
 /** API Gateway REST proxy integration for every Herald route. */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
   .use(httpErrors({ logger, metrics }))

@@ -8,6 +8,7 @@ import { type ApiKeyRecord, keyFromHeaders, scopesOf } from '../core/api-keys';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { traceHandler } from '../runtime/tracing';
 
 const keys = new ApiKeyStore(dynamo, loadTableName());
 const logger = createLogger(serviceName('herald-authorizer'));
@@ -79,5 +80,6 @@ async function authorize(
 }
 
 export const handler = middy(authorize)
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

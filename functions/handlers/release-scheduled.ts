@@ -9,6 +9,7 @@ import { type ReleaseResult, releaseNotification } from '../core/use-cases/relea
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadApiConfig } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { annotate, traceHandler } from '../runtime/tracing';
 
 const config = loadApiConfig();
 const logger = createLogger(serviceName('herald-release'));
@@ -21,6 +22,7 @@ const inputSchema = z.object({ notificationId: z.string().min(1) });
 async function release(input: unknown): Promise<ReleaseResult> {
   const { notificationId } = inputSchema.parse(input);
   logger.setCorrelationId(notificationId);
+  annotate({ notificationId });
   const result = await releaseNotification({ store, queue }, notificationId, Date.now());
   metrics.addMetric('ScheduledReleases', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesReleased', MetricUnit.Count, result.released);
@@ -29,5 +31,6 @@ async function release(input: unknown): Promise<ReleaseResult> {
 }
 
 export const handler = middy(release)
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -1,10 +1,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { traced } from './tracing';
 
 // Built once per container and shared by every module of a function, so connections are reused
 // across invocations. Endpoints come from the SDK's standard AWS_ENDPOINT_URL_* variables.
-export const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+// Traced when tracing is on: each call is a subsegment, and SendMessageBatch carries the trace
+// header that SQS stores as each message's AWSTraceHeader.
+export const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
   marshallOptions: { removeUndefinedValues: true },
 });
-export const sqs = new SQSClient({});
+export const sqs = traced(new SQSClient({}));

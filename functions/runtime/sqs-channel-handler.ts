@@ -16,6 +16,7 @@ import { dynamo, sqs } from './aws-clients';
 import { type ChannelConfig, loadChannelConfig } from './config';
 import { createLogger, createMetrics, serviceName } from './powertools';
 import type { ProviderSource } from './providers/source';
+import { inSubsegment, traceHandler } from './tracing';
 
 /** Raised so the batch processor reports the record as failed and SQS delivers it again. */
 export class RetryLaterError extends Error {
@@ -123,8 +124,23 @@ export function createChannelHandler<C extends Channel>(
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     try {
       const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+      // One subsegment per record, annotated so that X-Ray's search for the notification id
+      // finds this trace as well as the api's (linked to it through the message's AWSTraceHeader).
       outcome = await limit(() =>
-        deliverRecord(deps, { message, receiveCount, ...(deadline !== undefined && { deadline }) }),
+        inSubsegment(
+          '### deliver',
+          {
+            notificationId: message.notificationId,
+            deliveryId: message.deliveryId,
+            channel,
+          },
+          () =>
+            deliverRecord(deps, {
+              message,
+              receiveCount,
+              ...(deadline !== undefined && { deadline }),
+            }),
+        ),
       );
     } catch (error) {
       logger.error('delivery error', {
@@ -196,5 +212,8 @@ export function createChannelHandler<C extends Channel>(
     });
   };
 
-  return middy(handler).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+  return middy(handler)
+    .use(traceHandler())
+    .use(injectLambdaContext(logger))
+    .use(logMetrics(metrics));
 }

@@ -19,7 +19,7 @@ export const PROVIDER_OF_CHANNEL: Partial<Record<Channel, { provider: Provider; 
  * CloudFormation rewrites the secret only when this template value changes, so a filled-in
  * secret survives later deploys as long as these stay the same.
  */
-const PLACEHOLDERS: Record<Provider, Record<string, string>> = {
+export const PLACEHOLDERS: Record<Provider, Record<string, string>> = {
   twilio: {
     accountSid: 'REPLACE_ME',
     authToken: 'REPLACE_ME',

@@ -10,6 +10,7 @@ import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';
 import type { DocumentedRoute } from '../../runtime/openapi';
 import { createLogger, createMetrics, serviceName } from '../../runtime/powertools';
+import { traced } from '../../runtime/tracing';
 
 /*
  * What every route of the api function shares, built once per container: configuration, the
@@ -22,7 +23,7 @@ export const store = new NotificationStore(dynamo, config.tableName, config.rete
 export const notificationIndex = new DynamoNotificationIndex(dynamo, config.tableName);
 export const queue = new SqsDeliveryQueue(sqs, config.queues);
 export const scheduler = config.scheduler
-  ? createScheduler(config.scheduler, new SchedulerClient({}))
+  ? createScheduler(config.scheduler, traced(new SchedulerClient({})))
   : undefined;
 
 /**

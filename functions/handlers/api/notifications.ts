@@ -15,6 +15,7 @@ import { dispatchEnvelopeSchema } from '../../core/validation/dispatch-request';
 import { v1Schema } from '../../core/validation/v1-request';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
+import { annotate } from '../../runtime/tracing';
 import {
   type ApiRoute,
   config,
@@ -66,6 +67,7 @@ async function accept(
   const id = randomUUID();
   // The notification id is the correlation id across the api, release and channel functions.
   logger.setCorrelationId(id);
+  annotate({ notificationId: id });
   const accepted = await ingestNotification(ingestDeps, result.value, { id, tenantId, now });
   metrics.addMetric('NotificationsAccepted', MetricUnit.Count, 1);
   metrics.addMetric('DeliveriesAccepted', MetricUnit.Count, accepted.deliveries);

@@ -49,7 +49,7 @@ export function createFcmPushSource(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<'push'> {
   const settings = parseEnv(envSchema, env);
-  return secretBackedSource(settings.FCM_SECRET_ID, secretReader(deps), (value) => {
+  return secretBackedSource('FCM', settings.FCM_SECRET_ID, secretReader(deps), (value) => {
     const serviceAccount = parseSecret(serviceAccountSchema, value, settings.FCM_SECRET_ID);
     return new FcmPushProvider({
       projectId: serviceAccount.project_id,

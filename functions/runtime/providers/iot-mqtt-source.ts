@@ -2,6 +2,7 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { z } from 'zod';
 import { IotMqttProvider } from '../../adapters/providers/mqtt/iot-mqtt-provider';
 import { PROVIDER_TIMEOUT_MS } from '../../core/model';
+import { traced } from '../tracing';
 import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({ IOT_DATA_ENDPOINT: z.url().optional() });
@@ -23,6 +24,6 @@ export function createIotMqttSource(env: NodeJS.ProcessEnv = process.env): Provi
     },
     ...(settings.IOT_DATA_ENDPOINT && { endpoint: settings.IOT_DATA_ENDPOINT }),
   });
-  const provider = new IotMqttProvider(client);
+  const provider = new IotMqttProvider(traced(client));
   return { get: async () => provider };
 }

@@ -2,6 +2,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
 import { PROVIDER_TIMEOUT_MS } from '../../core/model';
+import { traced } from '../tracing';
 import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({
@@ -24,15 +25,17 @@ export function createSesEmailSource(
         configurationSet: settings.SES_CONFIGURATION_SET,
       }),
     },
-    new SESv2Client({
-      maxAttempts: 1,
-      requestHandler: {
-        requestTimeout: PROVIDER_TIMEOUT_MS,
-        connectionTimeout: 2_000,
-        // Without it a passed requestTimeout only logs a warning; the per-call signal also aborts.
-        throwOnRequestTimeout: true,
-      },
-    }),
+    traced(
+      new SESv2Client({
+        maxAttempts: 1,
+        requestHandler: {
+          requestTimeout: PROVIDER_TIMEOUT_MS,
+          connectionTimeout: 2_000,
+          // Without it a passed requestTimeout only logs a warning; the per-call signal also aborts.
+          throwOnRequestTimeout: true,
+        },
+      }),
+    ),
   );
   return { get: async () => provider };
 }

@@ -25,7 +25,7 @@ export function createSlackSource(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<'slack'> {
   const settings = parseEnv(envSchema, env);
-  return secretBackedSource(settings.SLACK_SECRET_ID, secretReader(deps), (value) => {
+  return secretBackedSource('Slack', settings.SLACK_SECRET_ID, secretReader(deps), (value) => {
     const secret = parseSecret(secretSchema, value, settings.SLACK_SECRET_ID);
     return new SlackProvider({
       botToken: secret.botToken,

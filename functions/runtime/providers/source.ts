@@ -1,8 +1,11 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { z } from 'zod';
+import { ProviderError } from '../../core/errors';
 import type { Channel } from '../../core/model';
 import type { ChannelProvider } from '../../core/ports';
 import { parseEnv as parseSettings } from '../config';
+import { traced } from '../tracing';
 
 /** A missing or malformed provider setting or secret; the message names it. */
 export class ProviderConfigError extends Error {
@@ -24,12 +27,29 @@ export interface ProviderSourceDeps {
 
 const SECRET_MAX_AGE_SECONDS = 300;
 
-const readSecretWithPowertools: SecretReader = (secretId) =>
-  getSecret(secretId, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
+let secrets: SecretsProvider | undefined;
+const readSecretWithPowertools: SecretReader = (secretId) => {
+  // Built on first use (the email and MQTT functions never read a secret), with a traced client.
+  secrets ??= new SecretsProvider({ awsSdkV3Client: traced(new SecretsManagerClient({})) });
+  return secrets.get(secretId, { transform: 'json', maxAge: SECRET_MAX_AGE_SECONDS });
+};
 
 /** The secret reader to use: the injected one, else Powertools. */
 export function secretReader(deps: ProviderSourceDeps = {}): SecretReader {
   return deps.readSecret ?? readSecretWithPowertools;
+}
+
+/** The value the stack puts in every provider secret until the operator replaces it. */
+export const SECRET_PLACEHOLDER = 'REPLACE_ME';
+
+/** Whether a secret's value still holds the stack's placeholder in any top-level field. */
+function isPlaceholder(value: unknown): boolean {
+  if (value === SECRET_PLACEHOLDER) return true;
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).some((field) => field === SECRET_PLACEHOLDER)
+  );
 }
 
 /**
@@ -38,6 +58,8 @@ export function secretReader(deps: ProviderSourceDeps = {}): SecretReader {
  * is picked up within the cache age and ordinary calls reuse the provider and its connections.
  */
 export function secretBackedSource<C extends Channel>(
+  /** The vendor's name for messages, e.g. `Twilio`. */
+  vendor: string,
   secretId: string,
   readSecret: SecretReader,
   build: (value: unknown) => ChannelProvider<C>,
@@ -49,6 +71,15 @@ export function secretBackedSource<C extends Channel>(
     const value = await readSecret(secretId);
     if (value === undefined || value === null) {
       throw new ProviderConfigError(`Secret ${secretId} has no value`);
+    }
+    // An unfilled secret cannot start working by retrying: fail the delivery at once, with a
+    // reason the operator recognises, instead of riding the retries into the DLQ.
+    if (isPlaceholder(value)) {
+      throw new ProviderError(
+        'permanent',
+        'SecretNotConfigured',
+        `${vendor} secret not configured: ${secretId} still holds the placeholder ${SECRET_PLACEHOLDER}`,
+      );
     }
     // Powertools returns the same cached object until the secret is read again: only then is it
     // worth serialising to see whether the value really changed.

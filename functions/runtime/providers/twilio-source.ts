@@ -30,7 +30,7 @@ export function createTwilioSource<C extends 'sms' | 'whatsapp'>(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<C> {
   const settings = parseEnv(envSchema, env);
-  return secretBackedSource(settings.TWILIO_SECRET_ID, secretReader(deps), (value) => {
+  return secretBackedSource('Twilio', settings.TWILIO_SECRET_ID, secretReader(deps), (value) => {
     const secret = parseSecret(secretSchema, value, settings.TWILIO_SECRET_ID);
     const from = channel === 'sms' ? secret.smsFrom : secret.whatsappFrom;
     if (from === undefined && secret.messagingServiceSid === undefined) {

@@ -1,0 +1,96 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { readdirSync, readFileSync } from 'node:fs';
+import middy from '@middy/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const TRACE_ID = '1-6760a2b1-0123456789abcdef01234567';
+
+/** What the X-Ray SDK streams to the daemon: one JSON (sub)segment per UDP datagram. */
+interface SentSegment {
+  name: string;
+  id: string;
+  trace_id: string;
+  parent_id?: string;
+  annotations?: Record<string, string>;
+}
+
+let daemon: Socket;
+const received: SentSegment[] = [];
+let tracing: typeof import('../../../functions/runtime/tracing');
+
+beforeAll(async () => {
+  daemon = createSocket('udp4');
+  daemon.on('message', (packet) => {
+    // `{"format":"json","version":1}\n{...segment...}`
+    const body = packet.toString('utf8').split('\n')[1];
+    if (body) received.push(JSON.parse(body) as SentSegment);
+  });
+  await new Promise<void>((resolve) => daemon.bind(0, '127.0.0.1', resolve));
+  // The environment Lambda gives a function with active tracing.
+  Object.assign(process.env, {
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+    LAMBDA_TASK_ROOT: '/var/task',
+    _HANDLER: 'index.handler',
+    POWERTOOLS_TRACE_ENABLED: 'true',
+    AWS_XRAY_DAEMON_ADDRESS: `127.0.0.1:${daemon.address().port}`,
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    _X_AMZN_TRACE_ID: `Root=${TRACE_ID};Parent=53995c3f42cd8ad8;Sampled=1`,
+  });
+  tracing = await import('../../../functions/runtime/tracing');
+});
+
+afterAll(() => {
+  daemon.close();
+  for (const name of [
+    'AWS_EXECUTION_ENV',
+    'LAMBDA_TASK_ROOT',
+    '_HANDLER',
+    'POWERTOOLS_TRACE_ENABLED',
+    'AWS_XRAY_DAEMON_ADDRESS',
+    'AWS_XRAY_CONTEXT_MISSING',
+    '_X_AMZN_TRACE_ID',
+  ])
+    delete process.env[name];
+});
+
+describe('tracing in a channel function', () => {
+  it('gives each concurrent record its own subsegment, annotated with its notification', async () => {
+    const { inSubsegment, traceHandler } = tracing;
+    const handler = middy(async (ids: string[]) =>
+      Promise.all(
+        ids.map((notificationId, i) =>
+          inSubsegment('### deliver', { notificationId, channel: 'sms' }, async () => {
+            // Interleave the records, as a batch's concurrent sends do.
+            await new Promise((resolve) => setTimeout(resolve, 20 - i * 10));
+            return notificationId;
+          }),
+        ),
+      ),
+    ).use(traceHandler());
+
+    expect(await handler(['n-1', 'n-2'], {} as never)).toEqual(['n-1', 'n-2']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const handlerSegment = received.find((s) => s.name === '## index.handler');
+    const deliveries = received.filter((s) => s.name === '### deliver');
+    expect(handlerSegment?.trace_id).toBe(TRACE_ID);
+    expect(deliveries.map((s) => s.annotations?.notificationId).sort()).toEqual(['n-1', 'n-2']);
+    for (const delivery of deliveries) {
+      expect(delivery).toMatchObject({ trace_id: TRACE_ID, parent_id: handlerSegment?.id });
+    }
+  });
+});
+
+describe('every Lambda entry point', () => {
+  it('runs its middy chain through the tracer middleware', () => {
+    const dir = 'functions/handlers';
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+      const source = readFileSync(`${dir}/${file}`, 'utf8');
+      // Channel handlers get it from createChannelHandler.
+      expect(
+        source.includes('traceHandler()') || source.includes('createChannelHandler('),
+        `${file} does not use traceHandler()`,
+      ).toBe(true);
+    }
+  });
+});
