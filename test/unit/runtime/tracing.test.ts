@@ -84,7 +84,10 @@ describe('tracing in a channel function', () => {
 describe('every Lambda entry point', () => {
   it('runs its middy chain through the tracer middleware', () => {
     const dir = 'functions/handlers';
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts'))) {
+    // The console only serves its static files: no AWS or HTTPS call to trace, and Lambda's active
+    // tracing records its invocations without a Tracer.
+    const untraced = new Set(['console.ts']);
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !untraced.has(f))) {
       const source = readFileSync(`${dir}/${file}`, 'utf8');
       // Channel handlers get it from createChannelHandler.
       expect(
