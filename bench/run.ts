@@ -1,17 +1,8 @@
-/**
- * `npm run bench`: Herald's speed, cost and memory figures on this machine, printed, never
- * asserted. Everything runs on the local stack (emulators and fake providers in this process),
- * so absolute latencies include the emulators' own cost; request counts are exact.
- */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context, SQSRecord } from 'aws-lambda';
-import { build } from 'esbuild';
 import {
   notificationItem,
   TENANT_INDEX_PK,
@@ -23,6 +14,7 @@ import type { ChannelProvider } from '../functions/core/ports';
 import { deliverRecord } from '../functions/core/use-cases/deliver';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { benchBundles } from './bundles';
 import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
@@ -474,81 +466,6 @@ async function benchScheduling() {
     line('delivered before the due time', String(lateness.filter((l) => l < 0).length));
   } finally {
     await stack.stop();
-  }
-}
-
-const HANDLERS = [
-  'api',
-  'authorizer',
-  'release-scheduled',
-  'send-email',
-  'send-sms',
-  'send-whatsapp',
-  'send-push',
-  'send-slack',
-  'send-mqtt',
-  'events',
-  'webhook-sender',
-];
-
-async function benchBundles() {
-  console.log('\nLambda bundles (esbuild, minified, ESM, node24, SDK clients bundled)');
-  const dir = mkdtempSync(join(tmpdir(), 'herald-bundles-'));
-  const env = {
-    ...process.env,
-    AWS_REGION: 'us-east-1',
-    TABLE_NAME: 't',
-    QUEUE_URL_EMAIL: 'https://sqs.us-east-1.amazonaws.com/1/e',
-    QUEUE_URL_SMS: 'https://sqs.us-east-1.amazonaws.com/1/s',
-    QUEUE_URL_WHATSAPP: 'https://sqs.us-east-1.amazonaws.com/1/w',
-    QUEUE_URL_PUSH: 'https://sqs.us-east-1.amazonaws.com/1/p',
-    QUEUE_URL_SLACK: 'https://sqs.us-east-1.amazonaws.com/1/sl',
-    QUEUE_URL_MQTT: 'https://sqs.us-east-1.amazonaws.com/1/m',
-    EMAIL_FROM: 'a@example.com',
-    TWILIO_SECRET_ID: 'x',
-    SLACK_SECRET_ID: 'x',
-    FCM_SECRET_ID: 'x',
-    EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:herald-bench-events',
-    WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh',
-    WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh-dlq',
-  };
-  try {
-    for (const name of HANDLERS) {
-      const outfile = join(dir, `${name}.mjs`);
-      await build({
-        entryPoints: [`functions/handlers/${name}.ts`],
-        outfile,
-        bundle: true,
-        minify: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node24',
-        logLevel: 'silent',
-        banner: {
-          js: "import{createRequire as __cr}from'module';const require=__cr(import.meta.url);",
-        },
-      });
-      const size = statSync(outfile).size;
-      const imports: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const child = spawnSync(
-          process.execPath,
-          [
-            '--input-type=module',
-            '-e',
-            `const t=performance.now();await import(${JSON.stringify(outfile)});console.log(performance.now()-t)`,
-          ],
-          { env, encoding: 'utf8' },
-        );
-        imports.push(Number(child.stdout.trim()));
-      }
-      line(
-        `${name}.mjs  size / cold import (median of 3)`,
-        `${(size / 1024).toFixed(0)} KiB / ${ms(percentile(imports, 50))}`,
-      );
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 

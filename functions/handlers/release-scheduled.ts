@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
 import { type ReleaseResult, releaseNotification } from '../core/use-cases/release';
@@ -16,7 +16,7 @@ const logger = createLogger(serviceName('herald-release'));
 const metrics = createMetrics(serviceName('herald-release'), logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const queue = new SqsDeliveryQueue(sqs, config.queues);
-const inputSchema = z.object({ notificationId: z.string().min(1) });
+const inputSchema = z.object({ notificationId: z.string().check(z.minLength(1)) });
 
 /** EventBridge Scheduler target: `{ notificationId }` at the notification's due time. */
 async function release(input: unknown): Promise<ReleaseResult> {

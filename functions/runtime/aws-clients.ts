@@ -7,7 +7,10 @@ import { traced } from './tracing';
 // across invocations. Endpoints come from the SDK's standard AWS_ENDPOINT_URL_* variables.
 // Traced when tracing is on: each call is a subsegment, and SendMessageBatch carries the trace
 // header that SQS stores as each message's AWSTraceHeader.
-export const dynamo = DynamoDBDocumentClient.from(traced(new DynamoDBClient({})), {
-  marshallOptions: { removeUndefinedValues: true },
-});
-export const sqs = traced(new SQSClient({}));
+// Marked pure so that a function that never uses one of them (the authorizer: no SQS) does not
+// bundle its SDK client.
+export const dynamo = /* @__PURE__ */ DynamoDBDocumentClient.from(
+  /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient({})),
+  { marshallOptions: { removeUndefinedValues: true } },
+);
+export const sqs = /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient({}));

@@ -6,6 +6,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { HERALD_BUNDLING } from './bundling';
 
 /** Repository root: entry paths, package-lock.json and tsconfig are resolved from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -110,13 +111,9 @@ export class HeraldFunction extends Construct {
         sourcesContent: false,
         // Synth prints problems only: no per-bundle size table.
         logLevel: LogLevel.WARNING,
-        mainFields: ['module', 'main'],
-        // Bundle the SDK clients each handler imports (tree-shaken) rather than the runtime's copy,
-        // so the deployed code runs the versions the lockfile and the tests use.
-        externalModules: [],
-        // CommonJS dependencies (twilio, firebase-admin) call require() inside an ESM bundle.
-        banner:
-          "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",
+        mainFields: HERALD_BUNDLING.mainFields,
+        externalModules: HERALD_BUNDLING.externalModules,
+        banner: HERALD_BUNDLING.banner,
         ...(props.afterBundling
           ? {
               commandHooks: {

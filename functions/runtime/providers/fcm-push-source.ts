@@ -1,5 +1,5 @@
 import { cert } from 'firebase-admin/app';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   type AccessTokenSource,
   FcmPushProvider,
@@ -14,15 +14,15 @@ import {
 } from './source';
 
 const envSchema = z.object({
-  FCM_SECRET_ID: z.string().min(1),
-  FCM_API_BASE_URL: z.url().optional(),
+  FCM_SECRET_ID: z.string().check(z.minLength(1)),
+  FCM_API_BASE_URL: z.optional(z.url()),
 });
 
 const serviceAccountSchema = z.looseObject({
-  project_id: z.string().min(1),
-  client_email: z.string().min(1),
-  private_key: z.string().min(1),
-  private_key_id: z.string().optional(),
+  project_id: z.string().check(z.minLength(1)),
+  client_email: z.string().check(z.minLength(1)),
+  private_key: z.string().check(z.minLength(1)),
+  private_key_id: z.optional(z.string()),
 });
 
 /**

@@ -1,11 +1,11 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { IotMqttProvider } from '../../adapters/providers/mqtt/iot-mqtt-provider';
 import { PROVIDER_TIMEOUT_MS } from '../../core/model';
 import { traced } from '../tracing';
 import { type ProviderSource, parseEnv } from './source';
 
-const envSchema = z.object({ IOT_DATA_ENDPOINT: z.url().optional() });
+const envSchema = z.object({ IOT_DATA_ENDPOINT: z.optional(z.url()) });
 
 /**
  * The MQTT function's provider: IoT Core's data plane at the account's endpoint (discovered at

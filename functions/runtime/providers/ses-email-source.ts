@@ -1,13 +1,13 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
 import { PROVIDER_TIMEOUT_MS } from '../../core/model';
 import { traced } from '../tracing';
 import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({
-  EMAIL_FROM: z.string().min(1),
-  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+  EMAIL_FROM: z.string().check(z.minLength(1)),
+  SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
 });
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SlackProvider } from '../../adapters/providers/slack/slack-provider';
 import {
   type ProviderSource,
@@ -10,14 +10,11 @@ import {
 } from './source';
 
 const envSchema = z.object({
-  SLACK_SECRET_ID: z.string().min(1),
-  SLACK_API_URL: z
-    .url()
-    .refine((url) => url.endsWith('/api/'), 'must end in /api/')
-    .optional(),
+  SLACK_SECRET_ID: z.string().check(z.minLength(1)),
+  SLACK_API_URL: z.optional(z.url().check(z.endsWith('/api/', 'must end in /api/'))),
 });
 
-const secretSchema = z.object({ botToken: z.string().min(1) });
+const secretSchema = z.object({ botToken: z.string().check(z.minLength(1)) });
 
 /** The slack function's provider: the Web API with the bot token from the Slack secret. */
 export function createSlackSource(

@@ -1,6 +1,6 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod';
+import * as z from 'zod/mini';
 import { ProviderError } from '../../core/errors';
 import type { Channel } from '../../core/model';
 import type { ChannelProvider } from '../../core/ports';
@@ -105,7 +105,7 @@ export function secretBackedSource<C extends Channel>(
 }
 
 /** Provider settings from env, failing with a ProviderConfigError that names the variable. */
-export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+export function parseEnv<T extends z.core.$ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
   return parseSettings(
     schema,
     env,
@@ -114,12 +114,12 @@ export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv)
 }
 
 /** Validates a secret's shape; the message names fields, never their values. */
-export function parseSecret<T extends z.ZodType>(
+export function parseSecret<T extends z.core.$ZodType>(
   schema: T,
   value: unknown,
   secretId: string,
 ): z.infer<T> {
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const fields = result.error.issues.map((issue) => issue.path.join('.') || '(root)');
   throw new ProviderConfigError(`Secret ${secretId} is malformed: check ${fields.join(', ')}`);

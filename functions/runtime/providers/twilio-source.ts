@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { TwilioMessagingProvider } from '../../adapters/providers/sms/twilio-messaging-provider';
 import {
   ProviderConfigError,
@@ -10,17 +10,19 @@ import {
   secretReader,
 } from './source';
 
+const nonEmpty = z.string().check(z.minLength(1));
+
 const envSchema = z.object({
-  TWILIO_SECRET_ID: z.string().min(1),
-  TWILIO_API_BASE_URL: z.url().optional(),
+  TWILIO_SECRET_ID: nonEmpty,
+  TWILIO_API_BASE_URL: z.optional(z.url()),
 });
 
 const secretSchema = z.object({
-  accountSid: z.string().min(1),
-  authToken: z.string().min(1),
-  smsFrom: z.string().min(1).optional(),
-  whatsappFrom: z.string().min(1).optional(),
-  messagingServiceSid: z.string().min(1).optional(),
+  accountSid: nonEmpty,
+  authToken: nonEmpty,
+  smsFrom: z.optional(nonEmpty),
+  whatsappFrom: z.optional(nonEmpty),
+  messagingServiceSid: z.optional(nonEmpty),
 });
 
 /** The sms or whatsapp function's provider: Twilio, credentials from the Twilio secret. */
