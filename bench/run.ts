@@ -15,6 +15,7 @@ import { deliverRecord } from '../functions/core/use-cases/deliver';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { benchBundles } from './bundles';
+import { benchCost } from './cost';
 import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
@@ -489,6 +490,9 @@ async function main() {
     events: benchEvents,
     bundles: benchBundles,
     guarantees: () => benchGuarantees(counter),
+    cost: async () => {
+      await benchCost(counter);
+    },
   };
   for (const [name, run] of Object.entries(sections)) {
     if (only && only !== name) continue;
