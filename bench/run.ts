@@ -19,6 +19,7 @@ import { benchCost } from './cost';
 import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
+import { benchCeiling, benchOwnCpu, type EndToEndResult } from './throughput';
 
 const quiet = () => undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -207,7 +208,9 @@ async function benchList(counter: ReturnType<typeof countSdkRequests>) {
   }
 }
 
-async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
+async function benchEndToEnd(
+  counter: ReturnType<typeof countSdkRequests>,
+): Promise<EndToEndResult> {
   // The pollers and channel handlers run on the stack's Lambda thread: count there too.
   const stack = await startLocalStack({
     port: 0,
@@ -290,9 +293,14 @@ async function benchEndToEnd(counter: ReturnType<typeof countSdkRequests>) {
       line(`    ${operation}`, (count / total).toFixed(3));
     }
     line(
-      'DynamoDB write units per delivery, ingest to final (target <= 3)',
+      'DynamoDB write units per delivery, ingest to final (target <= 2)',
       (counter.counts.dynamoWriteUnits / total).toFixed(3),
     );
+    return {
+      deliveries: deliveredAt.size,
+      deliveriesPerSecond: deliveredAt.size / ((end - start) / 1000),
+      counts: structuredClone(counter.counts),
+    };
   } finally {
     await stack.stop();
   }
@@ -483,7 +491,10 @@ async function main() {
   const sections: Record<string, () => Promise<void>> = {
     ingest: () => benchIngest(counter),
     list: () => benchList(counter),
-    e2e: () => benchEndToEnd(counter),
+    e2e: async () => {
+      await benchCeiling(await benchEndToEnd(counter));
+    },
+    own: benchOwnCpu,
     batch: benchBatchLatency,
     priority: benchPriorityLane,
     scheduling: benchScheduling,
