@@ -10,6 +10,7 @@ import { type ReconcileReport, reconcile } from '../core/use-cases/reconcile';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadReconcilerConfig } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { traceHandler } from '../runtime/tracing';
 
 const config = loadReconcilerConfig();
 const service = serviceName('herald-reconcile');
@@ -48,5 +49,6 @@ async function run(_event: unknown, context: Context): Promise<ReconcileReport> 
 }
 
 export const handler = middy(run)
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LEASE_SECONDS } from '../../../functions/core/model';
 import {
   ConfigurationError,
   loadApiConfig,
@@ -20,7 +21,7 @@ describe('configuration from env', () => {
     expect(loadChannelConfig('sms', base)).toMatchObject({
       maxReceiveCount: 5,
       retryBaseSeconds: 30,
-      leaseMs: 60_000,
+      leaseMs: LEASE_SECONDS * 1000,
     });
   });
 
@@ -28,9 +29,9 @@ describe('configuration from env', () => {
     const config = loadChannelConfig('sms', {
       ...base,
       RETRY_BASE_SECONDS: '1',
-      LEASE_SECONDS: '5',
+      LEASE_SECONDS: '30',
     });
-    expect(config).toMatchObject({ retryBaseSeconds: 1, leaseMs: 5_000 });
+    expect(config).toMatchObject({ retryBaseSeconds: 1, leaseMs: 30_000 });
   });
 
   it.each([
@@ -43,6 +44,12 @@ describe('configuration from env', () => {
   ])('names the bad setting in %o', (env, message) => {
     expect(() => loadApiConfig(env)).toThrow(ConfigurationError);
     expect(() => loadApiConfig(env)).toThrow(message);
+  });
+
+  it('refuses a lease shorter than one whole attempt', () => {
+    expect(() => loadChannelConfig('sms', { ...base, LEASE_SECONDS: '5' })).toThrow(
+      /LEASE_SECONDS: must be at least/,
+    );
   });
 
   it('fails a channel function without its own queue, and the authorizer without a table', () => {
