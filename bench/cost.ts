@@ -191,11 +191,15 @@ async function measure(
       'EventBridge Scheduler': perDelivery(
         (counts.byService.scheduler ?? 0) * PRICES.schedulerPerInvocation,
       ),
-      SNS: perDelivery((counts.byOperation['sns:Publish'] ?? 0) * PRICES.snsPerPublish),
+      'SNS (event publishes)': perDelivery((counts.byService.sns ?? 0) * PRICES.snsPerPublish),
     },
     notes: [
       `${delivered}/${deliveries} delivered`,
       `invocations: api ${lambdas.api.durations.length} x ${lambdas.api.mean.toFixed(1)} ms @${MEMORY_MB.api} MB, authorizer ${lambdas.authorizer.durations.length} x ${lambdas.authorizer.mean.toFixed(1)} ms @${MEMORY_MB.authorizer} MB, send-email ${lambdas.sender.durations.length} x ${lambdas.sender.mean.toFixed(1)} ms @${MEMORY_MB.sender} MB`,
+      `requests by operation: ${Object.entries(counts.byOperation)
+        .sort()
+        .map(([op, n]) => `${op} ${(n / deliveries).toFixed(3)}`)
+        .join(', ')} (per delivery)`,
       `per delivery: SQS ${(sqsRequests / deliveries).toFixed(3)} requests, DynamoDB ${(counts.dynamoWriteUnits / deliveries).toFixed(3)} write units + ${(readRequests / deliveries).toFixed(3)} reads`,
     ],
   };
@@ -228,7 +232,7 @@ export async function benchCost(counter: ReturnType<typeof countSdkRequests>): P
   for (const row of rows)
     for (const note of row.notes) console.log(`  [${row.recipients}] ${note}`);
   console.log(
-    '  not included: SES ($100/M emails) and other vendors, log ingestion, X-Ray traces, idle SQS long polls of the event sources, fixed monthly costs (secrets, alarms, dashboard)',
+    "  not included: the events function's own Lambda time (its SDK requests are counted), SES ($100/M emails) and other vendors, log ingestion, X-Ray traces, idle SQS long polls of the event sources, fixed monthly costs (secrets, alarms, dashboard)",
   );
   return rows;
 }

@@ -47,7 +47,9 @@ export function countSdkRequests(services: Record<string, string>): {
   const counts: SdkCounts = { byService: {}, byOperation: {}, dynamoWriteUnits: 0 };
   const add = (seen: Seen) => {
     const host = `${seen.hostname}:${seen.port}`;
-    const service = services[host] ?? (seen.hostname.startsWith('sqs.') ? 'sqs' : `other(${host})`);
+    const service = /^Publish/.test(seen.operation)
+      ? 'sns'
+      : (services[host] ?? (seen.hostname.startsWith('sqs.') ? 'sqs' : `other(${host})`));
     counts.byService[service] = (counts.byService[service] ?? 0) + 1;
     const key = `${service}:${seen.operation}`;
     counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;
@@ -78,9 +80,14 @@ function watchRequests(report: (seen: Seen) => void): void {
     options?: unknown,
   ) {
     const target = request.headers['x-amz-target'] ?? request.headers['X-Amz-Target'];
+    // AWS query protocol (SNS): the operation is the form body's Action.
+    const action =
+      typeof request.body === 'string'
+        ? /(?:^|&)Action=([A-Za-z]+)/.exec(request.body)?.[1]
+        : undefined;
     const operation = target
       ? (String(target).split('.').pop() ?? '')
-      : `${request.method} ${request.path?.split('/')[1] ?? ''}`;
+      : (action ?? `${request.method} ${request.path?.split('/')[1] ?? ''}`);
     let units = 0;
     // Only DynamoDB's JSON protocol names DynamoDB_20120810 in its target.
     if (String(target).startsWith('DynamoDB_') && request.body) {

@@ -13,6 +13,7 @@ import { publishChanges } from '../core/use-cases/publish-events';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadEventsConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { traced, traceHandler } from '../runtime/tracing';
 
 const config = loadEventsConfig();
 const logger = createLogger(serviceName('herald-events'));
@@ -32,7 +33,7 @@ async function webhooksOf(tenantId: string): Promise<WebhookRoute[]> {
 
 const deps = {
   states: new DynamoDeliveryStates(dynamo, config.tableName),
-  topic: new SnsEventTopic(new SNSClient({}), config.topicArn),
+  topic: new SnsEventTopic(traced(new SNSClient({})), config.topicArn),
   webhooks: webhooksOf,
   webhookQueue: new SqsWebhookQueue(sqs, config.webhookQueueUrl),
 };
@@ -53,5 +54,6 @@ async function onStream(event: DynamoDBStreamEvent): Promise<void> {
 }
 
 export const handler = middy(onStream)
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));

@@ -12,6 +12,7 @@ import { sendWebhook } from '../core/webhooks/send';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadWebhookSenderConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { traceHandler } from '../runtime/tracing';
 
 const config = loadWebhookSenderConfig();
 const logger = createLogger(serviceName('herald-webhook-sender'));
@@ -86,5 +87,6 @@ async function onBatch(event: SQSEvent, context: Context): Promise<SQSBatchRespo
 
 /** SQS event source of the webhook queue (partial batch responses). */
 export const handler = middy(onBatch)
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));
