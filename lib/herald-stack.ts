@@ -26,6 +26,7 @@ import {
   grantIndexQuery,
   grantItems,
   NOTIFICATION_ITEMS,
+  SUPPRESSION_ITEMS,
   TENANT_INDEX_ITEMS,
 } from './constructs/data-table';
 import { DeliveryEvents } from './constructs/delivery-events';
@@ -34,6 +35,7 @@ import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { Reconciler } from './constructs/reconciler';
 import { Scheduling } from './constructs/scheduling';
+import { SesFeedback } from './constructs/ses-feedback';
 
 /** DynamoDB actions of the api function (ingest, status, cancel); table only, no index. */
 export const API_TABLE_ACTIONS = [
@@ -47,6 +49,13 @@ export const API_TABLE_ACTIONS = [
 /** Printed at synth when alarms would reach nobody. */
 export const UNROUTED_ALARMS_WARNING =
   'Herald alarms reach nobody: set "alarmEmail" (Herald subscribes it to its alarm topic) or "alarmTopicArn" (an existing SNS topic) in cdk.json context.herald, then deploy (docs/deploy.md, section 3).';
+
+/** DynamoDB actions of the api function on the tenant's suppression list. */
+export const API_SUPPRESSION_ACTIONS = [
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:DeleteItem',
+] as const;
 
 /** Props of HeraldStack. */
 export interface HeraldStackProps extends StackProps {
@@ -63,6 +72,10 @@ export class HeraldStack extends Stack {
   readonly senders: ReadonlyMap<Channel, ChannelSender>;
   /** Schedule group, release function, scheduler role and schedule DLQ. */
   readonly scheduling: Scheduling;
+  /** SES configuration set, event topic, feedback queue and function (when email is enabled). */
+  readonly sesFeedback?: SesFeedback;
+  /** Set while the constructor runs, for providerAccess. */
+  #sesFeedback?: SesFeedback;
 
   constructor(scope: Construct, id: string, props: HeraldStackProps) {
     super(scope, id, props);
@@ -77,6 +90,16 @@ export class HeraldStack extends Stack {
         config.tableRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     const secrets = new ProviderSecrets(this, 'ProviderSecrets', { channels: enabled });
+    if (enabled.includes('email')) {
+      this.#sesFeedback = new SesFeedback(this, 'SesFeedback', {
+        table,
+        serviceName: serviceName('feedback'),
+        logRetention,
+        ...(config.sesConfigurationSet && { configurationSetName: config.sesConfigurationSet }),
+        tracing: config.tracing,
+      });
+      this.sesFeedback = this.#sesFeedback;
+    }
 
     const senders = new Map<Channel, ChannelSender>();
     for (const channel of enabled) {
@@ -97,7 +120,11 @@ export class HeraldStack extends Stack {
       );
     }
     this.senders = senders;
+    // The name may be given literally (cdk.json): send only once the configuration set exists.
     const email = senders.get('email');
+    if (email && this.#sesFeedback) {
+      email.function.fn.node.addDependency(this.#sesFeedback.configurationSet);
+    }
     if (email && config.sesSandbox) {
       Validations.of(email.function).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
@@ -162,6 +189,17 @@ export class HeraldStack extends Stack {
     // GET /v1/notifications: the caller's partition of the per-tenant time index.
     grantIndexQuery(apiFunction.fn, table, TENANT_INDEX, TENANT_INDEX_ITEMS);
     events.grantApi(apiFunction);
+    grantItems(apiFunction.fn, table, API_SUPPRESSION_ACTIONS, SUPPRESSION_ITEMS);
+    // Twilio status callbacks: the api function checks their signature with the auth token.
+    const twilio = secrets.secrets.twilio;
+    if (twilio) {
+      apiFunction.fn.addEnvironment('TWILIO_SECRET_ID', twilio.secretArn);
+      iam.Grant.addToPrincipal({
+        grantee: apiFunction.fn,
+        actions: ['secretsmanager:GetSecretValue'],
+        resourceArns: [twilio.secretArn],
+      });
+    }
     for (const sender of senders.values()) {
       for (const queue of sender.queues) queue.grant(apiFunction.fn, 'sqs:SendMessage');
     }
@@ -193,6 +231,15 @@ export class HeraldStack extends Stack {
       serviceName: serviceName('console'),
       logRetention,
     });
+    // Where Twilio reports each message (the sms/whatsapp senders) and the URL its signature
+    // covers (the api function). Built from the API id and stage name, so no cycle.
+    for (const fn of [
+      apiFunction.fn,
+      senders.get('sms')?.function.fn,
+      senders.get('whatsapp')?.function.fn,
+    ]) {
+      if (twilio) fn?.addEnvironment('TWILIO_STATUS_CALLBACK_URL', api.twilioStatusUrl);
+    }
 
     const apiFunctions = [apiFunction, authorizerFunction];
     const dashboard = new HeraldDashboard(this, 'Dashboard', {
@@ -295,16 +342,11 @@ export class HeraldStack extends Stack {
           arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
         }),
       );
-      if (config.sesConfigurationSet) {
-        environment.SES_CONFIGURATION_SET = config.sesConfigurationSet;
-        resources.push(
-          this.formatArn({
-            service: 'ses',
-            resource: 'configuration-set',
-            resourceName: config.sesConfigurationSet,
-            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
-          }),
-        );
+      // Every email goes out with Herald's configuration set, so its events come back.
+      const feedback = this.#sesFeedback;
+      if (feedback) {
+        environment.SES_CONFIGURATION_SET = feedback.configurationSetName;
+        resources.push(feedback.configurationSetArn);
       }
       return {
         environment,

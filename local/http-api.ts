@@ -132,8 +132,9 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     }
 
     let authorizerContext: Record<string, unknown> | null = null;
-    // Like the deployed API, these are the routes API Gateway serves without the authorizer.
-    if (!(method === 'GET' && PUBLIC_PATHS.includes(url.pathname))) {
+    // Like the deployed API, these routes are served without the authorizer: health, and
+    // provider callbacks, which carry the provider's signature instead of an API key.
+    if (!isPublicRoute(method, url.pathname)) {
       const methodArn = `arn:aws:execute-api:${options.region}:${ACCOUNT}:${API_ID}/${STAGE}/${method}${url.pathname}`;
       const decision = await authorize(options, authorizerCache, {
         type: 'REQUEST',
@@ -305,10 +306,25 @@ function arnMatches(pattern: string, arn: string): boolean {
   return new RegExp(`^${regex}$`).test(arn);
 }
 
+/** Routes without the authorizer (lib/constructs/api.ts gives them AuthorizationType NONE). */
+function isPublicRoute(method: string, path: string): boolean {
+  return (
+    (method === 'GET' && PUBLIC_PATHS.includes(path)) ||
+    (method === 'POST' && path === '/v1/providers/twilio/status')
+  );
+}
+
 function matchResource(path: string): {
   resource: string;
   pathParameters: Record<string, string> | null;
 } {
+  const suppression = /^\/v1\/suppressions\/([^/]+)\/([^/]+)$/.exec(path);
+  if (suppression?.[1] && suppression[2]) {
+    return {
+      resource: '/v1/suppressions/{channel}/{recipient}',
+      pathParameters: { channel: decodeOr(suppression[1]), recipient: decodeOr(suppression[2]) },
+    };
+  }
   const match = /^\/v1\/notifications\/([^/]+)$/.exec(path);
   if (match?.[1]) {
     return {

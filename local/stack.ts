@@ -25,6 +25,7 @@ import {
   type LambdaHandler,
   loadHandler,
 } from './emulators/lambda';
+import { freePort } from './emulators/net';
 import { type DeadLetter, startSqsEmulator } from './emulators/sqs';
 import {
   createEventResources,
@@ -39,6 +40,7 @@ import { FailureInjector, Outbox } from './fakes/outbox';
 import { startSes } from './fakes/ses-fake';
 import { startSlack } from './fakes/slack-fake';
 import { startTwilio } from './fakes/twilio-fake';
+import { createFeedbackPath, type LocalFeedbackPath } from './feedback';
 import { type ApiHandler, type AuthorizerHandler, type HttpApi, startHttpApi } from './http-api';
 import { type LambdaThread, startLambdaThreads } from './lambda-thread';
 import { startReconcilerTimer } from './reconciler-timer';
@@ -251,11 +253,25 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     }),
     (s) => s.close(),
   );
-  const sesStarting = started(startSes({ ...fakes, port: ports.ses ?? 0 }), (f) => f.close());
-  const slackStarting = started(startSlack({ ...fakes, port: ports.slack ?? 0 }), (f) => f.close());
-  const twilioStarting = started(startTwilio({ ...fakes, port: ports.twilio ?? 0 }), (f) =>
+  // The SES fake publishes events into the feedback path, created once fauxqs is up.
+  let feedback: LocalFeedbackPath | undefined;
+  const publishEvent = (set: string, event: unknown) => feedback?.publish(set, event);
+  const sesStarting = started(startSes({ ...fakes, port: ports.ses ?? 0, publishEvent }), (f) =>
     f.close(),
   );
+  const slackStarting = started(startSlack({ ...fakes, port: ports.slack ?? 0 }), (f) => f.close());
+  const twilioStarting = started(
+    startTwilio({
+      ...fakes,
+      port: ports.twilio ?? 0,
+      authTokens: { [TWILIO_SECRET.accountSid]: TWILIO_SECRET.authToken },
+      log,
+    }),
+    (f) => f.close(),
+  );
+  // Handlers read the API's public URL (Twilio's statusCallback) at import: known before start.
+  const apiPortStarting =
+    ports.api ?? (options.port === 0 ? freePort(HOST) : Promise.resolve(options.port ?? 3000));
   const fcmStarting = started(startFcm({ ...fakes, port: ports.fcm ?? 0 }), (f) => f.close());
   // Schedules are only created through the API, which is up after the release handler loads.
   let releaseHandler: ReleaseHandler | undefined;
@@ -323,6 +339,14 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     await closeAll();
     throw error;
   }
+  const apiPort = await apiPortStarting;
+  const apiUrl = `http://${HOST}:${apiPort}`;
+  feedback = createFeedbackPath(sqsEmulator.server, {
+    region: REGION,
+    prefix: 'herald',
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    log,
+  });
 
   // Handlers must never learn they are local: only endpoints and credentials differ from AWS.
   const env: Record<string, string> = {
@@ -355,8 +379,10 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     EMAIL_FROM: 'Herald <herald@example.com>',
     // As deployed (cdk.json mqttTopicPrefix): a topic outside the prefix is a 400 locally too.
     MQTT_TOPIC_PREFIX: options.mqttTopicPrefix ?? DEFAULT_MQTT_TOPIC_PREFIX,
+    SES_CONFIGURATION_SET: feedback.configurationSet,
     TWILIO_SECRET_ID: SECRET_IDS.twilio,
     TWILIO_API_BASE_URL: twilio.url,
+    TWILIO_STATUS_CALLBACK_URL: `${apiUrl}/v1/providers/twilio/status`,
     SLACK_SECRET_ID: SECRET_IDS.slack,
     SLACK_API_URL: slack.url,
     FCM_SECRET_ID: SECRET_IDS.fcm,
@@ -395,16 +421,20 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       {
         env,
         region: REGION,
-        functions: CHANNELS.map((channel) => {
-          const queues = sqsEmulator.queues[channel];
-          return {
-            name: `send-${channel}`,
-            lanes: [
-              { url: queues.url, arn: queues.arn },
-              { url: queues.highUrl, arn: queues.highArn },
-            ],
-          };
-        }),
+        functions: [
+          ...CHANNELS.map((channel) => {
+            const queues = sqsEmulator.queues[channel];
+            return {
+              name: `send-${channel}`,
+              lanes: [
+                { url: queues.url, arn: queues.arn },
+                { url: queues.highUrl, arn: queues.highArn },
+              ],
+            };
+          }),
+          // SES events: configuration set -> topic -> this queue -> the feedback function.
+          { name: 'feedback', lanes: [{ url: feedback.queueUrl, arn: feedback.queueArn }] },
+        ],
         // One handler copy per receive loop and lane (see PollerOptions.environments).
         pollersPerLane: options.pollersPerChannel ?? 2,
         startPollers: options.pollers !== false,
@@ -481,7 +511,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     };
     httpApi = await startHttpApi({
       host: HOST,
-      port: options.port ?? 3000,
+      port: apiPort,
       region: REGION,
       api: pooled('api', api),
       authorizer: pooled('authorizer', authorizer),
@@ -505,6 +535,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       fcm: portOf(fcm.url),
       iotData: portOf(mqtt.dataPlaneUrl),
       scheduler: portOf(scheduler.url),
+      api: apiPort,
     };
 
     const http = httpApi;

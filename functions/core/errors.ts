@@ -1,3 +1,4 @@
+import type { SuppressionReason } from './suppression';
 import type { FieldError } from './validation/field-errors';
 
 /*
@@ -76,18 +77,29 @@ export class ProviderError extends Error {
    * after sending): the attempt is ambiguous, a retry may duplicate the message.
    */
   readonly outcomeUnknown: boolean;
+  /**
+   * Set when the provider says this recipient can never be reached again (an unregistered push
+   * token, a number that replied STOP): the delivery fails and the recipient is suppressed.
+   */
+  readonly suppress?: SuppressionReason;
 
   constructor(
     kind: ProviderFailureKind,
     code: string,
     message: string,
-    options: { cause?: unknown; retryAfterSeconds?: number; outcomeUnknown?: boolean } = {},
+    options: {
+      cause?: unknown;
+      retryAfterSeconds?: number;
+      outcomeUnknown?: boolean;
+      suppress?: SuppressionReason;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.kind = kind;
     this.code = code;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
     if (options.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
+    if (options.suppress !== undefined) this.suppress = options.suppress;
   }
 
   get retryable(): boolean {

@@ -36,6 +36,18 @@ export interface EmailContent {
 export interface TextMessageContent {
   text: string;
 }
+/** An approved WhatsApp template (Twilio Content API): `HX` + 32 hex, variables by position. */
+export interface WhatsAppTemplate {
+  contentSid: string;
+  variables?: Record<string, string>;
+}
+/**
+ * Free text (inside the 24-hour session window) or a template (needed outside it: free text
+ * there fails with Twilio error 63016). Exactly one of the two.
+ */
+export type WhatsAppContent =
+  | { text: string; template?: never }
+  | { template: WhatsAppTemplate; text?: never };
 export interface PushContent {
   title: string;
   body: string;
@@ -54,7 +66,7 @@ export interface MqttContent {
 export interface ContentByChannel {
   email: EmailContent;
   sms: TextMessageContent;
-  whatsapp: TextMessageContent;
+  whatsapp: WhatsAppContent;
   push: PushContent;
   slack: SlackContent;
   mqtt: MqttContent;
@@ -85,6 +97,8 @@ export interface OutboundMessage<C extends Channel = Channel> {
   channel: C;
   notificationId: string;
   deliveryId: string;
+  /** The notification's tenant: providers that report back carry it (SES tags, Twilio callback). */
+  tenantId: string;
   recipient: string;
   content: ContentByChannel[C];
 }
@@ -148,6 +162,8 @@ export interface DeliveryRecord {
   version?: number;
   /** The last ATTEMPT_HISTORY_SIZE attempts, oldest first. */
   history?: AttemptRecord[];
+  /** Provider feedback that did not change the status: a transient bounce, a delay, `read`. */
+  providerDetail?: string;
 }
 
 /** What one attempt came to. `retry`: a transient failure, the delivery is tried again. */
@@ -168,6 +184,20 @@ export interface AttemptRecord {
 export const ATTEMPT_HISTORY_SIZE = 10;
 /** Characters of an error kept per history entry. */
 export const ATTEMPT_ERROR_CHARS = 40;
+
+/**
+ * What a provider's acceptance means per channel: Slack's `chat.postMessage` ok puts the message
+ * in the channel (delivered); every other provider only queued it (sent), and email, SMS and
+ * WhatsApp report later whether it arrived. Push and MQTT report nothing: `sent` is final.
+ */
+export const ACCEPTED_STATUS: Readonly<Record<Channel, 'sent' | 'delivered'>> = {
+  email: 'sent',
+  sms: 'sent',
+  whatsapp: 'sent',
+  push: 'sent',
+  slack: 'delivered',
+  mqtt: 'sent',
+};
 
 /** The outcome of trying to claim a delivery for sending. */
 export type ClaimResult =

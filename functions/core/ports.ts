@@ -10,7 +10,10 @@ import type {
   OutboundMessage,
   Priority,
 } from './model';
+import type { ReportChange, ReportWrite } from './report-ports';
 import type { WebhookAttempt, WebhookMessage, WebhookRecord } from './webhooks/model';
+
+export type { ReportChange, ReportWrite, SuppressionList } from './report-ports';
 
 /*
  * What the use-cases need from the outside world. Adapters in functions/adapters implement these;
@@ -40,6 +43,8 @@ export interface NotificationRepository {
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined>;
   /** One channel's content of a notification (it never changes, so it may be cached). */
   getContent<C extends Channel>(id: string, channel: C): Promise<ContentByChannel[C] | undefined>;
+  /** The notification's tenant (it never changes, so it may be cached). */
+  getTenant(id: string): Promise<string | undefined>;
   /** queued/scheduled -> sending with a lease, or takes over a `sending` whose lease ran out. */
   claim(
     notificationId: string,
@@ -52,14 +57,25 @@ export interface NotificationRepository {
    * in the same conditional write as the status change; without it no history entry is made
    * (a delivery failed before any attempt).
    */
-  /** sending -> delivered. */
-  markDelivered(
+  /** sending -> `status` (the channel's ACCEPTED_STATUS: sent, or delivered for Slack). */
+  markSent(
     notificationId: string,
     deliveryId: string,
+    status: 'sent' | 'delivered',
     providerMessageId: string | undefined,
     now: number,
     attempt?: number,
   ): Promise<boolean>;
+  /**
+   * Moves the delivery from one of `change.from` to `change.status` (when given) and sets the
+   * other fields, in one conditional write; answers what it found. The sender's own outcome
+   * (`sending -> sent | delivered | suppressed`) and every provider report go through it.
+   */
+  applyReport(
+    notificationId: string,
+    deliveryId: string,
+    change: ReportChange,
+  ): Promise<ReportWrite>;
   /** `from` (default sending) -> failed, with the reason and, when known, the kind of failure. */
   markFailed(
     notificationId: string,

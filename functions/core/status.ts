@@ -10,7 +10,21 @@ export const TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatu
   queued: ['sending', 'cancelled', 'failed'],
   // sending -> sending: a transient failure keeps the delivery in flight for the next attempt.
   // sending -> cancelled only while it waits for a retry (no attempt in flight; see the store).
-  sending: ['sending', 'sent', 'delivered', 'failed', 'cancelled', 'suppressed'],
+  // A provider report can arrive before the sender has recorded `sent` (Twilio calls back within
+  // milliseconds; a sender may die after the provider accepted): the report proves acceptance,
+  // so it applies from `sending` too, and the sender's own `sending -> sent` then finds nothing
+  // to change. No second send can follow, because the delivery is no longer claimable.
+  sending: [
+    'sending',
+    'sent',
+    'delivered',
+    'failed',
+    'cancelled',
+    'suppressed',
+    'bounced',
+    'complained',
+    'undelivered',
+  ],
   // Provider feedback after acceptance; Twilio's `failed` callback is a failure after `sent`.
   sent: ['delivered', 'bounced', 'complained', 'undelivered', 'failed'],
   // A complaint comes after delivery; so can an asynchronous (out-of-band) bounce.
@@ -37,6 +51,8 @@ export const CANCELLABLE: readonly DeliveryStatus[] = ['scheduled', 'queued'];
  * the delivery waits for a retry (no attempt holds the lease).
  */
 export const CANCEL_CANDIDATES: readonly DeliveryStatus[] = [...CANCELLABLE, 'sending'];
+/** Statuses a provider report may still move (or add a detail to). */
+export const REPORTABLE: readonly DeliveryStatus[] = ['sending', 'sent', 'delivered'];
 /** Accepted by the provider, confirmed or not: what a client counts as "went out". */
 export const SUCCEEDED: readonly DeliveryStatus[] = ['sent', 'delivered'];
 /** Did not reach the recipient, by error, feedback or suppression. */

@@ -10,6 +10,8 @@ import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
+import { suppressionRoutes } from './api/suppressions';
+import { twilioStatusRoutes } from './api/twilio-status';
 import { webhookRoutes } from './api/webhooks';
 
 /** Every route of the API; each feature keeps its routes in its own file under api/. */
@@ -19,6 +21,8 @@ const routes: ApiRoute[] = [
   ...listRoutes,
   ...meRoutes,
   ...webhookRoutes,
+  ...suppressionRoutes,
+  ...twilioStatusRoutes,
 ];
 
 const knownPaths = [

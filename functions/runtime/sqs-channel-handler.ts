@@ -6,17 +6,19 @@ import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
+import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
 import { createLimiter } from '../core/concurrency';
 import { parseDeliveryMessage } from '../core/delivery-message';
 import { OutcomeNotRecordedError } from '../core/errors';
 import { maskRecipient } from '../core/mask';
 import type { Channel, DeliveryMessage } from '../core/model';
-import { deliverRecord, safeReason } from '../core/use-cases/deliver';
+import { type DeliverDependencies, deliverRecord, safeReason } from '../core/use-cases/deliver';
 import { dynamo, sqs } from './aws-clients';
 import { type ChannelConfig, loadChannelConfig } from './config';
 import { createLogger, createMetrics, serviceName } from './powertools';
 import type { ProviderSource } from './providers/source';
 import { inSubsegment, traceHandler } from './tracing';
+import { suppressionsForBatch } from './suppression-batch';
 
 /** Raised so the batch processor reports the record as failed and SQS delivers it again. */
 export class RetryLaterError extends Error {
@@ -51,11 +53,12 @@ export function createChannelHandler<C extends Channel>(
   const metrics = createMetrics(service, logger);
   metrics.setDefaultDimensions({ channel });
   const store = new NotificationStore(dynamo, config.tableName);
+  const suppressionList = new SuppressionStore(dynamo, config.tableName);
   const processor = new BatchProcessor(EventType.SQS);
   // Providers with per-second limits (a Twilio long code, a Slack channel) get few calls at once.
   const limit = createLimiter(config.sendConcurrency);
 
-  const deps = {
+  const deps: DeliverDependencies = {
     channel,
     store,
     provider: () => providerSource.get(),
@@ -104,7 +107,7 @@ export function createChannelHandler<C extends Channel>(
   // Epoch ms when the current invocation ends; records check it before each attempt.
   let deadline: number | undefined;
 
-  const recordHandler = async (record: SQSRecord): Promise<void> => {
+  const recordHandler = async (record: SQSRecord, deps: DeliverDependencies): Promise<void> => {
     let message: DeliveryMessage;
     try {
       message = parseDeliveryMessage(record.body, channel);
@@ -159,13 +162,22 @@ export function createChannelHandler<C extends Channel>(
       deliveryId: message.deliveryId,
     };
     switch (outcome.outcome) {
-      case 'delivered':
+      case 'sent':
+        // Accepted by the provider (the metric keeps its name: dashboards and alarms use it).
         metrics.addMetric('DeliveryDelivered', MetricUnit.Count, 1);
-        logger.info('delivered', { ...context, providerMessageId: outcome.providerMessageId });
+        logger.info(outcome.status, { ...context, providerMessageId: outcome.providerMessageId });
+        return;
+      case 'suppressed':
+        metrics.addMetric('DeliverySuppressed', MetricUnit.Count, 1);
+        logger.info('recipient suppressed: not sent', context);
         return;
       case 'failed':
         metrics.addMetric('DeliveryFailed', MetricUnit.Count, 1);
-        logger.warn('delivery failed permanently', { ...context, reason: outcome.reason });
+        logger.warn('delivery failed permanently', {
+          ...context,
+          reason: outcome.reason,
+          ...(outcome.suppressed && { suppressed: true }),
+        });
         return;
       case 'skipped':
         metrics.addMetric('DeliverySkipped', MetricUnit.Count, 1);
@@ -206,10 +218,27 @@ export function createChannelHandler<C extends Channel>(
     deadline = Date.now() + context.getRemainingTimeInMillis();
     const first = event.Records[0];
     if (first) metrics.addDimension('lane', laneOf(config, first).lane);
-    return processPartialResponse(event, recordHandler, processor, {
-      context,
-      throwOnFullBatchFailure: false,
-    });
+    // One suppression read for the whole batch, not one per delivery.
+    const suppressions = await suppressionsForBatch(
+      channel,
+      event.Records,
+      store,
+      suppressionList,
+      (error) =>
+        logger.warn('suppression batch read failed; checking per delivery', {
+          error: error as Error,
+        }),
+    );
+    const batchDeps = { ...deps, suppressions };
+    return processPartialResponse(
+      event,
+      (record: SQSRecord) => recordHandler(record, batchDeps),
+      processor,
+      {
+        context,
+        throwOnFullBatchFailure: false,
+      },
+    );
   };
 
   return middy(handler)

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -37,6 +37,8 @@ export class HeraldApi extends Construct {
   readonly accessLogs: logs.LogGroup;
   /** The default usage plan tenants' API Gateway keys join (`npm run keys -- create`). */
   readonly usagePlan: apigw.UsagePlan;
+  /** Public URL of the Twilio status callback route (TWILIO_STATUS_CALLBACK_URL). */
+  readonly twilioStatusUrl: string;
 
   constructor(scope: Construct, id: string, props: HeraldApiProps) {
     super(scope, id);
@@ -174,6 +176,36 @@ export class HeraldApi extends Construct {
       .addResource('notification')
       .addResource('dispatch')
       .addMethod('POST', integration, secured);
+
+    const suppressions = v1.addResource('suppressions');
+    suppressions.addMethod('GET', integration, secured);
+    suppressions.addMethod('POST', integration, secured);
+    suppressions
+      .addResource('{channel}')
+      .addResource('{recipient}')
+      .addMethod('DELETE', integration, secured);
+
+    // Twilio has no Herald key to send: the api function verifies X-Twilio-Signature instead
+    // and answers 403 for anything that does not verify. The authorizer must not run here.
+    const twilioStatus = v1
+      .addResource('providers')
+      .addResource('twilio')
+      .addResource('status')
+      .addMethod('POST', integration, { authorizationType: apigw.AuthorizationType.NONE });
+    Validations.of(twilioStatus).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'Twilio status callbacks carry no API key; the api function verifies X-Twilio-Signature (HMAC-SHA1 of the exact URL and form with the account auth token) and answers 403 otherwise.',
+    });
+    Validations.of(twilioStatus).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'A provider callback, authenticated by the provider signature, not by a user pool.',
+    });
+
+    const stack = Stack.of(this);
+    // From the API id and the stage name (not the Stage resource): the api function's own
+    // environment can name it without a dependency cycle through the deployment.
+    this.twilioStatusUrl = `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stageName}/v1/providers/twilio/status`;
   }
 
   private acknowledgeFindings(): void {

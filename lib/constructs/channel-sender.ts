@@ -14,7 +14,7 @@ import {
   VISIBILITY_TIMEOUT_SECONDS,
 } from '../../functions/core/model';
 import type { ChannelTuning } from '../config';
-import { grantItems, NOTIFICATION_ITEMS } from './data-table';
+import { grantItems, NOTIFICATION_ITEMS, SUPPRESSION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
 
 /** Receives before a message moves to the DLQ; the functions use the same constant. */
@@ -140,6 +140,9 @@ export class ChannelSender extends Construct {
     );
     // Exact table ARN: Table.grant() would add `<table>/index/*`, which channels never use.
     grantItems(fn, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], NOTIFICATION_ITEMS);
+    // The suppression check (one BatchGetItem per batch) and suppressing a recipient the
+    // provider says is gone (an unregistered push token, a number that replied STOP).
+    grantItems(fn, props.table, ['dynamodb:BatchGetItem', 'dynamodb:PutItem'], SUPPRESSION_ITEMS);
     if (props.secret) {
       iam.Grant.addToPrincipal({
         grantee: fn,

@@ -83,6 +83,8 @@ export const RECONCILE_INDEX_PARTITIONS = 'RECONCILE#*';
 export const TENANT_ITEMS = 'TENANT#*';
 /** Webhook attempt logs. */
 export const WEBHOOK_ITEMS = 'WEBHOOK#*';
+/** A tenant's suppression list (functions/adapters/dynamodb/suppression-store.ts). */
+export const SUPPRESSION_ITEMS = 'SUPP#*';
 
 /**
  * Grants item actions on the table (not its indexes), limited by `dynamodb:LeadingKeys` to items

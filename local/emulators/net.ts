@@ -50,3 +50,19 @@ export function replyJson(
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
   res.end(JSON.stringify(body));
 }
+
+/**
+ * A port free right now on `host`. For a server whose URL must be known before it starts (the
+ * HTTP API: handlers read their public callback URL at import).
+ */
+export async function freePort(host: string): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}

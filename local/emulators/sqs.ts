@@ -42,6 +42,8 @@ export interface SqsEmulator {
   endpoint: string;
   port: number;
   queues: Record<Channel, ChannelQueue>;
+  /** The fauxqs server itself, for topics and queues beyond the channels' (local/feedback.ts). */
+  server: FauxqsServer;
   /** Non-destructive look at what sits in a channel's DLQ. */
   deadLetters(channel: Channel): DeadLetter[];
   stop(): Promise<void>;
@@ -121,6 +123,7 @@ export async function startSqsEmulator(options: SqsEmulatorOptions): Promise<Sqs
     endpoint,
     port: server.port,
     queues,
+    server,
     deadLetters(channel) {
       const state = server.inspectQueue(queues[channel].dlqName);
       if (!state) return [];

@@ -74,9 +74,19 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
         'UNAVAILABLE',
       );
     }
+    // A token containing `unregistered` belongs to an uninstalled app: FCM says UNREGISTERED.
+    if (message.token.includes('unregistered')) {
+      return googleError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
+    }
     const failure = failures.next('push', message.token);
     if (failure === 'permanent') {
-      return googleError(res, 404, 'NOT_FOUND', 'Requested entity was not found.', 'UNREGISTERED');
+      return googleError(
+        res,
+        400,
+        'INVALID_ARGUMENT',
+        'Request contains an invalid argument.',
+        'INVALID_ARGUMENT',
+      );
     }
     if (failure === 'transient') {
       // 429 rather than 503: firebase-admin retries a 503 itself (up to 4 times, ~7 s) inside

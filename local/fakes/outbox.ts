@@ -70,9 +70,26 @@ export class Outbox {
 export type InjectedFailure = 'permanent' | 'transient' | undefined;
 
 /**
- * The local failure convention: a recipient containing `fail-permanent` always fails
- * permanently, `fail-transient` fails twice with a retryable error and then succeeds,
- * `fail-always` always fails with a retryable error. Attempts are counted per channel+recipient.
+ * E.164 numbers carry no words, so SMS and WhatsApp numbers spell the same convention with
+ * their last four digits (README: "Local conventions").
+ */
+const NUMBER_SUFFIXES: Readonly<Record<string, string>> = {
+  '0001': 'fail-permanent',
+  '0002': 'fail-transient',
+  '0003': 'fail-always',
+};
+
+/** The convention word a recipient spells, on any channel. */
+function conventionText(channel: Channel, recipient: string): string {
+  if (channel !== 'sms' && channel !== 'whatsapp') return recipient;
+  return NUMBER_SUFFIXES[recipient.slice(-4)] ?? recipient;
+}
+
+/**
+ * The local failure convention: a recipient containing `fail-permanent` (a number ending in
+ * 0001) always fails permanently, `fail-transient` (0002) fails twice with a retryable error and
+ * then succeeds, `fail-always` (0003) always fails with a retryable error. Attempts are counted
+ * per channel+recipient.
  */
 export class FailureInjector {
   readonly #attempts = new Map<string, number>();
@@ -81,9 +98,10 @@ export class FailureInjector {
 
   /** Decide the outcome of one attempt to deliver to `recipient` on `channel`. */
   next(channel: Channel, recipient: string): InjectedFailure {
-    if (recipient.includes('fail-permanent')) return 'permanent';
-    if (recipient.includes('fail-always')) return 'transient';
-    if (recipient.includes('fail-transient')) {
+    const text = conventionText(channel, recipient);
+    if (text.includes('fail-permanent')) return 'permanent';
+    if (text.includes('fail-always')) return 'transient';
+    if (text.includes('fail-transient')) {
       const key = `${channel}:${recipient}`;
       const seen = this.#attempts.get(key) ?? 0;
       this.#attempts.set(key, seen + 1);

@@ -14,6 +14,11 @@ export interface SesFakeOptions {
   faults?: Faults;
   host?: string;
   port?: number;
+  /**
+   * Where SES events go for a send that names a configuration set (configuration set -> SNS
+   * topic, see local/feedback.ts). Without it the fake publishes nothing.
+   */
+  publishEvent?: (configurationSet: string, event: unknown) => void;
 }
 
 /** A running fake; `url` is what AWS_ENDPOINT_URL_SESV2 should be set to. */
@@ -26,6 +31,8 @@ export interface RunningSesFake {
 
 /** The part of an SES v2 SendEmail request the Outbox shows. */
 interface SendEmailRequest {
+  ConfigurationSetName?: string;
+  EmailTags?: { Name?: string; Value?: string }[];
   FromEmailAddress?: string;
   ReplyToAddresses?: string[];
   Destination?: { ToAddresses?: string[] };
@@ -52,7 +59,14 @@ const startEmulator: typeof sesLocal =
  * (`x-amzn-ErrorType` + `{ message }`), and records accepted mail in the Outbox.
  */
 export async function startSes(options: SesFakeOptions): Promise<RunningSesFake> {
-  const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
+  const {
+    outbox,
+    failures,
+    faults = new Faults(),
+    host = '127.0.0.1',
+    port = 0,
+    publishEvent,
+  } = options;
   // 127.0.0.1, never the emulator's default of every interface.
   const emulator: Server = await startEmulator({ host: '127.0.0.1', port: 0 });
   const emulatorUrl = `http://127.0.0.1:${(emulator.address() as AddressInfo).port}`;
@@ -132,6 +146,9 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     const request = JSON.parse(requestBody.toString('utf8')) as SendEmailRequest;
     const simple = request.Content?.Simple;
     if (!messageId || !simple) return;
+    if (request.ConfigurationSetName && publishEvent) {
+      publishEvents(request, messageId, request.ConfigurationSetName, publishEvent);
+    }
     const replyTo = request.ReplyToAddresses ?? [];
     for (const recipient of request.Destination?.ToAddresses ?? []) {
       outbox.add({
@@ -161,6 +178,96 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
       await Promise.all([closeServer(server), closeServer(emulator)]);
     },
   };
+}
+
+/**
+ * SES's feedback, as event publishing would send it a moment after the send: per recipient, a
+ * recipient containing `bounce` hard-bounces, `complaint` is delivered and then complains,
+ * `delay` is delayed and then delivered; everyone else gets a Delivery event.
+ */
+function publishEvents(
+  request: SendEmailRequest,
+  messageId: string,
+  configurationSet: string,
+  publish: (configurationSet: string, event: unknown) => void,
+): void {
+  const tags: Record<string, string[]> = {
+    'ses:configuration-set': [configurationSet],
+    'ses:from-domain': [request.FromEmailAddress?.split('@')[1]?.replace(/>$/, '') ?? ''],
+  };
+  for (const tag of request.EmailTags ?? []) {
+    if (tag.Name && tag.Value !== undefined) tags[tag.Name] = [tag.Value];
+  }
+  const destination = request.Destination?.ToAddresses ?? [];
+  const mail = () => ({
+    timestamp: new Date().toISOString(),
+    source: request.FromEmailAddress,
+    sendingAccountId: '000000000000',
+    messageId,
+    destination,
+    tags,
+  });
+  const now = () => new Date().toISOString();
+  const later = (ms: number, event: () => unknown) =>
+    setTimeout(() => publish(configurationSet, event()), ms).unref();
+  const delivery = (recipient: string) => () => ({
+    eventType: 'Delivery',
+    mail: mail(),
+    delivery: {
+      timestamp: now(),
+      processingTimeMillis: 50,
+      recipients: [recipient],
+      smtpResponse: '250 2.6.0 Message received',
+      reportingMTA: 'a8-1.smtp-out.amazonses.com',
+    },
+  });
+  for (const recipient of destination) {
+    if (recipient.includes('bounce')) {
+      later(20, () => ({
+        eventType: 'Bounce',
+        mail: mail(),
+        bounce: {
+          bounceType: 'Permanent',
+          bounceSubType: 'General',
+          bouncedRecipients: [
+            {
+              emailAddress: recipient,
+              action: 'failed',
+              status: '5.1.1',
+              diagnosticCode: 'smtp; 550 5.1.1 user unknown',
+            },
+          ],
+          timestamp: now(),
+          feedbackId: randomUUID(),
+        },
+      }));
+    } else if (recipient.includes('complaint')) {
+      later(20, delivery(recipient));
+      later(80, () => ({
+        eventType: 'Complaint',
+        mail: mail(),
+        complaint: {
+          complainedRecipients: [{ emailAddress: recipient }],
+          complaintFeedbackType: 'abuse',
+          timestamp: now(),
+          feedbackId: randomUUID(),
+        },
+      }));
+    } else if (recipient.includes('delay')) {
+      later(20, () => ({
+        eventType: 'DeliveryDelay',
+        mail: mail(),
+        deliveryDelay: {
+          delayType: 'MailboxFull',
+          delayedRecipients: [{ emailAddress: recipient, status: '4.2.2' }],
+          timestamp: now(),
+        },
+      }));
+      later(300, delivery(recipient));
+    } else {
+      later(20, delivery(recipient));
+    }
+  }
 }
 
 function forwardHeaders(req: IncomingMessage): Record<string, string> {

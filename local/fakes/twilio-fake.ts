@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { readText, replyJson } from '../emulators/net';
 import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
@@ -13,12 +14,34 @@ export interface TwilioFakeOptions {
   faults?: Faults;
   host?: string;
   port?: number;
+  /** Auth token per account SID: status callbacks are signed with it, as Twilio does. */
+  authTokens?: Record<string, string>;
+  log?: (line: string) => void;
 }
 
 /** A running fake; `url` replaces `https://api.twilio.com/`. */
 export interface RunningTwilioFake {
   url: string;
+  /** Status callbacks made so far (URL, form, answer), oldest first. */
+  callbacks: { url: string; params: Record<string, string>; status: number }[];
   close(): Promise<void>;
+}
+
+/**
+ * What Twilio reports after the send, by the number's last four digits: 0004 is undelivered
+ * (30003, unreachable handset), 0005 has replied STOP (21610); every other number is delivered,
+ * and a WhatsApp message is then read.
+ */
+function callbackSequence(
+  channel: 'sms' | 'whatsapp',
+  recipient: string,
+): { MessageStatus: string; ErrorCode?: string }[] {
+  const sent = { MessageStatus: 'sent' };
+  if (recipient.endsWith('0004'))
+    return [sent, { MessageStatus: 'undelivered', ErrorCode: '30003' }];
+  if (recipient.endsWith('0005')) return [sent, { MessageStatus: 'failed', ErrorCode: '21610' }];
+  const delivered = [sent, { MessageStatus: 'delivered' }];
+  return channel === 'whatsapp' ? [...delivered, { MessageStatus: 'read' }] : delivered;
 }
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
@@ -29,7 +52,45 @@ const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
  * RestException parses.
  */
 export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTwilioFake> {
-  const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
+  const {
+    outbox,
+    failures,
+    faults = new Faults(),
+    host = '127.0.0.1',
+    port = 0,
+    authTokens = {},
+  } = options;
+  const log = options.log ?? (() => undefined);
+  const callbacks: RunningTwilioFake['callbacks'] = [];
+
+  /** Posts each status to the message's StatusCallback, in order, signed as Twilio signs. */
+  async function callBack(
+    url: string,
+    accountSid: string,
+    fields: Record<string, string>,
+    sequence: { MessageStatus: string; ErrorCode?: string }[],
+  ): Promise<void> {
+    const token = authTokens[accountSid];
+    if (token === undefined) return;
+    for (const step of sequence) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const params: Record<string, string> = { ...fields, ...step, SmsStatus: step.MessageStatus };
+      try {
+        const answer = await fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': getExpectedTwilioSignature(token, url, params),
+          },
+          body: new URLSearchParams(params).toString(),
+        });
+        await answer.arrayBuffer();
+        callbacks.push({ url, params, status: answer.status });
+      } catch (error) {
+        log(`[twilio] status callback failed: ${String(error)}`);
+      }
+    }
+  }
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => twilioError(res, 500, 20500, String(err)));
@@ -51,11 +112,14 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
     const from = form.get('From');
     const messagingServiceSid = form.get('MessagingServiceSid');
     const body = form.get('Body');
+    const contentSid = form.get('ContentSid');
+    const contentVariables = form.get('ContentVariables');
+    const statusCallback = form.get('StatusCallback');
     if (!to) return twilioError(res, 400, 21604, "A 'To' phone number is required.");
     if (!from && !messagingServiceSid) {
       return twilioError(res, 400, 21603, "A 'From' phone number is required.");
     }
-    if (!body) return twilioError(res, 400, 21602, 'Message body is required.');
+    if (!body && !contentSid) return twilioError(res, 400, 21602, 'Message body is required.');
 
     const whatsapp = to.startsWith('whatsapp:');
     const channel = whatsapp ? 'whatsapp' : 'sms';
@@ -70,15 +134,40 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
       return twilioError(res, 400, 21211, `The 'To' number ${to} is not a valid phone number.`);
     }
     if (failure === 'transient') return twilioError(res, 429, 20429, 'Too Many Requests');
+    // A WhatsApp number ending in 0006 is outside its 24-hour session: templates only.
+    if (whatsapp && !contentSid && recipient.endsWith('0006')) {
+      return twilioError(
+        res,
+        400,
+        63016,
+        'Failed to send freeform message because you are outside the allowed window.',
+      );
+    }
 
     const sid = `SM${randomBytes(16).toString('hex')}`;
     outbox.add({
       channel,
       recipient,
-      content: { text: body, from: from ?? messagingServiceSid },
+      content: {
+        ...(body && { text: body }),
+        ...(contentSid && { contentSid }),
+        ...(contentVariables && { contentVariables: JSON.parse(contentVariables) as unknown }),
+        from: from ?? messagingServiceSid,
+      },
       providerMessageId: sid,
     });
     await faults.delay(channel, { response: res, recipient });
+    if (statusCallback) {
+      const fields = {
+        MessageSid: sid,
+        SmsSid: sid,
+        AccountSid: accountSid,
+        From: from ?? '',
+        To: to,
+        ApiVersion: '2010-04-01',
+      };
+      void callBack(statusCallback, accountSid, fields, callbackSequence(channel, recipient));
+    }
     const now = new Date().toUTCString().replace('GMT', '+0000');
     replyJson(res, 201, {
       sid,
@@ -114,6 +203,7 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
   const { port: bound } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${bound}/`,
+    callbacks,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -5,7 +5,13 @@ import { buildStack, FULL_CONFIG, findFunction, logicalId, methodsByRoute } from
 /** Served by the console function (test/infra/console.test.ts), not the api function. */
 const CONSOLE = ['GET /console', 'GET /console/{proxy+}'];
 /** Served without the authorizer (and without a usage-plan key). */
-const KEYLESS = ['GET /health', 'GET /openapi.json', ...CONSOLE];
+// Twilio's callback carries the provider's signature (checked by the api function), not a key.
+const KEYLESS = [
+  'GET /health',
+  'GET /openapi.json',
+  ...CONSOLE,
+  'POST /v1/providers/twilio/status',
+];
 
 describe('HeraldApi', () => {
   let template: Template;
@@ -40,6 +46,11 @@ describe('HeraldApi', () => {
         'GET /v1/notifications/{id}',
         'POST /notification/dispatch',
         'POST /v1/notifications',
+        // The suppression list and the Twilio status callback (issue 11).
+        'DELETE /v1/suppressions/{channel}/{recipient}',
+        'GET /v1/suppressions',
+        'POST /v1/suppressions',
+        'POST /v1/providers/twilio/status',
         // Webhooks (DeliveryEvents, issue 10).
         'DELETE /v1/webhooks/{id}',
         'GET /v1/webhooks',
@@ -60,7 +71,7 @@ describe('HeraldApi', () => {
     }
   });
 
-  it('puts the authorizer on every route except GET /health, GET /openapi.json and the console', () => {
+  it('puts the authorizer on every route except GET /health, GET /openapi.json, the console and the Twilio callback', () => {
     const authorizer = logicalId(template, 'AWS::ApiGateway::Authorizer', 'ApiAuthorizer');
     for (const [route, method] of methodsByRoute(template)) {
       if (KEYLESS.includes(route)) {
@@ -238,9 +249,9 @@ describe('HeraldApi', () => {
   it('creates senders, secrets and the IoT lookup only for enabled channels', () => {
     // Two lanes per channel; each channel's two queues and DLQ, plus the schedule DLQ; plus the
     // events stream and webhook queue mappings, the webhook queue, its DLQ and the stream
-    // failure queue (DeliveryEvents).
-    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2);
-    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3);
+    // failure queue (DeliveryEvents); plus the SES feedback queue, its DLQ and its mapping.
+    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2 + 1);
+    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3 + 2);
     variant.resourceCountIs('AWS::SecretsManager::Secret', 1);
     variant.resourceCountIs('Custom::AWS', 0);
     expect(() => findFunction(variant, 'send-sms')).toThrow();

@@ -67,6 +67,8 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/herald/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]',
       'AwsSolutions-SMG4',
+      // The SES event topic (lib/constructs/ses-feedback.ts): SES cannot use the aws/sns key.
+      'AwsSolutions-SNS2',
       // The events stream's on-failure queue is itself a dead-letter destination (DeliveryEvents).
       'AwsSolutions-SQS3',
     ]);

@@ -39,7 +39,10 @@ describe('function permissions', () => {
   it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only', () => {
     const grants = grantsOf(template, 'api');
     const onIndex = (g: { resource: string }) => g.resource.includes('/index/byTenant');
-    const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:') && !onIndex(g));
+    const onSuppressions = (g: { condition?: string }) => g.condition?.includes('SUPP#*') ?? false;
+    const dynamo = grants.filter(
+      (g) => g.action.startsWith('dynamodb:') && !onIndex(g) && !onSuppressions(g),
+    );
     // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
     expect(dynamo.map((g) => g.action).sort()).toEqual(
       [...API_TABLE_ACTIONS, ...WEBHOOK_API_ACTIONS, 'dynamodb:Query'].sort(),
@@ -59,9 +62,40 @@ describe('function permissions', () => {
         .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue'))))
         .sort(),
     );
+    // The tenant's suppression list: GET/POST/DELETE /v1/suppressions, only in SUPP#... items.
+    const suppressionGrants = grants
+      .filter((g) => g.condition?.includes('SUPP#*'))
+      .map(({ action, resource }) => ({ action, resource }));
+    expect(suppressionGrants.sort((a, b) => a.action.localeCompare(b.action))).toEqual(
+      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'].map((action) => ({
+        action,
+        resource: json(getAtt(table)),
+      })),
+    );
+    // Twilio status callbacks are verified with the account's auth token: its secret only.
+    expect(
+      grants
+        .filter((g) => g.action.startsWith('secretsmanager:'))
+        .map(({ action, resource }) => ({ action, resource })),
+    ).toEqual([
+      {
+        action: 'secretsmanager:GetSecretValue',
+        resource: json({
+          Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'ProviderSecretsTwilio'),
+        }),
+      },
+    ]);
     const services = new Set(grants.map((g) => g.action.split(':')[0]));
     // iam:PassRole and scheduler: see scheduling.test.ts; xray: tracing (on by default).
-    expect([...services].sort()).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'sqs', 'xray']);
+    expect([...services].sort()).toEqual([
+      'dynamodb',
+      'iam',
+      'logs',
+      'scheduler',
+      'secretsmanager',
+      'sqs',
+      'xray',
+    ]);
   });
 
   it('table access is limited by partition key: notification items for the delivery path, key items for the authorizer', () => {
@@ -72,8 +106,13 @@ describe('function permissions', () => {
     const notificationsOnly = {
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIF#*'] },
     };
-    for (const name of ['release', ...CHANNELS.map((c) => `send-${c}`)]) {
-      expect(leadingKeys(name), name).toEqual([notificationsOnly]);
+    const suppressionsOnly = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SUPP#*'] },
+    };
+    expect(leadingKeys('release')).toEqual([notificationsOnly]);
+    // The suppression list: senders check it and add to it, feedback adds to it.
+    for (const name of ['feedback', ...CHANNELS.map((c) => `send-${c}`)]) {
+      expect(leadingKeys(name), name).toEqual([notificationsOnly, suppressionsOnly]);
     }
     // The api also lists: Query on the tenant index, only in TENANT#... partitions.
     expect(leadingKeys('api')).toEqual([
@@ -82,6 +121,7 @@ describe('function permissions', () => {
       // Webhooks (issue 10): the tenant's webhook items (TENANT#) and their attempt logs.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
+      suppressionsOnly,
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),
@@ -125,6 +165,9 @@ describe('function permissions', () => {
       expect(dynamo.map(({ action, resource }) => ({ action, resource }))).toEqual([
         { action: 'dynamodb:GetItem', resource: json(getAtt(table)) },
         { action: 'dynamodb:UpdateItem', resource: json(getAtt(table)) },
+        // The batch suppression check, and suppressing a recipient the provider says is gone.
+        { action: 'dynamodb:BatchGetItem', resource: json(getAtt(table)) },
+        { action: 'dynamodb:PutItem', resource: json(getAtt(table)) },
       ]);
 
       const secrets = grants.filter((g) => g.action.startsWith('secretsmanager:'));

@@ -158,7 +158,8 @@ describe('local stack › crash and restart', () => {
     for (let n = 0; n < NOTIFICATIONS; n++) {
       const numbers = Array.from(
         { length: RECIPIENTS_PER_CHANNEL },
-        (_, i) => `+1555${String(n * RECIPIENTS_PER_CHANNEL + i).padStart(7, '0')}`,
+        // Ending in 7: numbers ending 0001-0006 are the Twilio fake's failure conventions.
+        (_, i) => `+1555${String(n * RECIPIENTS_PER_CHANNEL + i).padStart(6, '0')}7`,
       );
       const emails = Array.from(
         { length: RECIPIENTS_PER_CHANNEL },

@@ -108,26 +108,26 @@ beforeEach(() => {
 });
 
 describe('deliverRecord', () => {
-  it('sends once and records delivered with the provider id', async () => {
+  it('sends once and records sent with the provider id', async () => {
     const id = await seed();
     const outcome = await deliverRecord(deps, record(id));
-    expect(outcome).toEqual({ outcome: 'delivered', providerMessageId: 'SM1' });
+    expect(outcome).toEqual({ outcome: 'sent', status: 'sent', providerMessageId: 'SM1' });
     expect(provider.calls[0]).toMatchObject({
       recipient: '+14155550123',
       content: { text: 'hello' },
     });
     expect(await delivery(id)).toMatchObject({
-      status: 'delivered',
+      status: 'sent',
       attempts: 1,
       providerMessageId: 'SM1',
     });
   });
 
-  it('does not call the provider again for a redelivered message of a delivered delivery', async () => {
+  it('does not call the provider again for a redelivered message of a sent delivery', async () => {
     const id = await seed();
     await deliverRecord(deps, record(id, 1));
     const again = await deliverRecord(deps, record(id, 2));
-    expect(again).toEqual({ outcome: 'skipped', reason: 'delivered' });
+    expect(again).toEqual({ outcome: 'skipped', reason: 'sent' });
     expect(provider.calls).toHaveLength(1);
   });
 
@@ -186,8 +186,8 @@ describe('deliverRecord', () => {
     const id = await seed();
     expect((await store.claim(id, 'sms#0', Date.now() - 60_000, 30_000)).claimed).toBe(true);
     const outcome = await deliverRecord(deps, record(id, 2));
-    expect(outcome.outcome).toBe('delivered');
-    expect(await delivery(id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(outcome.outcome).toBe('sent');
+    expect(await delivery(id)).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('rejects a message that is not a Herald delivery message', async () => {
@@ -246,7 +246,7 @@ describe('deliverRecord', () => {
     for (const r of results) {
       // Either the cancel won (nothing sent, cancelled) or the claim did (sent, cancel refused).
       if (r.cancelled) expect(r).toMatchObject({ outcome: 'skipped', final: 'cancelled' });
-      else expect(r).toMatchObject({ outcome: 'delivered', final: 'delivered' });
+      else expect(r).toMatchObject({ outcome: 'sent', final: 'sent' });
     }
     const sentIds = provider.calls.slice(sentBefore).map((m) => m.notificationId);
     expect(new Set(sentIds).size).toBe(sentIds.length);
@@ -271,11 +271,11 @@ describe('deliverRecord', () => {
     expect(stored?.lastError).not.toContain('+14155550123');
   });
 
-  it('a failure to record "delivered" is not retried as a provider failure: no second send', async () => {
+  it('a failure to record "sent" is not retried as a provider failure: no second send', async () => {
     const id = await seed();
     const failingStore = Object.create(store) as NotificationStore;
     let writes = 0;
-    failingStore.markDelivered = async () => {
+    failingStore.markSent = async () => {
       writes += 1;
       throw new Error('ProvisionedThroughputExceededException');
     };

@@ -75,6 +75,7 @@ type Notification = {
     status: string;
     attempts: number;
     lastError?: string;
+    providerDetail?: string;
     providerMessageId?: string;
     recipient: string;
   }[];
@@ -91,11 +92,36 @@ export async function waitForFinal(
       const { status, body } = await api.get(`/v1/notifications/${id}`);
       if (status !== 200) return undefined;
       const n = body as unknown as Notification;
-      return ['delivered', 'failed', 'partially_failed', 'cancelled'].includes(n.status)
+      return ['sent', 'delivered', 'failed', 'partially_failed', 'cancelled'].includes(n.status)
         ? n
         : undefined;
     },
     timeoutMs,
     `notification ${id} to reach a final state`,
+  );
+}
+
+/**
+ * Waits until every delivery of the notification has the status `expected` names for its channel
+ * (provider feedback arrives after `sent`), and returns it.
+ */
+export async function waitForStatuses(
+  api: ReturnType<typeof apiClient>,
+  id: string,
+  expected: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<Notification> {
+  let last: Notification | undefined;
+  return waitFor(
+    async () => {
+      const { status, body } = await api.get(`/v1/notifications/${id}`);
+      if (status !== 200) return undefined;
+      last = body as unknown as Notification;
+      return last.deliveries.every((d) => expected[d.channel] === d.status) ? last : undefined;
+    },
+    timeoutMs,
+    `notification ${id} to reach ${JSON.stringify(expected)} (last seen ${JSON.stringify(
+      last?.deliveries.map((d) => [d.channel, d.status]) ?? [],
+    )})`,
   );
 }

@@ -178,5 +178,6 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
   if (item.metadata && typeof item.metadata === 'object') {
     record.metadata = item.metadata as Record<string, string>;
   }
+  if (typeof item.providerDetail === 'string') record.providerDetail = item.providerDetail;
   return record;
 }

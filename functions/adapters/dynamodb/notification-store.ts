@@ -16,7 +16,7 @@ import type {
   FailureKind,
   NotificationRecord,
 } from '../../core/model';
-import type { NotificationRepository } from '../../core/ports';
+import type { NotificationRepository, ReportChange, ReportWrite } from '../../core/ports';
 import { CANCELLABLE } from '../../core/status';
 import { putBatch } from './batch-write';
 import { contentCache } from './content-cache';
@@ -31,7 +31,9 @@ import {
   toNotification,
 } from './items';
 import { recoverDelivery } from './recover-delivery';
+import { writeReport } from './report-write';
 import { claimUpdate } from './status-write';
+import { tenantOfNotification } from './tenant-lookup';
 
 const WRITE_BATCH = 25;
 const WRITE_PARALLEL = 8;
@@ -183,19 +185,30 @@ export class NotificationStore implements NotificationRepository {
     return answer.Item?.status as DeliveryStatus | undefined;
   }
 
-  /** sending -> delivered. */
-  async markDelivered(
+  /** sending -> sent, or delivered for Slack (ACCEPTED_STATUS). */
+  async markSent(
     notificationId: string,
     deliveryId: string,
+    status: 'sent' | 'delivered',
     providerMessageId: string | undefined,
     now: number,
     attempt?: number,
   ): Promise<boolean> {
     return this.#transition(notificationId, deliveryId, now, {
       from: ['sending'],
-      set: { status: 'delivered', ...(providerMessageId ? { providerMessageId } : {}) },
-      ...(attempt ? { attempt: { attempt, outcome: 'delivered' } } : {}),
+      set: { status, ...(providerMessageId ? { providerMessageId } : {}) },
+      ...(attempt ? { attempt: { attempt, outcome: status } } : {}),
     });
+  }
+
+  /** The notification's tenant (it never changes: cached per container). */
+  getTenant(id: string): Promise<string | undefined> {
+    return tenantOfNotification(this.db, this.tableName, id);
+  }
+
+  /** sending -> suppressed, or a provider report: one conditional write (report-write.ts). */
+  applyReport(id: string, deliveryId: string, change: ReportChange): Promise<ReportWrite> {
+    return writeReport(this.db, this.tableName, id, deliveryId, change);
   }
 
   /** sending (or not yet sent: scheduled/queued) -> failed, with the reason and its kind. */

@@ -1,6 +1,7 @@
 import { OutcomeNotRecordedError, ProviderError } from '../errors';
 import { maskRecipient } from '../mask';
 import {
+  ACCEPTED_STATUS,
   ATTEMPT_MAX_MS,
   type Channel,
   type DeliveryMessage,
@@ -9,11 +10,14 @@ import {
   RECORD_BUDGET_MS,
 } from '../model';
 import type { ChannelProvider, Clock, NotificationRepository } from '../ports';
+import { type DeliverySuppressions, normalizeRecipient, suppressionSource } from '../suppression';
 
 /** What happened to one record; the channel handler turns it into metrics and a batch response. */
 export type DeliveryOutcome =
-  | { outcome: 'delivered'; providerMessageId?: string }
-  | { outcome: 'failed'; reason: string }
+  | { outcome: 'sent'; status: 'sent' | 'delivered'; providerMessageId?: string }
+  | { outcome: 'failed'; reason: string; suppressed?: boolean }
+  /** The recipient is on the tenant's suppression list: recorded, never sent. */
+  | { outcome: 'suppressed' }
   | { outcome: 'skipped'; reason: string }
   | { outcome: 'retry'; reason: string; delaySeconds: number }
   /** Transient failure on the last receive: recorded failed; the message goes on to the DLQ. */
@@ -39,6 +43,8 @@ export interface DeliverDependencies {
   sleep?: (ms: number) => Promise<void>;
   /** Default PROVIDER_TIMEOUT_MS (a test seam). */
   providerTimeoutMs?: number;
+  /** The suppression list as the channel function sees it (absent: nothing is suppressed). */
+  suppressions?: DeliverySuppressions;
 }
 
 /** One received queue message: the delivery it names and how often SQS has handed it out. */
@@ -144,8 +150,11 @@ export async function deliverRecord(
     return { outcome: 'skipped', reason: claim.status ?? claim.reason };
   }
 
-  const content = await deps.store.getContent(notificationId, deps.channel);
-  if (!content) {
+  const [content, tenantId] = await Promise.all([
+    deps.store.getContent(notificationId, deps.channel),
+    deps.store.getTenant(notificationId),
+  ]);
+  if (!content || tenantId === undefined) {
     const reason = 'notification content not found';
     await recordOutcome(deps, () =>
       deps.store.markFailed(
@@ -160,11 +169,25 @@ export async function deliverRecord(
     );
     return { outcome: 'failed', reason };
   }
+  // Checked after the claim, not at ingest: lifting a suppression before the send takes effect.
+  if (await deps.suppressions?.isSuppressed(tenantId, deps.channel, message.recipient)) {
+    await recordOutcome(deps, async () => {
+      const write = await deps.store.applyReport(notificationId, deliveryId, {
+        status: 'suppressed',
+        from: ['sending'],
+        lastError: 'recipient is on the suppression list',
+        now: now(),
+      });
+      return write.applied;
+    });
+    return { outcome: 'suppressed' };
+  }
 
   const outbound = {
     channel: deps.channel,
     notificationId,
     deliveryId,
+    tenantId,
     recipient: message.recipient,
     content,
   } as OutboundMessage;
@@ -194,6 +217,18 @@ export async function deliverRecord(
           claim.attempts,
         ),
       );
+      const suppress = error instanceof ProviderError ? error.suppress : undefined;
+      if (suppress && deps.suppressions) {
+        await deps.suppressions.add({
+          tenantId,
+          channel: deps.channel,
+          recipient: normalizeRecipient(deps.channel, message.recipient),
+          reason: suppress,
+          source: suppressionSource(deps.channel, (error as ProviderError).code),
+          createdAt: new Date(now()).toISOString(),
+        });
+        return { outcome: 'failed', reason, suppressed: true };
+      }
       return { outcome: 'failed', reason };
     }
     if (lastReceive) {
@@ -229,11 +264,15 @@ export async function deliverRecord(
   // Outside the provider's try: the message went out, so a failure to record it must not look
   // like a provider failure (that would free the lease and send again). After the retries it
   // throws OutcomeNotRecordedError: the lease keeps any redelivery from sending until it runs out.
+  // When a provider report got there first (sending -> delivered/bounced...), this write finds
+  // nothing to change: the report wins, and the delivery is no longer claimable either way.
+  const status = ACCEPTED_STATUS[deps.channel];
   try {
     await recordOutcome(deps, () =>
-      deps.store.markDelivered(
+      deps.store.markSent(
         notificationId,
         deliveryId,
+        status,
         receipt.providerMessageId,
         now(),
         claim.attempts,
@@ -246,6 +285,6 @@ export async function deliverRecord(
     );
   }
   return receipt.providerMessageId
-    ? { outcome: 'delivered', providerMessageId: receipt.providerMessageId }
-    : { outcome: 'delivered' };
+    ? { outcome: 'sent', status, providerMessageId: receipt.providerMessageId }
+    : { outcome: 'sent', status };
 }

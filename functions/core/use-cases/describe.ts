@@ -24,6 +24,7 @@ function presentDelivery(d: DeliveryRecord) {
       ...(a.error ? { error: a.error } : {}),
     })),
     ...(d.version ? { version: d.version } : {}),
+    ...(d.providerDetail ? { providerDetail: d.providerDetail } : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };

@@ -87,3 +87,11 @@ export const SEND_AT_PAST_TOLERANCE_MS = 5 * 60 * 1_000;
  * Scheduler holds one-time schedules indefinitely, but content and recipients go stale.
  */
 export const DEFAULT_MAX_SCHEDULE_AHEAD_MS = 365 * 24 * 60 * 60 * 1_000;
+
+/**
+ * WhatsApp template variables (Twilio `ContentVariables`, keys `"1"`, `"2"`... or names): bounded
+ * so the notification item stays small; Twilio's own limit per variable is the message length.
+ */
+export const MAX_TEMPLATE_VARIABLES = 50;
+export const MAX_TEMPLATE_VARIABLE_KEY_CHARS = 64;
+export const MAX_TEMPLATE_VARIABLE_CHARS = 1024;

@@ -36,10 +36,29 @@ import {
   MAX_METADATA_KEYS,
   MAX_METADATA_VALUE_CHARS,
   MAX_PUSH_PAYLOAD_BYTES,
+  MAX_TEMPLATE_VARIABLE_CHARS,
+  MAX_TEMPLATE_VARIABLE_KEY_CHARS,
+  MAX_TEMPLATE_VARIABLES,
 } from './limits';
 import type { ValidationOptions, ValidationResult } from './options';
 
 // ---- the v1 shape ----
+
+/** An approved WhatsApp template: Twilio Content SID and its variables. */
+const whatsappTemplate = z.strictObject({
+  contentSid: z
+    .string()
+    .regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Twilio Content SID: HX followed by 32 hex digits'),
+  variables: z
+    .record(
+      z.string().min(1, 'must not be empty').max(MAX_TEMPLATE_VARIABLE_KEY_CHARS),
+      z.string().max(MAX_TEMPLATE_VARIABLE_CHARS),
+    )
+    .refine((value) => Object.keys(value).length <= MAX_TEMPLATE_VARIABLES, {
+      message: `must have at most ${MAX_TEMPLATE_VARIABLES} variables`,
+    })
+    .optional(),
+});
 
 /**
  * Zod skips an object's refinements once one of its fields failed; running them anyway (on an
@@ -61,6 +80,18 @@ export function v1Schema(options: ValidationOptions) {
     to: recipientList(phoneNumber, options),
     text: textMessageText,
   });
+
+  // Outside the 24-hour session window WhatsApp takes only approved templates (Twilio 63016).
+  const whatsapp = z
+    .strictObject({
+      to: recipientList(phoneNumber, options),
+      text: textMessageText.optional(),
+      template: whatsappTemplate.optional(),
+    })
+    .refine((value) => (value.text === undefined) !== (value.template === undefined), {
+      message: 'must have exactly one of text or template',
+      ...evenIfSiblingsFailed,
+    });
 
   const email = z
     .strictObject({
@@ -105,7 +136,7 @@ export function v1Schema(options: ValidationOptions) {
       {
         email: gate('email', email).optional(),
         sms: gate('sms', textMessage).optional(),
-        whatsapp: gate('whatsapp', textMessage).optional(),
+        whatsapp: gate('whatsapp', whatsapp).optional(),
         push: gate('push', push).optional(),
         slack: gate('slack', slack).optional(),
         mqtt: gate('mqtt', mqtt).optional(),
@@ -163,10 +194,18 @@ function toChannelRequests(channels: V1Request['channels']): ChannelRequests {
     requests.email = { channel: 'email', recipients: email.to, content: emailContent(email) };
   if (sms) requests.sms = { channel: 'sms', recipients: sms.to, content: { text: sms.text } };
   if (whatsapp) {
+    const { template } = whatsapp;
     requests.whatsapp = {
       channel: 'whatsapp',
       recipients: whatsapp.to,
-      content: { text: whatsapp.text },
+      content: template
+        ? {
+            template: {
+              contentSid: template.contentSid,
+              ...(template.variables && { variables: template.variables }),
+            },
+          }
+        : { text: whatsapp.text ?? '' },
     };
   }
   if (push) {

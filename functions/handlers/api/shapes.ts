@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SCOPES } from '../../core/api-keys';
 import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/model';
+import { SUPPRESSION_REASONS } from '../../core/suppression';
 import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
 
 /*
@@ -39,6 +40,12 @@ export const deliveryShape = z.strictObject({
   attempts: z.number().int().min(0),
   providerMessageId: z.string().optional(),
   lastError: z.string().optional(),
+  providerDetail: z
+    .string()
+    .optional()
+    .describe(
+      'provider feedback that changed no status: a delay, a transient bounce, WhatsApp read',
+    ),
   failure: z
     .enum(['permanent', 'exhausted'] as const satisfies readonly FailureKind[])
     .optional()
@@ -109,3 +116,19 @@ export const meShape = z.strictObject({
 });
 
 export const healthShape = z.strictObject({ status: z.literal('ok') });
+
+/** One suppression-list entry (the caller's own: no tenant in it). */
+export const suppressionShape = z.strictObject({
+  channel: z.enum(CHANNELS),
+  recipient: z.string().describe('normalized: emails lowercased, WhatsApp without "whatsapp:"'),
+  reason: z.enum(SUPPRESSION_REASONS),
+  source: z
+    .string()
+    .describe('what put it there: ses:Bounce:Permanent/General, twilio:failed:21610, fcm:..., api'),
+  createdAt: instant,
+});
+
+export const suppressionPageShape = z.strictObject({
+  items: z.array(suppressionShape),
+  nextCursor: z.string().optional().describe('absent on the last page'),
+});

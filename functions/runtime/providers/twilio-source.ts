@@ -15,6 +15,8 @@ const nonEmpty = z.string().check(z.minLength(1));
 const envSchema = z.object({
   TWILIO_SECRET_ID: nonEmpty,
   TWILIO_API_BASE_URL: z.optional(z.url()),
+  /** `<API URL>/v1/providers/twilio/status`: where Twilio reports what became of each message. */
+  TWILIO_STATUS_CALLBACK_URL: z.optional(z.url()),
 });
 
 const secretSchema = z.object({
@@ -49,6 +51,9 @@ export function createTwilioSource<C extends 'sms' | 'whatsapp'>(
       }),
       ...(settings.TWILIO_API_BASE_URL !== undefined && {
         apiBaseUrl: settings.TWILIO_API_BASE_URL,
+      }),
+      ...(settings.TWILIO_STATUS_CALLBACK_URL !== undefined && {
+        statusCallbackUrl: settings.TWILIO_STATUS_CALLBACK_URL,
       }),
     });
   });

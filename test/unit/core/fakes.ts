@@ -19,9 +19,13 @@ import type {
   OpenWorkIndex,
   ProviderReceipt,
   ReleaseScheduler,
+  ReportChange,
+  ReportWrite,
   SendOptions,
+  SuppressionList,
 } from '../../../functions/core/ports';
 import { CANCELLABLE, CLAIMABLE, canTransition } from '../../../functions/core/status';
+import { type SuppressionEntry, suppressionKey } from '../../../functions/core/suppression';
 
 /**
  * In-memory NotificationRepository with the same conditional semantics as the DynamoDB adapter:
@@ -112,12 +116,46 @@ export class InMemoryRepository implements NotificationRepository {
     return true;
   }
 
-  async markDelivered(notificationId: string, deliveryId: string, providerMessageId?: string) {
+  async markSent(
+    notificationId: string,
+    deliveryId: string,
+    status: 'sent' | 'delivered',
+    providerMessageId?: string,
+  ) {
     this.#outcomeWrite();
     return this.#transition(notificationId, deliveryId, ['sending'], {
-      status: 'delivered',
+      status,
       ...(providerMessageId ? { providerMessageId } : {}),
     });
+  }
+
+  async getTenant(id: string) {
+    return this.notifications.get(id)?.tenantId;
+  }
+
+  /** Suppressed at send time, and provider reports: an outcome write. */
+  async applyReport(
+    notificationId: string,
+    deliveryId: string,
+    change: ReportChange,
+  ): Promise<ReportWrite> {
+    this.#outcomeWrite();
+    const d = this.delivery(notificationId, deliveryId);
+    if (!d) return { applied: false, missing: true };
+    const illegal = change.from.find((s) => change.status && !canTransition(s, change.status));
+    if (illegal) throw new Error(`illegal status change ${illegal} -> ${change.status}`);
+    if (!change.from.includes(d.status)) {
+      return { applied: false, recipient: d.recipient, status: d.status };
+    }
+    Object.assign(d, {
+      ...(change.status && { status: change.status }),
+      ...(change.lastError !== undefined && { lastError: change.lastError }),
+      ...(change.providerDetail !== undefined && { providerDetail: change.providerDetail }),
+      ...(change.providerMessageId !== undefined && {
+        providerMessageId: change.providerMessageId,
+      }),
+    });
+    return { applied: true, recipient: d.recipient, status: d.status };
   }
 
   async markFailed(
@@ -241,6 +279,43 @@ export class InMemoryIndex implements OpenWorkIndex {
 
   async saveProgress(progress: Record<number, number>) {
     this.saved = { ...progress };
+  }
+}
+
+/** An in-memory suppression list; `reads` counts findSuppressed calls. */
+export class InMemorySuppressions implements SuppressionList {
+  readonly entries = new Map<string, SuppressionEntry>();
+  reads = 0;
+
+  async findSuppressed(
+    tenantId: string,
+    recipients: readonly { channel: Channel; recipient: string }[],
+  ) {
+    this.reads += 1;
+    return new Set(
+      recipients
+        .map((r) => suppressionKey(r.channel, r.recipient))
+        .filter((key) => this.entries.has(`${tenantId}/${key}`)),
+    );
+  }
+
+  async add(entry: SuppressionEntry) {
+    const key = `${entry.tenantId}/${suppressionKey(entry.channel, entry.recipient)}`;
+    if (this.entries.has(key)) return false;
+    this.entries.set(key, entry);
+    return true;
+  }
+
+  async remove(tenantId: string, channel: Channel, recipient: string) {
+    return this.entries.delete(`${tenantId}/${suppressionKey(channel, recipient)}`);
+  }
+
+  async list(tenantId: string, options: { channel?: Channel }) {
+    return {
+      items: [...this.entries.values()].filter(
+        (e) => e.tenantId === tenantId && (!options.channel || e.channel === options.channel),
+      ),
+    };
   }
 }
 

@@ -3,6 +3,7 @@ import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
 import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
 import { classifyAwsError, type ErrorCodeTable, errorMessage, stringProp } from '../classify';
+import { sesTags } from './ses-tags';
 
 /** Settings for SesEmailProvider; `from` is the verified default sender. */
 export interface SesEmailConfig {
@@ -54,6 +55,8 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
       ...(this.config.configurationSet !== undefined && {
         ConfigurationSetName: this.config.configurationSet,
       }),
+      // Bounce, complaint and delivery events carry these back to the feedback function.
+      EmailTags: sesTags(message),
       Content: {
         Simple: {
           Subject: { Data: subject, Charset: 'UTF-8' },

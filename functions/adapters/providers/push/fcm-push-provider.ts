@@ -151,10 +151,17 @@ export function classifyFcmResponse(
   const known = FCM_ERRORS[fcmCode ?? grpcStatus ?? ''];
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
   const retryAfterSeconds = parseRetryAfter(retryAfter ?? undefined);
+  // The token itself will never work again (app uninstalled, token malformed): suppress it.
+  // INVALID_ARGUMENT is about the token only when FCM says so (firebase-admin's reading too).
+  const badToken = fcmCode === 'INVALID_ARGUMENT' && /registration token/i.test(message);
+  const tokenGone = fcmCode === 'UNREGISTERED' || badToken;
   return new ProviderError(
     known?.permanent ? 'permanent' : 'transient',
-    known?.code ?? `messaging/http-${status}`,
+    badToken ? 'messaging/invalid-registration-token' : (known?.code ?? `messaging/http-${status}`),
     message,
-    retryAfterSeconds === undefined ? {} : { retryAfterSeconds },
+    {
+      ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+      ...(tokenGone && { suppress: 'invalid-token' as const }),
+    },
   );
 }

@@ -1,10 +1,8 @@
-import twilio from 'twilio';
-import type TwilioRequestClient from 'twilio/lib/base/RequestClient';
 import { ProviderError } from '../../../core/errors';
 import type { OutboundMessage } from '../../../core/model';
-import { PROVIDER_TIMEOUT_MS } from '../../../core/model';
 import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
-import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
+import { classifyNetworkError, errorMessage, parseRetryAfter } from '../classify';
+import { twilioStatusCallbackUrl } from './twilio-callback';
 
 /** The channels Twilio's Messages API carries for Herald. */
 export type TwilioChannel = 'sms' | 'whatsapp';
@@ -16,9 +14,13 @@ export interface TwilioMessagingConfig {
   /** E.164 sender (for WhatsApp, with or without the `whatsapp:` prefix). */
   from?: string;
   messagingServiceSid?: string;
-  /** Base URL that replaces `https://api.twilio.com/` (local fake only). */
+  /** The Twilio REST API's base URL. @default https://api.twilio.com/ */
   apiBaseUrl?: string;
+  /** Herald's status callback route (`<API URL>/v1/providers/twilio/status`); none when absent. */
+  statusCallbackUrl?: string;
 }
+
+const TWILIO_API = 'https://api.twilio.com/';
 
 /*
  * Twilio error codes that describe the recipient or the message itself
@@ -45,44 +47,87 @@ const PERMANENT = new Set([
   63032, // recipient cannot receive this message
 ]);
 
-/** SMS and WhatsApp through Twilio's Messages API (`messages.create`). */
+/** Codes that mean the recipient must not be messaged again. */
+export const TWILIO_UNSUBSCRIBED = 21610;
+/** WhatsApp free text outside the 24-hour session window. */
+export const TWILIO_NEEDS_TEMPLATE = 63016;
+
+/** What Herald says for 63016, wherever it is reported (send answer or status callback). */
+export const NEEDS_TEMPLATE_REASON =
+  'WhatsApp: the recipient has not messaged in the last 24 hours, so a free-form message cannot be sent: send an approved template (whatsapp.template.contentSid)';
+
+/**
+ * SMS and WhatsApp through Twilio's Messages API, called directly with fetch (one form POST):
+ * the twilio package's REST client is 4 MB of bundle for this one call. Every message carries
+ * Herald's statusCallback so delivery reports come back to the API.
+ */
 export class TwilioMessagingProvider<C extends TwilioChannel> implements ChannelProvider<C> {
-  private readonly client: twilio.Twilio;
+  private readonly messagesUrl: string;
+  private readonly authorization: string;
 
   constructor(
     readonly channel: C,
     private readonly config: TwilioMessagingConfig,
-    client?: twilio.Twilio,
+    private readonly fetchImpl: typeof fetch = fetch,
   ) {
     if (config.from === undefined && config.messagingServiceSid === undefined) {
       throw new Error(`Twilio ${channel}: set a sender (from) or a messagingServiceSid`);
     }
-    this.client =
-      client ??
-      twilio(
-        config.accountSid,
-        config.authToken,
-        config.apiBaseUrl === undefined
-          ? { timeout: PROVIDER_TIMEOUT_MS, autoRetry: false }
-          : { httpClient: new RebasedRequestClient(config.apiBaseUrl) },
-      );
+    const base = config.apiBaseUrl ?? TWILIO_API;
+    this.messagesUrl = new URL(
+      `2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`,
+      base.endsWith('/') ? base : `${base}/`,
+    ).toString();
+    this.authorization = `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString('base64')}`;
   }
 
-  async send(message: OutboundMessage<C>, _options: SendOptions): Promise<ProviderReceipt> {
-    const { from, messagingServiceSid } = this.config;
-    try {
-      const created = await this.client.messages.create({
-        to: this.address(message.recipient),
-        body: message.content.text,
-        // A messaging service picks the sender itself; an explicit From wins when both are set.
-        ...(from !== undefined
-          ? { from: this.address(from) }
-          : { messagingServiceSid: messagingServiceSid as string }),
-      });
-      return { providerMessageId: created.sid };
-    } catch (err) {
-      throw classifyTwilioError(err);
+  async send(message: OutboundMessage<C>, options: SendOptions): Promise<ProviderReceipt> {
+    const { from, messagingServiceSid, statusCallbackUrl } = this.config;
+    const form = new URLSearchParams({ To: this.address(message.recipient) });
+    // A messaging service picks the sender itself; an explicit From wins when both are set.
+    if (from !== undefined) form.set('From', this.address(from));
+    else form.set('MessagingServiceSid', messagingServiceSid as string);
+    const content = message.content;
+    if ('template' in content && content.template) {
+      form.set('ContentSid', content.template.contentSid);
+      if (content.template.variables) {
+        form.set('ContentVariables', JSON.stringify(content.template.variables));
+      }
+    } else {
+      form.set('Body', content.text ?? '');
     }
+    if (statusCallbackUrl !== undefined) {
+      form.set('StatusCallback', twilioStatusCallbackUrl(statusCallbackUrl, message));
+    }
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.fetchImpl(this.messagesUrl, {
+        method: 'POST',
+        headers: {
+          authorization: this.authorization,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        body: form.toString(),
+        // Aborts the request itself at PROVIDER_TIMEOUT_MS: no call outlives its attempt.
+        signal: options.signal,
+      });
+      text = await response.text();
+    } catch (err) {
+      // Once the form went out, Twilio may have accepted it: the outcome is unknown.
+      throw (
+        classifyNetworkError(err) ??
+        new ProviderError('transient', 'network_error', errorMessage(err), {
+          cause: err,
+          outcomeUnknown: true,
+        })
+      );
+    }
+    const body = parseJson(text);
+    if (response.ok && typeof body?.sid === 'string') return { providerMessageId: body.sid };
+    throw classifyTwilioAnswer(response, body, text);
   }
 
   /** WhatsApp numbers travel as `whatsapp:+E164` in both To and From. */
@@ -92,33 +137,37 @@ export class TwilioMessagingProvider<C extends TwilioChannel> implements Channel
   }
 }
 
-/**
- * The documented seam for pointing twilio at another server: a RequestClient that keeps every
- * path and query but swaps the `https://*.twilio.com` origin for the fake's base URL.
- */
-class RebasedRequestClient extends twilio.RequestClient {
-  private readonly base: URL;
-
-  constructor(apiBaseUrl: string) {
-    // autoRetry off: the SDK must never send a second request inside one attempt.
-    super({ timeout: PROVIDER_TIMEOUT_MS, autoRetry: false });
-    this.base = new URL(apiBaseUrl.endsWith('/') ? apiBaseUrl : `${apiBaseUrl}/`);
-  }
-
-  override request<TData>(opts: TwilioRequestClient.RequestOptions<TData>) {
-    const original = new URL(opts.uri);
-    const uri = new URL(`${original.pathname.slice(1)}${original.search}`, this.base).toString();
-    return super.request({ ...opts, uri });
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
   }
 }
 
-function classifyTwilioError(err: unknown): ProviderError {
-  if (err instanceof twilio.RestException) {
-    const code = err.code === undefined ? `http_${err.status}` : String(err.code);
-    const permanent = err.code !== undefined && PERMANENT.has(err.code);
-    return new ProviderError(permanent ? 'permanent' : 'transient', code, errorMessage(err), {
-      cause: err,
-    });
+/** Twilio's error resource: `{ code, message, more_info, status }`. */
+function classifyTwilioAnswer(
+  response: Response,
+  body: Record<string, unknown> | undefined,
+  text: string,
+): ProviderError {
+  const code = typeof body?.code === 'number' ? body.code : undefined;
+  const message =
+    typeof body?.message === 'string'
+      ? body.message
+      : `HTTP ${response.status}: ${text.slice(0, 200)}`;
+  const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+  const options = {
+    ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    ...(code === TWILIO_UNSUBSCRIBED && { suppress: 'unsubscribed' as const }),
+  };
+  if (code === undefined) {
+    return new ProviderError('transient', `http_${response.status}`, message, options);
   }
-  return classifyNetworkError(err) ?? unknownProviderError(err);
+  const permanent = PERMANENT.has(code);
+  const text63016 = code === TWILIO_NEEDS_TEMPLATE ? NEEDS_TEMPLATE_REASON : message;
+  return new ProviderError(permanent ? 'permanent' : 'transient', String(code), text63016, options);
 }

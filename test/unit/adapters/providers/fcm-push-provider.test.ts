@@ -51,15 +51,23 @@ describe('FcmPushProvider against the local FCM fake, with the production creden
     ]);
   });
 
-  it('maps an unregistered token to permanent messaging/registration-token-not-registered', async () => {
-    const err = await providerError(() =>
-      provider.send(push('token-fail-permanent'), sendOptions()),
-    );
+  it('maps an unregistered token to permanent messaging/registration-token-not-registered, to be suppressed', async () => {
+    const err = await providerError(() => provider.send(push('token-unregistered'), sendOptions()));
 
     expect(err).toMatchObject({
       kind: 'permanent',
       code: 'messaging/registration-token-not-registered',
+      suppress: 'invalid-token',
     });
+  });
+
+  it('maps INVALID_ARGUMENT to permanent without suppressing the token', async () => {
+    const err = await providerError(() =>
+      provider.send(push('token-fail-permanent'), sendOptions()),
+    );
+
+    expect(err).toMatchObject({ kind: 'permanent', code: 'messaging/invalid-argument' });
+    expect(err.suppress).toBeUndefined();
   });
 
   it('maps QUOTA_EXCEEDED to transient with the Retry-After seconds', async () => {

@@ -14,7 +14,14 @@ export function outbound<C extends Channel>(
   recipient: string,
   content: ContentByChannel[C],
 ): OutboundMessage<C> {
-  return { channel, notificationId: 'notif-1', deliveryId: `${channel}#0`, recipient, content };
+  return {
+    channel,
+    notificationId: 'notif-1',
+    deliveryId: `${channel}#0`,
+    tenantId: 'acme',
+    recipient,
+    content,
+  };
 }
 
 /** Runs `send` and returns the ProviderError it must throw. */

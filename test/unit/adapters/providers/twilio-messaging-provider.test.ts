@@ -137,6 +137,48 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
     expect(err).toMatchObject({ kind, code: code === undefined ? `http_${status}` : String(code) });
   });
 
+  it('sends a WhatsApp template as ContentSid/ContentVariables with the status callback', async () => {
+    const server = await edge;
+    server.answerWith(() => ({ status: 201, body: { sid: 'SMtpl' } }));
+    const whatsapp = new TwilioMessagingProvider('whatsapp', {
+      ...credentials,
+      from: '+15550000002',
+      apiBaseUrl: server.url,
+      statusCallbackUrl: 'https://api.example.com/prod/v1/providers/twilio/status',
+    });
+    const contentSid = `HX${'a'.repeat(32)}`;
+    await whatsapp.send(
+      outbound('whatsapp', '+15551234567', { template: { contentSid, variables: { '1': 'Ada' } } }),
+      sendOptions(),
+    );
+    expect(Object.fromEntries(new URLSearchParams(server.requests.at(-1)?.body))).toEqual({
+      To: 'whatsapp:+15551234567',
+      From: 'whatsapp:+15550000002',
+      ContentSid: contentSid,
+      ContentVariables: '{"1":"Ada"}',
+      StatusCallback:
+        'https://api.example.com/prod/v1/providers/twilio/status?n=notif-1&d=whatsapp%230&t=acme',
+    });
+  });
+
+  it('marks 21610 (replied STOP) for suppression and explains 63016', async () => {
+    const server = await edge;
+    server.answerWith(() => ({ status: 400, body: { code: 21610, message: 'unsubscribed' } }));
+    const send = async () =>
+      (await provider({ from: '+15550000001' })).send(
+        outbound('sms', '+15551234567', { text: 'x' }),
+        sendOptions(),
+      );
+    expect(await providerError(send)).toMatchObject({
+      kind: 'permanent',
+      suppress: 'unsubscribed',
+    });
+    server.answerWith(() => ({ status: 400, body: { code: 63016, message: 'outside window' } }));
+    const err = await providerError(send);
+    expect(err.suppress).toBeUndefined();
+    expect(err.message).toMatch(/template/);
+  });
+
   it('refuses a configuration with neither a sender nor a messaging service', () => {
     expect(() => new TwilioMessagingProvider('sms', credentials)).toThrow(/messagingServiceSid/);
   });

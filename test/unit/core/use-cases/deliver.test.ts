@@ -41,19 +41,31 @@ beforeEach(async () => {
 });
 
 describe('deliverRecord', () => {
-  it('sends once and records delivered with the provider id', async () => {
+  it('sends once and records sent (accepted, not yet confirmed) with the provider id', async () => {
     expect(await deliverRecord(deps, { message, receiveCount: 1 })).toEqual({
-      outcome: 'delivered',
+      outcome: 'sent',
+      status: 'sent',
       providerMessageId: 'SM1',
     });
-    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
-  it('skips a redelivered message of a delivered delivery without calling the provider', async () => {
+  it('records delivered at once for Slack, whose acceptance is the delivery', async () => {
+    const notification = env.store.notifications.get('n1');
+    if (notification) notification.content.slack = { text: 'hello' };
+    const outcome = await deliverRecord(
+      { ...deps, channel: 'slack' },
+      { message: { ...message }, receiveCount: 1 },
+    );
+    expect(outcome).toMatchObject({ outcome: 'sent', status: 'delivered' });
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+  });
+
+  it('skips a redelivered message of a sent delivery without calling the provider', async () => {
     await deliverRecord(deps, { message, receiveCount: 1 });
     expect(await deliverRecord(deps, { message, receiveCount: 2 })).toEqual({
       outcome: 'skipped',
-      reason: 'delivered',
+      reason: 'sent',
     });
     expect(provider.sent).toHaveLength(1);
   });
@@ -74,8 +86,8 @@ describe('deliverRecord', () => {
     };
     const outcome = await deliverRecord(deps, { message, receiveCount: 1 });
     expect(cancelled).toBe(false);
-    expect(outcome.outcome).toBe('delivered');
-    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+    expect(outcome.outcome).toBe('sent');
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('sent');
   });
 
   it('a second receive while the first holds the lease does not send again', async () => {
@@ -112,7 +124,7 @@ describe('deliverRecord', () => {
       lastError: '20429: too many requests',
     });
     // The lease was freed, so the retry can claim it at once.
-    expect((await deliverRecord(deps, { message, receiveCount: 4 })).outcome).toBe('delivered');
+    expect((await deliverRecord(deps, { message, receiveCount: 4 })).outcome).toBe('sent');
   });
 
   it('records the last receive of a transient failure failed: a final state before the DLQ', async () => {
@@ -181,7 +193,7 @@ describe('deliverRecord attempt discipline', () => {
     expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'queued', attempts: 0 });
     // With enough time it goes out, as attempt 1.
     await deliverRecord(deps, { message, receiveCount: 2, deadline: NOW + ATTEMPT_MAX_MS });
-    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'delivered', attempts: 1 });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
   it('on the last receive, hands nothing to the DLQ: deferred to the reconciler', async () => {
@@ -201,7 +213,7 @@ describe('deliverRecord attempt discipline', () => {
     await deliverRecord(deps, { message, receiveCount: 1 });
     expect(second).toMatchObject({ outcome: 'deferred' });
     expect(provider.sent).toHaveLength(1);
-    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('sent');
   });
 
   it('waits out what is left of the other attempt lease, not a whole lease', async () => {
@@ -227,7 +239,7 @@ describe('deliverRecord attempt discipline', () => {
     provider.hang = false;
     await deliverRecord(deps, { message, receiveCount: 2 });
     // Every send the provider saw is a recorded attempt, and never two at once.
-    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'sent', attempts: 2 });
     expect(provider.sent).toHaveLength(2);
     expect(provider.peakInFlight).toBe(1);
   });
@@ -239,10 +251,10 @@ describe('deliverRecord attempt discipline', () => {
       { ...deps, sleep: async (ms) => void waits.push(ms) },
       { message, receiveCount: 1 },
     );
-    expect(outcome).toMatchObject({ outcome: 'delivered' });
+    expect(outcome).toMatchObject({ outcome: 'sent' });
     expect(env.store.outcomeWrites).toBe(3);
     expect(waits.reduce((a, b) => a + b, 0)).toBeLessThan(RECORD_BUDGET_MS);
-    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('delivered');
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('sent');
   });
 
   it('a delivered write that keeps failing throws OutcomeNotRecordedError: never recorded failed', async () => {

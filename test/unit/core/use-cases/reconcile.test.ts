@@ -96,7 +96,12 @@ describe('reconcile', () => {
     await env.ingest(['+14155550002'], {}, 'n22');
     for (const id of ['n1', 'n22']) {
       await env.store.claim(id, 'sms#0', NOW, 1000);
-      await env.store.markDelivered(id, 'sms#0', 'SM1');
+      await env.store.applyReport(id, 'sms#0', {
+        status: 'sent',
+        from: ['sending'],
+        providerMessageId: 'SM1',
+        now: NOW,
+      });
     }
 
     const first = await reconcile(deps(DUE + 60_000));

@@ -63,7 +63,7 @@ describe('cancelNotification', () => {
     const { store, ingest } = world();
     await ingest(['+14155550001']);
     await store.claim('n1', 'sms#0', NOW, 30_000);
-    await store.markDelivered('n1', 'sms#0', 'SM1');
+    await store.applyReport('n1', 'sms#0', { status: 'sent', from: ['sending'], now: NOW });
     await expect(cancelNotification({ store }, 'n1', 'acme', NOW)).rejects.toBeInstanceOf(
       ConflictError,
     );

@@ -1,0 +1,71 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { NotificationStore } from '../adapters/dynamodb/notification-store';
+import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
+import { readSesEvent } from '../adapters/providers/email/ses-events';
+import { applyProviderReport } from '../core/use-cases/report';
+import { dynamo } from '../runtime/aws-clients';
+import { loadTableName } from '../runtime/config';
+import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+
+const tableName = loadTableName();
+const logger = createLogger(serviceName('herald-feedback'));
+const metrics = createMetrics(serviceName('herald-feedback'), logger);
+const deps = {
+  store: new NotificationStore(dynamo, tableName),
+  suppressions: new SuppressionStore(dynamo, tableName),
+};
+const processor = new BatchProcessor(EventType.SQS);
+
+/**
+ * One SES event (configuration set -> SNS topic -> this queue, raw delivery). A malformed body
+ * fails the record so it rides the redrive to the feedback DLQ; an event Herald cannot map is
+ * logged and dropped, since no retry could ever map it.
+ */
+async function recordHandler(record: SQSRecord): Promise<void> {
+  const reading = readSesEvent(JSON.parse(record.body), Date.now());
+  if (reading.kind === 'untagged') {
+    metrics.addMetric('FeedbackIgnored', MetricUnit.Count, 1);
+    logger.warn('SES event without Herald tags ignored', { ...reading });
+    return;
+  }
+  if (reading.kind === 'ignored') return;
+  const { report } = reading;
+  const result = await applyProviderReport(deps, report);
+  const fields = {
+    correlation_id: report.notificationId,
+    deliveryId: report.deliveryId,
+    source: report.source,
+  };
+  if (result.result === 'unknown') {
+    metrics.addMetric('FeedbackIgnored', MetricUnit.Count, 1);
+    logger.warn('SES event for an unknown delivery ignored', fields);
+    return;
+  }
+  metrics.addMetric(
+    result.result === 'applied' ? 'FeedbackApplied' : 'FeedbackStale',
+    MetricUnit.Count,
+    1,
+  );
+  if (result.suppressed) metrics.addMetric('RecipientsSuppressed', MetricUnit.Count, 1);
+  logger.info(`SES report ${result.result}`, {
+    ...fields,
+    status: result.status,
+    suppressed: result.suppressed,
+  });
+}
+
+/** SQS event source on the SES feedback queue: partial batch responses. */
+export const handler = middy(
+  (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+    processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    }),
+)
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics));

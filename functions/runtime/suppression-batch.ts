@@ -1,0 +1,59 @@
+import type { SQSRecord } from 'aws-lambda';
+import { mapWithConcurrency } from '../core/concurrency';
+import { parseDeliveryMessage } from '../core/delivery-message';
+import type { Channel } from '../core/model';
+import type { NotificationRepository, SuppressionList } from '../core/ports';
+import { type DeliverySuppressions, suppressionKey } from '../core/suppression';
+
+/**
+ * The suppression check for one SQS batch: one BatchGetItem per tenant in the batch (usually
+ * one) instead of a read per delivery. Each notification's tenant is read once per container
+ * (key-only, cached) and the deliveries then find it in that cache. If the batch read fails,
+ * each delivery falls back to its own lookup rather than sending unchecked.
+ */
+export async function suppressionsForBatch(
+  channel: Channel,
+  records: readonly SQSRecord[],
+  store: NotificationRepository,
+  list: SuppressionList,
+  onError: (error: unknown) => void,
+): Promise<DeliverySuppressions> {
+  const loaded = new Map<string, Set<string>>();
+  try {
+    const messages = records.flatMap((record) => {
+      try {
+        return [parseDeliveryMessage(record.body, channel)];
+      } catch {
+        return []; // the record handler reports it
+      }
+    });
+    const byTenant = new Map<string, { channel: Channel; recipient: string }[]>();
+    const notificationIds = [...new Set(messages.map((m) => m.notificationId))];
+    const tenants = await mapWithConcurrency(notificationIds, 10, (id) => store.getTenant(id));
+    const tenantOf = new Map(
+      notificationIds.flatMap((id, i) => (tenants[i] ? [[id, tenants[i]] as const] : [])),
+    );
+    for (const message of messages) {
+      const tenant = tenantOf.get(message.notificationId);
+      if (tenant === undefined) continue;
+      const list = byTenant.get(tenant) ?? [];
+      list.push({ channel, recipient: message.recipient });
+      byTenant.set(tenant, list);
+    }
+    for (const [tenant, recipients] of byTenant) {
+      loaded.set(tenant, await list.findSuppressed(tenant, recipients));
+    }
+  } catch (error) {
+    onError(error);
+  }
+  return {
+    async isSuppressed(tenantId, deliveryChannel, recipient) {
+      const key = suppressionKey(deliveryChannel, recipient);
+      const set = loaded.get(tenantId);
+      if (set) return set.has(key);
+      const found = await list.findSuppressed(tenantId, [{ channel: deliveryChannel, recipient }]);
+      return found.has(key);
+    },
+    add: (entry) => list.add(entry),
+  };
+}
