@@ -17,8 +17,8 @@ import { dynamo, sqs } from './aws-clients';
 import { type ChannelConfig, loadChannelConfig } from './config';
 import { createLogger, createMetrics, serviceName } from './powertools';
 import type { ProviderSource } from './providers/source';
-import { inSubsegment, traceHandler } from './tracing';
 import { suppressionsForBatch } from './suppression-batch';
+import { inSubsegment, traceHandler } from './tracing';
 
 /** Raised so the batch processor reports the record as failed and SQS delivers it again. */
 export class RetryLaterError extends Error {

@@ -66,10 +66,14 @@ describe('attempt discipline under a provider hang', () => {
     const sends = (channel: Channel) =>
       stack.outbox.list({ channel, recipient: recipients[channel] }).length;
 
-    // Two hung attempts per channel (each aborted at the provider timeout), then the hang ends.
-    // Bounded, so that a broken abort shows up below as a failed guarantee, not as a timeout.
+    // The SES and Twilio fakes accept the message at once and report its delivery while the call
+    // still hangs: that report settles email and SMS (delivered) and may spare a later attempt.
+    const reported: Channel[] = ['email', 'sms'];
+    const retried = CHANNELS.filter((c) => !reported.includes(c));
+    // Two hung attempts per other channel (each aborted at the provider timeout), then the hang
+    // ends. Bounded, so that a broken abort shows up below as a failed guarantee, not a timeout.
     await waitFor(
-      () => (CHANNELS.every((c) => sends(c) >= 2) ? true : undefined),
+      () => (retried.every((c) => sends(c) >= 2) ? true : undefined),
       HANG_MS * 2,
       'two sends on every channel',
     ).catch(() => undefined);
@@ -102,10 +106,12 @@ describe('attempt discipline under a provider hang', () => {
     });
     console.log(`attempts under a ${HANG_MS} ms hang: ${JSON.stringify(report)}`);
     for (const row of report) {
-      // Every send the provider received is one recorded attempt, and at least 3 were needed.
+      // Every send the provider received is one recorded attempt; at least 3 were needed where no
+      // provider report settled the delivery during the hang.
       expect(row, row.channel).toMatchObject({ sends: row.attempts, peakInFlight: 1 });
       expect(SUCCEEDED, row.channel).toContain(row.status);
-      expect(row.sends, row.channel).toBeGreaterThanOrEqual(3);
+      expect(row.sends, row.channel).toBeGreaterThanOrEqual(reported.includes(row.channel) ? 1 : 3);
+      if (reported.includes(row.channel)) expect(row.status, row.channel).toBe('delivered');
     }
     expect(PROVIDER_TIMEOUT_MS * 2).toBeLessThan(HANG_MS);
   }, 150_000);
