@@ -30,6 +30,7 @@ import {
   TENANT_INDEX_ITEMS,
 } from './constructs/data-table';
 import { DeliveryEvents } from './constructs/delivery-events';
+import { DeadLetterReplay } from './constructs/dead-letter-replay';
 import { HeraldFunction } from './constructs/herald-function';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -166,6 +167,11 @@ export class HeraldStack extends Stack {
     }
     if (senders.has('mqtt')) apiEnvironment.MQTT_TOPIC_PREFIX = config.mqttTopicPrefix;
     Object.assign(apiEnvironment, scheduling.apiEnvironment);
+    const deadLetters = new DeadLetterReplay(this, 'DeadLetterReplay', {
+      senders: [...senders.values()],
+      scheduling,
+    });
+    Object.assign(apiEnvironment, deadLetters.apiEnvironment);
 
     const events = new DeliveryEvents(this, 'Events', {
       table,
@@ -205,6 +211,8 @@ export class HeraldStack extends Stack {
     }
     // Create (ingest) and delete (cancel) schedules in the group; pass the scheduler role.
     scheduling.grantScheduling(apiFunction);
+    // GET /v1/dlq and POST /v1/dlq/replay: look at and empty the DLQs (replays send as above).
+    deadLetters.grantReplay(apiFunction);
 
     const authorizerFunction = new HeraldFunction(this, 'AuthorizerFunction', {
       handlerName: 'authorizer',
@@ -303,6 +311,10 @@ export class HeraldStack extends Stack {
     new CfnOutput(this, 'ScheduleGroupName', {
       value: scheduling.group.ref,
       description: 'EventBridge Scheduler group of the one-time release schedules',
+    });
+    new CfnOutput(this, 'QueueUrls', {
+      value: deadLetters.queueUrlsJson,
+      description: 'Every queue URL by variable name, JSON: npm run dlq reads it',
     });
     new CfnOutput(this, 'ScheduleDeadLetterQueueUrl', {
       value: scheduling.deadLetterQueue.queueUrl,

@@ -367,6 +367,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
         return [
           [`QUEUE_URL_${channel.toUpperCase()}`, queues.url],
           [`HIGH_QUEUE_URL_${channel.toUpperCase()}`, queues.highUrl],
+          // The dead-letter routes of the api function look at and replay these.
+          [`DLQ_URL_${channel.toUpperCase()}`, queues.dlqUrl],
         ];
       }),
     ),

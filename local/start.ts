@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { LocalStack } from './stack';
-import { LOCAL_STATE_FILE, type LocalState } from './state-file';
+import { LOCAL_STATE_FILE, type LocalState, localQueueState } from './state-file';
 import { usagePlanFromCdkJson } from './usage-plan';
 
 // Most of start-up is V8 compiling the SDKs and emulators; its on-disk code cache roughly
@@ -67,6 +67,7 @@ const state: LocalState = {
   tableName: stack.env.TABLE_NAME ?? '',
   dynamodbEndpoint: stack.env.AWS_ENDPOINT_URL_DYNAMODB ?? '',
   pid: process.pid,
+  ...localQueueState(stack.env),
 };
 await mkdir(dirname(stateFile), { recursive: true });
 await writeFile(stateFile, `${JSON.stringify(state, null, 2)}\n`);

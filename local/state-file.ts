@@ -10,4 +10,20 @@ export interface LocalState {
   tableName: string;
   dynamodbEndpoint: string;
   pid: number;
+  /** AWS_ENDPOINT_URL_SQS of the stack (`npm run dlq -- --local`). */
+  sqsEndpoint?: string;
+  /** Every queue URL by its variable name (QUEUE_URL_*, HIGH_QUEUE_URL_*, DLQ_URL_*). */
+  queueUrls?: Record<string, string>;
+}
+
+/** The SQS endpoint and queue URLs of a running stack's environment, for the state file. */
+export function localQueueState(
+  env: Record<string, string>,
+): Pick<LocalState, 'sqsEndpoint' | 'queueUrls'> {
+  return {
+    sqsEndpoint: env.AWS_ENDPOINT_URL_SQS ?? '',
+    queueUrls: Object.fromEntries(
+      Object.entries(env).filter(([name]) => /^(HIGH_)?QUEUE_URL_|^(SCHEDULE_)?DLQ_URL/.test(name)),
+    ),
+  };
 }

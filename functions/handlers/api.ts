@@ -6,6 +6,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError, httpErrors } from '../runtime/http';
 import { traceHandler } from '../runtime/tracing';
 import { type ApiRoute, guarded, logger, metrics } from './api/context';
+import { dlqRoutes } from './api/dlq';
 import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
@@ -23,6 +24,7 @@ const routes: ApiRoute[] = [
   ...webhookRoutes,
   ...suppressionRoutes,
   ...twilioStatusRoutes,
+  ...dlqRoutes,
 ];
 
 const knownPaths = [

@@ -10,6 +10,7 @@ import {
   MAX_RECEIVE_COUNT,
   RECONCILE_AFTER_SECONDS,
 } from '../core/model';
+import type { DeadLetterSource } from '../core/ports';
 import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../core/validation/limits';
 
 /** Thrown at cold start when a setting is missing or malformed; names the variable. */
@@ -42,6 +43,20 @@ export function parseEnv<T extends z.core.$ZodType>(
 
 export const queueUrlVariable = (channel: Channel) => `QUEUE_URL_${channel.toUpperCase()}`;
 export const highQueueUrlVariable = (channel: Channel) => `HIGH_QUEUE_URL_${channel.toUpperCase()}`;
+
+/** DLQ_URL_<CHANNEL> for a channel's DLQ, SCHEDULE_DLQ_URL for failed releases. */
+export const deadLetterQueueUrlVariable = (source: DeadLetterSource) =>
+  source === 'schedule' ? 'SCHEDULE_DLQ_URL' : `DLQ_URL_${source.toUpperCase()}`;
+
+/** The DLQs named in `env`: those a replay can look at. */
+function deadLetterQueuesFrom(env: NodeJS.ProcessEnv): Partial<Record<DeadLetterSource, string>> {
+  const urls: Partial<Record<DeadLetterSource, string>> = {};
+  for (const source of [...CHANNELS, 'schedule'] as const) {
+    const url = env[deadLetterQueueUrlVariable(source)];
+    if (url) urls[source] = url;
+  }
+  return urls;
+}
 
 /** Queue URLs per lane for the channels enabled in this deployment (those with a variable). */
 function queuesFrom(env: NodeJS.ProcessEnv): Partial<Record<Channel, ChannelQueues>> {
@@ -99,6 +114,8 @@ export interface ApiConfig {
   /** When, after it is due, the reconciler looks at a notification. */
   reconcileAfterSeconds: number;
   queues: Partial<Record<Channel, ChannelQueues>>;
+  /** The DLQs the dead-letter routes may look at and replay (DLQ_URL_<CHANNEL>, SCHEDULE_DLQ_URL). */
+  deadLetterQueues: Partial<Record<DeadLetterSource, string>>;
   scheduler?: SchedulerSettings;
 }
 
@@ -117,6 +134,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     messageDelayHorizonSeconds: parsed.MESSAGE_DELAY_HORIZON_SECONDS,
     reconcileAfterSeconds: parsed.RECONCILE_AFTER_SECONDS,
     queues,
+    deadLetterQueues: deadLetterQueuesFrom(env),
   };
   if (parsed.MQTT_TOPIC_PREFIX) config.mqttTopicPrefix = parsed.MQTT_TOPIC_PREFIX;
   const senderDomain = parsed.EMAIL_FROM?.replace(/>\s*$/, '').split('@')[1]?.trim();
@@ -205,6 +223,22 @@ export function loadReconcilerConfig(env: NodeJS.ProcessEnv = process.env): Reco
     stuckAfterMs: parsed.RECONCILE_AFTER_SECONDS * 1000,
     maxAttempts: parsed.MAX_RECEIVE_COUNT,
     queues: queuesFrom(env),
+  };
+}
+
+/** What a DLQ replay outside Lambda needs (`npm run dlq`): the table and every queue. */
+export interface ReplayConfig {
+  tableName: string;
+  queues: Partial<Record<Channel, ChannelQueues>>;
+  deadLetterQueues: Partial<Record<DeadLetterSource, string>>;
+}
+
+/** The replay settings from the same variable names the functions use. */
+export function loadReplayConfig(env: NodeJS.ProcessEnv): ReplayConfig {
+  return {
+    tableName: parseEnv(commonSchema, env).TABLE_NAME,
+    queues: queuesFrom(env),
+    deadLetterQueues: deadLetterQueuesFrom(env),
   };
 }
 

@@ -156,6 +156,9 @@ export class HeraldApi extends Construct {
 
     const v1 = root.addResource('v1');
     v1.addResource('me').addMethod('GET', integration, secured);
+    const dlq = v1.addResource('dlq');
+    dlq.addMethod('GET', integration, secured);
+    dlq.addResource('replay').addMethod('POST', integration, secured);
     const notifications = v1.addResource('notifications');
     notifications.addMethod('POST', integration, secured);
     notifications.addMethod('GET', integration, secured);

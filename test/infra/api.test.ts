@@ -41,10 +41,12 @@ describe('HeraldApi', () => {
         'DELETE /v1/notifications/{id}',
         'GET /health',
         'GET /openapi.json',
+        'GET /v1/dlq',
         'GET /v1/me',
         'GET /v1/notifications',
         'GET /v1/notifications/{id}',
         'POST /notification/dispatch',
+        'POST /v1/dlq/replay',
         'POST /v1/notifications',
         // The suppression list and the Twilio status callback (issue 11).
         'DELETE /v1/suppressions/{channel}/{recipient}',

@@ -36,7 +36,7 @@ describe('function permissions', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only', () => {
+  it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only, DLQs only read and emptied', () => {
     const grants = grantsOf(template, 'api');
     const onIndex = (g: { resource: string }) => g.resource.includes('/index/byTenant');
     const onSuppressions = (g: { condition?: string }) => g.condition?.includes('SUPP#*') ?? false;
@@ -50,8 +50,20 @@ describe('function permissions', () => {
     expect(new Set(dynamo.map((g) => g.resource))).toEqual(new Set([json(getAtt(table))]));
     // GET /v1/notifications: Query on the tenant index, nothing else on any index.
     expect(grants.filter(onIndex).map((g) => g.action)).toEqual(['dynamodb:Query']);
-    const sqs = grants.filter((g) => g.action.startsWith('sqs:'));
-    expect(new Set(sqs.map((g) => g.action))).toEqual(new Set(['sqs:SendMessage']));
+    const sqsAll = grants.filter((g) => g.action.startsWith('sqs:'));
+    const sqs = sqsAll.filter((g) => g.action === 'sqs:SendMessage');
+    // The dead-letter routes: receive, hold and delete on the DLQs, nothing else anywhere.
+    const dlqActions = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'];
+    const dlqs = [
+      ...CHANNELS.map((c) =>
+        logicalId(template, 'AWS::SQS::Queue', `${capital(c)}SenderDeadLetterQueue`),
+      ),
+      logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue'),
+    ].map((id) => json(getAtt(id)));
+    const onDlq = sqsAll.filter((g) => g.action !== 'sqs:SendMessage');
+    expect(new Set(onDlq.map((g) => g.action))).toEqual(new Set(dlqActions));
+    expect(new Set(onDlq.map((g) => g.resource))).toEqual(new Set(dlqs));
+    expect(onDlq).toHaveLength(dlqActions.length * dlqs.length);
     expect(sqs.map((g) => g.resource).sort()).toEqual(
       CHANNELS.flatMap((c) =>
         ['Queue', 'HighQueue'].map((lane) =>

@@ -12,6 +12,9 @@ import type {
 } from '../../../functions/core/model';
 import type {
   ChannelProvider,
+  DeadLetter,
+  DeadLetterQueues,
+  DeadLetterSource,
   DeliveryQueue,
   DueNotification,
   EnqueueFailure,
@@ -392,3 +395,73 @@ export class ScriptedProvider implements ChannelProvider<'sms'> {
 
 export const transient = () => new ProviderError('transient', '20429', 'too many requests');
 export const permanent = () => new ProviderError('permanent', '21211', 'invalid number');
+
+/** DeadLetterQueues in memory: held messages are out of view until deleted or released. */
+export class InMemoryDeadLetterQueues implements DeadLetterQueues {
+  readonly sources: readonly DeadLetterSource[] = [
+    'email',
+    'sms',
+    'whatsapp',
+    'push',
+    'slack',
+    'mqtt',
+    'schedule',
+  ];
+  readonly letters = new Map<DeadLetterSource, (DeadLetter & { held: boolean })[]>();
+  #next = 0;
+  moveAll?: (source: DeadLetterSource) => Promise<string>;
+  /** Messages a move task sent back: what SQS would put on the work queues. */
+  readonly moved: DeadLetter[] = [];
+
+  add(source: DeadLetterSource, body: unknown, sentAt = '2026-12-01T12:00:00.000Z'): string {
+    const messageId = `m${++this.#next}`;
+    const list = this.letters.get(source) ?? [];
+    list.push({
+      messageId,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+      sentAt,
+      receiveCount: 5,
+      receipt: `r-${messageId}`,
+      held: false,
+    });
+    this.letters.set(source, list);
+    return messageId;
+  }
+
+  /** Messages still in the DLQ (held or not). */
+  waiting(source: DeadLetterSource): string[] {
+    return (this.letters.get(source) ?? []).map((l) => l.messageId);
+  }
+
+  enableMoveTask(): void {
+    this.moveAll = async (source) => {
+      const list = this.letters.get(source) ?? [];
+      if (list.some((l) => l.held)) throw new Error('the move task only takes visible messages');
+      this.moved.push(...list);
+      this.letters.set(source, []);
+      return `task-${source}`;
+    };
+  }
+
+  async receive(source: DeadLetterSource, max: number): Promise<DeadLetter[]> {
+    const visible = (this.letters.get(source) ?? []).filter((l) => !l.held).slice(0, max);
+    for (const l of visible) {
+      l.held = true;
+      l.receiveCount += 1;
+    }
+    return visible.map(({ held: _held, ...letter }) => ({ ...letter }));
+  }
+
+  async delete(source: DeadLetterSource, receipts: readonly string[]): Promise<void> {
+    const list = this.letters.get(source) ?? [];
+    this.letters.set(
+      source,
+      list.filter((l) => !receipts.includes(l.receipt)),
+    );
+  }
+
+  async release(source: DeadLetterSource, receipts: readonly string[]): Promise<void> {
+    for (const l of this.letters.get(source) ?? [])
+      if (receipts.includes(l.receipt)) l.held = false;
+  }
+}
