@@ -49,9 +49,9 @@ function limitOf(value: unknown, path: string): number {
 }
 
 const replaySchema = z.strictObject({
-  channel: z.unknown(),
+  channel: z.unknown().optional(),
   notificationId: z.string().min(1).max(100).optional(),
-  limit: z.unknown(),
+  limit: z.unknown().optional(),
   includePermanent: z.boolean().optional(),
 });
 
