@@ -29,6 +29,8 @@ export interface DeadLetterFilter {
   limit?: number;
   /** Only this tenant's notifications (the API); others are left alone and not counted. */
   tenantId?: string;
+  /** Look through at most this many messages in all (matching or not). */
+  scanLimit?: number;
 }
 
 /** What decides about dead letters: the DLQs and the recorded deliveries. */
@@ -81,7 +83,8 @@ export async function collect(
   const matching: Decoded[] = [];
   const others: DeadLetter[] = [];
   const limit = filter.limit ?? Number.POSITIVE_INFINITY;
-  while (matching.length < limit) {
+  const scanLimit = filter.scanLimit ?? Number.POSITIVE_INFINITY;
+  while (matching.length < limit && matching.length + others.length < scanLimit) {
     const batch = await deps.dlq.receive(source, 10, HOLD_SECONDS);
     if (batch.length === 0) break;
     for (const letter of batch) {

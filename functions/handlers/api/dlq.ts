@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { SqsDeadLetterQueues } from '../../adapters/sqs/dead-letter-queues';
 import { InvalidRequestError } from '../../core/errors';
+import { CHANNELS } from '../../core/model';
 import type { DeadLetterSource } from '../../core/ports';
 import { listDeadLetters } from '../../core/use-cases/dead-letters';
 import { replayDeadLetters } from '../../core/use-cases/replay';
-import { toFieldErrors } from '../../core/validation/field-errors';
+import { humanMessage, toFieldErrors } from '../../core/validation/field-errors';
 import { sqs } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { type ApiRoute, config, logger, queue, store, tenantOf } from './context';
+import { deadLettersShape, replayedShape } from './shapes';
 
 /*
  * The console's view of the DLQs: a tenant lists and replays its own dead letters only (another
@@ -17,42 +19,56 @@ import { type ApiRoute, config, logger, queue, store, tenantOf } from './context
 
 const dlq = new SqsDeadLetterQueues(sqs, config.deadLetterQueues);
 
-/** Messages one request looks at, at most: the api function has 10 s. */
+/** Messages one request takes, at most: the api function has 10 s. */
 export const MAX_API_DLQ_MESSAGES = 200;
 const DEFAULT_API_DLQ_MESSAGES = 100;
+/** Messages one request looks through (another tenant's are looked at and left alone). */
+const MAX_API_DLQ_SCAN = 1_000;
 
-function source(value: unknown, path: string): DeadLetterSource {
-  const known = dlq.sources as readonly string[];
-  if (typeof value === 'string' && known.includes(value)) return value as DeadLetterSource;
-  throw new InvalidRequestError([
-    {
-      path,
-      message:
-        value === undefined || value === ''
-          ? 'is required'
-          : `must be one of ${known.join(', ')} (the dead-letter queues of this deployment)`,
-    },
-  ]);
-}
+const sourceSchema = z
+  .enum([...CHANNELS, 'schedule'])
+  .describe('a channel, or `schedule` (failed scheduled releases)');
+const limitSchema = z.number().int().min(1).max(MAX_API_DLQ_MESSAGES);
 
-const limitSchema = z.coerce.number().int().min(1).max(MAX_API_DLQ_MESSAGES);
+const listQuery = z.strictObject({
+  channel: sourceSchema,
+  limit: z.coerce
+    .number()
+    .pipe(limitSchema)
+    .optional()
+    .describe(`messages to show, default ${DEFAULT_API_DLQ_MESSAGES}`),
+});
 
-function limitOf(value: unknown, path: string): number {
-  if (value === undefined) return DEFAULT_API_DLQ_MESSAGES;
-  const parsed = limitSchema.safeParse(value);
-  if (!parsed.success) {
+const replayBody = z.strictObject({
+  channel: sourceSchema,
+  notificationId: z.string().min(1).max(100).optional().describe('only this notification'),
+  limit: limitSchema.optional().describe(`messages to replay, default ${DEFAULT_API_DLQ_MESSAGES}`),
+  includePermanent: z
+    .boolean()
+    .optional()
+    .describe('re-open permanent failures too, not only those whose retries ran out'),
+});
+
+/** The request validated, with a channel this deployment has a DLQ for. */
+function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+): z.output<S> & { channel: DeadLetterSource } {
+  const parsed = schema.safeParse(value ?? {}, { error: humanMessage });
+  if (!parsed.success) throw new InvalidRequestError(toFieldErrors(parsed.error.issues));
+  const data = parsed.data as z.output<S> & { channel: DeadLetterSource };
+  if (!dlq.sources.includes(data.channel)) {
     throw new InvalidRequestError([
-      { path, message: `must be a whole number from 1 to ${MAX_API_DLQ_MESSAGES}` },
+      { path: 'channel', message: 'this deployment has no dead-letter queue for it' },
     ]);
   }
-  return parsed.data;
+  return data;
 }
 
-const replaySchema = z.strictObject({
-  channel: z.unknown().optional(),
-  notificationId: z.string().min(1).max(100).optional(),
-  limit: z.unknown().optional(),
-  includePermanent: z.boolean().optional(),
+const filterOf = (tenantId: string, limit: number | undefined) => ({
+  tenantId,
+  limit: limit ?? DEFAULT_API_DLQ_MESSAGES,
+  scanLimit: MAX_API_DLQ_SCAN,
 });
 
 export const dlqRoutes: ApiRoute[] = [
@@ -60,20 +76,28 @@ export const dlqRoutes: ApiRoute[] = [
     method: 'GET',
     path: '/v1/dlq',
     access: 'admin',
+    doc: {
+      summary: "The caller's dead letters in one DLQ",
+      description:
+        'Messages of deliveries that failed until their retries ran out (or could not be released), for this tenant only. Looking does not change them.',
+      tag: 'dlq',
+      query: listQuery,
+      responses: { 200: { description: 'The dead letters', schema: deadLettersShape } },
+    },
     handler: async (event) => {
       const tenantId = tenantOf(event);
-      const query = event.queryStringParameters ?? {};
-      const channel = source(query.channel, 'channel');
-      const views = await listDeadLetters({ dlq, store }, channel, {
-        tenantId,
-        limit: limitOf(query.limit, 'limit'),
-      });
+      const query = parse(listQuery, event.queryStringParameters);
+      const views = await listDeadLetters(
+        { dlq, store },
+        query.channel,
+        filterOf(tenantId, query.limit),
+      );
       return json(200, {
         messages: views.map((v) => ({
           messageId: v.messageId,
           channel: v.source,
-          notificationId: v.notificationId,
-          deliveryId: v.deliveryId,
+          ...(v.notificationId ? { notificationId: v.notificationId } : {}),
+          ...(v.deliveryId ? { deliveryId: v.deliveryId } : {}),
           sentAt: v.sentAt,
           receiveCount: v.receiveCount,
           ...(v.status ? { status: v.status } : {}),
@@ -85,21 +109,24 @@ export const dlqRoutes: ApiRoute[] = [
     method: 'POST',
     path: '/v1/dlq/replay',
     access: 'admin',
+    doc: {
+      summary: "Replay the caller's dead letters",
+      description:
+        'Each message goes back on its queue: a delivery whose retries ran out is re-opened with a fresh attempt budget (a permanent failure only with includePermanent); one already delivered, sent or cancelled is skipped and its message removed; a schedule dead letter re-runs the release. Replaying twice changes nothing the second time.',
+      tag: 'dlq',
+      body: replayBody,
+      responses: { 200: { description: 'What the replay did', schema: replayedShape } },
+    },
     handler: async (event) => {
       const tenantId = tenantOf(event);
-      const body = parseJsonBody(event, 16 * 1024);
-      const parsed = replaySchema.safeParse(body);
-      if (!parsed.success) throw new InvalidRequestError(toFieldErrors(parsed.error.issues));
-      const request = parsed.data;
-      const channel = source(request.channel, 'channel');
-      const result = await replayDeadLetters({ dlq, store, queue }, channel, {
-        tenantId,
-        limit: limitOf(request.limit, 'limit'),
+      const request = parse(replayBody, parseJsonBody(event, 16 * 1024));
+      const result = await replayDeadLetters({ dlq, store, queue }, request.channel, {
+        ...filterOf(tenantId, request.limit),
         ...(request.notificationId ? { notificationId: request.notificationId } : {}),
         ...(request.includePermanent ? { includePermanent: true } : {}),
       });
       logger.info('dead letters replayed', {
-        channel,
+        channel: request.channel,
         replayed: result.replayed,
         skipped: result.skipped,
         kept: result.kept,

@@ -20,6 +20,7 @@ const TAGS: Record<string, string> = {
   notifications: 'Send, list, read and cancel notifications',
   compatibility: 'The request shapes of the service Herald replaced',
   keys: 'The calling API key',
+  dlq: 'Dead letters: look at and replay the tenant’s own (admin scope)',
   meta: 'Liveness and this document',
   webhooks: 'Signed event delivery to the tenant’s endpoints (Standard Webhooks)',
 };

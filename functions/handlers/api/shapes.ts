@@ -115,6 +115,32 @@ export const meShape = z.strictObject({
   scopes: z.array(z.enum(SCOPES)),
 });
 
+/** GET /v1/dlq. */
+export const deadLettersShape = z.strictObject({
+  messages: z.array(
+    z.strictObject({
+      messageId: z.string(),
+      channel: z.enum([...CHANNELS, 'schedule']),
+      notificationId: id.optional(),
+      deliveryId: z.string().optional(),
+      sentAt: instant,
+      receiveCount: z
+        .number()
+        .int()
+        .min(0)
+        .describe('as SQS counts it: in the work queue, then each look'),
+      status: z.enum(DELIVERY_STATUSES).optional().describe("the delivery's recorded status"),
+    }),
+  ),
+});
+
+/** POST /v1/dlq/replay. */
+export const replayedShape = z.strictObject({
+  replayed: z.number().int().min(0).describe('back on their queue (or released again)'),
+  skipped: z.number().int().min(0).describe('nothing left to do (delivered, cancelled): removed'),
+  kept: z.number().int().min(0).describe('left in the DLQ (a permanent failure, not Herald’s)'),
+});
+
 export const healthShape = z.strictObject({ status: z.literal('ok') });
 
 /** One suppression-list entry (the caller's own: no tenant in it). */

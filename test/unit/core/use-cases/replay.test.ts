@@ -80,7 +80,7 @@ describe('replayDeadLetters', () => {
 
   it('skips (and removes) messages of deliveries already delivered or cancelled', async () => {
     await deadLettered('n1');
-    env.store.delivery('n1', 'sms#0')!.status = 'delivered';
+    (env.store.delivery('n1', 'sms#0') as DeliveryRecord).status = 'delivered';
     await env.ingest(['+14155550002'], {}, 'n2');
     await env.store.cancel('n2', 'sms#0', NOW);
     dlq.add('sms', deliveryMessage(env.store.delivery('n2', 'sms#0') as DeliveryRecord));
@@ -116,7 +116,8 @@ describe('replayDeadLetters', () => {
     expect(second).not.toBe(first);
 
     const late = await deadLettered('n3');
-    dlq.letters.get('sms')!.find((l) => l.messageId === late)!.sentAt = '2026-12-02T00:00:00.000Z';
+    const letter = dlq.letters.get('sms')?.find((l) => l.messageId === late);
+    if (letter) letter.sentAt = '2026-12-02T00:00:00.000Z';
     const since = await replayDeadLetters(deps, 'sms', {
       since: Date.parse('2026-12-01T18:00:00Z'),
     });
@@ -133,7 +134,8 @@ describe('replayDeadLetters', () => {
   it("replays only the tenant's own messages and does not count the others", async () => {
     await deadLettered('n1');
     const theirs = await deadLettered('n2');
-    env.store.notifications.get('n2')!.tenantId = 'other';
+    const n2 = env.store.notifications.get('n2');
+    if (n2) n2.tenantId = 'other';
     const result = await replayDeadLetters(deps, 'sms', { tenantId: 'acme' });
     expect(result).toMatchObject({ replayed: 1, skipped: 0, kept: 0 });
     expect(dlq.waiting('sms')).toEqual([theirs]);
