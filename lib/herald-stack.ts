@@ -32,6 +32,7 @@ import {
 import { DeliveryEvents } from './constructs/delivery-events';
 import { DeadLetterReplay } from './constructs/dead-letter-replay';
 import { HeraldFunction } from './constructs/herald-function';
+import { IdempotencyTable } from './constructs/idempotency-table';
 import { IotEndpoint } from './constructs/iot-endpoint';
 import { ProviderSecrets } from './constructs/provider-secrets';
 import { Reconciler } from './constructs/reconciler';
@@ -172,6 +173,8 @@ export class HeraldStack extends Stack {
       scheduling,
     });
     Object.assign(apiEnvironment, deadLetters.apiEnvironment);
+    const idempotency = new IdempotencyTable(this, 'Idempotency');
+    Object.assign(apiEnvironment, idempotency.apiEnvironment);
 
     const events = new DeliveryEvents(this, 'Events', {
       table,
@@ -213,6 +216,8 @@ export class HeraldStack extends Stack {
     scheduling.grantScheduling(apiFunction);
     // GET /v1/dlq and POST /v1/dlq/replay: look at and empty the DLQs (replays send as above).
     deadLetters.grantReplay(apiFunction);
+    // Idempotency-Key answers, in their own table.
+    idempotency.grantUse(apiFunction);
 
     const authorizerFunction = new HeraldFunction(this, 'AuthorizerFunction', {
       handlerName: 'authorizer',

@@ -19,6 +19,7 @@ import type { ReleaseResult } from '../functions/core/use-cases/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
 import type { UsagePlanLimits } from '../lib/config';
 import { startDynamoEmulator } from './emulators/dynamodb';
+import { withIdempotencyTable } from './emulators/idempotency-table';
 import {
   createLambdaContext,
   EnvironmentPool,
@@ -143,6 +144,7 @@ const DEFAULT_MQTT_TOPIC_PREFIX = 'herald/';
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const TABLE_NAME = 'herald-local';
+const IDEMPOTENCY_TABLE_NAME = 'herald-local-idempotency';
 /** Short, so a message that failed without a backoff comes back within seconds. */
 const VISIBILITY_TIMEOUT_SECONDS = 5;
 const LEASE_SECONDS = 15;
@@ -237,7 +239,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       credentials: CREDENTIALS,
       ...(dataDir !== undefined && { path: join(dataDir, 'dynamodb') }),
       stream: true,
-    }),
+    }).then((d) => withIdempotencyTable(d, IDEMPOTENCY_TABLE_NAME)),
     (d) => d.stop(),
   );
   const secretsStarting = started(
@@ -361,6 +363,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
     TABLE_NAME,
+    IDEMPOTENCY_TABLE_NAME,
     ...Object.fromEntries(
       CHANNELS.flatMap((channel) => {
         const queues = sqsEmulator.queues[channel];

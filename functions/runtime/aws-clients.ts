@@ -8,9 +8,9 @@ import { traced } from './tracing';
 // Traced when tracing is on: each call is a subsegment, and SendMessageBatch carries the trace
 // header that SQS stores as each message's AWSTraceHeader.
 // Marked pure so that a function that never uses one of them (the authorizer: no SQS) does not
-// bundle its SDK client.
-export const dynamo = /* @__PURE__ */ DynamoDBDocumentClient.from(
-  /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient({})),
-  { marshallOptions: { removeUndefinedValues: true } },
-);
+// bundle its SDK client. `dynamoClient` is the plain client, for Powertools idempotency.
+export const dynamoClient = /* @__PURE__ */ traced(/* @__PURE__ */ new DynamoDBClient({}));
+export const dynamo = /* @__PURE__ */ DynamoDBDocumentClient.from(dynamoClient, {
+  marshallOptions: { removeUndefinedValues: true },
+});
 export const sqs = /* @__PURE__ */ traced(/* @__PURE__ */ new SQSClient({}));

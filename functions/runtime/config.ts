@@ -97,6 +97,7 @@ const apiSchema = () =>
     RELEASE_TARGET_ARN: optionalString(),
     SCHEDULER_DLQ_ARN: optionalString(),
     EMAIL_FROM: optionalString(),
+    IDEMPOTENCY_TABLE_NAME: optionalString(),
   });
 
 /** Settings of the api function. */
@@ -116,6 +117,8 @@ export interface ApiConfig {
   queues: Partial<Record<Channel, ChannelQueues>>;
   /** The DLQs the dead-letter routes may look at and replay (DLQ_URL_<CHANNEL>, SCHEDULE_DLQ_URL). */
   deadLetterQueues: Partial<Record<DeadLetterSource, string>>;
+  /** Where Idempotency-Key answers are kept; without it a request naming a key gets a 400. */
+  idempotencyTableName?: string;
   scheduler?: SchedulerSettings;
 }
 
@@ -137,6 +140,7 @@ export function loadApiConfig(env: NodeJS.ProcessEnv = process.env): ApiConfig {
     deadLetterQueues: deadLetterQueuesFrom(env),
   };
   if (parsed.MQTT_TOPIC_PREFIX) config.mqttTopicPrefix = parsed.MQTT_TOPIC_PREFIX;
+  if (parsed.IDEMPOTENCY_TABLE_NAME) config.idempotencyTableName = parsed.IDEMPOTENCY_TABLE_NAME;
   const senderDomain = parsed.EMAIL_FROM?.replace(/>\s*$/, '').split('@')[1]?.trim();
   if (senderDomain) config.senderDomain = senderDomain;
   if (parsed.SCHEDULER_GROUP_NAME && parsed.SCHEDULER_ROLE_ARN && parsed.RELEASE_TARGET_ARN) {

@@ -40,8 +40,20 @@ describe('function permissions', () => {
     const grants = grantsOf(template, 'api');
     const onIndex = (g: { resource: string }) => g.resource.includes('/index/byTenant');
     const onSuppressions = (g: { condition?: string }) => g.condition?.includes('SUPP#*') ?? false;
+    // Idempotency-Key answers: item actions on their own table, nothing on any other.
+    const idempotencyTable = json(
+      getAtt(logicalId(template, 'AWS::DynamoDB::Table', 'IdempotencyTable')),
+    );
+    const onIdempotency = (g: { resource: string }) => g.resource === idempotencyTable;
+    expect(
+      grants
+        .filter(onIdempotency)
+        .map((g) => g.action)
+        .sort(),
+    ).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     const dynamo = grants.filter(
-      (g) => g.action.startsWith('dynamodb:') && !onIndex(g) && !onSuppressions(g),
+      (g) =>
+        g.action.startsWith('dynamodb:') && !onIndex(g) && !onSuppressions(g) && !onIdempotency(g),
     );
     // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
     expect(dynamo.map((g) => g.action).sort()).toEqual(
@@ -111,9 +123,12 @@ describe('function permissions', () => {
   });
 
   it('table access is limited by partition key: notification items for the delivery path, key items for the authorizer', () => {
+    // The idempotency table is the api's alone and holds nothing else: no partition condition.
+    const idempotencyTable = logicalId(template, 'AWS::DynamoDB::Table', 'IdempotencyTable');
     const leadingKeys = (name: string) =>
       statementsOf(template, name)
         .filter((s) => s.actions.some((a) => a.startsWith('dynamodb:')))
+        .filter((s) => !JSON.stringify(s.resources).includes(idempotencyTable))
         .map((s) => s.condition);
     const notificationsOnly = {
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIF#*'] },

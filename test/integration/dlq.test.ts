@@ -21,6 +21,8 @@ let sender: ReturnType<typeof apiClient>;
 let stateFile: string;
 let failingId: string;
 let emailId: string;
+let outageId: string;
+const OUTAGE_NUMBER = '+14155550300';
 
 /** `npm run dlq -- <args> --local`, as an operator would run it. */
 async function dlqCli(...args: string[]): Promise<string> {
@@ -30,6 +32,15 @@ async function dlqCli(...args: string[]): Promise<string> {
     { cwd: root, timeout: 60_000 },
   );
   return stdout;
+}
+
+async function faults(body: unknown) {
+  const response = await fetch(`${stack.url}/_local/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
 }
 
 async function deliveryOf(id: string) {
@@ -71,10 +82,16 @@ beforeAll(async () => {
     channels: { email: { to: ['fail-always@example.com'], subject: 's', text: 'to the DLQ' } },
   });
   emailId = String(email.body.id);
+  // An SMS provider outage (as /_local/faults sets it): retried until its DLQ.
+  await faults({ channel: 'sms', outage: true });
+  const sms = await api.post('/v1/notifications', {
+    channels: { sms: { to: [OUTAGE_NUMBER], text: 'after the outage' } },
+  });
+  outageId = String(sms.body.id);
   await waitFor(
     async () => {
       const dlq = await stack.dlq();
-      return dlq.slack.length > 0 && dlq.email.length > 0 ? true : undefined;
+      return dlq.slack.length > 0 && dlq.email.length > 0 && dlq.sms.length > 0 ? true : undefined;
     },
     40_000,
     'the message to reach the Slack DLQ',
@@ -134,7 +151,7 @@ describe('npm run dlq -- --local', () => {
   });
 
   it('replay --dry-run says what it would do and changes nothing', async () => {
-    const out = await dlqCli('replay', '--dry-run');
+    const out = await dlqCli('replay', '--dry-run', '--channel', 'slack');
     expect(out).toMatch(/would re-open \(failed, exhausted\)/);
     expect(out).toContain('dry run: would replay 1, skipped 0, kept 0');
     expect(await deliveryOf(failingId)).toMatchObject({ status: 'failed' });
@@ -152,5 +169,31 @@ describe('npm run dlq -- --local', () => {
       return Number(d.attempts) > Number(before.attempts) ? d : undefined;
     });
     expect(after).toMatchObject({ replays: 1 });
+  });
+});
+
+describe('an outage, then npm run dlq -- replay --local', () => {
+  it('the outage sent the delivery to the DLQ, recorded failed with its retries exhausted', async () => {
+    expect(await deliveryOf(outageId)).toMatchObject({ status: 'failed', failure: 'exhausted' });
+    expect(stack.outbox.list({ recipient: OUTAGE_NUMBER })).toEqual([]);
+  });
+
+  it('with the outage lifted, a replay delivers it exactly once; a second replay changes nothing', async () => {
+    await faults({ channel: 'sms', outage: false });
+    const out = await dlqCli('replay', '--channel', 'sms');
+    expect(out).toContain('replayed 1, skipped 0, kept 0');
+    const delivered = await waitFor(async () => {
+      const d = await deliveryOf(outageId);
+      return d.status === 'delivered' ? d : undefined;
+    }, 20_000);
+    expect(delivered).toMatchObject({ replays: 1 });
+    expect((await stack.dlq()).sms).toEqual([]);
+
+    const again = await dlqCli('replay', '--channel', 'sms');
+    expect(again).toContain('replayed 0, skipped 0');
+    // Long enough for a stray second message to have been delivered.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(stack.outbox.list({ recipient: OUTAGE_NUMBER })).toHaveLength(1);
+    expect(await deliveryOf(outageId)).toMatchObject({ status: 'delivered', replays: 1 });
   });
 });

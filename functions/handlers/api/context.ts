@@ -1,14 +1,15 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoNotificationIndex } from '../../adapters/dynamodb/notification-index';
 import { NotificationStore } from '../../adapters/dynamodb/notification-store';
 import { SuppressionStore } from '../../adapters/dynamodb/suppression-store';
 import { createScheduler } from '../../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/sqs/delivery-queue';
 import { SCOPES, type Scope } from '../../core/api-keys';
-import { dynamo, sqs } from '../../runtime/aws-clients';
+import { dynamo, dynamoClient, sqs } from '../../runtime/aws-clients';
 import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';
+import { createIdempotency } from '../../runtime/idempotency';
 import type { DocumentedRoute } from '../../runtime/openapi';
 import { createLogger, createMetrics, serviceName } from '../../runtime/powertools';
 import { traced } from '../../runtime/tracing';
@@ -27,6 +28,9 @@ export const suppressions = new SuppressionStore(dynamo, config.tableName);
 export const scheduler = config.scheduler
   ? createScheduler(config.scheduler, traced(new SchedulerClient({})))
   : undefined;
+export const idempotency = config.idempotencyTableName
+  ? createIdempotency(config.idempotencyTableName, dynamoClient)
+  : undefined;
 
 /**
  * Who may call a route: a key with that scope, `key` any valid key, `public` no key at all
@@ -43,7 +47,8 @@ export interface ApiRoute extends DocumentedRoute {
   path: string;
   /** Checked by the router before the handler runs (403 naming the missing scope). */
   access: RouteAccess;
-  handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+  /** The Lambda context comes second (the idempotency record's in-progress expiry uses it). */
+  handler: (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
 }
 
 function authorizerContext(event: APIGatewayProxyEvent): Record<string, unknown> | undefined {
@@ -93,9 +98,9 @@ export function requireScope(event: APIGatewayProxyEvent, scope: Scope): string 
 export function guarded(route: ApiRoute): ApiRoute['handler'] {
   const { access } = route;
   if (access === 'public') return route.handler;
-  return async (event) => {
+  return async (event, context) => {
     if (access === 'key') tenantOf(event);
     else requireScope(event, access);
-    return route.handler(event);
+    return route.handler(event, context);
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { InvalidRequestError } from '../../core/errors';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { EnqueueError, InvalidRequestError } from '../../core/errors';
 import { cancelNotification } from '../../core/use-cases/cancel';
 import { describeNotification } from '../../core/use-cases/describe';
 import { type Accepted, ingestNotification } from '../../core/use-cases/ingest';
@@ -13,12 +13,18 @@ import {
 } from '../../core/validation';
 import { dispatchEnvelopeSchema } from '../../core/validation/dispatch-request';
 import { v1Schema } from '../../core/validation/v1-request';
-import { json, parseJsonBody } from '../../runtime/http';
+import { errorResponse, json, parseJsonBody } from '../../runtime/http';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  idempotencyKeyOf,
+  type KeptAnswer,
+} from '../../runtime/idempotency';
 import { errorSchema } from '../../runtime/openapi';
 import { annotate } from '../../runtime/tracing';
 import {
   type ApiRoute,
   config,
+  idempotency,
   logger,
   metrics,
   pathParameter,
@@ -55,12 +61,9 @@ function validationOptions(now: number): ValidationOptions {
   return options;
 }
 
-async function accept(
-  event: APIGatewayProxyEvent,
-  parse: (body: unknown, options: ValidationOptions) => ValidationResult,
-): Promise<Accepted> {
-  const tenantId = tenantOf(event);
-  const body = parseJsonBody(event, config.maxBodyBytes);
+type Parse = (body: unknown, options: ValidationOptions) => ValidationResult;
+
+async function accept(tenantId: string, body: unknown, parse: Parse): Promise<Accepted> {
   const now = Date.now();
   const result = parse(body, validationOptions(now));
   if (!result.ok) throw new InvalidRequestError(result.errors);
@@ -75,11 +78,61 @@ async function accept(
   return accepted;
 }
 
+/**
+ * One create request, answered at most once per Idempotency-Key: the key is checked first (400 at
+ * `Idempotency-Key`), then the body; a request refused as invalid keeps nothing, so the client can
+ * correct it under the same key. A notification accepted only in part (503) is an answer to keep:
+ * retrying it must not create a second notification.
+ */
+async function createOnce(
+  event: APIGatewayProxyEvent,
+  context: Context,
+  route: string,
+  parse: Parse,
+  present: (accepted: Accepted) => unknown,
+): Promise<APIGatewayProxyResult> {
+  const tenantId = tenantOf(event);
+  const key = idempotencyKeyOf(event);
+  const body = parseJsonBody(event, config.maxBodyBytes);
+  const compute = async (): Promise<KeptAnswer> => {
+    try {
+      return { statusCode: 202, body: present(await accept(tenantId, body, parse)) };
+    } catch (error) {
+      if (!(error instanceof EnqueueError)) throw error;
+      const answer = errorResponse(error, { logger, metrics });
+      return { statusCode: answer.statusCode, body: JSON.parse(answer.body) };
+    }
+  };
+  if (key === undefined) {
+    const answer = await compute();
+    return json(answer.statusCode, answer.body);
+  }
+  if (!idempotency) {
+    throw new InvalidRequestError([
+      { path: IDEMPOTENCY_KEY_HEADER, message: 'is not supported by this deployment' },
+    ]);
+  }
+  return idempotency.run({ tenantId, route, key, body }, context, compute);
+}
+
 function notificationIdOf(event: APIGatewayProxyEvent): string {
   const id = pathParameter(event, 'id', 'Notification');
   logger.setCorrelationId(id);
   return id;
 }
+
+/** What an Idempotency-Key adds to a create route's answers. */
+const keyed = {
+  409: {
+    description:
+      'A request with this Idempotency-Key is still being processed; retry after Retry-After',
+    schema: errorSchema,
+  },
+  422: {
+    description: 'This Idempotency-Key was used with a different request body',
+    schema: errorSchema,
+  },
+};
 
 const partly = {
   description: 'Recorded, but some deliveries could not be queued (recorded failed); retry later',
@@ -101,9 +154,10 @@ export const notificationRoutes: ApiRoute[] = [
       tag: 'notifications',
       body: v1Schema(documented),
       idempotent: true,
-      responses: { 202: { description: 'Accepted', schema: acceptedShape }, 503: partly },
+      responses: { 202: { description: 'Accepted', schema: acceptedShape }, 503: partly, ...keyed },
     },
-    handler: async (event) => json(202, await accept(event, parseV1Request)),
+    handler: (event, context) =>
+      createOnce(event, context, '/v1/notifications', parseV1Request, (accepted) => accepted),
   },
   {
     method: 'POST',
@@ -114,16 +168,18 @@ export const notificationRoutes: ApiRoute[] = [
       tag: 'compatibility',
       body: dispatchEnvelopeSchema(documented),
       idempotent: true,
-      responses: { 202: { description: 'Accepted', schema: dispatchAcceptedShape }, 503: partly },
+      responses: {
+        202: { description: 'Accepted', schema: dispatchAcceptedShape },
+        503: partly,
+        ...keyed,
+      },
     },
-    handler: async (event) => {
-      const accepted = await accept(event, parseDispatchRequest);
-      return json(202, {
+    handler: (event, context) =>
+      createOnce(event, context, '/notification/dispatch', parseDispatchRequest, (accepted) => ({
         message: 'Notification accepted',
         id: accepted.id,
         status: accepted.status,
-      });
-    },
+      })),
   },
   {
     method: 'GET',
