@@ -16,6 +16,7 @@ import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { benchBundles } from './bundles';
 import { benchCost } from './cost';
+import { benchIdempotency, benchReplay } from './dlq-idempotency';
 import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { countSdkRequests, SDK_COUNTER_PRELOAD } from './sdk-counter';
@@ -500,6 +501,8 @@ async function main() {
     priority: benchPriorityLane,
     scheduling: benchScheduling,
     events: benchEvents,
+    replay: () => benchReplay(counter),
+    idempotency: benchIdempotency,
     bundles: benchBundles,
     guarantees: () => benchGuarantees(counter),
     cost: async () => {

@@ -29,8 +29,8 @@ import {
   SUPPRESSION_ITEMS,
   TENANT_INDEX_ITEMS,
 } from './constructs/data-table';
-import { DeliveryEvents } from './constructs/delivery-events';
 import { DeadLetterReplay } from './constructs/dead-letter-replay';
+import { DeliveryEvents } from './constructs/delivery-events';
 import { HeraldFunction } from './constructs/herald-function';
 import { IdempotencyTable } from './constructs/idempotency-table';
 import { IotEndpoint } from './constructs/iot-endpoint';

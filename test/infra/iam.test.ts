@@ -50,7 +50,12 @@ describe('function permissions', () => {
         .filter(onIdempotency)
         .map((g) => g.action)
         .sort(),
-    ).toEqual(['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    ).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
     const dynamo = grants.filter(
       (g) =>
         g.action.startsWith('dynamodb:') && !onIndex(g) && !onSuppressions(g) && !onIdempotency(g),

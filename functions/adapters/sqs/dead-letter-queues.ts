@@ -6,8 +6,10 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { chunk } from '../../core/concurrency';
+import { chunk, mapWithConcurrency } from '../../core/concurrency';
 import type { DeadLetter, DeadLetterQueues, DeadLetterSource } from '../../core/ports';
+
+const PARALLEL_CALLS = 8;
 
 /** Settings of the DLQ adapter. */
 export interface SqsDeadLetterQueuesOptions {
@@ -70,7 +72,8 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
   }
 
   async delete(source: DeadLetterSource, receipts: readonly string[]): Promise<void> {
-    for (const batch of chunk(receipts, 10)) {
+    // Batches of 10 (the SQS maximum), a few calls in flight.
+    await mapWithConcurrency(chunk(receipts, 10), PARALLEL_CALLS, async (batch) => {
       const answer = await this.sqs.send(
         new DeleteMessageBatchCommand({
           QueueUrl: this.#url(source),
@@ -80,11 +83,11 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
       if (answer.Failed?.length) {
         throw new Error(`${answer.Failed.length} dead letters could not be deleted`);
       }
-    }
+    });
   }
 
   async release(source: DeadLetterSource, receipts: readonly string[]): Promise<void> {
-    for (const batch of chunk(receipts, 10)) {
+    await mapWithConcurrency(chunk(receipts, 10), PARALLEL_CALLS, async (batch) => {
       // A message that could not be put back comes back by itself when its hold ends.
       await this.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
@@ -96,7 +99,7 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
           })),
         }),
       );
-    }
+    });
   }
 
   async #moveAll(source: DeadLetterSource): Promise<string> {
