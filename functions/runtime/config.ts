@@ -240,7 +240,7 @@ export interface ReplayConfig {
 /** The replay settings from the same variable names the functions use. */
 export function loadReplayConfig(env: NodeJS.ProcessEnv): ReplayConfig {
   return {
-    tableName: parseEnv(commonSchema, env).TABLE_NAME,
+    tableName: parseEnv(commonSchema(), env).TABLE_NAME,
     queues: queuesFrom(env),
     deadLetterQueues: deadLetterQueuesFrom(env),
   };
