@@ -20,8 +20,7 @@ export type { ReportChange, ReportWrite, SuppressionList } from './report-ports'
  * handlers wire them in; unit tests use in-memory fakes (test/unit/core/fakes.ts).
  */
 
-/** Epoch milliseconds now. */
-export type Clock = () => number;
+/** Epoch milliseconds now. */ export type Clock = () => number;
 
 /**
  * Notifications and deliveries. Every status change is conditional on the expected current

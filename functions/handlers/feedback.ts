@@ -11,6 +11,7 @@ import { applyProviderReport } from '../core/use-cases/report';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { traceHandler } from '../runtime/tracing';
 
 const tableName = loadTableName();
 const logger = createLogger(serviceName('herald-feedback'));
@@ -67,5 +68,6 @@ export const handler = middy(
       throwOnFullBatchFailure: false,
     }),
 )
+  .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics));
