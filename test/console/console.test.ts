@@ -5,6 +5,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../../console/build';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { waitFor } from '../support/client';
 
 const RESULTS = new URL('../../test-results/', import.meta.url);
 const require = createRequire(import.meta.url);
@@ -229,6 +230,69 @@ describe('operator console in a real browser', () => {
     await shot(name);
     expect(await criticalViolations()).toEqual([]);
   });
+
+  it('an email outage from the local view fills the DLQ; with it off, a replay delivers', async () => {
+    const recipient = 'outage@example.com';
+    const outageOf = async () =>
+      ((await (await fetch(`${stack.url}/_local/faults`)).json()) as Record<string, unknown>)
+        .email as { outage?: boolean } | undefined;
+    const outage = 'tbody tr:first-child input[type="checkbox"]';
+    const toggle = async (on: boolean) => {
+      await open('#/local');
+      await page.waitForSelector(`${outage}${on ? ':not(:checked)' : ':checked'}`);
+      expect(await textOf('tbody tr:first-child th')).toBe('email');
+      await page.click(outage);
+      await page.waitForSelector(`::-p-text(email outage ${on ? 'on' : 'off'}.)`);
+      // The switch is what the stack does, not only what the page shows.
+      await waitFor(async () => (Boolean((await outageOf())?.outage) === on ? true : undefined));
+      await page.waitForSelector(`${outage}${on ? ':checked' : ':not(:checked)'}`);
+    };
+
+    await toggle(true);
+    await shot('14-outage-on');
+
+    await go('#/compose');
+    await page.waitForSelector('#f-channels-email-to');
+    await fill('#f-channels-email-to', recipient);
+    await fill('#f-channels-email-subject', 'During the outage');
+    await fill('#f-channels-email-text', 'Retried until the DLQ, then replayed');
+    await page.click('button[type="submit"].primary');
+    const link = await page.waitForSelector('.flash a');
+    const id = String(await link?.evaluate((a) => a.textContent ?? ''));
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    // Five receives with backoff (1 s base locally): the DLQ view (refreshing every 3 s) shows it.
+    await go('#/dlq');
+    const row = `main table a[href="#/notifications/${id}"]`;
+    await page.waitForSelector(row, { timeout: 60_000 });
+    expect(await textOf('main table caption')).toContain('in the email DLQ');
+    await shot('15-dlq-filled');
+    await page.click(row);
+    await page.waitForSelector('li.delivery .chip-failed');
+    expect(await textOf('li.delivery')).toContain('gave up after 5 attempts: ServiceUnavailable');
+    await shot('16-notification-failed');
+    expect(stack.outbox.list().some((e) => e.recipient === recipient)).toBe(false);
+
+    await toggle(false);
+    await go('#/dlq');
+    const replay = `button[aria-label="Replay notification ${id}"]`;
+    await page.waitForSelector(replay);
+    await page.click(replay);
+    await page.waitForSelector('::-p-text(Replayed 1, skipped 0)');
+    await page.waitForFunction(
+      (selector) => document.querySelector(selector) === null,
+      { timeout: 10_000 },
+      row,
+    );
+    await shot('17-dlq-replayed');
+
+    await go(`#/notifications/${id}`);
+    await page.waitForSelector('li.delivery .chip-delivered', { timeout: 20_000 });
+    await shot('18-replayed-delivered');
+    expect(stack.outbox.list().filter((e) => e.recipient === recipient)).toHaveLength(1);
+    expect((await stack.dlq()).email).toEqual([]);
+    expect(await criticalViolations()).toEqual([]);
+  }, 120_000);
 
   it('draws the outcomes per channel from the list summaries', async () => {
     // The list route may not exist on this server yet: answer it at the browser's HTTP edge with
