@@ -13,6 +13,8 @@ import type {
 import type { ReportChange, ReportWrite } from './report-ports';
 import type { WebhookAttempt, WebhookMessage, WebhookRecord } from './webhooks/model';
 
+// Ports kept beside their own types, re-exported so that every port is found here.
+export type { DeadLetter, DeadLetterQueues, DeadLetterSource } from './dead-letter-queues';
 export type { ReportChange, ReportWrite, SuppressionList } from './report-ports';
 
 /*
@@ -20,7 +22,8 @@ export type { ReportChange, ReportWrite, SuppressionList } from './report-ports'
  * handlers wire them in; unit tests use in-memory fakes (test/unit/core/fakes.ts).
  */
 
-/** Epoch milliseconds now. */ export type Clock = () => number;
+/** Epoch milliseconds now. */
+export type Clock = () => number;
 
 /**
  * Notifications and deliveries. Every status change is conditional on the expected current
@@ -295,6 +298,3 @@ export interface EndpointResponse {
 export interface WebhookEndpoint {
   post(webhook: WebhookRecord, message: WebhookMessage, now: number): Promise<EndpointResponse>;
 }
-
-// The DLQ port lives beside its use-cases' types; re-exported so every port is found here.
-export type { DeadLetter, DeadLetterQueues, DeadLetterSource } from './dead-letter-queues';
