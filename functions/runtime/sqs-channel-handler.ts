@@ -69,11 +69,10 @@ export function createChannelHandler<C extends Channel>(
   };
 
   /** The last receive before the DLQ failed outside the provider call: record a final state. */
-  const failOnLastReceive = async (record: SQSRecord, error: unknown) => {
+  const failOnLastReceive = async (record: SQSRecord, message: DeliveryMessage, error: unknown) => {
     if (Number(record.attributes.ApproximateReceiveCount ?? '1') < config.maxReceiveCount) return;
     // The provider accepted it: never record it failed (the delivery stays sending; see docs).
     if (error instanceof OutcomeNotRecordedError) return;
-    const message = parseDeliveryMessage(record.body, channel);
     const reason = `gave up after ${config.maxReceiveCount} attempts: ${safeReason(error, channel, message.recipient)}`;
     await store
       .markFailed(
@@ -107,19 +106,18 @@ export function createChannelHandler<C extends Channel>(
   // Epoch ms when the current invocation ends; records check it before each attempt.
   let deadline: number | undefined;
 
-  const recordHandler = async (record: SQSRecord, deps: DeliverDependencies): Promise<void> => {
-    let message: DeliveryMessage;
-    try {
-      message = parseDeliveryMessage(record.body, channel);
-    } catch (error) {
+  const recordHandler = async (
+    record: SQSRecord,
+    parsed: DeliveryMessage | Error,
+    deps: DeliverDependencies,
+  ): Promise<void> => {
+    if (parsed instanceof Error) {
       // Not a Herald message: it can never succeed, so it rides the redrive to the DLQ.
-      logger.error('malformed message', {
-        messageId: record.messageId,
-        error: (error as Error).message,
-      });
+      logger.error('malformed message', { messageId: record.messageId, error: parsed.message });
       metrics.addMetric('MalformedMessage', MetricUnit.Count, 1);
-      throw error;
+      throw parsed;
     }
+    const message = parsed;
     const fields = {
       messageId: record.messageId,
       recipient: maskRecipient(channel, message.recipient),
@@ -151,7 +149,7 @@ export function createChannelHandler<C extends Channel>(
         correlation_id: message.notificationId,
         error: error as Error,
       });
-      await failOnLastReceive(record, error);
+      await failOnLastReceive(record, message, error);
       throw error;
     }
     // Records of one batch are processed concurrently, so the correlation id (the notification
@@ -218,10 +216,22 @@ export function createChannelHandler<C extends Channel>(
     deadline = Date.now() + context.getRemainingTimeInMillis();
     const first = event.Records[0];
     if (first) metrics.addDimension('lane', laneOf(config, first).lane);
+    // Each body is parsed once, for both the batch's suppression read and its record.
+    const parsed = new Map<string, DeliveryMessage | Error>();
+    for (const record of event.Records) {
+      try {
+        parsed.set(record.messageId, parseDeliveryMessage(record.body, channel));
+      } catch (error) {
+        parsed.set(record.messageId, error as Error);
+      }
+    }
+    const messages = [...parsed.values()].filter(
+      (m): m is DeliveryMessage => !(m instanceof Error),
+    );
     // One suppression read for the whole batch, not one per delivery.
     const suppressions = await suppressionsForBatch(
       channel,
-      event.Records,
+      messages,
       store,
       suppressionList,
       (error) =>
@@ -232,7 +242,12 @@ export function createChannelHandler<C extends Channel>(
     const batchDeps = { ...deps, suppressions };
     return processPartialResponse(
       event,
-      (record: SQSRecord) => recordHandler(record, batchDeps),
+      (record: SQSRecord) =>
+        recordHandler(
+          record,
+          parsed.get(record.messageId) ?? new Error('record not in this batch'),
+          batchDeps,
+        ),
       processor,
       {
         context,

@@ -1,7 +1,5 @@
-import type { SQSRecord } from 'aws-lambda';
 import { mapWithConcurrency } from '../core/concurrency';
-import { parseDeliveryMessage } from '../core/delivery-message';
-import type { Channel } from '../core/model';
+import type { Channel, DeliveryMessage } from '../core/model';
 import type { NotificationRepository, SuppressionList } from '../core/ports';
 import { type DeliverySuppressions, suppressionKey } from '../core/suppression';
 
@@ -13,20 +11,14 @@ import { type DeliverySuppressions, suppressionKey } from '../core/suppression';
  */
 export async function suppressionsForBatch(
   channel: Channel,
-  records: readonly SQSRecord[],
+  /** The batch's messages, parsed once by the channel handler (malformed ones left out). */
+  messages: readonly DeliveryMessage[],
   store: NotificationRepository,
   list: SuppressionList,
   onError: (error: unknown) => void,
 ): Promise<DeliverySuppressions> {
   const loaded = new Map<string, Set<string>>();
   try {
-    const messages = records.flatMap((record) => {
-      try {
-        return [parseDeliveryMessage(record.body, channel)];
-      } catch {
-        return []; // the record handler reports it
-      }
-    });
     const byTenant = new Map<string, { channel: Channel; recipient: string }[]>();
     const notificationIds = [...new Set(messages.map((m) => m.notificationId))];
     const tenants = await mapWithConcurrency(notificationIds, 10, (id) => store.getTenant(id));
