@@ -1,18 +1,25 @@
 /**
- * Local throughput as a ratio: what the emulators themselves allow (raw dynalite conditional
- * updates, raw fauxqs send and receive+delete, measured now on this machine) for Herald's own
- * request mix, against the end-to-end rate Herald reached; and Herald's own CPU per delivery
+ * Local throughput as a ratio: what the emulators themselves allow (the raw rate of each dynalite
+ * and fauxqs request Herald makes, measured now on this machine) for Herald's own request mix, against the end-to-end rate Herald reached; and Herald's own CPU per delivery
  * with in-memory ports instead of emulators and fakes.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { BatchWriteCommand, DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
 import { deliveryMessage, parseDeliveryMessage } from '../functions/core/delivery-message';
 import type { ChannelProvider } from '../functions/core/ports';
@@ -51,40 +58,78 @@ async function rate(concurrency: number, op: () => Promise<number | undefined>) 
   return done / ((performance.now() - start) / 1000);
 }
 
-async function emulatorRates() {
+/** Raw rates of each request Herald makes, measured against the emulators alone. */
+interface EmulatorRates {
+  /** Per operation: units per second (items for BatchWriteItem, messages for SQS, else requests). */
+  dynamo: Record<string, number>;
+  sqs: { sendMessages: number; receiveDeleteMessages: number };
+  snsPublishBatches: number;
+}
+
+async function emulatorRates(): Promise<EmulatorRates> {
   const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
   try {
     const db = DynamoDBDocumentClient.from(new DynamoDBClient({}));
     const table = stack.env.TABLE_NAME ?? '';
     const items = 2_000;
-    for (let i = 0; i < items; i += 25) {
+    // Three items per partition, as a notification with two deliveries: what a Query reads.
+    const key = (i: number) => ({ pk: `RATE#${Math.floor(i / 3)}`, sk: `X#${i % 3}` });
+    let nextBatch = 0;
+    const batchWrites = await rate(4, async () => {
+      const first = nextBatch;
+      nextBatch += 25;
+      if (first >= items) return undefined;
       await db.send(
         new BatchWriteCommand({
           RequestItems: {
             [table]: Array.from({ length: 25 }, (_, j) => ({
-              PutRequest: { Item: { pk: `RATE#${i + j}`, sk: 'X', status: 'queued', attempts: 0 } },
+              PutRequest: { Item: { ...key(first + j), status: 'queued', attempts: 0 } },
             })),
           },
         }),
       );
-    }
+      return 25;
+    });
+    // Each op runs over all items once, 16 in flight (as many Lambda records in flight locally).
+    const over = async (op: (i: number) => Promise<unknown>) => {
+      let next = 0;
+      return rate(16, async () => {
+        const i = next++;
+        if (i >= items) return undefined;
+        await op(i);
+        return 1;
+      });
+    };
     // The shape of a claim: a conditional status change with a counter.
-    let nextItem = 0;
-    const updates = await rate(16, async () => {
-      const i = nextItem++;
-      if (i >= items) return undefined;
-      await db.send(
+    const updates = await over((i) =>
+      db.send(
         new UpdateCommand({
           TableName: table,
-          Key: { pk: `RATE#${i}`, sk: 'X' },
+          Key: key(i),
           UpdateExpression: 'SET #s = :to, attempts = attempts + :one',
           ConditionExpression: '#s = :from',
           ExpressionAttributeNames: { '#s': 'status' },
           ExpressionAttributeValues: { ':to': 'sending', ':from': 'queued', ':one': 1 },
         }),
-      );
-      return 1;
-    });
+      ),
+    );
+    const gets = await over((i) => db.send(new GetCommand({ TableName: table, Key: key(i) })));
+    const queries = await over((i) =>
+      db.send(
+        new QueryCommand({
+          TableName: table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': key(i).pk },
+        }),
+      ),
+    );
+    const batchGets = await over((i) =>
+      db.send(
+        new BatchGetCommand({
+          RequestItems: { [table]: { Keys: [key(i), key((i + 7) % items)] } },
+        }),
+      ),
+    );
 
     const sqs = new SQSClient({});
     // A queue no other section uses.
@@ -126,41 +171,88 @@ async function emulatorRates() {
       }
       return got.length;
     });
-    return { updates, sends, receives };
+    const sns = new SNSClient({});
+    const topicArn = stack.env.EVENTS_TOPIC_ARN ?? '';
+    let publishes = 300;
+    const publishBatches = await rate(8, async () => {
+      if (publishes-- <= 0) return undefined;
+      await sns.send(
+        new PublishBatchCommand({
+          TopicArn: topicArn,
+          PublishBatchRequestEntries: Array.from({ length: 10 }, (_, j) => ({
+            Id: String(j),
+            Message: body,
+          })),
+        }),
+      );
+      return 1;
+    });
+    return {
+      dynamo: {
+        'dynamodb:BatchWriteItem': batchWrites,
+        'dynamodb:UpdateItem': updates,
+        'dynamodb:PutItem': updates,
+        'dynamodb:DeleteItem': updates,
+        'dynamodb:GetItem': gets,
+        'dynamodb:Query': queries,
+        'dynamodb:BatchGetItem': batchGets,
+      },
+      sqs: { sendMessages: sends, receiveDeleteMessages: receives },
+      snsPublishBatches: publishBatches,
+    };
   } finally {
     await stack.stop();
   }
 }
 
-/** Emulator ceiling for Herald's request mix vs the end-to-end rate it reached. */
+/**
+ * Emulator ceiling for Herald's request mix vs the end-to-end rate it reached. dynalite runs on
+ * its own worker thread and fauxqs (SQS and SNS) on the main thread, so they serve in parallel:
+ * the ceiling is set by the busier one (its seconds of work per delivery), not by their sum.
+ */
 export async function benchCeiling(e2e: EndToEndResult): Promise<void> {
   console.log('\nLocal ceiling: the emulators alone, for the request mix of the end-to-end run');
   const rates = await emulatorRates();
   const ops = e2e.counts.byOperation;
-  const per = (n: number) => n / e2e.deliveries;
-  // Items DynamoDB touches per delivery: every item written (BatchWriteItem counts per item) and
-  // every read, each costed like a conditional update (dynalite's cost is per item).
-  const itemOps = per(
-    e2e.counts.dynamoWriteUnits +
-      (ops['dynamodb:GetItem'] ?? 0) +
-      (ops['dynamodb:Query'] ?? 0) +
-      (ops['dynamodb:BatchGetItem'] ?? 0),
-  );
+  const per = (n: number | undefined) => (n ?? 0) / e2e.deliveries;
+  // BatchWriteItem costs dynalite per item: the items are the write units not from single writes.
+  const singleWrites =
+    (ops['dynamodb:UpdateItem'] ?? 0) +
+    (ops['dynamodb:PutItem'] ?? 0) +
+    (ops['dynamodb:DeleteItem'] ?? 0);
+  const dynamoUnits: Record<string, number> = {};
+  for (const [op, count] of Object.entries(ops)) {
+    if (!op.startsWith('dynamodb:')) continue;
+    dynamoUnits[op] =
+      op === 'dynamodb:BatchWriteItem'
+        ? per(e2e.counts.dynamoWriteUnits - singleWrites)
+        : per(count);
+  }
+  let dynaliteSeconds = 0;
+  for (const [op, units] of Object.entries(dynamoUnits)) {
+    const opRate = rates.dynamo[op] ?? rates.dynamo['dynamodb:UpdateItem'] ?? 1;
+    dynaliteSeconds += units / opRate;
+    line(`dynalite ${op.slice(9)}: ${opRate.toFixed(0)}/s raw`, `${units.toFixed(3)} per delivery`);
+  }
   // Every delivery's message is sent once and received+deleted once (retries would add more).
-  const sqsSent = 1;
-  const sqsReceived = 1;
-  const secondsPerDelivery =
-    itemOps / rates.updates + sqsSent / rates.sends + sqsReceived / rates.receives;
-  const ceiling = 1 / secondsPerDelivery;
-  line('dynalite conditional UpdateItem (16 in flight)', `${rates.updates.toFixed(0)}/s`);
-  line('fauxqs SendMessageBatch(10), messages', `${rates.sends.toFixed(0)}/s`);
+  const fauxqsSeconds =
+    1 / rates.sqs.sendMessages +
+    1 / rates.sqs.receiveDeleteMessages +
+    per(ops['sns:PublishBatch']) / rates.snsPublishBatches;
+  line('fauxqs SendMessageBatch(10)', `${rates.sqs.sendMessages.toFixed(0)} messages/s raw`);
   line(
-    'fauxqs ReceiveMessage(10) + DeleteMessageBatch, messages',
-    `${rates.receives.toFixed(0)}/s`,
+    'fauxqs ReceiveMessage(10) + DeleteMessageBatch',
+    `${rates.sqs.receiveDeleteMessages.toFixed(0)} messages/s raw`,
   );
-  line('Herald per delivery: DynamoDB items touched', itemOps.toFixed(2));
   line(
-    'ceiling for that mix (emulator time per delivery, summed)',
+    `fauxqs SNS PublishBatch(10): ${rates.snsPublishBatches.toFixed(0)}/s raw`,
+    `${per(ops['sns:PublishBatch']).toFixed(3)} per delivery`,
+  );
+  line('dynalite busy per delivery', `${(dynaliteSeconds * 1000).toFixed(3)} ms`);
+  line('fauxqs busy per delivery', `${(fauxqsSeconds * 1000).toFixed(3)} ms`);
+  const ceiling = 1 / Math.max(dynaliteSeconds, fauxqsSeconds);
+  line(
+    `ceiling (the busier emulator: ${dynaliteSeconds >= fauxqsSeconds ? 'dynalite' : 'fauxqs'})`,
     `${ceiling.toFixed(0)} deliveries/s`,
   );
   line('Herald end to end', `${e2e.deliveriesPerSecond.toFixed(0)} deliveries/s`);

@@ -1,12 +1,45 @@
+import { fileURLToPath } from 'node:url';
+
 /**
  * How every Herald function is bundled: shared by HeraldFunction and `npm run bench`, so the
  * sizes and cold-import times the bench prints are those of the deployed code.
  */
+
+/**
+ * The AWS SDK's default credential chain reaches these only through `await import()` and only when
+ * no credentials are in the environment. Lambda always puts the function role's credentials in
+ * the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), so the chain stops
+ * at `fromEnv` and these are never loaded; left out, they take about 110 KiB off every bundle
+ * (SSO/STS/sign-in clients, INI files, IMDS, container credentials). Were one ever needed, the
+ * import would go to the copy the Lambda runtime ships. test/unit/bundling.test.ts fails if an SDK
+ * update starts importing one of them statically.
+ */
+export const UNUSED_CREDENTIAL_PROVIDERS = [
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/credential-provider-http',
+  '@smithy/credential-provider-imds',
+];
+
+/** `node:http` through require(): see node-http-shim.mjs (about 50 ms of cold start on Node 24). */
+const NODE_HTTP_SHIM = fileURLToPath(new URL('./node-http-shim.mjs', import.meta.url));
+/** `semver` reduced to the `gte` the X-Ray SDK calls: see semver-shim.cjs (28 KiB). */
+export const SEMVER_SHIM = fileURLToPath(new URL('./semver-shim.cjs', import.meta.url));
+
 export const HERALD_BUNDLING = {
   mainFields: ['module', 'main'],
   // Bundle the SDK clients each handler imports (tree-shaken) rather than the runtime's copy,
-  // so the deployed code runs the versions the lockfile and the tests use.
-  externalModules: [] as string[],
+  // so the deployed code runs the versions the lockfile and the tests use (and imports faster:
+  // `npm run bench -- bundles` measures both).
+  externalModules: [...UNUSED_CREDENTIAL_PROVIDERS],
+  // esbuild `alias`: imports of these modules resolve to the given files instead.
+  alias: {
+    'node:http': NODE_HTTP_SHIM,
+    http: NODE_HTTP_SHIM,
+    semver: SEMVER_SHIM,
+  } as Record<string, string>,
   // CommonJS dependencies (twilio, firebase-admin) call require() inside an ESM bundle.
   banner:
     "import { createRequire as __heraldCreateRequire } from 'node:module'; const require = __heraldCreateRequire(import.meta.url);",

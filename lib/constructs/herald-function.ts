@@ -114,6 +114,9 @@ export class HeraldFunction extends Construct {
         mainFields: HERALD_BUNDLING.mainFields,
         externalModules: HERALD_BUNDLING.externalModules,
         banner: HERALD_BUNDLING.banner,
+        esbuildArgs: Object.fromEntries(
+          Object.entries(HERALD_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
+        ),
         ...(props.afterBundling
           ? {
               commandHooks: {

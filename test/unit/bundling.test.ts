@@ -1,0 +1,112 @@
+import { readdirSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { build } from 'esbuild';
+import { describe, expect, it } from 'vitest';
+import {
+  HERALD_BUNDLING,
+  SEMVER_SHIM,
+  UNUSED_CREDENTIAL_PROVIDERS,
+} from '../../lib/constructs/bundling';
+
+const HANDLERS = readdirSync('functions/handlers').filter((file) => file.endsWith('.ts'));
+/** Not installed, required inside try/catch by a dependency (debug, under firebase-admin). */
+const OPTIONAL = ['supports-color'];
+const isBuiltin = (path: string) =>
+  path.startsWith('node:') || builtinModules.includes(path.split('/')[0] ?? path);
+
+describe('Lambda bundles', () => {
+  it('leave out only credential providers the SDK imports lazily, and nothing else', async () => {
+    const result = await build({
+      entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
+      outdir: 'out',
+      write: false,
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      logLevel: 'silent',
+      metafile: true,
+      mainFields: HERALD_BUNDLING.mainFields,
+      external: HERALD_BUNDLING.externalModules,
+      banner: { js: HERALD_BUNDLING.banner },
+      alias: HERALD_BUNDLING.alias,
+    });
+    const leftOut = Object.entries(result.metafile.outputs).flatMap(([output, { imports }]) =>
+      imports
+        .filter((i) => i.external && !isBuiltin(i.path) && !OPTIONAL.includes(i.path))
+        .map((i) => `${output.replace(/^out\//, '')} ${i.kind} ${i.path}`),
+    );
+    // A static import of a left-out package would fail every cold start in Lambda.
+    for (const line of leftOut) expect(line).toMatch(/ dynamic-import /);
+    const paths = new Set(leftOut.map((line) => line.split(' ')[2]));
+    expect([...paths].sort()).toEqual([...UNUSED_CREDENTIAL_PROVIDERS].sort());
+    // And none of them is in a bundle.
+    const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
+    for (const name of UNUSED_CREDENTIAL_PROVIDERS)
+      expect(inputs.filter((input) => input.includes(`node_modules/${name}/`))).toEqual([]);
+  }, 60_000);
+
+  it('load node:http through require(), never an ES import (an ES import loads undici on Node 24)', async () => {
+    const result = await build({
+      entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
+      outdir: 'out',
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      logLevel: 'silent',
+      metafile: true,
+      mainFields: HERALD_BUNDLING.mainFields,
+      external: HERALD_BUNDLING.externalModules,
+      banner: { js: HERALD_BUNDLING.banner },
+      alias: HERALD_BUNDLING.alias,
+    });
+    const esImports = Object.entries(result.metafile.outputs).flatMap(([output, { imports }]) =>
+      imports
+        .filter((i) => /^(node:)?http$/.test(i.path) && i.kind !== 'require-call')
+        .map((i) => `${output} ${i.kind} ${i.path}`),
+    );
+    expect(esImports).toEqual([]);
+    // Every handler but the console's (no SDK, no tracer) does use node:http, through the shim.
+    const withoutShim = Object.entries(result.metafile.outputs)
+      .filter(([output]) => output.endsWith('.js'))
+      .filter(
+        ([, { inputs }]) => !Object.keys(inputs).some((i) => i.endsWith('node-http-shim.mjs')),
+      )
+      .map(([output]) => output);
+    expect(withoutShim).toEqual(['out/console.js']);
+  }, 60_000);
+
+  it("give semver only to the X-Ray SDK's one call of gte, whose answers the shim matches", async () => {
+    const result = await build({
+      entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
+      outdir: 'out',
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      logLevel: 'silent',
+      metafile: true,
+      mainFields: HERALD_BUNDLING.mainFields,
+      external: HERALD_BUNDLING.externalModules,
+      alias: HERALD_BUNDLING.alias,
+    });
+    const importers = new Set<string>();
+    for (const [input, { imports }] of Object.entries(result.metafile.inputs))
+      for (const i of imports)
+        if (i.original === 'semver') importers.add(input.replace(/^.*node_modules\//, ''));
+    expect([...importers]).toEqual(['aws-xray-sdk-core/dist/lib/patchers/aws_p.js']);
+    type Semver = { gte: (a: string, b: string) => boolean };
+    const require = createRequire(import.meta.url);
+    const shim = require(SEMVER_SHIM) as Semver;
+    // The semver the shim stands in for: the one the X-Ray SDK resolves.
+    const semver = createRequire(require.resolve('aws-xray-sdk-core'))('semver') as Semver;
+    const versions = ['0.0.1', '1.0.0', '1.2.3', '1.10.0', '2.0.0', '8.0.0', '24.11.1', 'v24.11.1'];
+    for (const a of versions)
+      for (const b of versions) expect([a, b, shim.gte(a, b)]).toEqual([a, b, semver.gte(a, b)]);
+    expect(() => shim.gte('not a version', '1.0.0')).toThrow(/Invalid Version/);
+  }, 60_000);
+});
