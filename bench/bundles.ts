@@ -4,7 +4,7 @@
  * (tracing on, source maps loaded, AWS SDK taken from the Lambda runtime instead of bundled).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { HERALD_BUNDLING } from '../lib/constructs/bundling';
@@ -36,6 +36,38 @@ export const BUNDLED_HANDLERS = [
 ];
 
 const RUNS = 7;
+
+/**
+ * The issue lets the push function carry firebase-admin's own weight beyond its 500 KiB: the
+ * packages firebase-admin brings (its dependencies, transitively, as installed) that no other
+ * dependency of Herald's brings too. Their bytes in the push bundle are not counted against it.
+ */
+function dependencyClosure(root: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    const manifest = join('node_modules', name, 'package.json');
+    if (!existsSync(manifest)) return;
+    seen.add(name);
+    const { dependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(dependencies)) visit(dependency);
+  };
+  visit(root);
+  return seen;
+}
+
+function allowedWeight(name: string, weights: Map<string, number>): number {
+  if (name !== 'send-push') return 0;
+  const firebase = dependencyClosure('firebase-admin');
+  const shared = new Set<string>();
+  for (const other of ['@aws-sdk/client-dynamodb', '@aws-lambda-powertools/tracer', '@middy/core'])
+    for (const dependency of dependencyClosure(other)) shared.add(dependency);
+  let bytes = 0;
+  for (const [pkg, size] of weights) if (firebase.has(pkg) && !shared.has(pkg)) bytes += size;
+  return bytes;
+}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -179,8 +211,10 @@ export async function benchBundles(): Promise<void> {
         { label: 'sdk external', file: external.outfile, env: on, nodeArgs: maps },
       ]) as [number, number, number, number, number];
       const target = TARGETS[name];
+      const allowed = allowedWeight(name, bundled.weights);
+      const counted = bundled.size - allowed;
       const verdict = target
-        ? `${bundled.size / 1024 <= target.kib && deployed <= target.ms ? 'met' : 'NOT met'} (${target.kib} KiB / ${target.ms} ms)`
+        ? `${counted / 1024 <= target.kib && deployed <= target.ms ? 'met' : 'NOT met'} (${target.kib} KiB / ${target.ms} ms)${allowed > 0 ? `: ${kib(counted)} without firebase-admin and its dependencies (${kib(allowed)})` : ''}`
         : '';
       console.log(
         `  ${name.padEnd(17)} ${kib(bundled.size).padStart(8)} ${ms(deployed).padStart(7)}  ${signed(deployed - withoutTracer).padStart(14)}  ${signed(switchedOff - deployed).padStart(10)}  ${signed(deployed - withoutMaps).padStart(11)}  ${`${kib(external.size)} / ${ms(fromRuntime)}`.padStart(32)}   ${verdict}`,

@@ -35,7 +35,7 @@ export const PRICES = {
 };
 
 /** Memory (MB) of each function as lib/ deploys it. */
-const MEMORY_MB = { api: 512, authorizer: 256, sender: 256 };
+const MEMORY_MB = { api: 512, authorizer: 256, sender: 256, events: 256 };
 
 const quiet = () => undefined;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -98,6 +98,7 @@ async function measure(
     api: new Invocations(MEMORY_MB.api),
     authorizer: new Invocations(MEMORY_MB.authorizer),
     sender: new Invocations(MEMORY_MB.sender),
+    events: new Invocations(MEMORY_MB.events),
   };
   const deliveries = recipients * requests;
   let delivered = 0;
@@ -106,6 +107,7 @@ async function measure(
     const queueUrl = stack.env.QUEUE_URL_EMAIL ?? '';
     // Warm every function once, outside the counts (cold starts are not per-delivery costs).
     counter.reset();
+    const eventsBefore = stack.events.pipeline.eventsInvocationMs.length;
     for (let r = 0; r < requests; r++) {
       const auth = await lambdas.authorizer.time(() =>
         authorizer(
@@ -160,6 +162,9 @@ async function measure(
     while (delivered < deliveries && Date.now() < deadline) await sleep(50);
     await poller.stop();
     await sleep(300);
+    // The events function's work for these deliveries (the stream of their recorded writes).
+    await stack.events.pipeline.stream.drained();
+    lambdas.events.durations = stack.events.pipeline.eventsInvocationMs.slice(eventsBefore);
   } finally {
     off();
     await stack.stop();
@@ -170,11 +175,9 @@ async function measure(
   const readRequests = Object.entries(counts.byOperation)
     .filter(([op]) => /^dynamodb:(GetItem|Query|BatchGetItem|Scan)$/.test(op))
     .reduce((sum, [, n]) => sum + n, 0);
-  const invocations =
-    lambdas.api.durations.length +
-    lambdas.authorizer.durations.length +
-    lambdas.sender.durations.length;
-  const gbSeconds = lambdas.api.gbSeconds + lambdas.authorizer.gbSeconds + lambdas.sender.gbSeconds;
+  const all = Object.values(lambdas);
+  const invocations = all.reduce((sum, l) => sum + l.durations.length, 0);
+  const gbSeconds = all.reduce((sum, l) => sum + l.gbSeconds, 0);
   const perDelivery = (dollars: number) => (dollars / deliveries) * 1e6;
   return {
     recipients,
@@ -195,7 +198,7 @@ async function measure(
     },
     notes: [
       `${delivered}/${deliveries} delivered`,
-      `invocations: api ${lambdas.api.durations.length} x ${lambdas.api.mean.toFixed(1)} ms @${MEMORY_MB.api} MB, authorizer ${lambdas.authorizer.durations.length} x ${lambdas.authorizer.mean.toFixed(1)} ms @${MEMORY_MB.authorizer} MB, send-email ${lambdas.sender.durations.length} x ${lambdas.sender.mean.toFixed(1)} ms @${MEMORY_MB.sender} MB`,
+      `invocations: api ${lambdas.api.durations.length} x ${lambdas.api.mean.toFixed(1)} ms @${MEMORY_MB.api} MB, authorizer ${lambdas.authorizer.durations.length} x ${lambdas.authorizer.mean.toFixed(1)} ms @${MEMORY_MB.authorizer} MB, send-email ${lambdas.sender.durations.length} x ${lambdas.sender.mean.toFixed(1)} ms @${MEMORY_MB.sender} MB, events ${lambdas.events.durations.length} x ${lambdas.events.mean.toFixed(1)} ms @${MEMORY_MB.events} MB`,
       `requests by operation: ${Object.entries(counts.byOperation)
         .sort()
         .map(([op, n]) => `${op} ${(n / deliveries).toFixed(3)}`)
@@ -232,7 +235,7 @@ export async function benchCost(counter: ReturnType<typeof countSdkRequests>): P
   for (const row of rows)
     for (const note of row.notes) console.log(`  [${row.recipients}] ${note}`);
   console.log(
-    "  not included: the events function's own Lambda time (its SDK requests are counted), SES ($100/M emails) and other vendors, log ingestion, X-Ray traces, idle SQS long polls of the event sources, fixed monthly costs (secrets, alarms, dashboard)",
+    '  not included: SES ($100/M emails) and other vendors, log ingestion, X-Ray traces, idle SQS long polls of the event sources, fixed monthly costs (secrets, alarms, dashboard)',
   );
   return rows;
 }

@@ -9,8 +9,10 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 export interface SdkCounts {
   byService: Record<string, number>;
   byOperation: Record<string, number>;
-  /** DynamoDB write units, from the size of each item written (1 unit per started KB). */
+  /** DynamoDB write units: 1 per started KB of each item written, +1 per index entry written. */
   dynamoWriteUnits: number;
+  /** DynamoDB items written (each entry of a BatchWriteItem, each Put/Update/DeleteItem). */
+  dynamoItemsWritten: number;
 }
 
 type Request = {
@@ -27,8 +29,9 @@ interface Seen {
   hostname: string;
   port: number | undefined;
   operation: string;
-  /** Write units, when the body is a DynamoDB write (every other request: 0). */
+  /** Write units and items, when the body is a DynamoDB write (every other request: 0). */
   units: number;
+  items: number;
 }
 
 /** For `LocalStackOptions.lambdaPreload`: importing this module on a worker thread reports to it. */
@@ -44,7 +47,12 @@ export function countSdkRequests(services: Record<string, string>): {
   counts: SdkCounts;
   reset(): void;
 } {
-  const counts: SdkCounts = { byService: {}, byOperation: {}, dynamoWriteUnits: 0 };
+  const counts: SdkCounts = {
+    byService: {},
+    byOperation: {},
+    dynamoWriteUnits: 0,
+    dynamoItemsWritten: 0,
+  };
   const add = (seen: Seen) => {
     const host = `${seen.hostname}:${seen.port}`;
     const service = /^Publish/.test(seen.operation)
@@ -54,6 +62,7 @@ export function countSdkRequests(services: Record<string, string>): {
     const key = `${service}:${seen.operation}`;
     counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;
     counts.dynamoWriteUnits += seen.units;
+    counts.dynamoItemsWritten += seen.items;
   };
   watchRequests(add);
   const fromThreads = new BroadcastChannel(CHANNEL);
@@ -67,6 +76,7 @@ export function countSdkRequests(services: Record<string, string>): {
       counts.byService = {};
       counts.byOperation = {};
       counts.dynamoWriteUnits = 0;
+      counts.dynamoItemsWritten = 0;
     },
   };
 }
@@ -88,7 +98,7 @@ function watchRequests(report: (seen: Seen) => void): void {
     const operation = target
       ? (String(target).split('.').pop() ?? '')
       : (action ?? `${request.method} ${request.path?.split('/')[1] ?? ''}`);
-    let units = 0;
+    let written = { units: 0, items: 0 };
     // Only DynamoDB's JSON protocol names DynamoDB_20120810 in its target.
     if (String(target).startsWith('DynamoDB_') && request.body) {
       const body =
@@ -100,9 +110,9 @@ function watchRequests(report: (seen: Seen) => void): void {
               (request.body as Uint8Array).byteOffset,
               (request.body as Uint8Array).byteLength,
             ).toString('utf8');
-      units = writeUnits(operation, body);
+      written = writeUnits(operation, body);
     }
-    report({ hostname: request.hostname ?? '', port: request.port, operation, units });
+    report({ hostname: request.hostname ?? '', port: request.port, operation, ...written });
     return original.call(this, request as never, options as never);
   } as typeof original;
 }
@@ -129,15 +139,36 @@ function itemUnits(item: unknown): number {
   return Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / 1024));
 }
 
-function writeUnits(operation: string, body: string): number {
+/*
+ * And 1 more per global secondary index the write puts an entry in (every index entry Herald
+ * writes is well under 1 KB): the notification item's `byTenant` (tenantPk) and `reconcile` (rpk)
+ * entries, an API key's `gsi1` entry. Moving an entry (a SET of its sort key) is a delete and a put.
+ */
+const INDEX_KEYS = ['tenantPk', 'rpk', 'gsi1pk'];
+function indexUnits(item: Record<string, unknown>): number {
+  return INDEX_KEYS.filter((key) => key in item).length;
+}
+
+function putUnits(item: unknown): number {
+  return itemUnits(item) + indexUnits(item as Record<string, unknown>);
+}
+
+function writeUnits(operation: string, body: string): { units: number; items: number } {
   const parsed = JSON.parse(body) as Record<string, unknown>;
   if (operation === 'BatchWriteItem') {
     const tables = parsed.RequestItems as Record<string, { PutRequest?: { Item: unknown } }[]>;
-    return Object.values(tables)
-      .flat()
-      .reduce((sum, r) => sum + (r.PutRequest ? itemUnits(r.PutRequest.Item) : 1), 0);
+    const entries = Object.values(tables).flat();
+    return {
+      units: entries.reduce((sum, r) => sum + (r.PutRequest ? putUnits(r.PutRequest.Item) : 1), 0),
+      items: entries.length,
+    };
   }
+  if (operation === 'PutItem') return { units: putUnits(parsed.Item), items: 1 };
   // Delivery items stay well under 1 KB, so an update is one unit (checked in the report).
-  if (operation === 'UpdateItem' || operation === 'PutItem' || operation === 'DeleteItem') return 1;
-  return 0;
+  if (operation === 'UpdateItem') {
+    const expression = String(parsed.UpdateExpression ?? '');
+    return { units: 1 + (/\brsk\s*=/.test(expression) ? 2 : 0), items: 1 };
+  }
+  if (operation === 'DeleteItem') return { units: 1, items: 1 };
+  return { units: 0, items: 0 };
 }

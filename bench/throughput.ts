@@ -215,7 +215,7 @@ export async function benchCeiling(e2e: EndToEndResult): Promise<void> {
   const rates = await emulatorRates();
   const ops = e2e.counts.byOperation;
   const per = (n: number | undefined) => (n ?? 0) / e2e.deliveries;
-  // BatchWriteItem costs dynalite per item: the items are the write units not from single writes.
+  // BatchWriteItem costs dynalite per item: the items written that no single write accounts for.
   const singleWrites =
     (ops['dynamodb:UpdateItem'] ?? 0) +
     (ops['dynamodb:PutItem'] ?? 0) +
@@ -225,7 +225,7 @@ export async function benchCeiling(e2e: EndToEndResult): Promise<void> {
     if (!op.startsWith('dynamodb:')) continue;
     dynamoUnits[op] =
       op === 'dynamodb:BatchWriteItem'
-        ? per(e2e.counts.dynamoWriteUnits - singleWrites)
+        ? per(e2e.counts.dynamoItemsWritten - singleWrites)
         : per(count);
   }
   let dynaliteSeconds = 0;

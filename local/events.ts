@@ -104,6 +104,8 @@ export interface LocalEventPipeline {
   stream: LocalStream;
   /** Batches the stream gave up on (the on-failure destination). */
   failedBatches: DynamoDBRecord[][];
+  /** Duration (ms) of each events function invocation, for `npm run bench -- cost`. */
+  eventsInvocationMs: number[];
   stop(): Promise<void>;
 }
 
@@ -122,6 +124,7 @@ export async function startEventPipeline(options: {
 }): Promise<LocalEventPipeline> {
   const { region, instance, log } = options;
   const failedBatches: DynamoDBRecord[][] = [];
+  const eventsInvocationMs: number[] = [];
   const events = await loadHandler<DynamoDBStreamEvent, void>('events', instance);
   const sender = await loadHandler<SQSEvent, SQSBatchResponse>('webhook-sender', instance);
   if (!events) log('[stack] functions/handlers/events.ts does not exist: not wired');
@@ -134,7 +137,12 @@ export async function startEventPipeline(options: {
     tableName: options.tableName,
     invoke: async (event) => {
       if (!pool) return;
-      await pool.invoke(event, createLambdaContext('herald-events', region));
+      const start = performance.now();
+      try {
+        await pool.invoke(event, createLambdaContext('herald-events', region));
+      } finally {
+        eventsInvocationMs.push(performance.now() - start);
+      }
     },
     onFailure: (records, error) => {
       failedBatches.push(records);
@@ -172,6 +180,7 @@ export async function startEventPipeline(options: {
   return {
     stream,
     failedBatches,
+    eventsInvocationMs,
     async stop() {
       await Promise.all([stream.stop(), poller?.stop()]);
       sqs.destroy();

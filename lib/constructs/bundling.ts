@@ -6,21 +6,25 @@ import { fileURLToPath } from 'node:url';
  */
 
 /**
- * The AWS SDK's default credential chain reaches these only through `await import()` and only when
- * no credentials are in the environment. Lambda always puts the function role's credentials in
- * the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), so the chain stops
- * at `fromEnv` and these are never loaded; left out, they take about 110 KiB off every bundle
- * (SSO/STS/sign-in clients, INI files, IMDS, container credentials). Were one ever needed, the
- * import would go to the copy the Lambda runtime ships. test/unit/bundling.test.ts fails if an SDK
- * update starts importing one of them statically.
+ * Modules the AWS SDK reaches only through `await import()`, on paths Herald's functions never
+ * take, left out of the bundles (about 125 KiB off each):
+ * - the credential providers after `fromEnv` in the default chain: Lambda always puts the function
+ *   role's credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ *   AWS_SESSION_TOKEN), so the chain stops at `fromEnv` (SSO/STS/sign-in clients, INI files,
+ *   IMDS, container credentials are never loaded);
+ * - event-stream serialization, loaded only by operations with event streams, which none of the
+ *   services Herald calls (DynamoDB, SQS, SNS, SES, Scheduler, Secrets Manager, IoT data) has.
+ * Were one ever imported, it would come from the copy the Lambda runtime ships.
+ * test/unit/bundling.test.ts fails if an SDK update starts importing one of them statically.
  */
-export const UNUSED_CREDENTIAL_PROVIDERS = [
+export const LAZY_UNUSED_MODULES = [
   '@aws-sdk/credential-provider-sso',
   '@aws-sdk/credential-provider-ini',
   '@aws-sdk/credential-provider-process',
   '@aws-sdk/credential-provider-web-identity',
   '@aws-sdk/credential-provider-http',
   '@smithy/credential-provider-imds',
+  '@smithy/core/event-streams',
 ];
 
 /** `node:http` through require(): see node-http-shim.mjs (about 50 ms of cold start on Node 24). */
@@ -33,7 +37,7 @@ export const HERALD_BUNDLING = {
   // Bundle the SDK clients each handler imports (tree-shaken) rather than the runtime's copy,
   // so the deployed code runs the versions the lockfile and the tests use (and imports faster:
   // `npm run bench -- bundles` measures both).
-  externalModules: [...UNUSED_CREDENTIAL_PROVIDERS],
+  externalModules: [...LAZY_UNUSED_MODULES],
   // esbuild `alias`: imports of these modules resolve to the given files instead.
   alias: {
     'node:http': NODE_HTTP_SHIM,

@@ -2,11 +2,7 @@ import { readdirSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import {
-  HERALD_BUNDLING,
-  SEMVER_SHIM,
-  UNUSED_CREDENTIAL_PROVIDERS,
-} from '../../lib/constructs/bundling';
+import { HERALD_BUNDLING, SEMVER_SHIM, LAZY_UNUSED_MODULES } from '../../lib/constructs/bundling';
 
 const HANDLERS = readdirSync('functions/handlers').filter((file) => file.endsWith('.ts'));
 /** Not installed, required inside try/catch by a dependency (debug, under firebase-admin). */
@@ -15,7 +11,7 @@ const isBuiltin = (path: string) =>
   path.startsWith('node:') || builtinModules.includes(path.split('/')[0] ?? path);
 
 describe('Lambda bundles', () => {
-  it('leave out only credential providers the SDK imports lazily, and nothing else', async () => {
+  it('leave out only modules the SDK imports lazily on paths Herald never takes, and nothing else', async () => {
     const result = await build({
       entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
       outdir: 'out',
@@ -40,11 +36,34 @@ describe('Lambda bundles', () => {
     // A static import of a left-out package would fail every cold start in Lambda.
     for (const line of leftOut) expect(line).toMatch(/ dynamic-import /);
     const paths = new Set(leftOut.map((line) => line.split(' ')[2]));
-    expect([...paths].sort()).toEqual([...UNUSED_CREDENTIAL_PROVIDERS].sort());
+    expect([...paths].sort()).toEqual([...LAZY_UNUSED_MODULES].sort());
     // And none of them is in a bundle.
     const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.keys(o.inputs));
-    for (const name of UNUSED_CREDENTIAL_PROVIDERS)
-      expect(inputs.filter((input) => input.includes(`node_modules/${name}/`))).toEqual([]);
+    // (A package's files are under node_modules/<name>/; @smithy/core's subpath under its dist.)
+    const where = (name: string) =>
+      name.startsWith('@smithy/core/')
+        ? `node_modules/@smithy/core/dist-es/submodules/${name.slice('@smithy/core/'.length)}/`
+        : `node_modules/${name}/`;
+    for (const name of LAZY_UNUSED_MODULES)
+      expect(inputs.filter((input) => input.includes(where(name)))).toEqual([]);
+    // The check above looks in the right place: without the list, they are bundled.
+    const unlisted = await build({
+      entryPoints: ['functions/handlers/send-email.ts'],
+      outdir: 'out',
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'silent',
+      metafile: true,
+      mainFields: HERALD_BUNDLING.mainFields,
+    });
+    const unlistedInputs = Object.keys(unlisted.metafile.inputs);
+    for (const name of LAZY_UNUSED_MODULES)
+      expect([name, unlistedInputs.some((input) => input.includes(where(name)))]).toEqual([
+        name,
+        true,
+      ]);
   }, 60_000);
 
   it('load node:http through require(), never an ES import (an ES import loads undici on Node 24)', async () => {
