@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { UrlPolicy } from '../adapters/http/url-guard';
 import {
   DEFAULT_WEBHOOK_DISABLE_AFTER_MS,
@@ -6,16 +6,18 @@ import {
 } from '../core/webhooks/model';
 import { parseEnv } from './config';
 
-const flag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((v) => v === 'true');
+const flag = z.pipe(
+  z._default(z.enum(['true', 'false']), 'false'),
+  z.transform((v: 'true' | 'false') => v === 'true'),
+);
 
-const delays = z
-  .string()
-  .regex(/^\d+(,\d+)*$/, 'must be comma-separated seconds')
-  .default(DEFAULT_WEBHOOK_RETRY_DELAYS.join(','))
-  .transform((v) => v.split(',').map(Number));
+const delays = z.pipe(
+  z._default(
+    z.string().check(z.regex(/^\d+(,\d+)*$/, 'must be comma-separated seconds')),
+    DEFAULT_WEBHOOK_RETRY_DELAYS.join(','),
+  ),
+  z.transform((v: string) => v.split(',').map(Number)),
+);
 
 const policySchema = z.object({
   WEBHOOK_ALLOW_HTTP: flag,
@@ -29,11 +31,13 @@ function policyOf(parsed: z.infer<typeof policySchema>): UrlPolicy {
   };
 }
 
+const required = () => z.string().check(z.minLength(1));
+
 const eventsSchema = z.object({
-  TABLE_NAME: z.string().min(1),
-  EVENTS_TOPIC_ARN: z.string().min(1),
-  WEBHOOK_QUEUE_URL: z.string().min(1),
-  WEBHOOK_CACHE_SECONDS: z.coerce.number().int().min(0).default(30),
+  TABLE_NAME: required(),
+  EVENTS_TOPIC_ARN: required(),
+  WEBHOOK_QUEUE_URL: required(),
+  WEBHOOK_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30),
 });
 
 /** Settings of the events function (DynamoDB Stream -> SNS topic and webhook queue). */
@@ -48,16 +52,15 @@ export function loadEventsConfig(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-const senderSchema = policySchema.extend({
-  TABLE_NAME: z.string().min(1),
-  WEBHOOK_QUEUE_URL: z.string().min(1),
-  WEBHOOK_DLQ_URL: z.string().min(1),
+const senderSchema = z.extend(policySchema, {
+  TABLE_NAME: required(),
+  WEBHOOK_QUEUE_URL: required(),
+  WEBHOOK_DLQ_URL: required(),
   WEBHOOK_RETRY_DELAYS_SECONDS: delays,
-  WEBHOOK_DISABLE_AFTER_SECONDS: z.coerce
-    .number()
-    .int()
-    .positive()
-    .default(DEFAULT_WEBHOOK_DISABLE_AFTER_MS / 1000),
+  WEBHOOK_DISABLE_AFTER_SECONDS: z._default(
+    z.coerce.number().check(z.int(), z.positive()),
+    DEFAULT_WEBHOOK_DISABLE_AFTER_MS / 1000,
+  ),
 });
 
 /** Settings of the webhook sender. */
@@ -73,7 +76,7 @@ export function loadWebhookSenderConfig(env: NodeJS.ProcessEnv = process.env) {
   };
 }
 
-const apiWebhookSchema = policySchema.extend({ WEBHOOK_QUEUE_URL: z.string().optional() });
+const apiWebhookSchema = z.extend(policySchema, { WEBHOOK_QUEUE_URL: z.optional(z.string()) });
 
 /** The api function's webhook settings; undefined when this deployment has no webhook queue. */
 export function loadApiWebhookConfig(env: NodeJS.ProcessEnv = process.env) {

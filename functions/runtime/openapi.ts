@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /*
  * The OpenAPI 3.1 document of the API, built from the routes themselves: each route's `doc` names
@@ -13,13 +13,13 @@ export interface RouteDoc {
   description?: string;
   tag: string;
   /** The query-string schema (each property one parameter). */
-  query?: z.ZodObject;
+  query?: z.ZodMiniObject;
   /** The JSON request body schema. */
-  body?: z.ZodType;
+  body?: z.ZodMiniType;
   /** Accepts an `Idempotency-Key` header. */
   idempotent?: boolean;
   /** Success (and route-specific error) answers; each a body schema, or null for no body. */
-  responses: Record<number, { description: string; schema: z.ZodType | null }>;
+  responses: Record<number, { description: string; schema: z.ZodMiniType | null }>;
 }
 
 /** A route as the document needs it (functions/handlers/api/context.ts ApiRoute extends this). */
@@ -35,21 +35,23 @@ export interface DocumentedRoute {
 export const errorSchema = z
   .object({
     message: z.string(),
-    errors: z
-      .array(
+    errors: z.optional(
+      z.array(
         z.object({
-          path: z.string().describe('the field, e.g. channels.email.to[1]; "" for the whole body'),
+          path: z
+            .string()
+            .check(z.describe('the field, e.g. channels.email.to[1]; "" for the whole body')),
           message: z.string(),
         }),
-      )
-      .optional(),
+      ),
+    ),
   })
-  .describe('An error: what went wrong and, for a 400, each bad field.');
+  .check(z.describe('An error: what went wrong and, for a 400, each bad field.'));
 
 type JsonSchema = Record<string, unknown>;
 
 /** zod -> JSON Schema 2020-12 (OpenAPI 3.1's dialect), as a client must send / will receive it. */
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+export function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
     target: 'draft-2020-12',
     io,
@@ -94,7 +96,7 @@ function operation(route: DocumentedRoute): Record<string, unknown> {
     parameters.push({ name: match[1], in: 'path', required: true, schema: { type: 'string' } });
   }
   for (const [name, schema] of Object.entries(doc.query?.shape ?? {})) {
-    const field = schema as z.ZodType;
+    const field = schema as z.ZodMiniType;
     const json = jsonSchema(field, 'input');
     const { description, ...fieldSchema } = json;
     parameters.push({
@@ -187,7 +189,7 @@ export interface DocumentInfo {
   /** A description per tag (a tag without one gets a generic line). */
   tags?: Record<string, string>;
   /** Out-of-band requests Herald makes to the client (OpenAPI 3.1 `webhooks`). */
-  webhooks?: Record<string, { summary: string; description?: string; schema: z.ZodType }>;
+  webhooks?: Record<string, { summary: string; description?: string; schema: z.ZodMiniType }>;
 }
 
 /** The whole document. */

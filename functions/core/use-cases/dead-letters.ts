@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { mapWithConcurrency } from '../concurrency';
 import { parseDeliveryMessage } from '../delivery-message';
 import { maskRecipient } from '../mask';
@@ -42,7 +42,7 @@ export interface DeadLetterDependencies {
 /** How long messages being looked at stay out of view; they are released when the run ends. */
 export const HOLD_SECONDS = 120;
 
-const scheduleBody = z.object({ notificationId: z.string().min(1) });
+const scheduleBody = z.object({ notificationId: z.string().check(z.minLength(1)) });
 
 /** A dead letter decoded: the delivery message of a channel DLQ, or a schedule's notification id. */
 export interface Decoded {

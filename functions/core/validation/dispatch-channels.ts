@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { ChannelRequest, ChannelRequests } from '../model';
 import { type FieldError, formatPath, type PathSegment, validateAt } from './field-errors';
 import {
@@ -34,10 +34,13 @@ export type DispatchChannel = Exclude<(typeof DISPATCH_TYPES)[number], '*'>;
 export const TYPE_MESSAGE =
   'must be one of email, push, SMS, MQTT, slack or * (in any letter case)';
 
-export const dispatchType = z
-  .string({ error: TYPE_MESSAGE })
-  .transform((type) => type.toLowerCase())
-  .pipe(z.enum(DISPATCH_TYPES, { error: TYPE_MESSAGE }));
+export const dispatchType = z.pipe(
+  z.pipe(
+    z.string({ error: TYPE_MESSAGE }),
+    z.transform((type: string) => type.toLowerCase()),
+  ),
+  z.enum(DISPATCH_TYPES, { error: TYPE_MESSAGE }),
+);
 
 /** Each channel's block, in the order a "*" request delivers them. */
 export const BLOCKS = {

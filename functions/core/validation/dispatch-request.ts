@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { Channel, ChannelRequests, NotificationRequest } from '../model';
 import {
   addChannel,
@@ -12,8 +12,9 @@ import {
   summary,
 } from './dispatch-channels';
 import { type FieldError, unexpectedInput, validateAt } from './field-errors';
-import { CHANNEL_NOT_ENABLED, isPlainObject, sendAtSchema } from './fields';
+import { CHANNEL_NOT_ENABLED, isPlainObject } from './fields';
 import type { ValidationOptions, ValidationResult } from './options';
+import { sendAtSchema } from './send-at';
 
 /*
  * The legacy `POST /notification/dispatch` shape of the Express service Herald replaces. Old clients
@@ -117,18 +118,22 @@ export function dispatchEnvelopeSchema(options: ValidationOptions) {
   const blocks = Object.fromEntries(
     DISPATCH_CHANNELS.map((channel) => [
       BLOCKS[channel],
-      block.optional().describe(`${channel} fields: ${BLOCK_FIELDS[channel]}`),
+      z.optional(block).check(z.describe(`${channel} fields: ${BLOCK_FIELDS[channel]}`)),
     ]),
   );
   return z
     .looseObject({
-      type: dispatchType.describe('email, push, SMS, MQTT, slack or * (any letter case)'),
-      message: summary.optional().describe('summary; the text of SMS and Slack when not given'),
-      sendAt: sendAtSchema(options).optional(),
+      type: dispatchType.check(z.describe('email, push, SMS, MQTT, slack or * (any letter case)')),
+      message: z
+        .optional(summary)
+        .check(z.describe('summary; the text of SMS and Slack when not given')),
+      sendAt: z.optional(sendAtSchema(options)),
       ...blocks,
     })
-    .describe(
-      'The replaced service\'s request. A single `type` reads its fields from its block or flat at the top level (recipients, subject, body, title, topic, channel, message); `"*"` sends every channel block present and needs at least one block: flat fields are only read for a single channel.',
+    .check(
+      z.describe(
+        'The replaced service\'s request. A single `type` reads its fields from its block or flat at the top level (recipients, subject, body, title, topic, channel, message); `"*"` sends every channel block present and needs at least one block: flat fields are only read for a single channel.',
+      ),
     );
 }
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { FieldError, ValidationResult } from './options';
 
 export type { FieldError } from './options';
@@ -92,7 +92,7 @@ export function toFieldErrors(
 }
 
 /** Runs `schema` on `value` (found at `path`); on failure adds its errors and returns undefined. */
-export function validateAt<S extends z.ZodType>(
+export function validateAt<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   path: readonly PathSegment[],

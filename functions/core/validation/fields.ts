@@ -1,7 +1,6 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { carriedBySqs, storedMapKey } from './json-safety';
 import {
-  DEFAULT_MAX_SCHEDULE_AHEAD_MS,
   MAX_EMAIL_ADDRESS_CHARS,
   MAX_EMAIL_HTML_BYTES,
   MAX_EMAIL_SUBJECT_CHARS,
@@ -18,7 +17,6 @@ import {
   MQTT_QOS_LEVELS,
   RESERVED_PUSH_DATA_KEY_PREFIXES,
   RESERVED_PUSH_DATA_KEYS,
-  SEND_AT_PAST_TOLERANCE_MS,
 } from './limits';
 import type { ValidationOptions } from './options';
 
@@ -65,18 +63,17 @@ export const emailIdentity = (address: string): string => address.toLowerCase();
  * exists to bound deliveries, and a duplicate is not one.
  */
 export function recipientList(
-  item: z.ZodType<string>,
+  item: z.ZodMiniType<string>,
   options: ValidationOptions,
   identity: (value: string) => string = exact,
 ) {
   const max = options.maxRecipientsPerChannel;
-  return z
-    .array(item)
-    .min(1, 'must have at least one recipient')
-    .transform((list, ctx) => {
+  return z.pipe(
+    z.array(item).check(z.minLength(1, 'must have at least one recipient')),
+    z.transform((list: string[], ctx) => {
       const unique = distinct(list, identity);
       if (unique.length > max) {
-        ctx.addIssue({
+        ctx.issues.push({
           code: 'custom',
           message: `at most ${max} recipient${max === 1 ? '' : 's'}`,
           input: list,
@@ -84,29 +81,34 @@ export function recipientList(
         return z.NEVER;
       }
       return unique;
-    });
+    }),
+  );
 }
 
 // ---- field rules shared by both API shapes ----
 
 export const emailAddress = z
   .email({ error: 'must be an email address' })
-  .max(MAX_EMAIL_ADDRESS_CHARS, `must be at most ${MAX_EMAIL_ADDRESS_CHARS} characters`);
+  .check(
+    z.maxLength(MAX_EMAIL_ADDRESS_CHARS, `must be at most ${MAX_EMAIL_ADDRESS_CHARS} characters`),
+  );
 
 const DISPLAY_NAME_ADDRESS = /^([^<>\r\n]*)<([^<>\r\n]+)>$/;
 
 /** `from` and `replyTo`: a bare address or `Display Name <address>`, as SES accepts. */
-export const senderAddress = z.string().superRefine((value, ctx) => {
-  const match = DISPLAY_NAME_ADDRESS.exec(value);
-  const address = match ? (match[2] ?? '') : value;
-  if (!emailAddress.safeParse(address).success) {
-    ctx.addIssue({
-      code: 'custom',
-      message: 'must be an email address, optionally as Name <address>',
-      input: value,
-    });
-  }
-});
+export const senderAddress = z.string().check(
+  z.superRefine((value: string, ctx) => {
+    const match = DISPLAY_NAME_ADDRESS.exec(value);
+    const address = match ? (match[2] ?? '') : value;
+    if (!emailAddress.safeParse(address).success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be an email address, optionally as Name <address>',
+        input: value,
+      });
+    }
+  }),
+);
 
 /** The address part of `Name <address>` or a bare address, lower-cased. */
 function addressOf(value: string): string {
@@ -122,39 +124,45 @@ function addressOf(value: string): string {
 export function fromAddress(options: ValidationOptions) {
   const domain = options.senderDomain?.toLowerCase();
   if (!domain) return senderAddress;
-  return senderAddress.refine((value) => addressOf(value).endsWith(`@${domain}`), {
-    message: `must be an address at ${domain}, the deployment's sender domain`,
-  });
+  return senderAddress.check(
+    z.refine((value: string) => addressOf(value).endsWith(`@${domain}`), {
+      message: `must be an address at ${domain}, the deployment's sender domain`,
+    }),
+  );
 }
 
 export const phoneNumber = z
   .string()
-  .regex(E164_PATTERN, 'must be an E.164 phone number like +14155550123');
+  .check(z.regex(E164_PATTERN, 'must be an E.164 phone number like +14155550123'));
 
 /* Lengths in UTF-16 code units (String#length): an emoji counts twice, as in the UCS-2 encoding
    SMS uses, so we never accept a text the provider would count as longer. */
-export const textMessageText = z.string().min(1).max(MAX_TEXT_MESSAGE_CHARS);
-
-export const emailSubject = z
+export const textMessageText = z
   .string()
-  .min(1)
-  .max(MAX_EMAIL_SUBJECT_CHARS)
+  .check(z.minLength(1), z.maxLength(MAX_TEXT_MESSAGE_CHARS));
+
+export const emailSubject = z.string().check(
+  z.minLength(1),
+  z.maxLength(MAX_EMAIL_SUBJECT_CHARS),
   // A line break in a header value would end the header: refused to rule out header injection.
-  .regex(/^[^\r\n]*$/, 'must not contain line breaks');
+  z.regex(/^[^\r\n]*$/, 'must not contain line breaks'),
+);
 
 function withinBytes(max: number) {
-  return z
-    .string()
-    .min(1)
-    .refine((value) => utf8Bytes(value) <= max, `must be at most ${max} bytes (UTF-8)`);
+  return z.string().check(
+    z.minLength(1),
+    z.refine((value: string) => utf8Bytes(value) <= max, `must be at most ${max} bytes (UTF-8)`),
+  );
 }
 
 export const emailText = withinBytes(MAX_EMAIL_TEXT_BYTES);
 export const emailHtml = withinBytes(MAX_EMAIL_HTML_BYTES);
 
-export const pushToken = carriedBySqs(z.string().min(1).max(MAX_PUSH_TOKEN_CHARS));
-export const pushTitle = z.string().min(1);
-export const pushBody = z.string().min(1);
+export const pushToken = carriedBySqs(
+  z.string().check(z.minLength(1), z.maxLength(MAX_PUSH_TOKEN_CHARS)),
+);
+export const pushTitle = z.string().check(z.minLength(1));
+export const pushBody = z.string().check(z.minLength(1));
 
 function isReservedPushDataKey(key: string): boolean {
   return (
@@ -164,9 +172,10 @@ function isReservedPushDataKey(key: string): boolean {
 }
 
 export const pushData = z.record(
-  storedMapKey
-    .min(1, 'must not be empty')
-    .refine((key) => !isReservedPushDataKey(key), 'is reserved by FCM'),
+  storedMapKey.check(
+    z.minLength(1, 'must not be empty'),
+    z.refine((key: string) => !isReservedPushDataKey(key), 'is reserved by FCM'),
+  ),
   z.string(),
 );
 
@@ -188,42 +197,48 @@ export const PUSH_PAYLOAD_TOO_LARGE = `title, body and data together must be at 
 export const slackChannel = carriedBySqs(
   z
     .string()
-    .min(1)
-    .max(MAX_SLACK_CHANNEL_CHARS)
-    .regex(/^\S+$/, 'must be a Slack channel ID or name, without spaces'),
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_SLACK_CHANNEL_CHARS),
+      z.regex(/^\S+$/, 'must be a Slack channel ID or name, without spaces'),
+    ),
 );
 
-export const slackText = z.string().min(1).max(MAX_SLACK_TEXT_CHARS);
+export const slackText = z.string().check(z.minLength(1), z.maxLength(MAX_SLACK_TEXT_CHARS));
 
 export const slackBlocks = z
   .array(z.record(z.string(), z.unknown(), { error: 'must be a Slack block object' }))
-  .max(MAX_SLACK_BLOCKS, `must have at most ${MAX_SLACK_BLOCKS} blocks`);
+  .check(z.maxLength(MAX_SLACK_BLOCKS, `must have at most ${MAX_SLACK_BLOCKS} blocks`));
 
 export function mqttTopic(prefix: string | undefined) {
-  return carriedBySqs(z.string().min(1)).superRefine((topic, ctx) => {
-    const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: topic });
-    if (utf8Bytes(topic) > MAX_MQTT_TOPIC_BYTES) {
-      problem(`must be at most ${MAX_MQTT_TOPIC_BYTES} bytes (UTF-8)`);
-    }
-    // Wildcards subscribe; a publish to them is a protocol error that IoT Core rejects.
-    if (/[+#]/.test(topic)) problem('must not contain MQTT wildcards + or #');
-    if (topic.startsWith('$')) problem('must not start with $ (reserved for the broker)');
-    if (topic.includes('\u0000')) problem('must not contain the null character');
-    if ((topic.match(/\//g)?.length ?? 0) > MAX_MQTT_TOPIC_SLASHES) {
-      problem(`must have at most ${MAX_MQTT_TOPIC_SLASHES} slashes (AWS IoT limit)`);
-    }
-    if (prefix !== undefined && prefix !== '' && !topic.startsWith(prefix)) {
-      problem(`must start with ${JSON.stringify(prefix)}`);
-    }
-  });
+  return carriedBySqs(z.string().check(z.minLength(1))).check(
+    z.superRefine((topic: string, ctx) => {
+      const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: topic });
+      if (utf8Bytes(topic) > MAX_MQTT_TOPIC_BYTES) {
+        problem(`must be at most ${MAX_MQTT_TOPIC_BYTES} bytes (UTF-8)`);
+      }
+      // Wildcards subscribe; a publish to them is a protocol error that IoT Core rejects.
+      if (/[+#]/.test(topic)) problem('must not contain MQTT wildcards + or #');
+      if (topic.startsWith('$')) problem('must not start with $ (reserved for the broker)');
+      if (topic.includes('\u0000')) problem('must not contain the null character');
+      if ((topic.match(/\//g)?.length ?? 0) > MAX_MQTT_TOPIC_SLASHES) {
+        problem(`must have at most ${MAX_MQTT_TOPIC_SLASHES} slashes (AWS IoT limit)`);
+      }
+      if (prefix !== undefined && prefix !== '' && !topic.startsWith(prefix)) {
+        problem(`must start with ${JSON.stringify(prefix)}`);
+      }
+    }),
+  );
 }
 
 /** A payload already serialized to a string, checked against the IoT Core message size. */
 export const mqttPayloadText = z
   .string()
-  .refine(
-    (payload) => utf8Bytes(payload) <= MAX_MQTT_PAYLOAD_BYTES,
-    `must be at most ${MAX_MQTT_PAYLOAD_BYTES} bytes (UTF-8) once serialized`,
+  .check(
+    z.refine(
+      (payload: string) => utf8Bytes(payload) <= MAX_MQTT_PAYLOAD_BYTES,
+      `must be at most ${MAX_MQTT_PAYLOAD_BYTES} bytes (UTF-8) once serialized`,
+    ),
   );
 
 function serialize(value: unknown): string | undefined {
@@ -235,63 +250,25 @@ function serialize(value: unknown): string | undefined {
   }
 }
 
-export const mqttPayload = z
-  .union([z.string(), z.record(z.string(), z.unknown())], {
+export const mqttPayload = z.pipe(
+  z.union([z.string(), z.record(z.string(), z.unknown())], {
     error: 'must be a string or a JSON object',
-  })
-  .transform((payload, ctx) => {
+  }),
+  z.transform((payload: string | Record<string, unknown>, ctx) => {
     const text = typeof payload === 'string' ? payload : serialize(payload);
     if (text === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'must be serializable as JSON', input: payload });
+      ctx.issues.push({ code: 'custom', message: 'must be serializable as JSON', input: payload });
       return z.NEVER;
     }
     const checked = mqttPayloadText.safeParse(text);
     if (!checked.success) {
       for (const issue of checked.error.issues) {
-        ctx.addIssue({ code: 'custom', message: issue.message, input: payload });
+        ctx.issues.push({ code: 'custom', message: issue.message, input: payload });
       }
       return z.NEVER;
     }
     return text;
-  });
+  }),
+);
 
 export const mqttQos = z.literal(MQTT_QOS_LEVELS, { error: 'must be 0 or 1' });
-
-const OFFSET_DATE_TIME = z.iso.datetime({ offset: true });
-const LOCAL_DATE_TIME = z.iso.datetime({ local: true });
-
-function describeDuration(ms: number): string {
-  const minute = 60_000;
-  const day = 24 * 60 * minute;
-  if (ms % day === 0) return `${ms / day} days`;
-  if (ms % minute === 0) return `${ms / minute} minutes`;
-  return `${ms} ms`;
-}
-
-/** ISO-8601 with an offset -> epoch ms, inside [now - tolerance, now + max ahead]. */
-export function sendAtSchema(options: ValidationOptions) {
-  const maxAhead = options.maxScheduleAheadMs ?? DEFAULT_MAX_SCHEDULE_AHEAD_MS;
-  return z.string().transform((value, ctx) => {
-    const problem = (message: string) => {
-      ctx.addIssue({ code: 'custom', message, input: value });
-      return z.NEVER;
-    };
-    if (!OFFSET_DATE_TIME.safeParse(value).success) {
-      // A time without an offset means a different instant on every server: refused, not guessed.
-      return LOCAL_DATE_TIME.safeParse(value).success
-        ? problem('must include a time-zone offset or Z, like 2030-01-01T09:00:00Z')
-        : problem('must be an ISO-8601 date-time like 2030-01-01T09:00:00Z');
-    }
-    const at = Date.parse(value);
-    if (Number.isNaN(at)) return problem('must be an ISO-8601 date-time like 2030-01-01T09:00:00Z');
-    if (at < options.now - SEND_AT_PAST_TOLERANCE_MS) {
-      return problem(
-        `must not be more than ${describeDuration(SEND_AT_PAST_TOLERANCE_MS)} in the past`,
-      );
-    }
-    if (at > options.now + maxAhead) {
-      return problem(`must not be more than ${describeDuration(maxAhead)} in the future`);
-    }
-    return at;
-  });
-}

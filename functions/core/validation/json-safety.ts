@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldError, formatPath, type PathSegment } from './field-errors';
 
 /*
@@ -140,20 +140,22 @@ export function inspectStoredMap(
  * characters (U+FFFE, U+FFFF, most control characters, lone surrogates): the send would fail
  * with a 503 however often the client retried, so the request is refused here instead.
  */
-export function carriedBySqs<S extends z.ZodType<string>>(schema: S) {
-  return schema.superRefine((value, ctx) => {
-    const refused = sqsRefusedCharacter(value);
-    if (refused) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `must not contain the character ${refused} (SQS cannot carry it)`,
-        input: value,
-      });
-    }
-  });
+export function carriedBySqs<S extends z.ZodMiniType<string>>(schema: S): S {
+  return schema.check(
+    z.superRefine((value: string, ctx) => {
+      const refused = sqsRefusedCharacter(value);
+      if (refused) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `must not contain the character ${refused} (SQS cannot carry it)`,
+          input: value,
+        });
+      }
+    }),
+  );
 }
 
 /** A key of a map stored as a DynamoDB map: not a name every JavaScript object has. */
 export const storedMapKey = z
   .string()
-  .refine((key) => !RESERVED_OBJECT_KEYS.has(key), RESERVED_KEY_MESSAGE);
+  .check(z.refine((key: string) => !RESERVED_OBJECT_KEYS.has(key), RESERVED_KEY_MESSAGE));

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CHANNELS } from '../model';
 import type { AggregateStatus } from '../status';
 import { type FieldError, humanMessage, toFieldErrors } from './field-errors';
@@ -25,30 +25,28 @@ const MAX_CURSOR_CHARS = 512;
 
 const instant = z.iso
   .datetime({ offset: true })
-  .describe('ISO-8601 date-time with an offset or Z, e.g. 2030-01-01T09:00:00Z');
+  .check(z.describe('ISO-8601 date-time with an offset or Z, e.g. 2030-01-01T09:00:00Z'));
 
 /**
  * The query string of `GET /v1/notifications`, minus the one `metadata.<key>` filter (its name is
  * the client's, so it is read apart and documented in the operation).
  */
 export const listQuerySchema = z.strictObject({
-  status: z.enum(AGGREGATE_STATUSES).optional().describe('aggregate status of the notification'),
-  channel: z.enum(CHANNELS).optional().describe('only notifications with this channel'),
-  from: instant.optional().describe('created at or after (ISO-8601)'),
-  to: instant.optional().describe('created at or before (ISO-8601)'),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(MAX_LIST_LIMIT)
-    .default(DEFAULT_LIST_LIMIT)
-    .describe(`items per page, 1-${MAX_LIST_LIMIT}`),
+  status: z
+    .optional(z.enum(AGGREGATE_STATUSES))
+    .check(z.describe('aggregate status of the notification')),
+  channel: z.optional(z.enum(CHANNELS)).check(z.describe('only notifications with this channel')),
+  from: z.optional(instant).check(z.describe('created at or after (ISO-8601)')),
+  to: z.optional(instant).check(z.describe('created at or before (ISO-8601)')),
+  limit: z
+    ._default(
+      z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_LIST_LIMIT)),
+      DEFAULT_LIST_LIMIT,
+    )
+    .check(z.describe(`items per page, 1-${MAX_LIST_LIMIT}`)),
   cursor: z
-    .string()
-    .min(1)
-    .max(MAX_CURSOR_CHARS)
-    .optional()
-    .describe('nextCursor of the previous page'),
+    .optional(z.string().check(z.minLength(1), z.maxLength(MAX_CURSOR_CHARS)))
+    .check(z.describe('nextCursor of the previous page')),
 });
 
 /** A validated list query. Times are epoch milliseconds. */

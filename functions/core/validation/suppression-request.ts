@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { InvalidRequestError } from '../errors';
 import { CHANNELS, type Channel } from '../model';
 import { SUPPRESSION_REASONS, type SuppressionReason } from '../suppression';
@@ -7,13 +7,13 @@ import { validateAt } from './field-errors';
 import { emailAddress, phoneNumber, pushToken, slackChannel } from './fields';
 
 /** How each channel's recipient must look on the suppression list (as in a send request). */
-const RECIPIENT: Record<Channel, z.ZodType<string>> = {
+const RECIPIENT: Record<Channel, z.ZodMiniType<string>> = {
   email: emailAddress,
   sms: phoneNumber,
   whatsapp: phoneNumber,
   push: pushToken,
   slack: slackChannel,
-  mqtt: z.string().min(1).max(256),
+  mqtt: z.string().check(z.minLength(1), z.maxLength(256)),
 };
 
 const channel = z.enum(CHANNELS);
@@ -21,13 +21,15 @@ const channel = z.enum(CHANNELS);
 /** The documented shapes (OpenAPI); the parsers below give per-field errors for each. */
 export const suppressionBodySchema = z.strictObject({
   channel,
-  recipient: z.string().min(1).describe('as in a send request for that channel'),
-  reason: z.enum(SUPPRESSION_REASONS).optional().describe('default manual'),
+  recipient: z.string().check(z.minLength(1), z.describe('as in a send request for that channel')),
+  reason: z.optional(z.enum(SUPPRESSION_REASONS)).check(z.describe('default manual')),
 });
 export const suppressionQuerySchema = z.object({
-  channel: channel.optional(),
-  limit: z.coerce.number().int().min(1).max(100).optional().describe('1-100, default 50'),
-  cursor: z.string().optional().describe('nextCursor of the previous page'),
+  channel: z.optional(channel),
+  limit: z
+    .optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)))
+    .check(z.describe('1-100, default 50')),
+  cursor: z.optional(z.string()).check(z.describe('nextCursor of the previous page')),
 });
 
 /** POST /v1/suppressions `{ channel, recipient, reason? }`: a field error for each bad field. */
@@ -49,9 +51,9 @@ export function parseSuppressionRequest(body: unknown): {
   const parsedChannel = validateAt(channel, input.channel, ['channel'], errors);
   const recipient = parsedChannel
     ? validateAt(RECIPIENT[parsedChannel.value], input.recipient, ['recipient'], errors)
-    : validateAt(z.string().min(1), input.recipient, ['recipient'], errors);
+    : validateAt(z.string().check(z.minLength(1)), input.recipient, ['recipient'], errors);
   const reason = validateAt(
-    z.enum(SUPPRESSION_REASONS).default('manual'),
+    z._default(z.enum(SUPPRESSION_REASONS), 'manual'),
     input.reason,
     ['reason'],
     errors,
@@ -73,7 +75,7 @@ export function parseSuppressionQuery(query: Record<string, string | undefined> 
   const parsedChannel =
     q.channel === undefined ? undefined : validateAt(channel, q.channel, ['channel'], errors);
   const limit = validateAt(
-    z.coerce.number().int().min(1).max(100).default(50),
+    z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)), 50),
     q.limit,
     ['limit'],
     errors,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { CHANNELS, type Channel, type ChannelRequests, type EmailContent } from '../model';
 import type { FieldError } from './field-errors';
 import { unexpectedInput, validateAt } from './field-errors';
@@ -22,7 +22,6 @@ import {
   pushTitle,
   pushToken,
   recipientList,
-  sendAtSchema,
   senderAddress,
   slackBlocks,
   slackChannel,
@@ -41,6 +40,7 @@ import {
   MAX_TEMPLATE_VARIABLES,
 } from './limits';
 import type { ValidationOptions, ValidationResult } from './options';
+import { sendAtSchema } from './send-at';
 
 // ---- the v1 shape ----
 
@@ -48,16 +48,23 @@ import type { ValidationOptions, ValidationResult } from './options';
 const whatsappTemplate = z.strictObject({
   contentSid: z
     .string()
-    .regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Twilio Content SID: HX followed by 32 hex digits'),
-  variables: z
-    .record(
-      z.string().min(1, 'must not be empty').max(MAX_TEMPLATE_VARIABLE_KEY_CHARS),
-      z.string().max(MAX_TEMPLATE_VARIABLE_CHARS),
-    )
-    .refine((value) => Object.keys(value).length <= MAX_TEMPLATE_VARIABLES, {
-      message: `must have at most ${MAX_TEMPLATE_VARIABLES} variables`,
-    })
-    .optional(),
+    .check(
+      z.regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Twilio Content SID: HX followed by 32 hex digits'),
+    ),
+  variables: z.optional(
+    z
+      .record(
+        z
+          .string()
+          .check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_TEMPLATE_VARIABLE_KEY_CHARS)),
+        z.string().check(z.maxLength(MAX_TEMPLATE_VARIABLE_CHARS)),
+      )
+      .check(
+        z.refine((value: object) => Object.keys(value).length <= MAX_TEMPLATE_VARIABLES, {
+          message: `must have at most ${MAX_TEMPLATE_VARIABLES} variables`,
+        }),
+      ),
+  ),
 });
 
 /**
@@ -73,7 +80,7 @@ export function v1Schema(options: ValidationOptions) {
   const enabled = new Set<Channel>(options.enabledChannels);
   // A disabled channel has no queue; its content is not worth checking, only its presence.
   const disabled = z.never({ error: CHANNEL_NOT_ENABLED });
-  const gate = <S extends z.ZodType>(channel: Channel, schema: S): S | typeof disabled =>
+  const gate = <S extends z.ZodMiniType>(channel: Channel, schema: S): S | typeof disabled =>
     enabled.has(channel) ? schema : disabled;
 
   const textMessage = z.strictObject({
@@ -85,61 +92,67 @@ export function v1Schema(options: ValidationOptions) {
   const whatsapp = z
     .strictObject({
       to: recipientList(phoneNumber, options),
-      text: textMessageText.optional(),
-      template: whatsappTemplate.optional(),
+      text: z.optional(textMessageText),
+      template: z.optional(whatsappTemplate),
     })
-    .refine((value) => (value.text === undefined) !== (value.template === undefined), {
-      message: 'must have exactly one of text or template',
-      ...evenIfSiblingsFailed,
-    });
+    .check(
+      z.refine((value) => (value.text === undefined) !== (value.template === undefined), {
+        message: 'must have exactly one of text or template',
+        ...evenIfSiblingsFailed,
+      }),
+    );
 
   const email = z
     .strictObject({
       to: recipientList(emailAddress, options, emailIdentity),
       subject: emailSubject,
-      text: emailText.optional(),
-      html: emailHtml.optional(),
-      from: fromAddress(options).optional(),
-      replyTo: senderAddress.optional(),
+      text: z.optional(emailText),
+      html: z.optional(emailHtml),
+      from: z.optional(fromAddress(options)),
+      replyTo: z.optional(senderAddress),
     })
-    .refine((value) => value.text !== undefined || value.html !== undefined, {
-      message: 'must have text or html',
-      ...evenIfSiblingsFailed,
-    });
+    .check(
+      z.refine((value) => value.text !== undefined || value.html !== undefined, {
+        message: 'must have text or html',
+        ...evenIfSiblingsFailed,
+      }),
+    );
 
   const push = z
     .strictObject({
       tokens: recipientList(pushToken, options),
       title: pushTitle,
       body: pushBody,
-      data: pushData.optional(),
+      data: z.optional(pushData),
     })
-    .refine(
-      (value) => pushPayloadBytes(value.title, value.body, value.data) <= MAX_PUSH_PAYLOAD_BYTES,
-      { message: PUSH_PAYLOAD_TOO_LARGE, ...evenIfSiblingsFailed },
+    .check(
+      z.refine(
+        (value) => pushPayloadBytes(value.title, value.body, value.data) <= MAX_PUSH_PAYLOAD_BYTES,
+        { message: PUSH_PAYLOAD_TOO_LARGE, ...evenIfSiblingsFailed },
+      ),
     );
 
   const slack = z.strictObject({
     channel: slackChannel,
     text: slackText,
-    blocks: slackBlocks.optional(),
+    blocks: z.optional(slackBlocks),
   });
 
   const mqtt = z.strictObject({
     topic: mqttTopic(options.mqttTopicPrefix),
     payload: mqttPayload,
-    qos: mqttQos.default(DEFAULT_MQTT_QOS),
+    qos: z._default(mqttQos, DEFAULT_MQTT_QOS),
   });
 
   const channels = z
     .strictObject(
       {
-        email: gate('email', email).optional(),
-        sms: gate('sms', textMessage).optional(),
-        whatsapp: gate('whatsapp', whatsapp).optional(),
-        push: gate('push', push).optional(),
-        slack: gate('slack', slack).optional(),
-        mqtt: gate('mqtt', mqtt).optional(),
+        email: z.optional(gate('email', email)),
+        sms: z.optional(gate('sms', textMessage)),
+        whatsapp: z.optional(gate('whatsapp', whatsapp)),
+        push: z.optional(gate('push', push)),
+        slack: z.optional(gate('slack', slack)),
+        mqtt: z.optional(gate('mqtt', mqtt)),
       },
       {
         error: (issue) =>
@@ -148,26 +161,30 @@ export function v1Schema(options: ValidationOptions) {
             : undefined,
       },
     )
-    .refine((value) => Object.values(value).some((channel) => channel !== undefined), {
-      message: 'must name at least one channel',
-    });
+    .check(
+      z.refine((value) => Object.values(value).some((channel) => channel !== undefined), {
+        message: 'must name at least one channel',
+      }),
+    );
 
   const metadata = z
     .record(
-      storedMapKey.min(1, 'must not be empty').max(MAX_METADATA_KEY_CHARS),
-      z.string().max(MAX_METADATA_VALUE_CHARS),
+      storedMapKey.check(z.minLength(1, 'must not be empty'), z.maxLength(MAX_METADATA_KEY_CHARS)),
+      z.string().check(z.maxLength(MAX_METADATA_VALUE_CHARS)),
     )
-    .refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
-      message: `must have at most ${MAX_METADATA_KEYS} keys`,
-      ...evenIfSiblingsFailed,
-    });
+    .check(
+      z.refine((value) => Object.keys(value).length <= MAX_METADATA_KEYS, {
+        message: `must have at most ${MAX_METADATA_KEYS} keys`,
+        ...evenIfSiblingsFailed,
+      }),
+    );
 
   return z.strictObject(
     {
       channels,
-      sendAt: sendAtSchema(options).optional(),
-      priority: z.enum(['high', 'normal']).default('normal'),
-      metadata: metadata.optional(),
+      sendAt: z.optional(sendAtSchema(options)),
+      priority: z._default(z.enum(['high', 'normal']), 'normal'),
+      metadata: z.optional(metadata),
     },
     {
       error: (issue) =>

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
 import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES, type EventType, eventId } from '../events';
 import type { UrlGuard, WebhookQueue, WebhookRepository } from '../ports';
@@ -17,27 +17,26 @@ export interface ManageWebhookDependencies {
 /** Attempts shown by GET /v1/webhooks/{id}. */
 export const RECENT_ATTEMPTS = 20;
 
-const createSchema = z
-  .object({
-    url: z.string().min(1).max(2048),
-    events: z
-      .array(z.enum(EVENT_TYPES))
-      .min(1)
-      .max(EVENT_TYPES.length)
-      .refine((types) => new Set(types).size === types.length, 'must not repeat a type')
-      .optional(),
-    description: z.string().max(256).optional(),
-  })
-  .strict();
+const createSchema = z.strictObject({
+  url: z.string().check(z.minLength(1), z.maxLength(2048)),
+  events: z.optional(
+    z.array(z.enum(EVENT_TYPES)).check(
+      z.minLength(1),
+      z.maxLength(EVENT_TYPES.length),
+      z.refine((types: string[]) => new Set(types).size === types.length, 'must not repeat a type'),
+    ),
+  ),
+  description: z.optional(z.string().check(z.maxLength(256))),
+});
 
-const patchSchema = z.object({ enabled: z.boolean() }).strict();
+const patchSchema = z.strictObject({ enabled: z.boolean() });
 
 /** `whsec_` + 24 random bytes, base64: the Standard Webhooks secret format. */
 export function newSecret(): string {
   return `whsec_${randomBytes(24).toString('base64')}`;
 }
 
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+function parse<S extends z.ZodMiniType>(schema: S, body: unknown): z.output<S> {
   const errors: FieldError[] = [];
   const parsed = validateAt(schema, body, [], errors);
   if (!parsed) throw new InvalidRequestError(errors);

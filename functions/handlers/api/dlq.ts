@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SqsDeadLetterQueues } from '../../adapters/sqs/dead-letter-queues';
 import { InvalidRequestError } from '../../core/errors';
 import { CHANNELS } from '../../core/model';
@@ -27,30 +27,31 @@ const MAX_API_DLQ_SCAN = 1_000;
 
 const sourceSchema = z
   .enum([...CHANNELS, 'schedule'])
-  .describe('a channel, or `schedule` (failed scheduled releases)');
-const limitSchema = z.number().int().min(1).max(MAX_API_DLQ_MESSAGES);
+  .check(z.describe('a channel, or `schedule` (failed scheduled releases)'));
+const limitSchema = z.number().check(z.int(), z.minimum(1), z.maximum(MAX_API_DLQ_MESSAGES));
 
 const listQuery = z.strictObject({
   channel: sourceSchema,
-  limit: z.coerce
-    .number()
-    .pipe(limitSchema)
-    .optional()
-    .describe(`messages to show, default ${DEFAULT_API_DLQ_MESSAGES}`),
+  limit: z
+    .optional(z.pipe(z.coerce.number(), limitSchema))
+    .check(z.describe(`messages to show, default ${DEFAULT_API_DLQ_MESSAGES}`)),
 });
 
 const replayBody = z.strictObject({
   channel: sourceSchema,
-  notificationId: z.string().min(1).max(100).optional().describe('only this notification'),
-  limit: limitSchema.optional().describe(`messages to replay, default ${DEFAULT_API_DLQ_MESSAGES}`),
+  notificationId: z
+    .optional(z.string().check(z.minLength(1), z.maxLength(100)))
+    .check(z.describe('only this notification')),
+  limit: z
+    .optional(limitSchema)
+    .check(z.describe(`messages to replay, default ${DEFAULT_API_DLQ_MESSAGES}`)),
   includePermanent: z
-    .boolean()
-    .optional()
-    .describe('re-open permanent failures too, not only those whose retries ran out'),
+    .optional(z.boolean())
+    .check(z.describe('re-open permanent failures too, not only those whose retries ran out')),
 });
 
 /** The request validated, with a channel this deployment has a DLQ for. */
-function parse<S extends z.ZodType>(
+function parse<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
 ): z.output<S> & { channel: DeadLetterSource } {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DELIVERY_EVENT_TYPES, EVENT_TYPES } from '../../core/events';
 import { CHANNELS, DELIVERY_STATUSES } from '../../core/model';
 import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
@@ -9,8 +9,13 @@ import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
  */
 
 const instant = z.iso.datetime({ offset: true });
-const metadata = z.record(z.string(), z.string()).describe('the notification’s own metadata');
-const eventId = z.string().describe('stable per change: the same change always has this id');
+const metadata = z
+  .record(z.string(), z.string())
+  .check(z.describe('the notification’s own metadata'));
+const eventId = z
+  .string()
+  .check(z.describe('stable per change: the same change always has this id'));
+const count = (min: number) => z.number().check(z.int(), z.minimum(min));
 
 export const deliveryEventShape = z.strictObject({
   id: eventId,
@@ -20,12 +25,14 @@ export const deliveryEventShape = z.strictObject({
   notificationId: z.string(),
   deliveryId: z.string(),
   channel: z.enum(CHANNELS),
-  recipient: z.string().describe('as sent (events go to the tenant’s own endpoints and topic)'),
+  recipient: z
+    .string()
+    .check(z.describe('as sent (events go to the tenant’s own endpoints and topic)')),
   status: z.enum(DELIVERY_STATUSES),
-  attempts: z.number().int().min(0),
-  version: z.number().int().min(1).describe('orders the events of one delivery'),
-  providerMessageId: z.string().optional(),
-  error: z.string().optional(),
+  attempts: count(0),
+  version: count(1).check(z.describe('orders the events of one delivery')),
+  providerMessageId: z.optional(z.string()),
+  error: z.optional(z.string()),
   metadata,
 });
 
@@ -36,8 +43,8 @@ export const notificationCompletedShape = z.strictObject({
   tenantId: z.string(),
   notificationId: z.string(),
   status: z.enum(AGGREGATE_STATUSES),
-  counts: z.partialRecord(z.enum(DELIVERY_STATUSES), z.number().int().min(0)),
-  deliveries: z.number().int().min(1),
+  counts: z.partialRecord(z.enum(DELIVERY_STATUSES), count(0)),
+  deliveries: count(1),
   metadata,
 });
 
@@ -60,13 +67,11 @@ export const webhookTestShape = z.strictObject({
 });
 
 export const createWebhookBody = z.strictObject({
-  url: z.string().max(2048).describe('https, public address (deployed)'),
+  url: z.string().check(z.maxLength(2048), z.describe('https, public address (deployed)')),
   events: z
-    .array(z.enum(EVENT_TYPES))
-    .min(1)
-    .optional()
-    .describe('default: every final outcome and notification.completed'),
-  description: z.string().max(256).optional(),
+    .optional(z.array(z.enum(EVENT_TYPES)).check(z.minLength(1)))
+    .check(z.describe('default: every final outcome and notification.completed')),
+  description: z.optional(z.string().check(z.maxLength(256))),
 });
 
 export const patchWebhookBody = z.strictObject({ enabled: z.boolean() });
@@ -75,37 +80,37 @@ export const webhookShape = z.strictObject({
   id: z.string(),
   url: z.string(),
   events: z.array(z.enum(EVENT_TYPES)),
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   enabled: z.boolean(),
-  disabledReason: z.string().optional(),
-  disabledAt: instant.optional(),
-  failingSince: instant.optional(),
+  disabledReason: z.optional(z.string()),
+  disabledAt: z.optional(instant),
+  failingSince: z.optional(instant),
   createdAt: instant,
   updatedAt: instant,
 });
 
-export const createdWebhookShape = webhookShape.extend({
-  secret: z.string().describe('whsec_…: shown only in this answer'),
+export const createdWebhookShape = z.extend(webhookShape, {
+  secret: z.string().check(z.describe('whsec_…: shown only in this answer')),
 });
 
 export const webhookListShape = z.strictObject({ items: z.array(webhookShape) });
 
-export const webhookDetailShape = webhookShape.extend({
+export const webhookDetailShape = z.extend(webhookShape, {
   recentAttempts: z
     .array(
       z.strictObject({
         at: instant,
         eventId: z.string(),
         type: z.enum(EVENT_TYPES),
-        attempt: z.number().int().min(1),
+        attempt: count(1),
         outcome: z.enum(['delivered', 'failed', 'gone', 'refused']),
-        statusCode: z.number().int().optional(),
-        durationMs: z.number().min(0),
-        error: z.string().optional(),
-        response: z.string().max(256).optional(),
+        statusCode: z.optional(z.number().check(z.int())),
+        durationMs: z.number().check(z.minimum(0)),
+        error: z.optional(z.string()),
+        response: z.optional(z.string().check(z.maxLength(256))),
       }),
     )
-    .describe('the 20 latest attempts, newest first'),
+    .check(z.describe('the 20 latest attempts, newest first')),
 });
 
 export const rotatedSecretShape = z.strictObject({

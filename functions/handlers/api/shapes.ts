@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SCOPES } from '../../core/api-keys';
 import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/model';
 import { SUPPRESSION_REASONS } from '../../core/suppression';
@@ -11,16 +11,28 @@ import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
  */
 
 const instant = z.iso.datetime({ offset: true });
-const id = z.string().min(1);
+const id = z.string().check(z.minLength(1));
 const metadata = z.record(z.string(), z.string());
+/** An integer of at least `min`; `description` for the document. */
+const count = (min: number, description?: string) =>
+  z
+    .number()
+    .check(
+      z.int(),
+      z.minimum(min),
+      ...(description === undefined ? [] : [z.describe(description)]),
+    );
 const counts = z
-  .partialRecord(z.enum(DELIVERY_STATUSES), z.number().int().min(0))
-  .describe('deliveries per status');
+  .partialRecord(z.enum(DELIVERY_STATUSES), count(0))
+  .check(z.describe('deliveries per status'));
+/** `schema`, optional, with its description in the document. */
+const optionalDescribed = <S extends z.ZodMiniType>(schema: S, description: string) =>
+  z.optional(schema).check(z.describe(description));
 
 export const acceptedShape = z.strictObject({
   id,
   status: z.enum(['accepted', 'scheduled']),
-  deliveries: z.number().int().min(1).describe('one per channel x recipient'),
+  deliveries: count(1, 'one per channel x recipient'),
 });
 
 export const dispatchAcceptedShape = z.strictObject({
@@ -33,36 +45,33 @@ export const dispatchAcceptedShape = z.strictObject({
 export const partlyAcceptedShape = z.strictObject({ message: z.string(), id });
 
 export const deliveryShape = z.strictObject({
-  id: z.string().describe('<channel>#<n>'),
+  id: z.string().check(z.describe('<channel>#<n>')),
   channel: z.enum(CHANNELS),
-  recipient: z.string().describe('masked'),
+  recipient: z.string().check(z.describe('masked')),
   status: z.enum(DELIVERY_STATUSES),
-  attempts: z.number().int().min(0),
-  providerMessageId: z.string().optional(),
-  lastError: z.string().optional(),
-  providerDetail: z
-    .string()
-    .optional()
-    .describe(
-      'provider feedback that changed no status: a delay, a transient bounce, WhatsApp read',
-    ),
-  failure: z
-    .enum(['permanent', 'exhausted'] as const satisfies readonly FailureKind[])
-    .optional()
-    .describe('while failed: refused by the provider, or retries ran out (replayable)'),
-  replays: z.number().int().min(1).optional().describe('times a DLQ replay re-opened it'),
+  attempts: count(0),
+  providerMessageId: z.optional(z.string()),
+  lastError: z.optional(z.string()),
+  providerDetail: optionalDescribed(
+    z.string(),
+    'provider feedback that changed no status: a delay, a transient bounce, WhatsApp read',
+  ),
+  failure: optionalDescribed(
+    z.enum(['permanent', 'exhausted'] as const satisfies readonly FailureKind[]),
+    'while failed: refused by the provider, or retries ran out (replayable)',
+  ),
+  replays: optionalDescribed(count(1), 'times a DLQ replay re-opened it'),
   attemptHistory: z
     .array(
       z.strictObject({
-        attempt: z.number().int().min(1),
+        attempt: count(1),
         at: instant,
         outcome: z.enum(['sent', 'delivered', 'failed', 'retry', 'suppressed']),
-        error: z.string().optional().describe('shortened; the full last one is lastError'),
+        error: optionalDescribed(z.string(), 'shortened; the full last one is lastError'),
       }),
     )
-    .max(10)
-    .describe('the last 10 attempts, oldest first'),
-  version: z.number().int().min(1).optional().describe('grows with every recorded change'),
+    .check(z.maxLength(10), z.describe('the last 10 attempts, oldest first')),
+  version: optionalDescribed(count(1), 'grows with every recorded change'),
   createdAt: instant,
   updatedAt: instant,
 });
@@ -71,16 +80,16 @@ export const notificationShape = z.strictObject({
   id,
   status: z.enum(AGGREGATE_STATUSES),
   createdAt: instant,
-  sendAt: instant.optional(),
+  sendAt: z.optional(instant),
   priority: z.enum(['high', 'normal']),
-  metadata: metadata.optional(),
+  metadata: z.optional(metadata),
   counts,
   deliveries: z.array(deliveryShape),
 });
 
 export const cancelledShape = z.strictObject({
   id,
-  cancelled: z.number().int().min(1),
+  cancelled: count(1),
   deliveries: z.array(
     z.strictObject({ id: z.string(), channel: z.enum(CHANNELS), status: z.literal('cancelled') }),
   ),
@@ -90,23 +99,23 @@ export const summaryShape = z.strictObject({
   id,
   status: z.enum(AGGREGATE_STATUSES),
   createdAt: instant,
-  sendAt: instant.optional(),
+  sendAt: z.optional(instant),
   priority: z.enum(['high', 'normal']),
-  metadata: metadata.optional(),
+  metadata: z.optional(metadata),
   channels: z.array(z.enum(CHANNELS)),
-  deliveries: z.number().int().min(0).describe('how many deliveries (channel x recipient)'),
+  deliveries: count(0, 'how many deliveries (channel x recipient)'),
   counts,
   byChannel: z
     .partialRecord(z.enum(CHANNELS), counts)
-    .describe('deliveries per channel and status'),
+    .check(z.describe('deliveries per channel and status')),
 });
 
 export const pageShape = z.strictObject({
   items: z.array(summaryShape),
-  nextCursor: z
-    .string()
-    .optional()
-    .describe('pass as `cursor` for the next page; absent at the end'),
+  nextCursor: optionalDescribed(
+    z.string(),
+    'pass as `cursor` for the next page; absent at the end',
+  ),
 });
 
 export const meShape = z.strictObject({
@@ -121,24 +130,20 @@ export const deadLettersShape = z.strictObject({
     z.strictObject({
       messageId: z.string(),
       channel: z.enum([...CHANNELS, 'schedule']),
-      notificationId: id.optional(),
-      deliveryId: z.string().optional(),
+      notificationId: z.optional(id),
+      deliveryId: z.optional(z.string()),
       sentAt: instant,
-      receiveCount: z
-        .number()
-        .int()
-        .min(0)
-        .describe('as SQS counts it: in the work queue, then each look'),
-      status: z.enum(DELIVERY_STATUSES).optional().describe("the delivery's recorded status"),
+      receiveCount: count(0, 'as SQS counts it: in the work queue, then each look'),
+      status: optionalDescribed(z.enum(DELIVERY_STATUSES), "the delivery's recorded status"),
     }),
   ),
 });
 
 /** POST /v1/dlq/replay. */
 export const replayedShape = z.strictObject({
-  replayed: z.number().int().min(0).describe('back on their queue (or released again)'),
-  skipped: z.number().int().min(0).describe('nothing left to do (delivered, cancelled): removed'),
-  kept: z.number().int().min(0).describe('left in the DLQ (a permanent failure, not Herald’s)'),
+  replayed: count(0, 'back on their queue (or released again)'),
+  skipped: count(0, 'nothing left to do (delivered, cancelled): removed'),
+  kept: count(0, 'left in the DLQ (a permanent failure, not Herald’s)'),
 });
 
 export const healthShape = z.strictObject({ status: z.literal('ok') });
@@ -146,15 +151,21 @@ export const healthShape = z.strictObject({ status: z.literal('ok') });
 /** One suppression-list entry (the caller's own: no tenant in it). */
 export const suppressionShape = z.strictObject({
   channel: z.enum(CHANNELS),
-  recipient: z.string().describe('normalized: emails lowercased, WhatsApp without "whatsapp:"'),
+  recipient: z
+    .string()
+    .check(z.describe('normalized: emails lowercased, WhatsApp without "whatsapp:"')),
   reason: z.enum(SUPPRESSION_REASONS),
   source: z
     .string()
-    .describe('what put it there: ses:Bounce:Permanent/General, twilio:failed:21610, fcm:..., api'),
+    .check(
+      z.describe(
+        'what put it there: ses:Bounce:Permanent/General, twilio:failed:21610, fcm:..., api',
+      ),
+    ),
   createdAt: instant,
 });
 
 export const suppressionPageShape = z.strictObject({
   items: z.array(suppressionShape),
-  nextCursor: z.string().optional().describe('absent on the last page'),
+  nextCursor: optionalDescribed(z.string(), 'absent on the last page'),
 });

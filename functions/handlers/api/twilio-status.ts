@@ -1,7 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import {
   TWILIO_STATUS_PATH,
   twilioStatusCallbackUrl,
@@ -15,8 +15,8 @@ import { type ApiRoute, logger, store, suppressions } from './context';
 
 const settings = parseEnv(
   z.object({
-    TWILIO_SECRET_ID: z.string().min(1).optional(),
-    TWILIO_STATUS_CALLBACK_URL: z.url().optional(),
+    TWILIO_SECRET_ID: z.optional(z.string().check(z.minLength(1))),
+    TWILIO_STATUS_CALLBACK_URL: z.optional(z.url()),
   }),
   process.env,
 );
