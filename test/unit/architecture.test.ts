@@ -75,6 +75,15 @@ describe('functions/ dependency rule (core <- adapters <- runtime <- handlers)',
 
   it.each([
     ['core', "import { z as probe } from 'zod';"],
+    ['handlers', "import probe from 'zod';"],
+  ])('rejects classic zod in a %s file (zod/mini only): %s', (layer, line) => {
+    const result = probe(layer, line);
+    expect(result.ok).toBe(false);
+    expect(result.output).toContain('never classic zod');
+  });
+
+  it.each([
+    ['core', "import * as probe from 'zod/mini';"],
     ['adapters', "import { maskRecipient as probe } from '../../core/mask';"],
     [
       'runtime',
