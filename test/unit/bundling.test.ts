@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { HERALD_BUNDLING, SEMVER_SHIM, LAZY_UNUSED_MODULES } from '../../lib/constructs/bundling';
+import { HERALD_BUNDLING, LAZY_UNUSED_MODULES, SEMVER_SHIM } from '../../lib/constructs/bundling';
 
 const HANDLERS = readdirSync('functions/handlers').filter((file) => file.endsWith('.ts'));
 /** Not installed, required inside try/catch by a dependency (debug, under firebase-admin). */
