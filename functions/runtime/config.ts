@@ -1,5 +1,6 @@
 // zod/mini: tree-shakes to ~20 KB, where classic zod is ~450 KB in every bundle that imports it.
 import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import type { SchedulerSettings } from '../adapters/scheduler/eventbridge-scheduler';
 import type { ChannelQueues } from '../adapters/sqs/delivery-queue';
 import {
@@ -12,6 +13,14 @@ import {
 } from '../core/model';
 import type { DeadLetterSource } from '../core/ports';
 import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../core/validation/limits';
+
+/*
+ * zod/mini has no messages of its own (every issue reads "Invalid input"): load the English ones
+ * (3 KiB; `z.locales.en()` through the namespace would bundle every locale, ~260 KiB). Operators
+ * read them in configuration errors, and tests, which load classic zod (English included) through
+ * lib/ and local/, then see the messages production gives. Every function imports this module.
+ */
+z.config(en());
 
 /** Thrown at cold start when a setting is missing or malformed; names the variable. */
 export class ConfigurationError extends Error {

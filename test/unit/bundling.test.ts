@@ -1,5 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { HERALD_BUNDLING, LAZY_UNUSED_MODULES, SEMVER_SHIM } from '../../lib/constructs/bundling';
@@ -127,5 +129,47 @@ describe('Lambda bundles', () => {
     for (const a of versions)
       for (const b of versions) expect([a, b, shim.gte(a, b)]).toEqual([a, b, semver.gte(a, b)]);
     expect(() => shim.gte('not a version', '1.0.0')).toThrow(/Invalid Version/);
+  }, 60_000);
+
+  it('give operators zod messages in the deployed bundle, not just "Invalid input"', async () => {
+    mkdirSync('node_modules/.cache', { recursive: true });
+    const outfile = join(process.cwd(), 'node_modules/.cache/bundling-test-send-email.mjs');
+    await build({
+      entryPoints: ['functions/handlers/send-email.ts'],
+      outfile,
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node24',
+      logLevel: 'silent',
+      mainFields: HERALD_BUNDLING.mainFields,
+      external: HERALD_BUNDLING.externalModules,
+      alias: HERALD_BUNDLING.alias,
+      banner: { js: HERALD_BUNDLING.banner },
+    });
+    // A cold start with a malformed setting: the error names the variable and says what is wrong.
+    const child = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const m = await import(${JSON.stringify(outfile)}); try { await m.handler({ Records: [] }, { getRemainingTimeInMillis: () => 30000 }); } catch (e) { console.log(e.message); }`,
+      ],
+      {
+        env: {
+          PATH: process.env.PATH,
+          AWS_REGION: 'us-east-1',
+          EMAIL_FROM: 'a@example.com',
+          TABLE_NAME: 't',
+          QUEUE_URL_EMAIL: 'https://sqs.us-east-1.amazonaws.com/1/e',
+          RETRY_BASE_SECONDS: 'soon',
+        },
+        encoding: 'utf8',
+      },
+    );
+    expect(`${child.stdout}${child.stderr}`).toContain(
+      'RETRY_BASE_SECONDS: Invalid input: expected number, received NaN',
+    );
   }, 60_000);
 });
