@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { HERALD_BUNDLING } from '../lib/constructs/bundling';
 
@@ -43,22 +43,31 @@ const RUNS = 7;
  * dependency of Herald's brings too. Their bytes in the push bundle are not counted against it.
  */
 function dependencyClosure(root: string): Set<string> {
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    const manifest = join('node_modules', name, 'package.json');
-    if (!existsSync(manifest)) return;
-    seen.add(name);
-    const { dependencies = {} } = JSON.parse(readFileSync(manifest, 'utf8')) as {
+  const names = new Set<string>();
+  const seenDirs = new Set<string>();
+  // Node's resolution: the dependent's own node_modules first, then each parent's.
+  const resolve = (name: string, fromDir: string): string | undefined => {
+    for (let dir = fromDir; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) return candidate;
+      if (dir === dirname(dir) || dir === '.' || dir === '') return undefined;
+    }
+  };
+  const visit = (name: string, fromDir: string) => {
+    const dir = resolve(name, fromDir);
+    if (dir === undefined || seenDirs.has(dir)) return;
+    seenDirs.add(dir);
+    names.add(name);
+    const { dependencies = {} } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
       dependencies?: Record<string, string>;
     };
-    for (const dependency of Object.keys(dependencies)) visit(dependency);
+    for (const dependency of Object.keys(dependencies)) visit(dependency, dir);
   };
-  visit(root);
-  return seen;
+  visit(root, process.cwd());
+  return names;
 }
 
-function allowedWeight(name: string, weights: Map<string, number>): number {
+export function allowedWeight(name: string, weights: Map<string, number>): number {
   if (name !== 'send-push') return 0;
   const firebase = dependencyClosure('firebase-admin');
   const shared = new Set<string>();
@@ -132,7 +141,7 @@ function coldImports(variants: Variant[]): number[] {
 }
 
 /** Bytes in the output per npm package (or `herald` for our own code). */
-function weights(metafile: Metafile): Map<string, number> {
+export function weights(metafile: Metafile): Map<string, number> {
   const byPackage = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, input] of Object.entries(output.inputs)) {
