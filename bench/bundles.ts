@@ -235,7 +235,7 @@ export async function benchBundles(): Promise<void> {
       heaviest.push(`  ${name.padEnd(17)}  ${top.join(', ')}`);
     }
     console.log(
-      '  of which X-Ray: import time of the Powertools Tracer and the X-Ray SDK (bundle without them); switch off: cdk.json tracing=false (the SDK is still loaded, not used)',
+      '  of which X-Ray: import time of the Powertools Tracer and the X-Ray SDK (bundle without them); switch off: cdk.json tracing=false (the Tracer and the X-Ray SDK are then not loaded)',
     );
     console.log('  heaviest packages in each bundle (bytes in the minified output)');
     for (const row of heaviest) console.log(row);
