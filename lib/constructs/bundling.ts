@@ -27,7 +27,7 @@ export const LAZY_UNUSED_MODULES = [
   '@smithy/core/event-streams',
 ];
 
-/** `node:http` through require(): see node-http-shim.mjs (about 50 ms of cold start on Node 24). */
+/** `node:http` through require(): see node-http-shim.mjs (10–20 ms of cold start on Node 24). */
 const NODE_HTTP_SHIM = fileURLToPath(new URL('./node-http-shim.mjs', import.meta.url));
 /** `semver` reduced to the `gte` the X-Ray SDK calls: see semver-shim.cjs (28 KiB). */
 export const SEMVER_SHIM = fileURLToPath(new URL('./semver-shim.cjs', import.meta.url));
