@@ -9,6 +9,7 @@ export function deliveryMessage(record: DeliveryRecord): DeliveryMessage {
     deliveryId: record.deliveryId,
     channel: record.channel,
     recipient: record.recipient,
+    ...(record.tenantId && { tenantId: record.tenantId }),
   };
 }
 
@@ -44,7 +45,16 @@ export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMe
   if (json.channel !== channel) {
     throw new MalformedMessageError(`message for ${json.channel} on the ${channel} queue`);
   }
-  // Only the known fields: a message with extra ones is still read as version 1.
+  // Only the known fields: a message with extra ones is still read as version 1. The tenant is
+  // optional (older messages lack it) and only kept when it is a non-empty string.
   const { v, notificationId, deliveryId, recipient } = json;
-  return { v, notificationId, deliveryId, channel: json.channel, recipient };
+  const tenantId = (json as { tenantId?: unknown }).tenantId;
+  return {
+    v,
+    notificationId,
+    deliveryId,
+    channel: json.channel,
+    recipient,
+    ...(nonEmpty(tenantId) && { tenantId }),
+  };
 }

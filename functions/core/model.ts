@@ -110,6 +110,12 @@ export interface DeliveryMessage {
   deliveryId: string;
   channel: Channel;
   recipient: string;
+  /**
+   * The notification's tenant, so that the channel function's batch suppression check needs no
+   * read of the notification. Messages queued before it was added have none: the function then
+   * reads it.
+   */
+  tenantId?: string;
 }
 
 /** The notification item: who sent it, when it goes out, and the content of every channel. */
@@ -201,7 +207,12 @@ export const ACCEPTED_STATUS: Readonly<Record<Channel, 'sent' | 'delivered'>> = 
 
 /** The outcome of trying to claim a delivery for sending. */
 export type ClaimResult =
-  | { claimed: true; attempts: number }
+  | {
+      claimed: true;
+      attempts: number;
+      /** The tenant recorded on the delivery, when the store returns it with the claim. */
+      tenantId?: string;
+    }
   | {
       claimed: false;
       reason: 'final' | 'in-flight' | 'missing';

@@ -5,8 +5,8 @@ import { type DeliverySuppressions, suppressionKey } from '../core/suppression';
 
 /**
  * The suppression check for one SQS batch: one BatchGetItem per tenant in the batch (usually
- * one) instead of a read per delivery. Each notification's tenant is read once per container
- * (key-only, cached) and the deliveries then find it in that cache. If the batch read fails,
+ * one) instead of a read per delivery. Each message names its notification's tenant (older ones
+ * do not: that tenant is read once per container, key-only, cached). If the batch read fails,
  * each delivery falls back to its own lookup rather than sending unchecked.
  */
 export async function suppressionsForBatch(
@@ -20,11 +20,17 @@ export async function suppressionsForBatch(
   const loaded = new Map<string, Set<string>>();
   try {
     const byTenant = new Map<string, { channel: Channel; recipient: string }[]>();
-    const notificationIds = [...new Set(messages.map((m) => m.notificationId))];
-    const tenants = await mapWithConcurrency(notificationIds, 10, (id) => store.getTenant(id));
-    const tenantOf = new Map(
-      notificationIds.flatMap((id, i) => (tenants[i] ? [[id, tenants[i]] as const] : [])),
+    // The messages carry their tenant; only older ones (queued without it) need a lookup.
+    const tenantOf = new Map<string, string>();
+    for (const m of messages) if (m.tenantId) tenantOf.set(m.notificationId, m.tenantId);
+    const unknown = [...new Set(messages.map((m) => m.notificationId))].filter(
+      (id) => !tenantOf.has(id),
     );
+    const tenants = await mapWithConcurrency(unknown, 10, (id) => store.getTenant(id));
+    unknown.forEach((id, i) => {
+      const tenant = tenants[i];
+      if (tenant) tenantOf.set(id, tenant);
+    });
     for (const message of messages) {
       const tenant = tenantOf.get(message.notificationId);
       if (tenant === undefined) continue;

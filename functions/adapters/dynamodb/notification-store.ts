@@ -32,7 +32,7 @@ import {
 } from './items';
 import { recoverDelivery } from './recover-delivery';
 import { writeReport } from './report-write';
-import { claimUpdate } from './status-write';
+import { claimed, claimUpdate } from './status-write';
 import { tenantOfNotification } from './tenant-lookup';
 
 const WRITE_BATCH = 25;
@@ -149,11 +149,11 @@ export class NotificationStore implements NotificationRepository {
           TableName: this.tableName,
           Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
           ...claimUpdate(now, leaseMs),
-          ReturnValues: 'UPDATED_NEW',
+          ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { claimed: true, attempts: Number(answer.Attributes?.attempts ?? 1) };
+      return claimed(answer.Attributes);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // DynamoDB returns the item with the failure; emulators that do not get one more read.

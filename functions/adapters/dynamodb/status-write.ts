@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../../core/model';
+import type { AttemptOutcome, ClaimResult } from '../../core/model';
 import { CLAIMABLE } from '../../core/status';
 
 /** An attempt's outcome, added to the history in the same write as the status change. */
@@ -39,5 +39,18 @@ export function claimUpdate(now: number, leaseMs: number) {
       ':nowMs': now,
       ':now': new Date(now).toISOString(),
     },
+  };
+}
+
+/**
+ * A successful claim, from the item it returns whole (ReturnValues ALL_NEW: no extra capacity):
+ * the attempt number and the tenant recorded at ingest, which spares the sender a read.
+ */
+export function claimed(item: Record<string, unknown> | undefined): ClaimResult {
+  const tenantId = item?.tenantId;
+  return {
+    claimed: true,
+    attempts: Number(item?.attempts ?? 1),
+    ...(typeof tenantId === 'string' && tenantId !== '' && { tenantId }),
   };
 }

@@ -152,7 +152,8 @@ export async function deliverRecord(
 
   const [content, tenantId] = await Promise.all([
     deps.store.getContent(notificationId, deps.channel),
-    deps.store.getTenant(notificationId),
+    // The delivery records its tenant; only deliveries written before it did need the lookup.
+    claim.tenantId ?? deps.store.getTenant(notificationId),
   ]);
   if (!content || tenantId === undefined) {
     const reason = 'notification content not found';

@@ -17,6 +17,22 @@ describe('parseDeliveryMessage', () => {
     expect(parseDeliveryMessage(body, 'sms')).toEqual(valid);
   });
 
+  it('carries the tenant, and still reads messages queued without one', () => {
+    const record = {
+      ...valid,
+      tenantId: 'acme',
+      channel: 'sms' as const,
+      status: 'queued' as const,
+    };
+    const body = JSON.stringify(deliveryMessage(record as never));
+    expect(JSON.parse(body)).toMatchObject({ tenantId: 'acme' });
+    expect(parseDeliveryMessage(body, 'sms')).toEqual({ ...valid, tenantId: 'acme' });
+    expect(parseDeliveryMessage(JSON.stringify(valid), 'sms')).toEqual(valid);
+    // Anything but a non-empty string is dropped, not trusted.
+    for (const tenantId of ['', 7, null, { id: 'acme' }])
+      expect(parseDeliveryMessage(JSON.stringify({ ...valid, tenantId }), 'sms')).toEqual(valid);
+  });
+
   it('keeps only the known fields', () => {
     const body = JSON.stringify({ ...valid, extra: 'x', content: { text: 'big' } });
     expect(parseDeliveryMessage(body, 'sms')).toEqual(valid);

@@ -93,7 +93,11 @@ export class InMemoryRepository implements NotificationRepository {
     d.attempts += 1;
     d.leaseUntil = now + leaseMs;
     d.updatedAt = new Date(now).toISOString();
-    return { claimed: true, attempts: d.attempts } satisfies ClaimResult;
+    return {
+      claimed: true,
+      attempts: d.attempts,
+      ...(d.tenantId && { tenantId: d.tenantId }),
+    } satisfies ClaimResult;
   }
 
   #outcomeWrite() {
@@ -132,7 +136,11 @@ export class InMemoryRepository implements NotificationRepository {
     });
   }
 
+  /** Reads of a notification's tenant (the sender should need none for new messages). */
+  tenantLookups = 0;
+
   async getTenant(id: string) {
+    this.tenantLookups += 1;
     return this.notifications.get(id)?.tenantId;
   }
 

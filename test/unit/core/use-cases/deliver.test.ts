@@ -50,6 +50,20 @@ describe('deliverRecord', () => {
     expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
+  it('takes the tenant from the claimed delivery: no read of the notification', async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(provider.sent[0]).toMatchObject({ tenantId: 'acme' });
+    expect(env.store.tenantLookups).toBe(0);
+  });
+
+  it('reads the tenant for a delivery recorded without one', async () => {
+    const delivery = env.store.delivery('n1', 'sms#0');
+    if (delivery) delete delivery.tenantId;
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(provider.sent[0]).toMatchObject({ tenantId: 'acme' });
+    expect(env.store.tenantLookups).toBe(1);
+  });
+
   it('records delivered at once for Slack, whose acceptance is the delivery', async () => {
     const notification = env.store.notifications.get('n1');
     if (notification) notification.content.slack = { text: 'hello' };
