@@ -83,7 +83,13 @@ async function measure(
   recipients: number,
   requests: number,
 ): Promise<CostRow> {
-  const stack = await startLocalStack({ port: 0, log: quiet, pollers: false });
+  // As deployed: the events function keeps a tenant's webhooks for 30 s (the local stack: 0).
+  const stack = await startLocalStack({
+    port: 0,
+    log: quiet,
+    pollers: false,
+    webhookCacheSeconds: 30,
+  });
   // As deployed: the authorizer keeps verified keys for 60 s (the local stack sets 0).
   process.env.AUTHORIZER_CACHE_SECONDS = '60';
   const tag = `cost-${recipients}-${Date.now()}`;

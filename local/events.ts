@@ -28,6 +28,8 @@ export interface LocalEventOptions {
   webhookRetryDelaysSeconds?: number[];
   /** Allow http:// and loopback/private receivers. Default true (local receivers). */
   webhookAllowPrivate?: boolean;
+  /** How long the events function keeps a tenant's webhooks. Default 0 (AWS: 30). */
+  webhookCacheSeconds?: number;
 }
 
 /** What the local events resources are, for the handlers' environment and for tests. */
@@ -89,8 +91,8 @@ export async function createEventResources(
         // Local receivers listen on http://127.0.0.1: a setting, the functions do not know why.
         WEBHOOK_ALLOW_HTTP: String(allowPrivate),
         WEBHOOK_ALLOW_PRIVATE_NETWORKS: String(allowPrivate),
-        // A webhook created a moment ago gets the next event.
-        WEBHOOK_CACHE_SECONDS: '0',
+        // By default a webhook created a moment ago gets the next event.
+        WEBHOOK_CACHE_SECONDS: String(options.webhookCacheSeconds ?? 0),
       },
     };
   } finally {

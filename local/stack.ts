@@ -108,6 +108,8 @@ export interface LocalStackOptions {
   webhookRetryDelaysSeconds?: number[];
   /** Allow http:// and private-address webhook receivers. Default true; false = as deployed. */
   webhookAllowPrivate?: boolean;
+  /** WEBHOOK_CACHE_SECONDS of the events function. Default 0 (a new webhook gets the next event); AWS: 30. */
+  webhookCacheSeconds?: number;
 }
 
 /** A running local stack. */
@@ -335,6 +337,9 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       }),
       ...(options.webhookAllowPrivate !== undefined && {
         webhookAllowPrivate: options.webhookAllowPrivate,
+      }),
+      ...(options.webhookCacheSeconds !== undefined && {
+        webhookCacheSeconds: options.webhookCacheSeconds,
       }),
     });
   } catch (error) {
