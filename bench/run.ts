@@ -301,6 +301,7 @@ async function benchEndToEnd(
     return {
       deliveries: deliveredAt.size,
       deliveriesPerSecond: deliveredAt.size / ((end - start) / 1000),
+      cpuMsPerDelivery: (cpu.user + cpu.system) / 1000 / deliveredAt.size,
       counts: structuredClone(counter.counts),
     };
   } finally {
