@@ -61,6 +61,18 @@ export async function applyProviderReport(
   const channel = channelOfDelivery(report.deliveryId);
   if (!channel) return { result: 'unknown' };
   const target = report.status;
+  // A report that proves a status and adds a detail (WhatsApp `read`: delivered, read at ...)
+  // usually finds the delivery at that status already: one write records the detail, where a
+  // status change first would be a failed conditional write (still a write unit) and then this.
+  if (target && report.detail !== undefined && !report.suppress) {
+    const detail = await deps.store.applyReport(report.notificationId, report.deliveryId, {
+      from: [target],
+      providerDetail: report.detail,
+      now: report.occurredAt,
+    });
+    if ('missing' in detail) return { result: 'unknown' };
+    if (detail.applied) return { result: 'applied', status: target, suppressed: false };
+  }
   const from = target ? REPORTABLE.filter((s) => canTransition(s, target)) : REPORTABLE;
   const write = await deps.store.applyReport(report.notificationId, report.deliveryId, {
     ...(target && { status: target }),

@@ -149,6 +149,40 @@ describe('applyProviderReport', () => {
     });
   });
 
+  it('records a read receipt on a delivered delivery in one write', async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    await applyProviderReport({ store: env.store, suppressions }, report({ status: 'delivered' }));
+    const before = env.store.outcomeWrites;
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        report({ status: 'delivered', detail: 'read' }),
+      ),
+    ).toEqual({ result: 'applied', status: 'delivered', suppressed: false });
+    expect(env.store.outcomeWrites - before).toBe(1);
+  });
+
+  it('moves a sent delivery to delivered on a read receipt that beat the delivery report', async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        report({ status: 'delivered', detail: 'read' }),
+      ),
+    ).toMatchObject({ result: 'applied', status: 'delivered' });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'delivered',
+      providerDetail: 'read',
+    });
+    // The late delivery report changes nothing.
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        report({ status: 'delivered' }),
+      ),
+    ).toMatchObject({ result: 'stale', status: 'delivered' });
+  });
+
   it('answers unknown for a delivery Herald does not have', async () => {
     expect(
       await applyProviderReport(
