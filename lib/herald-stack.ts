@@ -239,7 +239,7 @@ export class HeraldStack extends Stack {
       tracing: config.tracing,
     });
 
-    new HeraldConsole(this, 'Console', {
+    const consoleSite = new HeraldConsole(this, 'Console', {
       api: api.api,
       serviceName: serviceName('console'),
       logRetention,
@@ -266,6 +266,22 @@ export class HeraldStack extends Stack {
       api: api.api,
       apiFunctions,
       scheduling,
+      otherFunctions: [
+        events.eventsFunction,
+        events.senderFunction,
+        consoleSite.function,
+        ...(this.#sesFeedback ? [this.#sesFeedback.function] : []),
+      ],
+      otherDeadLetterQueues: this.#sesFeedback
+        ? [
+            {
+              id: 'SesFeedbackDlq',
+              queue: this.#sesFeedback.deadLetterQueue,
+              meaning:
+                'SES events (bounces, complaints, deliveries) the feedback function gave up on: those recipients are not suppressed and those deliveries not updated until the messages are handled. Fix the cause, then move them back to the feedback queue (StartMessageMoveTask)',
+            },
+          ]
+        : [],
       thresholds: config.alarms,
       alarmEmail: config.alarmEmail,
       alarmTopicArn: config.alarmTopicArn,

@@ -4,6 +4,7 @@ import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { HeraldConfig } from '../config';
 import { type ChannelSender, MAX_RECEIVE_COUNT } from './channel-sender';
@@ -26,6 +27,13 @@ export interface HeraldAlarmsProps {
   readonly apiFunctions: readonly HeraldFunction[];
   /** Release function and schedule DLQ. */
   readonly scheduling: Scheduling;
+  /**
+   * Every other function (events, webhook sender, SES feedback, console): each gets the same
+   * error-rate alarm as the senders and the api.
+   */
+  readonly otherFunctions?: readonly HeraldFunction[];
+  /** Other dead-letter queues whose first message needs a human, with what it means. */
+  readonly otherDeadLetterQueues?: readonly { id: string; queue: sqs.IQueue; meaning: string }[];
   /** Thresholds. */
   readonly thresholds: HeraldConfig['alarms'];
   /** Email subscribed to Herald's alarm topic, if any. */
@@ -114,6 +122,26 @@ export class HeraldAlarms extends Construct {
     }
     for (const fn of props.apiFunctions) {
       this.addErrorRate(fn.node.id, fn, thresholds.functionErrorRatePercent);
+    }
+    for (const fn of props.otherFunctions ?? []) {
+      // By path below the stack (`Console/Function` -> `ConsoleFunction`): node ids repeat.
+      const id = fn.node.scopes
+        .slice(2)
+        .map((scope) => scope.node.id)
+        .join('');
+      this.addErrorRate(id, fn, thresholds.functionErrorRatePercent);
+    }
+    for (const { id, queue, meaning } of props.otherDeadLetterQueues ?? []) {
+      this.add(`${id}NotEmpty`, {
+        alarmDescription: `Herald: ${meaning}.`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: cw.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
     }
 
     const { scheduling } = props;

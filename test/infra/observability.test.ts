@@ -65,8 +65,9 @@ describe('HeraldAlarms', () => {
     // per channel: DLQ, oldest message per lane, error rate, throttles, failure rate; plus api +
     // authorizer error rate, schedule DLQ, Scheduler target errors, dropped and lost
     // invocations, release errors, API 5xx and p99 latency; the reconciler's "stuck deliveries found";
-    // webhook DLQ and stream failures (DeliveryEvents).
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2);
+    // webhook DLQ and stream failures (DeliveryEvents); the error rates of the events, webhook
+    // sender, feedback and console functions and the SES feedback DLQ.
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -106,6 +107,20 @@ describe('HeraldAlarms', () => {
     }
   });
 
+  it('alarms on any message in the SES feedback DLQ (bounces and complaints not applied)', () => {
+    const dlq = logicalId(template, 'AWS::SQS::Queue', 'SesFeedbackDeadLetterQueue');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      AlarmDescription: Match.stringLikeRegexp('feedback function gave up'),
+      AlarmActions: [{ Ref: topic }],
+      OKActions: [{ Ref: topic }],
+    });
+  });
+
   it('alarms on any message in the schedule DLQ and on release function errors', () => {
     const dlq = logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -133,7 +148,24 @@ describe('HeraldAlarms', () => {
     const rates = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
       JSON.stringify(a.Properties.Metrics ?? []).includes('100 * errors / invocations'),
     );
-    expect(rates).toHaveLength(CHANNELS.length + 2);
+    // Every function of the stack but the CDK-managed ones (the IoT endpoint lookup, log retention).
+    const functions = [
+      ...CHANNELS.map((c) => `send-${c}`),
+      'api',
+      'authorizer',
+      'release',
+      'events',
+      'webhook-sender',
+      'feedback',
+      'console',
+    ];
+    const rated = functions.filter((name) => {
+      const ref = JSON.stringify({ Ref: findFunction(template, name).id });
+      return rates.some((rate) => JSON.stringify(rate.Properties.Metrics).includes(ref));
+    });
+    // release alarms on any error at all (above), the others on their error rate.
+    expect(rated).toEqual(functions.filter((name) => name !== 'release'));
+    expect(rates).toHaveLength(functions.length - 1);
     for (const rate of rates) expect(rate.Properties.Threshold).toBe(5);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/ApiGateway',
