@@ -1,6 +1,7 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
+  IdempotencyPersistenceLayerError,
   IdempotencyValidationError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
@@ -22,6 +23,8 @@ export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 /** A first request takes well under a second; the client may try again after this. */
 export const IN_PROGRESS_RETRY_AFTER_SECONDS = 1;
+/** When the idempotency table cannot be read or written, the client may try again after this. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 const KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 
@@ -69,8 +72,18 @@ export interface Idempotency {
   ): Promise<APIGatewayProxyResult>;
 }
 
-/** Idempotency kept in its own DynamoDB table (Powertools' layout: `id`, TTL `expiration`). */
-export function createIdempotency(tableName: string, client: DynamoDBClient): Idempotency {
+/**
+ * Idempotency kept in its own DynamoDB table (Powertools' layout: `id`, TTL `expiration`).
+ * When that table fails, the answer follows what happened to the request itself: nothing ran
+ * (the key could not be checked) -> 503 with Retry-After; it ran and answered, but its answer
+ * could not be kept -> that answer (a 202 must not turn into an error the client retries into a
+ * second notification), reported through `onKeyNotKept`; it failed -> its own error.
+ */
+export function createIdempotency(
+  tableName: string,
+  client: DynamoDBClient,
+  onKeyNotKept: (error: unknown) => void = () => undefined,
+): Idempotency {
   const config = new IdempotencyConfig({
     eventKeyJmesPath: '[tenantId, route, key]',
     payloadValidationJmesPath: 'body',
@@ -91,8 +104,20 @@ export function createIdempotency(tableName: string, client: DynamoDBClient): Id
   return {
     async run(request, context, compute) {
       let answer: Answer;
+      // What the request itself did, whatever happens to its idempotency record.
+      let outcome: { answer: KeptAnswer } | { error: unknown } | undefined;
+      const tracked = async () => {
+        try {
+          const computed = await compute();
+          outcome = { answer: computed };
+          return computed;
+        } catch (error) {
+          outcome = { error };
+          throw error;
+        }
+      };
       try {
-        answer = await once(request, context, compute);
+        answer = await once(request, context, tracked);
       } catch (error) {
         if (error instanceof IdempotencyValidationError) {
           return json(422, {
@@ -108,6 +133,21 @@ export function createIdempotency(tableName: string, client: DynamoDBClient): Id
             'retry-after': String(IN_PROGRESS_RETRY_AFTER_SECONDS),
           };
           return answer;
+        }
+        if (error instanceof IdempotencyPersistenceLayerError) {
+          if (outcome && 'error' in outcome) throw outcome.error;
+          if (outcome) {
+            onKeyNotKept(error);
+            return json(outcome.answer.statusCode, outcome.answer.body);
+          }
+          const unavailable = json(503, {
+            message: `${IDEMPOTENCY_KEY_HEADER} could not be checked; nothing was done. Retry later.`,
+          });
+          unavailable.headers = {
+            ...unavailable.headers,
+            'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
+          };
+          return unavailable;
         }
         throw error;
       }

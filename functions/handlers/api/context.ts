@@ -29,7 +29,9 @@ export const scheduler = config.scheduler
   ? createScheduler(config.scheduler, traced(new SchedulerClient({})))
   : undefined;
 export const idempotency = config.idempotencyTableName
-  ? createIdempotency(config.idempotencyTableName, dynamoClient)
+  ? createIdempotency(config.idempotencyTableName, dynamoClient, (error) =>
+      logger.error('request done, but its Idempotency-Key answer could not be kept', { error }),
+    )
   : undefined;
 
 /**

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import * as z from 'zod/mini';
 import { EnqueueError, InvalidRequestError } from '../../core/errors';
 import { cancelNotification } from '../../core/use-cases/cancel';
 import { describeNotification } from '../../core/use-cases/describe';
@@ -135,8 +136,9 @@ const keyed = {
 };
 
 const partly = {
-  description: 'Recorded, but some deliveries could not be queued (recorded failed); retry later',
-  schema: partlyAcceptedShape,
+  description:
+    'Recorded, but some deliveries could not be queued (recorded failed; `id` names the notification); or the Idempotency-Key could not be checked and nothing was done (Retry-After). Retry later',
+  schema: z.union([partlyAcceptedShape, errorSchema]),
 };
 // The document describes the body this deployment accepts (its channels, topic prefix, sender).
 const documented = validationOptions(Date.now());
