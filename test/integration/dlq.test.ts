@@ -150,6 +150,26 @@ describe('npm run dlq -- --local', () => {
     expect((await stack.dlq()).slack).toHaveLength(1);
   });
 
+  it('show prints one dead letter with its delivery and last error; an unknown id fails', async () => {
+    const listed = await dlqCli('list', '--channel', 'slack');
+    const messageId = listed.split('\n')[0]?.split(/\s+/)[0] ?? '';
+    const shown = JSON.parse(await dlqCli('show', messageId)) as Record<string, unknown>;
+    expect(shown).toMatchObject({
+      messageId,
+      source: 'slack',
+      notificationId: failingId,
+      deliveryId: 'slack#0',
+      status: 'failed',
+      failure: 'exhausted',
+    });
+    expect(String(shown.lastError)).not.toBe('');
+    await expect(dlqCli('show', 'no-such-message')).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no dead letter no-such-message'),
+    });
+    expect((await stack.dlq()).slack).toHaveLength(1);
+  });
+
   it('replay --dry-run says what it would do and changes nothing', async () => {
     const out = await dlqCli('replay', '--dry-run', '--channel', 'slack');
     expect(out).toMatch(/would re-open \(failed, exhausted\)/);
