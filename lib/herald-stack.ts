@@ -287,6 +287,8 @@ export class HeraldStack extends Stack {
       alarmTopicArn: config.alarmTopicArn,
     });
     dashboard.dashboard.addWidgets(...events.widgets());
+    if (this.#sesFeedback)
+      dashboard.dashboard.addWidgets(...this.#sesFeedback.widgets(serviceName('feedback')));
     events.addAlarms(alarms.topic);
     if (!alarms.routed)
       Annotations.of(this).addWarningV2('herald:unroutedAlarms', UNROUTED_ALARMS_WARNING);

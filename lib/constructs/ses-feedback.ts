@@ -1,4 +1,5 @@
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -132,5 +133,43 @@ export class SesFeedback extends Construct {
       NOTIFICATION_ITEMS,
     );
     grantItems(this.function.fn, props.table, ['dynamodb:PutItem'], SUPPRESSION_ITEMS);
+  }
+
+  /** Dashboard row: SES events applied / stale / ignored, suppressions, errors, DLQ depth. */
+  widgets(serviceName: string): cw.IWidget[] {
+    const period = Duration.minutes(5);
+    const metric = (name: string) =>
+      new cw.Metric({
+        namespace: 'Herald',
+        metricName: name,
+        dimensionsMap: { service: serviceName },
+        period,
+        statistic: cw.Stats.SUM,
+        label: name,
+      });
+    return [
+      new cw.TextWidget({ markdown: '## SES feedback', width: 24, height: 1 }),
+      new cw.GraphWidget({
+        title: 'SES events: applied / stale / ignored, recipients suppressed',
+        left: [
+          metric('FeedbackApplied'),
+          metric('FeedbackStale'),
+          metric('FeedbackIgnored'),
+          metric('RecipientsSuppressed'),
+        ],
+        width: 12,
+      }),
+      new cw.GraphWidget({
+        title: 'feedback function errors / feedback DLQ depth',
+        left: [this.function.fn.metricErrors({ period, label: 'errors' })],
+        right: [
+          this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period,
+            label: 'feedback DLQ',
+          }),
+        ],
+        width: 12,
+      }),
+    ];
   }
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/model';
@@ -391,6 +392,35 @@ describe('HeraldDashboard', () => {
     const dlq = JSON.stringify(byTitle('scheduling: schedule DLQ depth')?.properties.metrics);
     expect(dlq).toContain(
       `"ApproximateNumberOfMessagesVisible","QueueName","{GetAtt:${logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue')}.QueueName}"`,
+    );
+  });
+
+  it('shows the SES feedback the function applied, its errors and the feedback DLQ depth', () => {
+    const { widgets } = dashboardBody(template);
+    const byTitle = (title: string) => widgets.find((w) => w.properties.title === title);
+    const names = ['FeedbackApplied', 'FeedbackStale', 'FeedbackIgnored', 'RecipientsSuppressed'];
+    expect(
+      byTitle(
+        'SES events: applied / stale / ignored, recipients suppressed',
+      )?.properties.metrics?.map(metricOf),
+    ).toEqual(
+      names.map((name) => ({
+        namespace: METRICS_NAMESPACE,
+        name,
+        dimensions: { service: 'herald-test-feedback' },
+      })),
+    );
+    // The names the feedback function emits.
+    const handler = readFileSync('functions/handlers/feedback.ts', 'utf8');
+    for (const name of names) expect(handler).toContain(`'${name}'`);
+    const health = JSON.stringify(
+      byTitle('feedback function errors / feedback DLQ depth')?.properties.metrics,
+    );
+    expect(health).toContain(
+      `"Errors","FunctionName","{Ref:${findFunction(template, 'feedback').id}}"`,
+    );
+    expect(health).toContain(
+      `"ApproximateNumberOfMessagesVisible","QueueName","{GetAtt:${logicalId(template, 'AWS::SQS::Queue', 'SesFeedbackDeadLetterQueue')}.QueueName}"`,
     );
   });
 
