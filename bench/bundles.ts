@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { HERALD_BUNDLING } from '../lib/constructs/bundling';
+import { ESBUILD_OPTIONS, HERALD_BUNDLING } from '../lib/constructs/bundling';
 
 /** Targets of issue 13 (size KiB, cold import ms); sms and whatsapp are another issue's. */
 const TARGETS: Record<string, { kib: number; ms: number }> = {
@@ -161,23 +161,17 @@ const NO_TRACER = join(process.cwd(), 'bench/stubs/no-tracer.ts');
 async function bundle(name: string, dir: string, variant: BundleVariant) {
   const outfile = join(dir, `${name}.${variant}.mjs`);
   const result = await build({
+    ...ESBUILD_OPTIONS,
     entryPoints: [`functions/handlers/${name}.ts`],
     outfile,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node24',
     logLevel: 'silent',
     sourcemap: 'external',
     sourcesContent: false,
     metafile: true,
-    mainFields: HERALD_BUNDLING.mainFields,
     external:
       variant === 'sdk-external'
         ? ['@aws-sdk/*', ...HERALD_BUNDLING.externalModules]
         : HERALD_BUNDLING.externalModules,
-    banner: { js: HERALD_BUNDLING.banner },
     alias:
       variant === 'no-tracer'
         ? {

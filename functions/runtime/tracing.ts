@@ -9,8 +9,8 @@ import { serviceName } from './powertools';
  *
  * When off, the Tracer is not even loaded: importing the X-Ray SDK switches on its automatic mode,
  * an async hook that follows every promise of the process to its destruction, which costs CPU on
- * every invocation (measured: ~7% of a delivery's CPU in the local pipeline) and ~10 ms of cold
- * start, whether or not anything is traced.
+ * every invocation (measured locally: without it, the pipeline's CPU per delivery fell from 9.8 to
+ * 7.5 ms) and 4–16 ms of cold start, whether or not anything is traced.
  *
  * Responses are never recorded (they carry recipients): POWERTOOLS_TRACER_CAPTURE_RESPONSE=false
  * in the stack, and `captureResponse: false` here for any other deployment.

@@ -2,7 +2,7 @@
  * `node:http` for the Lambda bundles, loaded through require() instead of an ES import.
  *
  * On Node 24 an ES import of `node:http` builds the module's ESM facade, which reads every export,
- * including the lazy WebSocket/CloseEvent/MessageEvent getters, and so loads all of undici: 10–20
+ * including the lazy WebSocket/CloseEvent/MessageEvent getters, and so loads all of undici: 9–20
  * ms of CPU on every cold start (measured on the authorizer, email and api bundles), for classes
  * Herald never uses. require() returns the same
  * module object without building a facade. lib/constructs/bundling.ts points `node:http` here;

@@ -4,9 +4,28 @@ import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { HERALD_BUNDLING, LAZY_UNUSED_MODULES, SEMVER_SHIM } from '../../lib/constructs/bundling';
+import {
+  ESBUILD_OPTIONS,
+  HERALD_BUNDLING,
+  LAZY_UNUSED_MODULES,
+  SEMVER_SHIM,
+} from '../../lib/constructs/bundling';
 
-const HANDLERS = readdirSync('functions/handlers').filter((file) => file.endsWith('.ts'));
+const HANDLERS = readdirSync('functions/handlers')
+  .filter((file) => file.endsWith('.ts'))
+  .map((file) => `functions/handlers/${file}`);
+
+/** Every handler built as deployed, in memory, with its metafile. */
+const buildAll = (minify = true) =>
+  build({
+    ...ESBUILD_OPTIONS,
+    minify,
+    entryPoints: HANDLERS,
+    outdir: 'out',
+    write: false,
+    logLevel: 'silent',
+    metafile: true,
+  });
 /** Not installed, required inside try/catch by a dependency (debug, under firebase-admin). */
 const OPTIONAL = ['supports-color'];
 const isBuiltin = (path: string) =>
@@ -14,22 +33,7 @@ const isBuiltin = (path: string) =>
 
 describe('Lambda bundles', () => {
   it('leave out only modules the SDK imports lazily on paths Herald never takes, and nothing else', async () => {
-    const result = await build({
-      entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
-      outdir: 'out',
-      write: false,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      logLevel: 'silent',
-      metafile: true,
-      mainFields: HERALD_BUNDLING.mainFields,
-      external: HERALD_BUNDLING.externalModules,
-      banner: { js: HERALD_BUNDLING.banner },
-      alias: HERALD_BUNDLING.alias,
-    });
+    const result = await buildAll();
     const leftOut = Object.entries(result.metafile.outputs).flatMap(([output, { imports }]) =>
       imports
         .filter((i) => i.external && !isBuiltin(i.path) && !OPTIONAL.includes(i.path))
@@ -69,21 +73,7 @@ describe('Lambda bundles', () => {
   }, 60_000);
 
   it('load node:http through require(), never an ES import (an ES import loads undici on Node 24)', async () => {
-    const result = await build({
-      entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
-      outdir: 'out',
-      write: false,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      logLevel: 'silent',
-      metafile: true,
-      mainFields: HERALD_BUNDLING.mainFields,
-      external: HERALD_BUNDLING.externalModules,
-      banner: { js: HERALD_BUNDLING.banner },
-      alias: HERALD_BUNDLING.alias,
-    });
+    const result = await buildAll(false);
     const esImports = Object.entries(result.metafile.outputs).flatMap(([output, { imports }]) =>
       imports
         .filter((i) => /^(node:)?http$/.test(i.path) && i.kind !== 'require-call')
@@ -101,20 +91,7 @@ describe('Lambda bundles', () => {
   }, 60_000);
 
   it("give semver only to the X-Ray SDK's one call of gte, whose answers the shim matches", async () => {
-    const result = await build({
-      entryPoints: HANDLERS.map((file) => `functions/handlers/${file}`),
-      outdir: 'out',
-      write: false,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      logLevel: 'silent',
-      metafile: true,
-      mainFields: HERALD_BUNDLING.mainFields,
-      external: HERALD_BUNDLING.externalModules,
-      alias: HERALD_BUNDLING.alias,
-    });
+    const result = await buildAll(false);
     const importers = new Set<string>();
     for (const [input, { imports }] of Object.entries(result.metafile.inputs))
       for (const i of imports)
@@ -135,18 +112,10 @@ describe('Lambda bundles', () => {
     mkdirSync('node_modules/.cache', { recursive: true });
     const outfile = join(process.cwd(), 'node_modules/.cache/bundling-test-send-email.mjs');
     await build({
+      ...ESBUILD_OPTIONS,
       entryPoints: ['functions/handlers/send-email.ts'],
       outfile,
-      bundle: true,
-      minify: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
       logLevel: 'silent',
-      mainFields: HERALD_BUNDLING.mainFields,
-      external: HERALD_BUNDLING.externalModules,
-      alias: HERALD_BUNDLING.alias,
-      banner: { js: HERALD_BUNDLING.banner },
     });
     // A cold start with a malformed setting: the error names the variable and says what is wrong.
     const child = spawnSync(

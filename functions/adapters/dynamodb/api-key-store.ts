@@ -12,6 +12,7 @@ import {
   hashApiKey,
   type Scope,
 } from '../../core/api-keys';
+import { queryItems } from './query-items';
 
 /** API keys in the Herald table (`APIKEY#<sha256>`), listed through GSI `gsi1`. */
 export class ApiKeyStore {
@@ -64,31 +65,23 @@ export class ApiKeyStore {
 
   async list(): Promise<ApiKeyRecord[]> {
     const records: ApiKeyRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :k',
-          ExpressionAttributeValues: { ':k': 'APIKEY' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const { keyId, tenantId, createdAt, revokedAt, scopes, usagePlanKey } =
-          item as ApiKeyRecord;
-        records.push({
-          keyId,
-          tenantId,
-          createdAt,
-          ...(revokedAt ? { revokedAt } : {}),
-          ...(scopes ? { scopes } : {}),
-          ...(usagePlanKey ? { usagePlanKey } : {}),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :k',
+      ExpressionAttributeValues: { ':k': 'APIKEY' },
+    })) {
+      const { keyId, tenantId, createdAt, revokedAt, scopes, usagePlanKey } =
+        item as unknown as ApiKeyRecord;
+      records.push({
+        keyId,
+        tenantId,
+        createdAt,
+        ...(revokedAt ? { revokedAt } : {}),
+        ...(scopes ? { scopes } : {}),
+        ...(usagePlanKey ? { usagePlanKey } : {}),
+      });
+    }
     return records;
   }
 

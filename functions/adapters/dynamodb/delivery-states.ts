@@ -1,9 +1,10 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryState } from '../../core/events';
 import type { DeliveryStatus } from '../../core/model';
 import type { DeliveryStateReader } from '../../core/ports';
 import { FINAL } from '../../core/status';
 import { DELIVERY_PREFIX, notificationKey } from './items';
+import { queryItems } from './query-items';
 
 /** Items read per page: most checks stop on the first page. */
 const PAGE = 25;
@@ -22,35 +23,28 @@ export class DynamoDeliveryStates implements DeliveryStateReader {
 
   async deliveryStates(notificationId: string): Promise<DeliveryState[]> {
     const states: DeliveryState[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: {
-            ':pk': notificationKey(notificationId),
-            ':prefix': DELIVERY_PREFIX,
-          },
-          ProjectionExpression: 'sk, #status, #version',
-          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ConsistentRead: true,
-          ScanIndexForward: false,
-          Limit: PAGE,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const status = item.status as DeliveryStatus;
-        states.push({
-          deliveryId: String(item.sk).slice(DELIVERY_PREFIX.length),
-          status,
-          version: Number(item.version ?? 0),
-        });
-        if (!FINAL.includes(status)) return states;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    // Pages of PAGE; stopping at the first open delivery reads no further page.
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': notificationKey(notificationId),
+        ':prefix': DELIVERY_PREFIX,
+      },
+      ProjectionExpression: 'sk, #status, #version',
+      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ConsistentRead: true,
+      ScanIndexForward: false,
+      Limit: PAGE,
+    })) {
+      const status = item.status as DeliveryStatus;
+      states.push({
+        deliveryId: String(item.sk).slice(DELIVERY_PREFIX.length),
+        status,
+        version: Number(item.version ?? 0),
+      });
+      if (!FINAL.includes(status)) return states;
+    }
     return states;
   }
 }

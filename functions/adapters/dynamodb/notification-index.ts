@@ -2,6 +2,7 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import type { Channel, DeliveryStatus, Priority } from '../../core/model';
 import type { IndexedNotification, NotificationIndex } from '../../core/ports';
 import { META, notificationKey, TENANT_INDEX, TENANT_INDEX_PK, TENANT_INDEX_SK } from './items';
+import { queryItems } from './query-items';
 
 /** ISO form of an epoch-ms bound; `~` sorts after every id character, so `to` is inclusive. */
 const lowerBound = (from: number | undefined) =>
@@ -72,26 +73,18 @@ export class DynamoNotificationIndex implements NotificationIndex {
     notificationId: string,
   ): Promise<{ channel: Channel; status: DeliveryStatus }[]> {
     const statuses: { channel: Channel; status: DeliveryStatus }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
-          ExpressionAttributeValues: {
-            ':pk': notificationKey(notificationId),
-            ':deliveries': 'DELIVERY#',
-          },
-          ProjectionExpression: '#channel, #status',
-          ExpressionAttributeNames: { '#channel': 'channel', '#status': 'status' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        statuses.push({ channel: item.channel as Channel, status: item.status as DeliveryStatus });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
+      ExpressionAttributeValues: {
+        ':pk': notificationKey(notificationId),
+        ':deliveries': 'DELIVERY#',
+      },
+      ProjectionExpression: '#channel, #status',
+      ExpressionAttributeNames: { '#channel': 'channel', '#status': 'status' },
+    })) {
+      statuses.push({ channel: item.channel as Channel, status: item.status as DeliveryStatus });
+    }
     return statuses;
   }
 }

@@ -1,10 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk, mapWithConcurrency } from '../../core/concurrency';
 import { PartialWriteError } from '../../core/errors';
 import type {
@@ -30,6 +25,7 @@ import {
   toDelivery,
   toNotification,
 } from './items';
+import { queryItems } from './query-items';
 import { recoverDelivery } from './recover-delivery';
 import { writeReport } from './report-write';
 import { claimed, claimUpdate } from './status-write';
@@ -87,22 +83,14 @@ export class NotificationStore implements NotificationRepository {
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined> {
     let notification: NotificationRecord | undefined;
     const deliveries: DeliveryRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': notificationKey(id) },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === META) notification = toNotification(item);
-        else deliveries.push(toDelivery(id, item));
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': notificationKey(id) },
+    })) {
+      if (item.sk === META) notification = toNotification(item);
+      else deliveries.push(toDelivery(id, item));
+    }
     return notification ? { notification, deliveries } : undefined;
   }
 

@@ -2,7 +2,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord, Priority } from '../../core/model';
@@ -17,6 +16,7 @@ import {
   reconcileSortKey,
   toDelivery,
 } from './items';
+import { queryItems } from './query-items';
 
 /** The reconciler's own item: how far it got in each shard of the index. */
 export const RECONCILER_KEY = { pk: 'RECONCILER', sk: 'PROGRESS' } as const;
@@ -31,56 +31,42 @@ export class ReconcileIndex implements OpenWorkIndex {
   ) {}
 
   async *due(shard: number, after: number, through: number): AsyncIterable<DueNotification> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: RECONCILE_INDEX,
-          KeyConditionExpression: 'rpk = :shard AND rsk BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':shard': reconcilePartition(shard),
-            ':from': reconcileSortKey(after + 1, ''),
-            // '~' sorts after every id character: the whole last millisecond is included.
-            ':to': reconcileSortKey(through, '~'),
-          },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const rsk = String(item.rsk);
-        const entry: DueNotification = {
-          id: String(item.pk).slice(notificationKey('').length),
-          reconcileAt: Date.parse(rsk.slice(0, rsk.indexOf('#'))),
-          priority: (item.priority as Priority | undefined) ?? 'normal',
-        };
-        if (typeof item.sendAt === 'string') entry.sendAt = Date.parse(item.sendAt);
-        yield entry;
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      IndexName: RECONCILE_INDEX,
+      KeyConditionExpression: 'rpk = :shard AND rsk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':shard': reconcilePartition(shard),
+        ':from': reconcileSortKey(after + 1, ''),
+        // '~' sorts after every id character: the whole last millisecond is included.
+        ':to': reconcileSortKey(through, '~'),
+      },
+    })) {
+      const rsk = String(item.rsk);
+      const entry: DueNotification = {
+        id: String(item.pk).slice(notificationKey('').length),
+        reconcileAt: Date.parse(rsk.slice(0, rsk.indexOf('#'))),
+        priority: (item.priority as Priority | undefined) ?? 'normal',
+      };
+      if (typeof item.sendAt === 'string') entry.sendAt = Date.parse(item.sendAt);
+      yield entry;
+    }
   }
 
   async deliveries(notificationId: string): Promise<DeliveryRecord[]> {
     const deliveries: DeliveryRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          // The deliveries only: the notification item holds the content, which is not needed.
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
-          ExpressionAttributeValues: {
-            ':pk': notificationKey(notificationId),
-            ':delivery': 'DELIVERY#',
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) deliveries.push(toDelivery(notificationId, item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      // The deliveries only: the notification item holds the content, which is not needed.
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
+      ExpressionAttributeValues: {
+        ':pk': notificationKey(notificationId),
+        ':delivery': 'DELIVERY#',
+      },
+      ConsistentRead: true,
+    })) {
+      deliveries.push(toDelivery(notificationId, item));
+    }
     return deliveries;
   }
 

@@ -14,6 +14,7 @@ import {
   type WebhookAttempt,
   type WebhookRecord,
 } from '../../core/webhooks/model';
+import { queryItems } from './query-items';
 
 /*
  * Webhooks live in the tenant's partition, `TENANT#<tenantId>` / `WEBHOOK#<id>`, so one tenant can
@@ -57,19 +58,13 @@ export class DynamoWebhookStore implements WebhookRepository {
 
   async list(tenantId: string): Promise<WebhookRecord[]> {
     const webhooks: WebhookRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': tenantKey(tenantId), ':prefix': WEBHOOK_PREFIX },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      webhooks.push(...(page.Items ?? []).map(toWebhook));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenantKey(tenantId), ':prefix': WEBHOOK_PREFIX },
+    })) {
+      webhooks.push(toWebhook(item));
+    }
     return webhooks;
   }
 
@@ -79,28 +74,20 @@ export class DynamoWebhookStore implements WebhookRepository {
    */
   async listRouting(tenantId: string): Promise<WebhookRoute[]> {
     const routes: WebhookRoute[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': tenantKey(tenantId), ':prefix': WEBHOOK_PREFIX },
-          ProjectionExpression: ROUTING_ATTRIBUTES.map((a) => `#${a}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(ROUTING_ATTRIBUTES.map((a) => [`#${a}`, a])),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        routes.push({
-          id: String(item.id),
-          tenantId: String(item.tenantId),
-          events: (item.events ?? []) as WebhookRoute['events'],
-          enabled: item.enabled === true,
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': tenantKey(tenantId), ':prefix': WEBHOOK_PREFIX },
+      ProjectionExpression: ROUTING_ATTRIBUTES.map((a) => `#${a}`).join(', '),
+      ExpressionAttributeNames: Object.fromEntries(ROUTING_ATTRIBUTES.map((a) => [`#${a}`, a])),
+    })) {
+      routes.push({
+        id: String(item.id),
+        tenantId: String(item.tenantId),
+        events: (item.events ?? []) as WebhookRoute['events'],
+        enabled: item.enabled === true,
+      });
+    }
     return routes;
   }
 

@@ -5,6 +5,7 @@ import {
   ATTEMPT_MAX_MS,
   type Channel,
   type DeliveryMessage,
+  type FailureKind,
   type OutboundMessage,
   PROVIDER_TIMEOUT_MS,
   RECORD_BUDGET_MS,
@@ -149,6 +150,19 @@ export async function deliverRecord(
     }
     return { outcome: 'skipped', reason: claim.status ?? claim.reason };
   }
+  // This attempt's end as `failed`: recorded from `sending`, with the reason and its kind.
+  const fail = (reason: string, kind: FailureKind) =>
+    recordOutcome(deps, () =>
+      deps.store.markFailed(
+        notificationId,
+        deliveryId,
+        reason,
+        now(),
+        ['sending'],
+        kind,
+        claim.attempts,
+      ),
+    );
 
   const [content, tenantId] = await Promise.all([
     deps.store.getContent(notificationId, deps.channel),
@@ -157,17 +171,7 @@ export async function deliverRecord(
   ]);
   if (!content || tenantId === undefined) {
     const reason = 'notification content not found';
-    await recordOutcome(deps, () =>
-      deps.store.markFailed(
-        notificationId,
-        deliveryId,
-        reason,
-        now(),
-        ['sending'],
-        'permanent',
-        claim.attempts,
-      ),
-    );
+    await fail(reason, 'permanent');
     return { outcome: 'failed', reason };
   }
   // Checked after the claim, not at ingest: lifting a suppression before the send takes effect.
@@ -207,17 +211,7 @@ export async function deliverRecord(
       : described;
     const permanent = error instanceof ProviderError && !error.retryable;
     if (permanent) {
-      await recordOutcome(deps, () =>
-        deps.store.markFailed(
-          notificationId,
-          deliveryId,
-          reason,
-          now(),
-          ['sending'],
-          'permanent',
-          claim.attempts,
-        ),
-      );
+      await fail(reason, 'permanent');
       const suppress = error instanceof ProviderError ? error.suppress : undefined;
       if (suppress && deps.suppressions) {
         await deps.suppressions.add({
@@ -234,17 +228,7 @@ export async function deliverRecord(
     }
     if (lastReceive) {
       const final = `gave up after ${receiveCount} attempts: ${reason}`;
-      await recordOutcome(deps, () =>
-        deps.store.markFailed(
-          notificationId,
-          deliveryId,
-          final,
-          now(),
-          ['sending'],
-          'exhausted',
-          claim.attempts,
-        ),
-      );
+      await fail(final, 'exhausted');
       return { outcome: 'exhausted', reason: final };
     }
     await recordOutcome(deps, () =>
