@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { reconcileIndexAttributes } from '../functions/adapters/dynamodb/items';
-import { PROVIDER_TIMEOUT_MS } from '../functions/core/model';
-import { FINAL } from '../functions/core/status';
+import { PROVIDER_TIMEOUT_MS } from '../functions/core/notifications/model';
+import { FINAL } from '../functions/core/notifications/status';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import type { countSdkRequests } from './sdk-counter';
 

@@ -10,8 +10,8 @@ import {
   TENANT_INDEX_SK,
 } from '../functions/adapters/dynamodb/items';
 import { NotificationStore } from '../functions/adapters/dynamodb/notification-store';
-import type { ChannelProvider } from '../functions/core/ports';
-import { deliverRecord } from '../functions/core/use-cases/deliver';
+import { deliverRecord } from '../functions/core/delivery/deliver';
+import type { ChannelProvider } from '../functions/core/delivery/ports';
 import { loadHandler } from '../local/emulators/lambda';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { benchBundles } from './bundles';

@@ -22,11 +22,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
-import { deliveryMessage, parseDeliveryMessage } from '../functions/core/delivery-message';
-import type { ChannelProvider } from '../functions/core/ports';
-import { deliverRecord } from '../functions/core/use-cases/deliver';
-import { ingestNotification } from '../functions/core/use-cases/ingest';
-import { parseV1Request } from '../functions/core/validation';
+import { deliverRecord } from '../functions/core/delivery/deliver';
+import { deliveryMessage, parseDeliveryMessage } from '../functions/core/delivery/delivery-message';
+import type { ChannelProvider } from '../functions/core/delivery/ports';
+import { ingestNotification } from '../functions/core/notifications/ingest';
+import { parseV1Request } from '../functions/core/notifications/requests';
 import { startLocalStack } from '../local/stack';
 import { FakeScheduler, InMemoryQueue, InMemoryRepository } from '../test/unit/core/fakes';
 import type { SdkCounts } from './sdk-counter';

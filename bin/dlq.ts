@@ -15,9 +15,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { NotificationStore } from '../functions/adapters/dynamodb/notification-store';
 import { SqsDeadLetterQueues } from '../functions/adapters/sqs/dead-letter-queues';
 import { SqsDeliveryQueue } from '../functions/adapters/sqs/delivery-queue';
-import type { DeadLetterSource } from '../functions/core/ports';
-import { type DeadLetterView, listDeadLetters } from '../functions/core/use-cases/dead-letters';
-import { replayDeadLetters } from '../functions/core/use-cases/replay';
+import { type DeadLetterView, listDeadLetters } from '../functions/core/dead-letters/inspect';
+import type { DeadLetterSource } from '../functions/core/dead-letters/queues';
+import { replayDeadLetters } from '../functions/core/dead-letters/replay';
 import { loadReplayConfig, type ReplayConfig } from '../functions/runtime/config';
 import { LOCAL_STATE_FILE, type LocalState } from '../local/state-file';
 

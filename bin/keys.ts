@@ -13,7 +13,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
-import { DEFAULT_SCOPES, parseScopes, SCOPES, scopesOf } from '../functions/core/api-keys';
+import { DEFAULT_SCOPES, parseScopes, SCOPES, scopesOf } from '../functions/core/access/api-keys';
 import { LOCAL_STATE_FILE, type LocalState } from '../local/state-file';
 import { parseQuota, type TenantLimits, TenantUsagePlans } from './usage-plans';
 

@@ -1,4 +1,4 @@
-import type { ReconcileReport } from '../functions/core/use-cases/reconcile';
+import type { ReconcileReport } from '../functions/core/delivery/reconcile';
 import { createLambdaContext, type LambdaHandler } from './emulators/lambda';
 
 /** The local stand-in for the reconciler's EventBridge rule. */

@@ -12,10 +12,10 @@ import type {
 } from 'aws-lambda';
 import { ensureConsoleBuilt } from '../console/build';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
-import { SCOPES } from '../functions/core/api-keys';
-import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/model';
-import type { ReconcileReport } from '../functions/core/use-cases/reconcile';
-import type { ReleaseResult } from '../functions/core/use-cases/release';
+import { SCOPES } from '../functions/core/access/api-keys';
+import type { ReconcileReport } from '../functions/core/delivery/reconcile';
+import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/notifications/model';
+import type { ReleaseResult } from '../functions/core/notifications/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
 import type { UsagePlanLimits } from '../lib/config';
 import { startDynamoEmulator } from './emulators/dynamodb';

@@ -4,7 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayAuthorizerResult, APIGatewayRequestAuthorizerEvent } from 'aws-lambda';
 import { ApiKeyStore } from '../adapters/dynamodb/api-key-store';
-import { type ApiKeyRecord, keyFromHeaders, scopesOf } from '../core/api-keys';
+import { type ApiKeyRecord, keyFromHeaders, scopesOf } from '../core/access/api-keys';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';

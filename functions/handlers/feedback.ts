@@ -7,7 +7,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
 import { readSesEvent } from '../adapters/providers/email/ses-events';
-import { applyProviderReport } from '../core/use-cases/report';
+import { applyProviderReport } from '../core/delivery/report';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';

@@ -6,7 +6,7 @@ import type { Context } from 'aws-lambda';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { ReconcileIndex } from '../adapters/dynamodb/reconcile-index';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
-import { type ReconcileReport, reconcile } from '../core/use-cases/reconcile';
+import { type ReconcileReport, reconcile } from '../core/delivery/reconcile';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadReconcilerConfig } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';

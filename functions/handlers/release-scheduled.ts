@@ -5,7 +5,7 @@ import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
-import { type ReleaseResult, releaseNotification } from '../core/use-cases/release';
+import { type ReleaseResult, releaseNotification } from '../core/notifications/release';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadApiConfig } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';

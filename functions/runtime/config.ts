@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { SchedulerSettings } from '../adapters/scheduler/eventbridge-scheduler';
 import type { ChannelQueues } from '../adapters/sqs/delivery-queue';
+import type { DeadLetterSource } from '../core/dead-letters/queues';
 import {
   ATTEMPT_MAX_MS,
   CHANNELS,
@@ -10,9 +11,8 @@ import {
   LEASE_SECONDS,
   MAX_RECEIVE_COUNT,
   RECONCILE_AFTER_SECONDS,
-} from '../core/model';
-import type { DeadLetterSource } from '../core/ports';
-import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../core/validation/limits';
+} from '../core/notifications/model';
+import { DEFAULT_MAX_RECIPIENTS_PER_CHANNEL } from '../core/notifications/requests/limits';
 
 /*
  * zod/mini has no messages of its own (every issue reads "Invalid input"): load the English ones

@@ -1,11 +1,16 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type middy from '@middy/core';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ConflictError, EnqueueError, InvalidRequestError, NotFoundError } from '../core/errors';
+import {
+  ConflictError,
+  EnqueueError,
+  InvalidRequestError,
+  NotFoundError,
+} from '../core/shared/errors';
 
 /**
  * An answer decided at the HTTP edge itself (media type, size, auth, method), as opposed to
- * Herald's own errors (core/errors.ts), which `httpErrors` maps onto status codes.
+ * Herald's own errors (core/shared/errors.ts), which `httpErrors` maps onto status codes.
  */
 export class HttpError extends Error {
   override readonly name = 'HttpError';

@@ -1,7 +1,8 @@
-import { mapWithConcurrency } from '../core/concurrency';
-import type { Channel, DeliveryMessage } from '../core/model';
-import type { NotificationRepository, SuppressionList } from '../core/ports';
-import { type DeliverySuppressions, suppressionKey } from '../core/suppression';
+import type { SuppressionList } from '../core/delivery/report-ports';
+import type { Channel, DeliveryMessage } from '../core/notifications/model';
+import type { NotificationRepository } from '../core/notifications/ports';
+import { mapWithConcurrency } from '../core/shared/concurrency';
+import { type DeliverySuppressions, suppressionKey } from '../core/suppressions/model';
 
 /**
  * The suppression check for one SQS batch: one BatchGetItem per tenant in the batch (usually

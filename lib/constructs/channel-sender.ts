@@ -12,7 +12,7 @@ import {
   MAX_RECEIVE_COUNT,
   SENDER_TIMEOUT_SECONDS,
   VISIBILITY_TIMEOUT_SECONDS,
-} from '../../functions/core/model';
+} from '../../functions/core/notifications/model';
 import type { ChannelTuning } from '../config';
 import { grantItems, NOTIFICATION_ITEMS, SUPPRESSION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
@@ -21,7 +21,7 @@ import { HeraldFunction } from './herald-function';
 export { MAX_RECEIVE_COUNT };
 /**
  * Channel function timeout; the queue's visibility timeout (6x) and the delivery lease derive
- * from it in functions/core/model.ts, the one place attempt timing is decided.
+ * from it in functions/core/notifications/model.ts, the one place attempt timing is decided.
  */
 export const SENDER_TIMEOUT = Duration.seconds(SENDER_TIMEOUT_SECONDS);
 /** First retry delay in AWS; doubles per receive up to RETRY_MAX_SECONDS. */

@@ -1,7 +1,7 @@
 import { SecretValue, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import type { Channel } from '../../functions/core/model';
+import type { Channel } from '../../functions/core/notifications/model';
 
 /** The third-party providers whose credentials Herald keeps in Secrets Manager. */
 export type Provider = 'twilio' | 'slack' | 'fcm';

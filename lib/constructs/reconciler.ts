@@ -9,7 +9,10 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { RECONCILE_INDEX } from '../../functions/adapters/dynamodb/items';
-import { MAX_RECEIVE_COUNT, RECONCILE_AFTER_SECONDS } from '../../functions/core/model';
+import {
+  MAX_RECEIVE_COUNT,
+  RECONCILE_AFTER_SECONDS,
+} from '../../functions/core/notifications/model';
 import type { ChannelSender } from './channel-sender';
 import {
   grantItems,

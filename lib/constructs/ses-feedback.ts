@@ -9,7 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { MAX_RECEIVE_COUNT } from '../../functions/core/model';
+import { MAX_RECEIVE_COUNT } from '../../functions/core/notifications/model';
 import { grantItems, NOTIFICATION_ITEMS, SUPPRESSION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
 

@@ -1,6 +1,6 @@
 import { SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type FauxqsServer, interceptLocalhostDns, startFauxqs } from 'fauxqs';
-import { CHANNELS, type Channel } from '../../functions/core/model';
+import { CHANNELS, type Channel } from '../../functions/core/notifications/model';
 
 /** One channel's queues (normal and high-priority lane, one shared DLQ). */
 export interface ChannelQueue {

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { CHANNELS, type Channel } from '../../functions/core/model';
+import { CHANNELS, type Channel } from '../../functions/core/notifications/model';
 
 /** What is set for one channel; absent fields mean "behave normally". */
 export interface ChannelFaults {

@@ -1,5 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Channel } from '../../functions/core/model';
+import type { Channel } from '../../functions/core/notifications/model';
 
 /** What one fake provider received: shown by `GET /_local/outbox` and asserted in tests. */
 export interface OutboxEntry {

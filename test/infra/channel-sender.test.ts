@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../functions/core/model';
+import { CHANNELS } from '../../functions/core/notifications/model';
 import { CHANNEL_TUNING_DEFAULTS } from '../../lib/config';
 import { buildStack, FULL_CONFIG, findFunction, logicalId } from './fixture';
 

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../functions/core/model';
+import { CHANNELS } from '../../functions/core/notifications/model';
 import { buildStack, findFunction, logicalId } from './fixture';
 
 // Delivery guarantees in the template: the idempotency table, and what the api function and

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../functions/core/model';
+import { CHANNELS } from '../../functions/core/notifications/model';
 import { WEBHOOK_API_ACTIONS } from '../../lib/constructs/delivery-events';
 import { API_TABLE_ACTIONS } from '../../lib/herald-stack';
 import {

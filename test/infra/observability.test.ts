@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../functions/core/model';
+import { CHANNELS } from '../../functions/core/notifications/model';
 import { MIN_FAILED_FOR_RATE } from '../../lib/constructs/alarms';
 import {
   DELIVERY_METRIC_DIMENSIONS,

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHANNELS } from '../../functions/core/model';
+import { CHANNELS } from '../../functions/core/notifications/model';
 import { buildStack, FULL_CONFIG, findFunction, policyStatements, statementsOf } from './fixture';
 
 /** Every Herald function (the api, authorizer, release and one sender per channel). */

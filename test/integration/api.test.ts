@@ -2,7 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
-import { generateApiKey, hashApiKey } from '../../functions/core/api-keys';
+import { generateApiKey, hashApiKey } from '../../functions/core/access/api-keys';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient } from '../support/client';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Channel, PROVIDER_TIMEOUT_MS } from '../../functions/core/model';
-import { SUCCEEDED } from '../../functions/core/status';
+import { type Channel, PROVIDER_TIMEOUT_MS } from '../../functions/core/notifications/model';
+import { SUCCEEDED } from '../../functions/core/notifications/status';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
 

@@ -7,8 +7,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
-import type { DeliveryStatus } from '../../functions/core/model';
-import { FINAL, SUCCEEDED } from '../../functions/core/status';
+import type { DeliveryStatus } from '../../functions/core/notifications/model';
+import { FINAL, SUCCEEDED } from '../../functions/core/notifications/status';
 import type { OutboxEntry } from '../../local/fakes/outbox';
 import type { LocalState } from '../../local/state-file';
 

@@ -1,19 +1,19 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
-import { parseDeliveryMessage } from '../../functions/core/delivery-message';
-import {
-  MalformedMessageError,
-  OutcomeNotRecordedError,
-  ProviderError,
-} from '../../functions/core/errors';
-import type { OutboundMessage } from '../../functions/core/model';
-import type { ChannelProvider } from '../../functions/core/ports';
 import {
   type DeliverDependencies,
   deliverRecord,
   type ReceivedDelivery,
-} from '../../functions/core/use-cases/deliver';
+} from '../../functions/core/delivery/deliver';
+import { parseDeliveryMessage } from '../../functions/core/delivery/delivery-message';
+import type { ChannelProvider } from '../../functions/core/delivery/ports';
+import type { OutboundMessage } from '../../functions/core/notifications/model';
+import {
+  MalformedMessageError,
+  OutcomeNotRecordedError,
+  ProviderError,
+} from '../../functions/core/shared/errors';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 
 // The delivery use-case on a real DynamoDB emulator, with a provider fake we own: what a

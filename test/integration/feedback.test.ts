@@ -396,7 +396,7 @@ describe('/v1/suppressions', () => {
   });
 
   it("never shows or lifts another tenant's entries", async () => {
-    const { key } = await import('../../functions/core/api-keys').then((m) => ({
+    const { key } = await import('../../functions/core/access/api-keys').then((m) => ({
       key: m.generateApiKey().key,
     }));
     const { ApiKeyStore } = await import('../../functions/adapters/dynamodb/api-key-store');

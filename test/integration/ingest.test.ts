@@ -3,9 +3,9 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
 import { SqsDeliveryQueue } from '../../functions/adapters/sqs/delivery-queue';
-import { EnqueueError } from '../../functions/core/errors';
-import type { NotificationRequest } from '../../functions/core/model';
-import { ingestNotification } from '../../functions/core/use-cases/ingest';
+import { ingestNotification } from '../../functions/core/notifications/ingest';
+import type { NotificationRequest } from '../../functions/core/notifications/model';
+import { EnqueueError } from '../../functions/core/shared/errors';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 import { type SqsEmulator, startSqsEmulator } from '../../local/emulators/sqs';
 

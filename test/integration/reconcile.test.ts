@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
-import type { DeliveryStatus } from '../../functions/core/model';
+import type { DeliveryStatus } from '../../functions/core/notifications/model';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor, waitForFinal } from '../support/client';
 

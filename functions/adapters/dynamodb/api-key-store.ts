@@ -11,7 +11,7 @@ import {
   generateApiKey,
   hashApiKey,
   type Scope,
-} from '../../core/api-keys';
+} from '../../core/access/api-keys';
 import { queryItems } from './query-items';
 
 /** API keys in the Herald table (`APIKEY#<sha256>`), listed through GSI `gsi1`. */

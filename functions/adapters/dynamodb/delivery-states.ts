@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryState } from '../../core/events';
-import type { DeliveryStatus } from '../../core/model';
-import type { DeliveryStateReader } from '../../core/ports';
-import { FINAL } from '../../core/status';
+import type { DeliveryState } from '../../core/events/model';
+import type { DeliveryStateReader } from '../../core/events/ports';
+import type { DeliveryStatus } from '../../core/notifications/model';
+import { FINAL } from '../../core/notifications/status';
 import { DELIVERY_PREFIX, notificationKey } from './items';
 import { queryItems } from './query-items';
 

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryStatus } from '../../core/model';
-import { canTransition } from '../../core/status';
+import type { DeliveryStatus } from '../../core/notifications/model';
+import { canTransition } from '../../core/notifications/status';
 import { deliveryKey, historyEntry, historySlot, notificationKey } from './items';
 import { type AttemptEntry, isMissingHistory } from './status-write';
 

@@ -6,8 +6,8 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   NotificationRecord,
-} from '../../core/model';
-import { ATTEMPT_ERROR_CHARS, ATTEMPT_HISTORY_SIZE } from '../../core/model';
+} from '../../core/notifications/model';
+import { ATTEMPT_ERROR_CHARS, ATTEMPT_HISTORY_SIZE } from '../../core/notifications/model';
 
 /*
  * The single-table layout: a notification is partition `NOTIF#<id>` with its content on the

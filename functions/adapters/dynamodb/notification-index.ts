@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { Channel, DeliveryStatus, Priority } from '../../core/model';
-import type { IndexedNotification, NotificationIndex } from '../../core/ports';
+import type { Channel, DeliveryStatus, Priority } from '../../core/notifications/model';
+import type { IndexedNotification, NotificationIndex } from '../../core/notifications/ports';
 import { META, notificationKey, TENANT_INDEX, TENANT_INDEX_PK, TENANT_INDEX_SK } from './items';
 import { queryItems } from './query-items';
 

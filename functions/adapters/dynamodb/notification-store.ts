@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { chunk, mapWithConcurrency } from '../../core/concurrency';
-import { PartialWriteError } from '../../core/errors';
+import type { ReportChange, ReportWrite } from '../../core/delivery/report-ports';
 import type {
   Channel,
   ClaimResult,
@@ -10,9 +9,11 @@ import type {
   DeliveryStatus,
   FailureKind,
   NotificationRecord,
-} from '../../core/model';
-import type { NotificationRepository, ReportChange, ReportWrite } from '../../core/ports';
-import { CANCELLABLE } from '../../core/status';
+} from '../../core/notifications/model';
+import type { NotificationRepository } from '../../core/notifications/ports';
+import { CANCELLABLE } from '../../core/notifications/status';
+import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
+import { PartialWriteError } from '../../core/shared/errors';
 import { putBatch } from './batch-write';
 import { contentCache } from './content-cache';
 import { type DeliveryChange, transitionDelivery } from './delivery-transition';

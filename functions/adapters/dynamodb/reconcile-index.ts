@@ -4,8 +4,8 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryRecord, Priority } from '../../core/model';
-import type { DueNotification, OpenWorkIndex } from '../../core/ports';
+import type { DeliveryRecord, Priority } from '../../core/notifications/model';
+import type { DueNotification, OpenWorkIndex } from '../../core/notifications/ports';
 import {
   META,
   notificationKey,

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { DeliveryStatus } from '../../core/model';
-import type { ReportChange, ReportWrite } from '../../core/ports';
-import { canTransition } from '../../core/status';
+import type { ReportChange, ReportWrite } from '../../core/delivery/report-ports';
+import type { DeliveryStatus } from '../../core/notifications/model';
+import { canTransition } from '../../core/notifications/status';
 import { deliveryKey, notificationKey } from './items';
 
 /** Longest detail or reason kept on a delivery: the item must stay under 1 KB. */

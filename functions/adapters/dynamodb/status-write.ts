@@ -1,5 +1,5 @@
-import type { AttemptOutcome, ClaimResult } from '../../core/model';
-import { CLAIMABLE } from '../../core/status';
+import type { AttemptOutcome, ClaimResult } from '../../core/notifications/model';
+import { CLAIMABLE } from '../../core/notifications/status';
 
 /** An attempt's outcome, added to the history in the same write as the status change. */
 export interface AttemptEntry {

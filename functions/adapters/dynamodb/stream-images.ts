@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { DeliveryChange, DeliverySnapshot, WebhookSnapshot } from '../../core/events';
+import type { DeliveryChange, DeliverySnapshot, WebhookSnapshot } from '../../core/events/model';
 import { DELIVERY_PREFIX, toDelivery } from './items';
 import { WEBHOOK_PREFIX } from './webhook-store';
 

@@ -6,16 +6,16 @@ import {
   PutCommand,
   QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { chunk } from '../../core/concurrency';
-import { InvalidRequestError } from '../../core/errors';
-import type { Channel } from '../../core/model';
-import type { SuppressionList } from '../../core/ports';
+import type { SuppressionList } from '../../core/delivery/report-ports';
+import type { Channel } from '../../core/notifications/model';
+import { chunk } from '../../core/shared/concurrency';
+import { InvalidRequestError } from '../../core/shared/errors';
 import {
   normalizeRecipient,
   type SuppressionEntry,
   type SuppressionReason,
   suppressionKey,
-} from '../../core/suppression';
+} from '../../core/suppressions/model';
 
 /*
  * A tenant's suppression list is one partition, `SUPP#<tenantId>`, one item per

@@ -7,13 +7,13 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../core/errors';
-import type { WebhookRepository } from '../../core/ports';
+import { ConflictError } from '../../core/shared/errors';
 import {
   MAX_WEBHOOKS_PER_TENANT,
   type WebhookAttempt,
   type WebhookRecord,
 } from '../../core/webhooks/model';
+import type { WebhookRepository } from '../../core/webhooks/ports';
 import { queryItems } from './query-items';
 
 /*

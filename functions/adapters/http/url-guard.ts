@@ -1,7 +1,7 @@
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import dns from 'node:dns';
 import { BlockList, isIP } from 'node:net';
-import type { UrlGuard } from '../../core/ports';
+import type { UrlGuard } from '../../core/webhooks/ports';
 
 /** What webhook URLs may point at. Deployed: https to public addresses only. */
 export interface UrlPolicy {

@@ -1,13 +1,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { Webhook } from 'standardwebhooks';
-import type { EndpointResponse, WebhookEndpoint } from '../../core/ports';
 import {
   WEBHOOK_RESPONSE_CHARS,
   WEBHOOK_TIMEOUT_MS,
   type WebhookMessage,
   type WebhookRecord,
 } from '../../core/webhooks/model';
+import type { EndpointResponse, WebhookEndpoint } from '../../core/webhooks/ports';
 import { guardedLookup, type UrlPolicy } from './url-guard';
 
 /**

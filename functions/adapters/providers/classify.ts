@@ -1,4 +1,4 @@
-import { ProviderError, type ProviderFailureKind } from '../../core/errors';
+import { ProviderError, type ProviderFailureKind } from '../../core/shared/errors';
 
 /*
  * Shared failure classification for the provider adapters.

@@ -5,8 +5,8 @@ import {
   ResourceNotFoundException,
   type SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type { ReleaseScheduler } from '../../core/ports';
-import { scheduleNameFor } from '../../core/use-cases/ingest';
+import { scheduleNameFor } from '../../core/notifications/ingest';
+import type { ReleaseScheduler } from '../../core/notifications/ports';
 
 /** Where EventBridge Scheduler sends a due notification. */
 export interface SchedulerSettings {

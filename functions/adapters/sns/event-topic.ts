@@ -3,9 +3,9 @@ import {
   PublishBatchCommand,
   type SNSClient,
 } from '@aws-sdk/client-sns';
-import { chunk } from '../../core/concurrency';
-import type { HeraldEvent } from '../../core/events';
-import type { EventTopic } from '../../core/ports';
+import type { HeraldEvent } from '../../core/events/model';
+import type { EventTopic } from '../../core/events/ports';
+import { chunk } from '../../core/shared/concurrency';
 
 /** SNS takes 10 messages per PublishBatch. */
 const BATCH = 10;

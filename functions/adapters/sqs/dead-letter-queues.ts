@@ -6,8 +6,12 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { chunk, mapWithConcurrency } from '../../core/concurrency';
-import type { DeadLetter, DeadLetterQueues, DeadLetterSource } from '../../core/ports';
+import type {
+  DeadLetter,
+  DeadLetterQueues,
+  DeadLetterSource,
+} from '../../core/dead-letters/queues';
+import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 
 const PARALLEL_CALLS = 8;
 

@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { chunk, mapWithConcurrency } from '../../core/concurrency';
-import { deliveryMessage } from '../../core/delivery-message';
-import type { Channel, DeliveryRecord, Priority } from '../../core/model';
-import type { DeliveryQueue, EnqueueFailure } from '../../core/ports';
+import { deliveryMessage } from '../../core/delivery/delivery-message';
+import type { Channel, DeliveryRecord, Priority } from '../../core/notifications/model';
+import type { DeliveryQueue, EnqueueFailure } from '../../core/notifications/ports';
+import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 
 /** One message to put on a queue; `id` is unique within one `enqueue` call. */
 export interface OutgoingMessage {

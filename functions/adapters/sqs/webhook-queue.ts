@@ -1,7 +1,7 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MalformedMessageError } from '../../core/errors';
-import type { WebhookQueue } from '../../core/ports';
+import { MalformedMessageError } from '../../core/shared/errors';
 import type { WebhookMessage } from '../../core/webhooks/model';
+import type { WebhookQueue } from '../../core/webhooks/ports';
 import { enqueue } from './delivery-queue';
 
 /** Thrown when SQS did not take every webhook message; the caller's batch is retried. */

@@ -1,11 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import { ConflictError, InvalidRequestError, NotFoundError } from '../errors';
-import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES, type EventType, eventId } from '../events';
-import type { UrlGuard, WebhookQueue, WebhookRepository } from '../ports';
-import type { FieldError } from '../validation/field-errors';
-import { validateAt } from '../validation/field-errors';
+import { DEFAULT_WEBHOOK_EVENTS, EVENT_TYPES, type EventType, eventId } from '../events/model';
+import { ConflictError, InvalidRequestError, NotFoundError } from '../shared/errors';
+import type { FieldError } from '../shared/field-errors';
+import { validateAt } from '../shared/field-errors';
 import { SECRET_ROTATION_OVERLAP_MS, type WebhookRecord } from './model';
+import type { UrlGuard, WebhookQueue, WebhookRepository } from './ports';
 
 export interface ManageWebhookDependencies {
   webhooks: WebhookRepository;

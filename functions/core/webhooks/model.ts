@@ -1,4 +1,4 @@
-import type { EventType, HeraldEvent } from '../events';
+import type { EventType, HeraldEvent } from '../events/model';
 
 /** A tenant's webhook endpoint, as stored. The secrets never leave the store and the sender. */
 export interface WebhookRecord {

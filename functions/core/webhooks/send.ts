@@ -1,5 +1,5 @@
-import type { UrlGuard, WebhookEndpoint, WebhookQueue, WebhookRepository } from '../ports';
 import type { WebhookAttemptOutcome, WebhookMessage, WebhookRecord } from './model';
+import type { UrlGuard, WebhookEndpoint, WebhookQueue, WebhookRepository } from './ports';
 
 export interface SendWebhookDependencies {
   webhooks: WebhookRepository;

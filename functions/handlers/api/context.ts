@@ -5,7 +5,7 @@ import { NotificationStore } from '../../adapters/dynamodb/notification-store';
 import { SuppressionStore } from '../../adapters/dynamodb/suppression-store';
 import { createScheduler } from '../../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/sqs/delivery-queue';
-import { SCOPES, type Scope } from '../../core/api-keys';
+import { SCOPES, type Scope } from '../../core/access/api-keys';
 import { dynamo, dynamoClient, sqs } from '../../runtime/aws-clients';
 import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
 import { SqsDeadLetterQueues } from '../../adapters/sqs/dead-letter-queues';
-import { InvalidRequestError } from '../../core/errors';
-import { CHANNELS } from '../../core/model';
-import type { DeadLetterSource } from '../../core/ports';
-import { listDeadLetters } from '../../core/use-cases/dead-letters';
-import { replayDeadLetters } from '../../core/use-cases/replay';
-import { humanMessage, toFieldErrors } from '../../core/validation/field-errors';
+import { listDeadLetters } from '../../core/dead-letters/inspect';
+import type { DeadLetterSource } from '../../core/dead-letters/queues';
+import { replayDeadLetters } from '../../core/dead-letters/replay';
+import { CHANNELS } from '../../core/notifications/model';
+import { InvalidRequestError } from '../../core/shared/errors';
+import { humanMessage, toFieldErrors } from '../../core/shared/field-errors';
 import { sqs } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { type ApiRoute, config, logger, queue, store, tenantOf } from './context';

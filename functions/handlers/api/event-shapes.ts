@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { DELIVERY_EVENT_TYPES, EVENT_TYPES } from '../../core/events';
-import { CHANNELS, DELIVERY_STATUSES } from '../../core/model';
-import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
+import { DELIVERY_EVENT_TYPES, EVENT_TYPES } from '../../core/events/model';
+import { CHANNELS, DELIVERY_STATUSES } from '../../core/notifications/model';
+import { AGGREGATE_STATUSES } from '../../core/notifications/requests/list-query';
 
 /*
  * The public event contract (functions/core/events.ts, docs/architecture.md "Events") and the

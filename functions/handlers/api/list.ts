@@ -1,6 +1,6 @@
-import { InvalidRequestError } from '../../core/errors';
-import { listNotifications } from '../../core/use-cases/list';
-import { listQuerySchema, parseListQuery } from '../../core/validation/list-query';
+import { listNotifications } from '../../core/notifications/list';
+import { listQuerySchema, parseListQuery } from '../../core/notifications/requests/list-query';
+import { InvalidRequestError } from '../../core/shared/errors';
 import { json } from '../../runtime/http';
 import { type ApiRoute, notificationIndex, tenantOf } from './context';
 import { pageShape } from './shapes';

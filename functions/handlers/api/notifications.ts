@@ -2,18 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { EnqueueError, InvalidRequestError } from '../../core/errors';
-import { cancelNotification } from '../../core/use-cases/cancel';
-import { describeNotification } from '../../core/use-cases/describe';
-import { type Accepted, ingestNotification } from '../../core/use-cases/ingest';
+import { cancelNotification } from '../../core/notifications/cancel';
+import { describeNotification } from '../../core/notifications/describe';
+import { type Accepted, ingestNotification } from '../../core/notifications/ingest';
 import {
   parseDispatchRequest,
   parseV1Request,
   type ValidationOptions,
   type ValidationResult,
-} from '../../core/validation';
-import { dispatchEnvelopeSchema } from '../../core/validation/dispatch-request';
-import { v1Schema } from '../../core/validation/v1-request';
+} from '../../core/notifications/requests';
+import { dispatchEnvelopeSchema } from '../../core/notifications/requests/dispatch-request';
+import { v1Schema } from '../../core/notifications/requests/v1-request';
+import { EnqueueError, InvalidRequestError } from '../../core/shared/errors';
 import { errorResponse, json, parseJsonBody } from '../../runtime/http';
 import {
   IDEMPOTENCY_KEY_HEADER,

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import { SCOPES } from '../../core/api-keys';
-import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/model';
-import { SUPPRESSION_REASONS } from '../../core/suppression';
-import { AGGREGATE_STATUSES } from '../../core/validation/list-query';
+import { SCOPES } from '../../core/access/api-keys';
+import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/notifications/model';
+import { AGGREGATE_STATUSES } from '../../core/notifications/requests/list-query';
+import { SUPPRESSION_REASONS } from '../../core/suppressions/model';
 
 /*
  * What the routes answer, as zod schemas: the OpenAPI document is generated from them, and every

@@ -1,12 +1,12 @@
-import { NotFoundError } from '../../core/errors';
-import { normalizeRecipient, type SuppressionEntry } from '../../core/suppression';
+import { NotFoundError } from '../../core/shared/errors';
+import { normalizeRecipient, type SuppressionEntry } from '../../core/suppressions/model';
 import {
   parseChannelParameter,
   parseSuppressionQuery,
   parseSuppressionRequest,
   suppressionBodySchema,
   suppressionQuerySchema,
-} from '../../core/validation/suppression-request';
+} from '../../core/suppressions/request';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
 import { type ApiRoute, config, pathParameter, suppressions, tenantOf } from './context';

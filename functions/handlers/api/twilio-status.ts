@@ -7,7 +7,7 @@ import {
   twilioStatusCallbackUrl,
 } from '../../adapters/providers/sms/twilio-callback';
 import { twilioStatusReport } from '../../adapters/providers/sms/twilio-status';
-import { applyProviderReport } from '../../core/use-cases/report';
+import { applyProviderReport } from '../../core/delivery/report';
 import { parseEnv } from '../../runtime/config';
 import { HttpError, header } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';

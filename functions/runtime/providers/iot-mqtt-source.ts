@@ -1,7 +1,7 @@
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import * as z from 'zod/mini';
 import { IotMqttProvider } from '../../adapters/providers/mqtt/iot-mqtt-provider';
-import { PROVIDER_TIMEOUT_MS } from '../../core/model';
+import { PROVIDER_TIMEOUT_MS } from '../../core/notifications/model';
 import { traced } from '../tracing';
 import { type ProviderSource, parseEnv } from './source';
 

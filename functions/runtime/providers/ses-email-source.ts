@@ -1,7 +1,7 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
 import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
-import { PROVIDER_TIMEOUT_MS } from '../../core/model';
+import { PROVIDER_TIMEOUT_MS } from '../../core/notifications/model';
 import { traced } from '../tracing';
 import { type ProviderSource, parseEnv } from './source';
 

@@ -1,9 +1,9 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
-import { ProviderError } from '../../core/errors';
-import type { Channel } from '../../core/model';
-import type { ChannelProvider } from '../../core/ports';
+import type { ChannelProvider } from '../../core/delivery/ports';
+import type { Channel } from '../../core/notifications/model';
+import { ProviderError } from '../../core/shared/errors';
 import { parseEnv as parseSettings } from '../config';
 import { traced } from '../tracing';
 

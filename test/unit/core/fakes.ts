@@ -1,4 +1,18 @@
-import { PartialWriteError, ProviderError } from '../../../functions/core/errors';
+import type {
+  DeadLetter,
+  DeadLetterQueues,
+  DeadLetterSource,
+} from '../../../functions/core/dead-letters/queues';
+import type {
+  ChannelProvider,
+  ProviderReceipt,
+  SendOptions,
+} from '../../../functions/core/delivery/ports';
+import type {
+  ReportChange,
+  ReportWrite,
+  SuppressionList,
+} from '../../../functions/core/delivery/report-ports';
 import type {
   Channel,
   ClaimResult,
@@ -9,26 +23,22 @@ import type {
   NotificationRecord,
   OutboundMessage,
   Priority,
-} from '../../../functions/core/model';
+} from '../../../functions/core/notifications/model';
 import type {
-  ChannelProvider,
-  DeadLetter,
-  DeadLetterQueues,
-  DeadLetterSource,
   DeliveryQueue,
   DueNotification,
   EnqueueFailure,
   NotificationRepository,
   OpenWorkIndex,
-  ProviderReceipt,
   ReleaseScheduler,
-  ReportChange,
-  ReportWrite,
-  SendOptions,
-  SuppressionList,
-} from '../../../functions/core/ports';
-import { CANCELLABLE, CLAIMABLE, canTransition } from '../../../functions/core/status';
-import { type SuppressionEntry, suppressionKey } from '../../../functions/core/suppression';
+} from '../../../functions/core/notifications/ports';
+import {
+  CANCELLABLE,
+  CLAIMABLE,
+  canTransition,
+} from '../../../functions/core/notifications/status';
+import { PartialWriteError, ProviderError } from '../../../functions/core/shared/errors';
+import { type SuppressionEntry, suppressionKey } from '../../../functions/core/suppressions/model';
 
 /**
  * In-memory NotificationRepository with the same conditional semantics as the DynamoDB adapter:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LEASE_SECONDS } from '../../../functions/core/model';
+import { LEASE_SECONDS } from '../../../functions/core/notifications/model';
 import {
   ConfigurationError,
   loadApiConfig,

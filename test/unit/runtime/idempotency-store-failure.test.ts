@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError } from '../../../functions/core/errors';
+import { InvalidRequestError } from '../../../functions/core/shared/errors';
 import { createIdempotency } from '../../../functions/runtime/idempotency';
 
 const context = { getRemainingTimeInMillis: () => 10_000 } as unknown as Context;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Channel, DeliveryMessage } from '../../../functions/core/model';
-import { deliverRecord } from '../../../functions/core/use-cases/deliver';
+import { deliverRecord } from '../../../functions/core/delivery/deliver';
+import type { Channel, DeliveryMessage } from '../../../functions/core/notifications/model';
 import { createFcmPushSource } from '../../../functions/runtime/providers/fcm-push-source';
 import { createSlackSource } from '../../../functions/runtime/providers/slack-source';
 import type { ProviderSource } from '../../../functions/runtime/providers/source';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { SesEmailProvider } from '../../../functions/adapters/providers/email/ses-email-provider';
 import { IotMqttProvider } from '../../../functions/adapters/providers/mqtt/iot-mqtt-provider';
-import type { Channel } from '../../../functions/core/model';
+import type { Channel } from '../../../functions/core/notifications/model';
 import { createFcmPushSource } from '../../../functions/runtime/providers/fcm-push-source';
 import { createIotMqttSource } from '../../../functions/runtime/providers/iot-mqtt-source';
 import { createSesEmailSource } from '../../../functions/runtime/providers/ses-email-source';

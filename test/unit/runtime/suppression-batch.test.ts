@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryMessage } from '../../../functions/core/model';
+import type { DeliveryMessage } from '../../../functions/core/notifications/model';
 import { suppressionsForBatch } from '../../../functions/runtime/suppression-batch';
 import { InMemorySuppressions } from '../core/fakes';
-import { world } from '../core/use-cases/helpers';
+import { world } from '../core/helpers';
 
 const message = (recipient: string, tenantId?: string): DeliveryMessage => ({
   v: 1,

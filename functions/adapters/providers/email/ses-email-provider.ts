@@ -1,7 +1,7 @@
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
-import { ProviderError } from '../../../core/errors';
-import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/delivery/ports';
+import type { OutboundMessage } from '../../../core/notifications/model';
+import { ProviderError } from '../../../core/shared/errors';
 import { classifyAwsError, type ErrorCodeTable, errorMessage, stringProp } from '../classify';
 import { sesTags } from './ses-tags';
 

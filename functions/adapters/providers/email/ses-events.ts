@@ -1,4 +1,4 @@
-import type { ProviderReport } from '../../../core/use-cases/report';
+import type { ProviderReport } from '../../../core/delivery/report';
 import { idsFromSesTags } from './ses-tags';
 
 /** The parts of an SES event-publishing record (configuration set -> SNS) Herald reads. */

@@ -1,6 +1,6 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/delivery/ports';
+import type { OutboundMessage } from '../../../core/notifications/model';
 import { classifyAwsError, type ErrorCodeTable } from '../classify';
 
 /*

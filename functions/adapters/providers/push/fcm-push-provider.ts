@@ -1,6 +1,6 @@
-import { ProviderError } from '../../../core/errors';
-import type { OutboundMessage } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/delivery/ports';
+import type { OutboundMessage } from '../../../core/notifications/model';
+import { ProviderError } from '../../../core/shared/errors';
 import { classifyNetworkError, errorMessage, parseRetryAfter } from '../classify';
 
 /** The fields of a Google service-account key file that FCM needs. */

@@ -8,10 +8,10 @@ import {
   WebAPIRequestError,
   WebClient,
 } from '@slack/web-api';
-import { ProviderError } from '../../../core/errors';
-import type { OutboundMessage } from '../../../core/model';
-import { PROVIDER_TIMEOUT_MS } from '../../../core/model';
-import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/ports';
+import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../core/delivery/ports';
+import type { OutboundMessage } from '../../../core/notifications/model';
+import { PROVIDER_TIMEOUT_MS } from '../../../core/notifications/model';
+import { ProviderError } from '../../../core/shared/errors';
 import { classifyNetworkError, errorMessage, unknownProviderError } from '../classify';
 
 /** Settings for SlackProvider: a bot token and, for the local fake, the API base URL. */

@@ -1,4 +1,4 @@
-import type { ProviderReport } from '../../../core/use-cases/report';
+import type { ProviderReport } from '../../../core/delivery/report';
 import {
   NEEDS_TEMPLATE_REASON,
   TWILIO_NEEDS_TEMPLATE,

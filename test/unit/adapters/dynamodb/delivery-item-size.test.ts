@@ -3,7 +3,10 @@ import {
   historyEntry,
   deliveryItem as storedDelivery,
 } from '../../../../functions/adapters/dynamodb/items';
-import { ATTEMPT_HISTORY_SIZE, type DeliveryRecord } from '../../../../functions/core/model';
+import {
+  ATTEMPT_HISTORY_SIZE,
+  type DeliveryRecord,
+} from '../../../../functions/core/notifications/model';
 
 /** DynamoDB's item size rules: names + values; numbers ~1 byte per 2 digits + 1; maps/lists +3, +1 per element. */
 function size(value: unknown): number {

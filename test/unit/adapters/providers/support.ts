@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProviderError } from '../../../../functions/core/errors';
 import {
   type Channel,
   type ContentByChannel,
   type OutboundMessage,
   PROVIDER_TIMEOUT_MS,
-} from '../../../../functions/core/model';
+} from '../../../../functions/core/notifications/model';
+import { ProviderError } from '../../../../functions/core/shared/errors';
 
 /** An outbound message as the deliver use-case would hand it to a provider. */
 export function outbound<C extends Channel>(

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import type {
-  EndpointResponse,
-  WebhookQueue,
-  WebhookRepository,
-} from '../../../../functions/core/ports';
 import {
   DEFAULT_WEBHOOK_RETRY_DELAYS,
   type WebhookAttempt,
   type WebhookMessage,
   type WebhookRecord,
 } from '../../../../functions/core/webhooks/model';
+import type {
+  EndpointResponse,
+  WebhookQueue,
+  WebhookRepository,
+} from '../../../../functions/core/webhooks/ports';
 import { sendWebhook } from '../../../../functions/core/webhooks/send';
 
 const DAY = 86_400_000;

@@ -1,0 +1,46 @@
+import type { Channel, DeliveryStatus } from '../notifications/model';
+import type { SuppressionEntry } from '../suppressions/model';
+
+/*
+ * Ports of the provider-feedback loop: the conditional report write on the repository and the
+ * tenant's suppression list (functions/adapters/dynamodb implements both).
+ */
+
+/** One conditional write of a provider report (see NotificationRepository.applyReport). */
+export interface ReportChange {
+  /** The new status; absent for a detail-only report. */
+  status?: DeliveryStatus;
+  /** Statuses the write may start from. */
+  from: readonly DeliveryStatus[];
+  lastError?: string;
+  providerDetail?: string;
+  providerMessageId?: string;
+  now: number;
+}
+
+/** What a report write found: applied, or the delivery's status that stopped it, or nothing. */
+export type ReportWrite =
+  | { applied: true; recipient: string; status: DeliveryStatus }
+  | { applied: false; recipient: string; status: DeliveryStatus }
+  | { applied: false; missing: true };
+
+/** A tenant's suppression list (per channel, per normalized recipient). */
+export interface SuppressionList {
+  /**
+   * Which of these recipients are suppressed, as suppressionKey()s, in as few reads as the store
+   * allows (one batch read per call): the channel functions call it once per SQS batch.
+   */
+  findSuppressed(
+    tenantId: string,
+    recipients: readonly { channel: Channel; recipient: string }[],
+  ): Promise<Set<string>>;
+  /** Adds an entry unless one exists (the first reason and time stay); true when it was added. */
+  add(entry: SuppressionEntry): Promise<boolean>;
+  /** Removes an entry; false when there was none. */
+  remove(tenantId: string, channel: Channel, recipient: string): Promise<boolean>;
+  /** The tenant's entries, optionally one channel, in pages. */
+  list(
+    tenantId: string,
+    options: { channel?: Channel; cursor?: string; limit: number },
+  ): Promise<{ items: SuppressionEntry[]; nextCursor?: string }>;
+}

@@ -1,0 +1,254 @@
+import { createHash } from 'node:crypto';
+import type {
+  AttemptRecord,
+  Channel,
+  DeliveryRecord,
+  DeliveryStatus,
+} from '../notifications/model';
+import { type AggregateStatus, aggregateStatus, FINAL } from '../notifications/status';
+
+/*
+ * Delivery events: the public contract of what Herald tells clients (SNS topic, webhooks). They
+ * are derived from recorded changes of delivery items only (old and new image of one write), so
+ * there is no event for a write that did not happen and the same change always maps to the same
+ * event, with the same id. docs/architecture.md ("Events") documents the shapes.
+ */
+
+/** Statuses a client hears about: each is one `delivery.<status>` event type. */
+export const EVENT_STATUSES = [
+  'sent',
+  'delivered',
+  'failed',
+  'cancelled',
+  'suppressed',
+  'bounced',
+  'complained',
+  'undelivered',
+] as const satisfies readonly DeliveryStatus[];
+
+export const DELIVERY_EVENT_TYPES = [
+  ...EVENT_STATUSES.map((s) => `delivery.${s}` as const),
+  'delivery.retrying',
+] as const;
+export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
+
+/** Every event type a webhook may subscribe to. */
+export const EVENT_TYPES = [
+  ...DELIVERY_EVENT_TYPES,
+  'notification.completed',
+  'webhook.disabled',
+  'webhook.test',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * What a webhook gets when it names no `events`: every final outcome and the completion, not
+ * the (noisy) `delivery.retrying`, and not the operator-side `webhook.disabled`.
+ */
+export const DEFAULT_WEBHOOK_EVENTS: readonly EventType[] = [
+  ...EVENT_STATUSES.map((s) => `delivery.${s}` as const),
+  'notification.completed',
+];
+
+/** One delivery changed. */
+export interface DeliveryEvent {
+  id: string;
+  type: DeliveryEventType;
+  occurredAt: string;
+  tenantId: string;
+  notificationId: string;
+  deliveryId: string;
+  channel: Channel;
+  recipient: string;
+  status: DeliveryStatus;
+  attempts: number;
+  /** Grows with every write of the delivery: orders the events of one delivery. */
+  version: number;
+  providerMessageId?: string;
+  error?: string;
+  metadata: Record<string, string>;
+}
+
+/** Every delivery of a notification is final (status.ts FINAL). */
+export interface NotificationCompletedEvent {
+  id: string;
+  type: 'notification.completed';
+  occurredAt: string;
+  tenantId: string;
+  notificationId: string;
+  status: AggregateStatus;
+  counts: Partial<Record<DeliveryStatus, number>>;
+  deliveries: number;
+  metadata: Record<string, string>;
+}
+
+/** An endpoint was switched off by Herald (410 Gone, or failing for too long). */
+export interface WebhookDisabledEvent {
+  id: string;
+  type: 'webhook.disabled';
+  occurredAt: string;
+  tenantId: string;
+  webhookId: string;
+  url: string;
+  reason: string;
+}
+
+/** Sent on request to check an endpoint. */
+export interface WebhookTestEvent {
+  id: string;
+  type: 'webhook.test';
+  occurredAt: string;
+  tenantId: string;
+  webhookId: string;
+}
+
+export type HeraldEvent =
+  | DeliveryEvent
+  | NotificationCompletedEvent
+  | WebhookDisabledEvent
+  | WebhookTestEvent;
+
+/** A delivery item as recorded, with what events need beyond the DeliveryRecord. */
+export interface DeliverySnapshot extends DeliveryRecord {
+  tenantId: string;
+  version: number;
+  metadata: Record<string, string>;
+  history: AttemptRecord[];
+}
+
+/** One recorded write of a delivery item: the images before and after (absent: no item). */
+export interface DeliveryChange {
+  before?: DeliverySnapshot;
+  after?: DeliverySnapshot;
+}
+
+/** A stable, opaque event id from the parts that identify one change. */
+export function eventId(...parts: Array<string | number>): string {
+  return `evt_${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 26)}`;
+}
+
+function latestAttempt(snapshot: DeliverySnapshot | undefined): AttemptRecord | undefined {
+  let latest: AttemptRecord | undefined;
+  for (const entry of snapshot?.history ?? []) {
+    if (!latest || entry.n > latest.n || (entry.n === latest.n && entry.at > latest.at)) {
+      latest = entry;
+    }
+  }
+  return latest;
+}
+
+/**
+ * The event one recorded change means, if any: a move into a status clients hear about, or a
+ * new transient failure recorded on a delivery still being sent (`delivery.retrying`).
+ * Claims, releases and a replay re-opening `failed` are internal and make no event.
+ */
+export function deliveryEventOf(change: DeliveryChange): DeliveryEvent | undefined {
+  const { before, after } = change;
+  if (!after) return undefined;
+  let type: DeliveryEventType | undefined;
+  if (before?.status !== after.status) {
+    if ((EVENT_STATUSES as readonly string[]).includes(after.status)) {
+      type = `delivery.${after.status as (typeof EVENT_STATUSES)[number]}`;
+    }
+  } else if (after.status === 'sending') {
+    const latest = latestAttempt(after);
+    const previous = latestAttempt(before);
+    const isNew = latest && (latest.n !== previous?.n || latest.at !== previous?.at);
+    if (isNew && latest.outcome === 'retry') type = 'delivery.retrying';
+  }
+  if (!type) return undefined;
+  const event: DeliveryEvent = {
+    id: eventId(after.notificationId, after.deliveryId, after.version),
+    type,
+    occurredAt: after.updatedAt,
+    tenantId: after.tenantId,
+    notificationId: after.notificationId,
+    deliveryId: after.deliveryId,
+    channel: after.channel,
+    recipient: after.recipient,
+    status: after.status,
+    attempts: after.attempts,
+    version: after.version,
+    metadata: after.metadata,
+  };
+  if (after.providerMessageId) event.providerMessageId = after.providerMessageId;
+  if (after.lastError && type !== 'delivery.sent' && type !== 'delivery.delivered') {
+    event.error = after.lastError;
+  }
+  return event;
+}
+
+/** True when this change moved the delivery from not final (or nothing) into a final status. */
+export function becameFinal(change: DeliveryChange): boolean {
+  const after = change.after?.status;
+  const before = change.before?.status;
+  return after !== undefined && FINAL.includes(after) && (!before || !FINAL.includes(before));
+}
+
+/** The status and version of every delivery of one notification, read consistently. */
+export interface DeliveryState {
+  deliveryId: string;
+  status: DeliveryStatus;
+  version: number;
+}
+
+/**
+ * `notification.completed` for a notification whose deliveries are all final, else undefined.
+ * The id derives from every delivery's version: two readers that saw the same recorded state
+ * (two deliveries finishing at once) emit the same event, which consumers drop as a duplicate.
+ */
+export function completionEventOf(
+  trigger: DeliverySnapshot,
+  states: readonly DeliveryState[],
+): NotificationCompletedEvent | undefined {
+  if (states.length === 0 || states.some((s) => !FINAL.includes(s.status))) return undefined;
+  const counts: Partial<Record<DeliveryStatus, number>> = {};
+  for (const s of states) counts[s.status] = (counts[s.status] ?? 0) + 1;
+  const versions = [...states]
+    .sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1))
+    .map((s) => `${s.deliveryId}@${s.version}`)
+    .join(',');
+  return {
+    id: eventId(trigger.notificationId, 'completed', versions),
+    type: 'notification.completed',
+    occurredAt: trigger.updatedAt,
+    tenantId: trigger.tenantId,
+    notificationId: trigger.notificationId,
+    status: aggregateStatus(states.map((s) => s.status)),
+    counts,
+    deliveries: states.length,
+    metadata: trigger.metadata,
+  };
+}
+
+/** The parts of a webhook item the events function sees in its stream images. */
+export interface WebhookSnapshot {
+  id: string;
+  tenantId: string;
+  url: string;
+  enabled: boolean;
+  disabledReason?: string;
+  disabledAt?: string;
+  updatedAt: string;
+}
+
+/**
+ * `webhook.disabled` when Herald switched an endpoint off (410 Gone, or failing for days): the
+ * write sets `disabledReason`. A tenant disabling its own endpoint sets none and makes no event.
+ */
+export function webhookDisabledEventOf(
+  before: WebhookSnapshot | undefined,
+  after: WebhookSnapshot | undefined,
+): WebhookDisabledEvent | undefined {
+  if (!before?.enabled || !after || after.enabled || !after.disabledReason) return undefined;
+  const occurredAt = after.disabledAt ?? after.updatedAt;
+  return {
+    id: eventId(after.id, 'disabled', occurredAt),
+    type: 'webhook.disabled',
+    occurredAt,
+    tenantId: after.tenantId,
+    webhookId: after.id,
+    url: after.url,
+    reason: after.disabledReason,
+  };
+}

@@ -1,0 +1,28 @@
+import type { Channel, NotificationRequest } from '../notifications/model';
+
+/** One problem with a request, at the client's own field path (`channels.email.to[3]`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** What validation depends on besides the body: the deployment's settings and the clock. */
+export interface ValidationOptions {
+  /** Distinct recipients allowed per channel (MAX_RECIPIENTS_PER_CHANNEL). */
+  maxRecipientsPerChannel: number;
+  /** Channels this deployment has a queue for; requests naming any other get a 400. */
+  enabledChannels: readonly Channel[];
+  /** When set, every MQTT topic must start with it (MQTT_TOPIC_PREFIX). */
+  mqttTopicPrefix?: string;
+  /** Epoch milliseconds; injected so `sendAt` checks are deterministic in tests. */
+  now: number;
+  /** How far ahead `sendAt` may be; DEFAULT_MAX_SCHEDULE_AHEAD_MS (365 days) when absent. */
+  maxScheduleAheadMs?: number;
+  /** When set, an email `from` must be an address at this domain (EMAIL_FROM's). */
+  senderDomain?: string;
+}
+
+/** Either the request in Herald's one internal shape, or every problem found in it. */
+export type ValidationResult =
+  | { ok: true; value: NotificationRequest }
+  | { ok: false; errors: FieldError[] };
