@@ -9,7 +9,7 @@ import { changesOf, type StreamImages } from '../adapters/dynamodb/stream-images
 import { DynamoWebhookStore, type WebhookRoute } from '../adapters/dynamodb/webhook-store';
 import { SnsEventTopic } from '../adapters/sns/event-topic';
 import { SqsWebhookQueue } from '../adapters/sqs/webhook-queue';
-import { publishChanges } from '../core/events/publish';
+import { publishChanges } from '../core/publishing/publish-events';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadEventsConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';

@@ -1,6 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReportChange, ReportWrite } from '../../core/delivery/report-ports';
+import type {
+  DeliveryRepository,
+  ReportChange,
+  ReportWrite,
+} from '../../core/delivery/report-ports';
 import type {
   Channel,
   ClaimResult,
@@ -10,7 +14,7 @@ import type {
   FailureKind,
   NotificationRecord,
 } from '../../core/notifications/model';
-import type { NotificationRepository } from '../../core/notifications/ports';
+
 import { CANCELLABLE } from '../../core/notifications/status';
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { PartialWriteError } from '../../core/shared/errors';
@@ -39,7 +43,7 @@ const WRITE_PARALLEL = 8;
  * Notifications and deliveries in the single Herald table. Every status change is one
  * conditional UpdateItem on the expected current status: the table, not timing, decides races.
  */
-export class NotificationStore implements NotificationRepository {
+export class NotificationStore implements DeliveryRepository {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

@@ -8,7 +8,7 @@ import {
   PROVIDER_TIMEOUT_MS,
   RECORD_BUDGET_MS,
 } from '../notifications/model';
-import type { Clock, NotificationRepository } from '../notifications/ports';
+import type { Clock } from '../notifications/ports';
 import { OutcomeNotRecordedError, ProviderError } from '../shared/errors';
 import { maskRecipient } from '../shared/mask';
 import {
@@ -17,6 +17,7 @@ import {
   suppressionSource,
 } from '../suppressions/model';
 import type { ChannelProvider } from './ports';
+import type { DeliveryRepository } from './report-ports';
 
 /** What happened to one record; the channel handler turns it into metrics and a batch response. */
 export type DeliveryOutcome =
@@ -38,7 +39,7 @@ export type DeliveryOutcome =
 
 export interface DeliverDependencies {
   channel: Channel;
-  store: NotificationRepository;
+  store: DeliveryRepository;
   provider: () => Promise<ChannelProvider>;
   maxReceiveCount: number;
   retryBaseSeconds: number;

@@ -1,4 +1,5 @@
 import type { Channel, DeliveryStatus } from '../notifications/model';
+import type { NotificationRepository } from '../notifications/ports';
 import type { SuppressionEntry } from '../suppressions/model';
 
 /*
@@ -6,7 +7,7 @@ import type { SuppressionEntry } from '../suppressions/model';
  * tenant's suppression list (functions/adapters/dynamodb implements both).
  */
 
-/** One conditional write of a provider report (see NotificationRepository.applyReport). */
+/** One conditional write of a provider report (see DeliveryRepository.applyReport). */
 export interface ReportChange {
   /** The new status; absent for a detail-only report. */
   status?: DeliveryStatus;
@@ -43,4 +44,18 @@ export interface SuppressionList {
     tenantId: string,
     options: { channel?: Channel; cursor?: string; limit: number },
   ): Promise<{ items: SuppressionEntry[]; nextCursor?: string }>;
+}
+
+/** The notification store as the delivery use-cases see it: it also applies reports. */
+export interface DeliveryRepository extends NotificationRepository {
+  /**
+   * Moves the delivery from one of `change.from` to `change.status` (when given) and sets the
+   * other fields, in one conditional write; answers what it found. The sender's own outcome
+   * (`sending -> sent | delivered | suppressed`) and every provider report go through it.
+   */
+  applyReport(
+    notificationId: string,
+    deliveryId: string,
+    change: ReportChange,
+  ): Promise<ReportWrite>;
 }

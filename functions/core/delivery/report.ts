@@ -1,8 +1,7 @@
 import { CHANNELS, type Channel, type DeliveryStatus } from '../notifications/model';
-import type { NotificationRepository } from '../notifications/ports';
 import { canTransition, REPORTABLE } from '../notifications/status';
 import { normalizeRecipient, type SuppressionReason } from '../suppressions/model';
-import type { SuppressionList } from './report-ports';
+import type { DeliveryRepository, SuppressionList } from './report-ports';
 
 /** The statuses provider feedback can set. */
 export type ReportedStatus = 'delivered' | 'bounced' | 'complained' | 'undelivered' | 'failed';
@@ -38,7 +37,7 @@ export type ReportResult =
   | { result: 'unknown' };
 
 export interface ReportDependencies {
-  store: NotificationRepository;
+  store: DeliveryRepository;
   suppressions: SuppressionList;
 }
 

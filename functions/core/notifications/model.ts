@@ -1,6 +1,7 @@
 /** The delivery channels Herald knows. One SQS queue, one DLQ and one channel function each. */
-export const CHANNELS = ['email', 'sms', 'whatsapp', 'push', 'slack', 'mqtt'] as const;
-export type Channel = (typeof CHANNELS)[number];
+import { CHANNELS, type Channel } from '../shared/vocabulary';
+
+export { CHANNELS, type Channel };
 
 /**
  * Delivery states (see status.ts for the edges). `sent`: the provider accepted it (final for push

@@ -1,4 +1,3 @@
-import type { ReportChange, ReportWrite } from '../delivery/report-ports';
 import type {
   Channel,
   ClaimResult,
@@ -61,16 +60,6 @@ export interface NotificationRepository {
     now: number,
     attempt?: number,
   ): Promise<boolean>;
-  /**
-   * Moves the delivery from one of `change.from` to `change.status` (when given) and sets the
-   * other fields, in one conditional write; answers what it found. The sender's own outcome
-   * (`sending -> sent | delivered | suppressed`) and every provider report go through it.
-   */
-  applyReport(
-    notificationId: string,
-    deliveryId: string,
-    change: ReportChange,
-  ): Promise<ReportWrite>;
   /** `from` (default sending) -> failed, with the reason and, when known, the kind of failure. */
   markFailed(
     notificationId: string,

@@ -1,5 +1,5 @@
-import type { SuppressionReason } from '../suppressions/model';
 import type { FieldError } from './field-errors';
+import type { SuppressionReason } from './vocabulary';
 
 /*
  * Herald's own errors. They say what went wrong in Herald's terms (not found, conflict, invalid);

@@ -1,7 +1,9 @@
 import type * as z from 'zod/mini';
-import type { FieldError, ValidationResult } from './validation-options';
-
-export type { FieldError } from './validation-options';
+/** One problem with a request, at the client's own field path (`channels.email.to[3]`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
 
 /** One step of a field path: an object key or an array index. */
 export type PathSegment = PropertyKey;
@@ -105,6 +107,6 @@ export function validateAt<S extends z.ZodMiniType>(
 }
 
 /** Last line of defence for "never throw": an input no rule foresaw is a 400, not a 500. */
-export function unexpectedInput(): ValidationResult {
+export function unexpectedInput(): { ok: false; errors: FieldError[] } {
   return { ok: false, errors: [{ path: '', message: 'the request body could not be validated' }] };
 }

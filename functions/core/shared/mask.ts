@@ -1,4 +1,4 @@
-import type { Channel } from '../notifications/model';
+import type { Channel } from './vocabulary';
 
 /**
  * Recipients are personal data: logs and API answers show them masked. Slack channels and MQTT

@@ -1,14 +1,6 @@
-import type { Channel } from '../notifications/model';
+import { type Channel, SUPPRESSION_REASONS, type SuppressionReason } from '../shared/vocabulary';
 
-/** Why a recipient is on the suppression list. */
-export const SUPPRESSION_REASONS = [
-  'bounce',
-  'complaint',
-  'unsubscribed',
-  'invalid-token',
-  'manual',
-] as const;
-export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];
+export { SUPPRESSION_REASONS, type SuppressionReason };
 
 /** One entry of a tenant's suppression list: this recipient on this channel gets nothing. */
 export interface SuppressionEntry {

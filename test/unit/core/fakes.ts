@@ -9,6 +9,7 @@ import type {
   SendOptions,
 } from '../../../functions/core/delivery/ports';
 import type {
+  DeliveryRepository,
   ReportChange,
   ReportWrite,
   SuppressionList,
@@ -28,7 +29,6 @@ import type {
   DeliveryQueue,
   DueNotification,
   EnqueueFailure,
-  NotificationRepository,
   OpenWorkIndex,
   ReleaseScheduler,
 } from '../../../functions/core/notifications/ports';
@@ -44,7 +44,7 @@ import { type SuppressionEntry, suppressionKey } from '../../../functions/core/s
  * In-memory NotificationRepository with the same conditional semantics as the DynamoDB adapter:
  * every change names the statuses it may start from and answers whether it happened.
  */
-export class InMemoryRepository implements NotificationRepository {
+export class InMemoryRepository implements DeliveryRepository {
   readonly notifications = new Map<string, NotificationRecord>();
   readonly deliveries = new Map<string, DeliveryRecord>();
   /** When set, `create` writes the notification and this many deliveries, then fails. */

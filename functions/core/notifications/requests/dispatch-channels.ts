@@ -5,7 +5,6 @@ import {
   type PathSegment,
   validateAt,
 } from '../../shared/field-errors';
-import type { ValidationOptions } from '../../shared/validation-options';
 import type { ChannelRequest, ChannelRequests } from '../model';
 import {
   emailAddress,
@@ -27,6 +26,7 @@ import {
   textMessageText,
 } from './fields';
 import { DEFAULT_MQTT_QOS, MAX_PUSH_PAYLOAD_BYTES } from './limits';
+import type { ValidationOptions } from './options';
 
 /*
  * The channels of the legacy dispatch shape: which block each type reads, and how each channel's

@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
 import { type FieldError, unexpectedInput, validateAt } from '../../shared/field-errors';
-import type { ValidationOptions, ValidationResult } from '../../shared/validation-options';
 import type { Channel, ChannelRequests, NotificationRequest } from '../model';
 import {
   addChannel,
@@ -14,6 +13,7 @@ import {
   summary,
 } from './dispatch-channels';
 import { CHANNEL_NOT_ENABLED, isPlainObject } from './fields';
+import type { ValidationOptions, ValidationResult } from './options';
 import { sendAtSchema } from './send-at';
 
 /*

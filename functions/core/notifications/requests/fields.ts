@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
 import { carriedBySqs, storedMapKey } from '../../shared/json-safety';
-import type { ValidationOptions } from '../../shared/validation-options';
 import {
   MAX_EMAIL_ADDRESS_CHARS,
   MAX_EMAIL_HTML_BYTES,
@@ -19,6 +18,7 @@ import {
   RESERVED_PUSH_DATA_KEY_PREFIXES,
   RESERVED_PUSH_DATA_KEYS,
 } from './limits';
+import type { ValidationOptions } from './options';
 
 /*
  * The field rules both API shapes share: the legacy dispatch shape (dispatch-request.ts) maps its

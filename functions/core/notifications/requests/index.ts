@@ -1,9 +1,9 @@
 export type { FieldError } from '../../shared/field-errors';
-export type { ValidationOptions, ValidationResult } from '../../shared/validation-options';
+export type { ValidationOptions, ValidationResult } from './options';
 
 import { inspectBody } from '../../shared/json-safety';
-import type { ValidationOptions, ValidationResult } from '../../shared/validation-options';
 import { parseDispatchRequest as parseDispatchFields } from './dispatch-request';
+import type { ValidationOptions, ValidationResult } from './options';
 import { withinStorageLimits } from './storage-limits';
 import { parseV1Request as parseV1Fields } from './v1-request';
 

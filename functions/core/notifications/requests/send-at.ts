@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import type { ValidationOptions } from '../../shared/validation-options';
 import { DEFAULT_MAX_SCHEDULE_AHEAD_MS, SEND_AT_PAST_TOLERANCE_MS } from './limits';
+import type { ValidationOptions } from './options';
 
 /* `sendAt`, shared by both API shapes: an instant with an offset, within the scheduling window. */
 

@@ -1,6 +1,6 @@
 import type { FieldError } from '../../shared/field-errors';
 import { inspectStoredMap } from '../../shared/json-safety';
-import type { ValidationResult } from '../../shared/validation-options';
+import type { ValidationResult } from './options';
 
 /**
  * Every channel's content is stored on one DynamoDB item, which holds at most 400 KB; the rest

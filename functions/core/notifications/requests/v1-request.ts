@@ -2,7 +2,6 @@ import * as z from 'zod/mini';
 import type { FieldError } from '../../shared/field-errors';
 import { unexpectedInput, validateAt } from '../../shared/field-errors';
 import { storedMapKey } from '../../shared/json-safety';
-import type { ValidationOptions, ValidationResult } from '../../shared/validation-options';
 import { CHANNELS, type Channel, type ChannelRequests, type EmailContent } from '../model';
 import {
   CHANNEL_NOT_ENABLED,
@@ -40,6 +39,7 @@ import {
   MAX_TEMPLATE_VARIABLE_KEY_CHARS,
   MAX_TEMPLATE_VARIABLES,
 } from './limits';
+import type { ValidationOptions, ValidationResult } from './options';
 import { sendAtSchema } from './send-at';
 
 // ---- the v1 shape ----

@@ -1,10 +1,7 @@
-import type { Channel, NotificationRequest } from '../notifications/model';
+import type { FieldError } from '../../shared/field-errors';
+import type { Channel, NotificationRequest } from '../model';
 
-/** One problem with a request, at the client's own field path (`channels.email.to[3]`). */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 /** What validation depends on besides the body: the deployment's settings and the clock. */
 export interface ValidationOptions {

@@ -1,6 +1,3 @@
-import { mapWithConcurrency } from '../shared/concurrency';
-import type { WebhookMessage, WebhookRecord } from '../webhooks/model';
-import type { WebhookQueue } from '../webhooks/ports';
 import {
   becameFinal,
   completionEventOf,
@@ -10,8 +7,11 @@ import {
   type HeraldEvent,
   type WebhookSnapshot,
   webhookDisabledEventOf,
-} from './model';
-import type { DeliveryStateReader, EventTopic } from './ports';
+} from '../events/model';
+import type { DeliveryStateReader, EventTopic } from '../events/ports';
+import { mapWithConcurrency } from '../shared/concurrency';
+import type { WebhookMessage, WebhookRecord } from '../webhooks/model';
+import type { WebhookQueue } from '../webhooks/ports';
 
 export interface PublishEventsDependencies {
   states: DeliveryStateReader;
