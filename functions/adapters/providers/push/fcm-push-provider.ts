@@ -29,13 +29,16 @@ export const FCM_API_BASE_URL = 'https://fcm.googleapis.com';
 
 /**
  * FCM `errorCode`s (google.firebase.fcm.v1.FcmError) and the firebase-admin codes Herald has
- * always recorded for them. Only the first two say this message to this token can never succeed.
+ * always recorded for them. Only the first three say this message to this token can never succeed.
  */
 const FCM_ERRORS: Record<string, { code: string; permanent: boolean }> = {
   UNREGISTERED: { code: 'messaging/registration-token-not-registered', permanent: true },
   INVALID_ARGUMENT: { code: 'messaging/invalid-argument', permanent: true },
-  // Our project's configuration (wrong sender, APNs key): retried while the operator fixes it.
-  SENDER_ID_MISMATCH: { code: 'messaging/mismatched-credential', permanent: false },
+  // The token was issued to another Firebase sender: no fix on our side makes it ours, so it is
+  // the token that is wrong (FCM's docs: "the registration token is tied to a certain group of
+  // senders"), not our configuration.
+  SENDER_ID_MISMATCH: { code: 'messaging/mismatched-credential', permanent: true },
+  // Our project's APNs/web-push credential: retried while the operator fixes it (classify.ts).
   THIRD_PARTY_AUTH_ERROR: { code: 'messaging/third-party-auth-error', permanent: false },
   QUOTA_EXCEEDED: { code: 'messaging/message-rate-exceeded', permanent: false },
   UNAVAILABLE: { code: 'messaging/server-unavailable', permanent: false },
@@ -151,10 +154,11 @@ export function classifyFcmResponse(
   const known = FCM_ERRORS[fcmCode ?? grpcStatus ?? ''];
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
   const retryAfterSeconds = parseRetryAfter(retryAfter ?? undefined);
-  // The token itself will never work again (app uninstalled, token malformed): suppress it.
-  // INVALID_ARGUMENT is about the token only when FCM says so (firebase-admin's reading too).
+  // The token itself will never work again (app uninstalled, token malformed, another sender's
+  // token): suppress it. INVALID_ARGUMENT is about the token only when FCM says so
+  // (firebase-admin's reading too).
   const badToken = fcmCode === 'INVALID_ARGUMENT' && /registration token/i.test(message);
-  const tokenGone = fcmCode === 'UNREGISTERED' || badToken;
+  const tokenGone = fcmCode === 'UNREGISTERED' || fcmCode === 'SENDER_ID_MISMATCH' || badToken;
   return new ProviderError(
     known?.permanent ? 'permanent' : 'transient',
     badToken ? 'messaging/invalid-registration-token' : (known?.code ?? `messaging/http-${status}`),

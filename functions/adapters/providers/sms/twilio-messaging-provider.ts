@@ -24,9 +24,9 @@ const TWILIO_API = 'https://api.twilio.com/';
 
 /*
  * Twilio error codes that describe the recipient or the message itself
- * (https://www.twilio.com/docs/api/errors). Codes about our account, sender number or messaging
- * service (20003 auth, 20404, 21606, 21659, 21703...) are deliberately absent: like unknown
- * codes they are transient, because they are operator configuration (see classify.ts).
+ * (https://www.twilio.com/docs/api/errors). Any other code Twilio answers with HTTP 400 is about
+ * the request's content too (21201 no To, 21620 bad media URL...): permanent, because sending the
+ * same request again gets the same answer.
  */
 const PERMANENT = new Set([
   21211, // invalid To number
@@ -45,6 +45,26 @@ const PERMANENT = new Set([
   63016, // WhatsApp: free-form message outside the 24h window
   63024, // invalid message recipient
   63032, // recipient cannot receive this message
+]);
+
+/*
+ * 400 codes about our account, sender or messaging service, not the message: transient, because
+ * the operator can fix them while the message waits (see classify.ts). Codes answered with
+ * another status (20003 auth is 401, 20404 is 404, 20429 is 429) are transient anyway.
+ */
+const CONFIGURATION = new Set([
+  21212, // invalid From number
+  21408, // permission to send to this region not enabled
+  21603, // From is required
+  21606, // From is not an SMS-capable number of this account
+  21608, // trial account: To is not a verified number
+  21611, // From has too many queued messages
+  21659, // From is not a Twilio number
+  21660, // From does not belong to this account
+  21701, // messaging service not found
+  21703, // messaging service has no senders
+  21705, // messaging service is invalid
+  63007, // WhatsApp: no channel for this From address
 ]);
 
 /** Codes that mean the recipient must not be messaged again. */
@@ -167,7 +187,7 @@ function classifyTwilioAnswer(
   if (code === undefined) {
     return new ProviderError('transient', `http_${response.status}`, message, options);
   }
-  const permanent = PERMANENT.has(code);
+  const permanent = PERMANENT.has(code) || (response.status === 400 && !CONFIGURATION.has(code));
   const text63016 = code === TWILIO_NEEDS_TEMPLATE ? NEEDS_TEMPLATE_REASON : message;
   return new ProviderError(permanent ? 'permanent' : 'transient', String(code), text63016, options);
 }

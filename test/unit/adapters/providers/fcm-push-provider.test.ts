@@ -135,13 +135,6 @@ describe('FcmPushProvider at the HTTP edge', () => {
   it.each([
     [400, 'INVALID_ARGUMENT', 'INVALID_ARGUMENT', 'messaging/invalid-argument', 'permanent'],
     [
-      403,
-      'PERMISSION_DENIED',
-      'SENDER_ID_MISMATCH',
-      'messaging/mismatched-credential',
-      'transient',
-    ],
-    [
       401,
       'UNAUTHENTICATED',
       'THIRD_PARTY_AUTH_ERROR',
@@ -159,6 +152,22 @@ describe('FcmPushProvider at the HTTP edge', () => {
     const err = await providerError(() => provider.send(push('device-token-9'), sendOptions()));
 
     expect(err).toMatchObject({ kind, code });
+  });
+
+  it('maps SENDER_ID_MISMATCH to permanent and suppresses the token: it belongs to another sender', async () => {
+    (await edge).answerWith((req) =>
+      req.url === '/token'
+        ? { status: 200, body: token }
+        : { status: 403, body: fcmError(403, 'PERMISSION_DENIED', 'SENDER_ID_MISMATCH') },
+    );
+
+    const err = await providerError(() => provider.send(push('device-token-9'), sendOptions()));
+
+    expect(err).toMatchObject({
+      kind: 'permanent',
+      code: 'messaging/mismatched-credential',
+      suppress: 'invalid-token',
+    });
   });
 
   it('maps a refused OAuth token (operator configuration) to transient', async () => {

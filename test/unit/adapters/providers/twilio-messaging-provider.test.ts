@@ -119,6 +119,9 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
     [400, 63016, 'permanent'],
     [401, 20003, 'transient'],
     [400, 21606, 'transient'],
+    // A 400 with a code outside the table is about the request's content (21201: no To).
+    [400, 21201, 'permanent'],
+    [400, 21212, 'transient'],
     [500, 20500, 'transient'],
     [503, undefined, 'transient'],
   ] as const)('maps HTTP %i code %s to %s', async (status, code, kind) => {
