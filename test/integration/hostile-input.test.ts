@@ -1,3 +1,5 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
@@ -5,7 +7,7 @@ import { apiClient, waitFor } from '../support/client';
 // Through the real API on the local stack: hostile input is a 400 naming the field (never a 5xx,
 // never a 202 for what SQS or a provider can never take); the authorizer's policy covers the
 // whole stage even with API Gateway's result cache on; a delivery waiting for a retry can be
-// cancelled.
+// cancelled; a Twilio callback is verified over every value of its form.
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
@@ -151,5 +153,40 @@ describe('cancel reaches a delivery waiting for a retry', () => {
     const body = await attemptsOf();
     expect(body.attempts).toBe(atCancel.attempts);
     expect(body).toMatchObject({ status: 'cancelled' });
+  });
+});
+
+describe('Twilio status callbacks are verified over every value Twilio signed', () => {
+  it('a callback whose form repeats a key verifies (204); changing one of the values is a 403', async () => {
+    const secret = await new SecretsManagerClient({}).send(
+      new GetSecretValueCommand({ SecretId: String(stack.env.TWILIO_SECRET_ID) }),
+    );
+    const { authToken } = JSON.parse(secret.SecretString ?? '{}') as { authToken: string };
+    const url = `${stack.env.TWILIO_STATUS_CALLBACK_URL}?n=00000000-0000-4000-8000-000000000001&d=sms%230&t=local`;
+    const form = new URLSearchParams([
+      ['MessageSid', 'SMrepeated'],
+      ['MessageStatus', 'sent'],
+      ['AddOns', 'b'],
+      ['AddOns', 'a'],
+    ]);
+    // Twilio's own algorithm (the twilio package): every value of a repeated key is signed.
+    const signature = getExpectedTwilioSignature(authToken, url, {
+      MessageSid: 'SMrepeated',
+      MessageStatus: 'sent',
+      AddOns: ['b', 'a'],
+    });
+    const post = (body: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-twilio-signature': signature,
+        },
+        body,
+      });
+
+    expect((await post(form.toString())).status).toBe(204);
+    form.set('AddOns', 'a');
+    expect((await post(`${form.toString()}&AddOns=c`)).status).toBe(403);
   });
 });

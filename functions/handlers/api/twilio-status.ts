@@ -3,7 +3,9 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { validateRequest } from 'twilio/lib/webhooks/webhooks';
 import * as z from 'zod/mini';
 import {
+  parseTwilioCallbackForm,
   TWILIO_STATUS_PATH,
+  type TwilioCallbackForm,
   twilioStatusCallbackUrl,
 } from '../../adapters/providers/sms/twilio-callback';
 import { twilioStatusReport } from '../../adapters/providers/sms/twilio-status';
@@ -30,10 +32,10 @@ async function authToken(secretId: string): Promise<string> {
   return secret.authToken;
 }
 
-function formParams(event: APIGatewayProxyEvent): Record<string, string> {
+function callbackForm(event: APIGatewayProxyEvent): TwilioCallbackForm {
   const raw = event.body ?? '';
   const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
-  return Object.fromEntries(new URLSearchParams(text));
+  return parseTwilioCallbackForm(text);
 }
 
 /**
@@ -66,10 +68,10 @@ export const twilioStatusRoutes: ApiRoute[] = [
         deliveryId: query.d ?? '',
         tenantId: query.t ?? '',
       };
-      const params = formParams(event);
+      const { signed, fields: params } = callbackForm(event);
       const url = twilioStatusCallbackUrl(base, ids);
       const signature = header(event, 'x-twilio-signature') ?? '';
-      if (!validateRequest(await authToken(secretId), signature, url, params)) {
+      if (!validateRequest(await authToken(secretId), signature, url, signed)) {
         logger.warn('Twilio callback with a bad signature', { deliveryId: ids.deliveryId });
         throw new HttpError(403, 'Invalid X-Twilio-Signature');
       }
