@@ -39,11 +39,15 @@ export type DispatchChannel = Exclude<(typeof DISPATCH_TYPES)[number], '*'>;
 export const TYPE_MESSAGE =
   'must be one of email, push, SMS, MQTT, slack or * (in any letter case)';
 
+/**
+ * Only ASCII letters fold: `toLowerCase` follows Unicode, which turns U+212A KELVIN SIGN into an
+ * ASCII `k` (`slac\u212A` would be `slack`). A type name is one of the listed words, nothing else.
+ */
+const asciiLowerCase = (text: string): string =>
+  text.replace(/[A-Z]/g, (letter) => String.fromCharCode(letter.charCodeAt(0) + 32));
+
 export const dispatchType = z.pipe(
-  z.pipe(
-    z.string({ error: TYPE_MESSAGE }),
-    z.transform((type: string) => type.toLowerCase()),
-  ),
+  z.pipe(z.string({ error: TYPE_MESSAGE }), z.transform(asciiLowerCase)),
   z.enum(DISPATCH_TYPES, { error: TYPE_MESSAGE }),
 );
 

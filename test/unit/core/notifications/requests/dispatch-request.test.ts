@@ -89,6 +89,14 @@ describe('parseDispatchRequest', () => {
       expect(Object.keys(result.channels)).toEqual([channel]);
     });
 
+    // U+212A KELVIN SIGN lower-cases to an ASCII k: Unicode case folding would make it "slack".
+    it.each([['slac\u212A'], ['SLAC\u212A'], ['\uFF53lack']])(
+      'refuses %j: a non-ASCII letter that folds to a type name is not one',
+      (type) => {
+        expect(pathsOf(parseDispatchRequest({ ...slackFlat, type }, options))).toEqual(['type']);
+      },
+    );
+
     it.each([['fax'], ['whatsapp'], [''], [' email'], [42], [null], [undefined], [['email']]])(
       'refuses %j at path type, listing the allowed values',
       (type) => {
