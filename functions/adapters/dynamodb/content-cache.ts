@@ -1,3 +1,7 @@
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { Channel, ContentByChannel } from '../../core/notifications/model';
+import { META, notificationKey } from './items';
+
 /**
  * A least-recently-used cache bounded by bytes, not entries: notification content ranges from a
  * few bytes to hundreds of kilobytes, so a count bound says nothing about memory.
@@ -58,3 +62,39 @@ export class ByteBoundedCache<V> {
  */
 export const CONTENT_CACHE_BYTES = 8 * 1024 * 1024;
 export const contentCache = new ByteBoundedCache<unknown>(CONTENT_CACHE_BYTES);
+
+/**
+ * One channel's content of a notification, read with a projection and cached (content never
+ * changes after ingest): one GetItem per notification and channel function, not per delivery.
+ * The first read is eventually consistent (half the cost); a sender can run milliseconds after
+ * ingest, before every replica has the item, so a miss is read again strongly consistent before
+ * it is believed.
+ */
+export async function readContent<C extends Channel>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  id: string,
+  channel: C,
+): Promise<ContentByChannel[C] | undefined> {
+  const cacheKey = `${tableName}/${id}/${channel}`;
+  const cached = contentCache.get(cacheKey) as ContentByChannel[C] | undefined;
+  if (cached) return cached;
+  const read = async (consistent: boolean) => {
+    const answer = await db.send(
+      new GetCommand({
+        TableName: tableName,
+        Key: { pk: notificationKey(id), sk: META },
+        ProjectionExpression: '#content.#channel',
+        ExpressionAttributeNames: { '#content': 'content', '#channel': channel },
+        ...(consistent && { ConsistentRead: true }),
+      }),
+    );
+    return (answer.Item?.content as Record<string, unknown> | undefined)?.[channel] as
+      | ContentByChannel[C]
+      | undefined;
+  };
+  const content = (await read(false)) ?? (await read(true));
+  if (content === undefined) return undefined;
+  contentCache.set(cacheKey, content, Buffer.byteLength(JSON.stringify(content)));
+  return content;
+}

@@ -19,7 +19,7 @@ import { CANCELLABLE } from '../../core/notifications/status';
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { PartialWriteError } from '../../core/shared/errors';
 import { putBatch } from './batch-write';
-import { contentCache } from './content-cache';
+import { readContent } from './content-cache';
 import { type DeliveryChange, transitionDelivery } from './delivery-transition';
 import {
   deliveryItem,
@@ -99,31 +99,9 @@ export class NotificationStore implements DeliveryRepository {
     return notification ? { notification, deliveries } : undefined;
   }
 
-  /**
-   * One channel's content, read with a projection and cached (content never changes after
-   * ingest): one GetItem per notification and channel function, not per delivery.
-   */
-  async getContent<C extends Channel>(
-    id: string,
-    channel: C,
-  ): Promise<ContentByChannel[C] | undefined> {
-    const cacheKey = `${this.tableName}/${id}/${channel}`;
-    const cached = contentCache.get(cacheKey) as ContentByChannel[C] | undefined;
-    if (cached) return cached;
-    const answer = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: notificationKey(id), sk: META },
-        ProjectionExpression: '#content.#channel',
-        ExpressionAttributeNames: { '#content': 'content', '#channel': channel },
-      }),
-    );
-    const content = (answer.Item?.content as Record<string, unknown> | undefined)?.[channel] as
-      | ContentByChannel[C]
-      | undefined;
-    if (content === undefined) return undefined;
-    contentCache.set(cacheKey, content, Buffer.byteLength(JSON.stringify(content)));
-    return content;
+  /** One channel's content, cached; a miss is read again strongly consistent (content-cache.ts). */
+  getContent<C extends Channel>(id: string, channel: C): Promise<ContentByChannel[C] | undefined> {
+    return readContent(this.db, this.tableName, id, channel);
   }
 
   /**

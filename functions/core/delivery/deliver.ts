@@ -175,10 +175,29 @@ export async function deliverRecord(
     // The delivery records its tenant; only deliveries written before it did need the lookup.
     claim.tenantId ?? deps.store.getTenant(notificationId),
   ]);
+  // A transient failure: recorded and retried, or on the last receive recorded `failed` while
+  // the message moves on to the DLQ for a replay.
+  const retryLater = async (reason: string, retryAfter?: number): Promise<DeliveryOutcome> => {
+    if (lastReceive) {
+      const final = `gave up after ${receiveCount} attempts: ${reason}`;
+      await fail(final, 'exhausted');
+      return { outcome: 'exhausted', reason: final };
+    }
+    await recordOutcome(deps, () =>
+      deps.store.recordRetry(notificationId, deliveryId, reason, now(), claim.attempts),
+    );
+    const { retryBaseSeconds: base, retryMaxSeconds: max } = deps;
+    return {
+      outcome: 'retry',
+      reason,
+      delaySeconds: retryDelaySeconds(receiveCount, base, max, retryAfter),
+    };
+  };
+
   if (!content || tenantId === undefined) {
-    const reason = 'notification content not found';
-    await fail(reason, 'permanent');
-    return { outcome: 'failed', reason };
+    // The delivery was claimed, so its notification exists: a miss is a read that has not caught
+    // up with ingest yet (the store already retried it strongly consistent). Never permanent.
+    return retryLater('notification content not found yet');
   }
   // Checked after the claim, not at ingest: lifting a suppression before the send takes effect.
   if (await deps.suppressions?.isSuppressed(tenantId, deps.channel, message.recipient)) {
@@ -232,25 +251,7 @@ export async function deliverRecord(
       }
       return { outcome: 'failed', reason };
     }
-    if (lastReceive) {
-      const final = `gave up after ${receiveCount} attempts: ${reason}`;
-      await fail(final, 'exhausted');
-      return { outcome: 'exhausted', reason: final };
-    }
-    await recordOutcome(deps, () =>
-      deps.store.recordRetry(notificationId, deliveryId, reason, now(), claim.attempts),
-    );
-    const retryAfter = error instanceof ProviderError ? error.retryAfterSeconds : undefined;
-    return {
-      outcome: 'retry',
-      reason,
-      delaySeconds: retryDelaySeconds(
-        receiveCount,
-        deps.retryBaseSeconds,
-        deps.retryMaxSeconds,
-        retryAfter,
-      ),
-    };
+    return retryLater(reason, error instanceof ProviderError ? error.retryAfterSeconds : undefined);
   }
   // Outside the provider's try: the message went out, so a failure to record it must not look
   // like a provider failure (that would free the lease and send again). After the retries it

@@ -75,3 +75,25 @@ describe('NotificationStore.getContent', () => {
     expect(contentCache.size).toBeLessThan(60);
   });
 });
+
+describe('NotificationStore.getContent right after ingest', () => {
+  beforeEach(() => contentCache.clear());
+
+  it('reads again strongly consistent when the eventually consistent read misses', async () => {
+    const reads: { ConsistentRead?: boolean }[] = [];
+    const db = {
+      // A replica that has not caught up with ingest: only a strongly consistent read sees it.
+      send: async (command: { input: { ConsistentRead?: boolean } }) => {
+        reads.push(command.input);
+        return command.input.ConsistentRead ? { Item: { content: { sms: { text: 'hi' } } } } : {};
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = new NotificationStore(db, 'herald');
+
+    expect(await store.getContent('n1', 'sms')).toEqual({ text: 'hi' });
+    expect(reads.map((r) => r.ConsistentRead === true)).toEqual([false, true]);
+    // Cached: the next delivery of the notification reads nothing.
+    expect(await store.getContent('n1', 'sms')).toEqual({ text: 'hi' });
+    expect(reads).toHaveLength(2);
+  });
+});

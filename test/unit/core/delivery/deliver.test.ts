@@ -281,3 +281,36 @@ describe('deliverRecord attempt discipline', () => {
     expect(env.store.delivery('n1', 'sms#0')?.status).toBe('sending');
   });
 });
+
+describe('deliverRecord › content not readable yet (a read that lags ingest)', () => {
+  /** The store's content read misses `times` times, as a read racing ingest can. */
+  function missContent(times: number) {
+    const read = env.store.getContent.bind(env.store);
+    let misses = times;
+    env.store.getContent = (async (id: string, channel: 'sms') =>
+      misses-- > 0 ? undefined : read(id, channel)) as typeof env.store.getContent;
+  }
+
+  it('a miss is retried, never recorded as a permanent failure, and the retry sends', async () => {
+    missContent(1);
+    expect(await deliverRecord(deps, { message, receiveCount: 1 })).toMatchObject({
+      outcome: 'retry',
+      reason: 'notification content not found yet',
+    });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({ status: 'sending' });
+    expect(provider.sent).toHaveLength(0);
+    expect((await deliverRecord(deps, { message, receiveCount: 2 })).outcome).toBe('sent');
+    expect(provider.sent).toHaveLength(1);
+  });
+
+  it('a miss on the last receive keeps the message for the DLQ (exhausted, not permanent)', async () => {
+    missContent(1);
+    expect(await deliverRecord(deps, { message, receiveCount: 5 })).toMatchObject({
+      outcome: 'exhausted',
+    });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'failed',
+      failure: 'exhausted',
+    });
+  });
+});
