@@ -113,15 +113,16 @@ export class SqsDeliveryQueue implements DeliveryQueue {
           return;
         }
         const queueUrl = priority === 'high' && queues.high ? queues.high : queues.normal;
-        const byId = new Map(records.map((r) => [r.deliveryId, r]));
-        const messages: OutgoingMessage[] = records.map((record) => ({
-          id: record.deliveryId,
+        // Keyed by position: a delivery id (`email#0`) repeats across notifications, and a
+        // replay or the reconciler enqueues deliveries of several notifications in one call.
+        const messages: OutgoingMessage[] = records.map((record, i) => ({
+          id: String(i),
           body: JSON.stringify(deliveryMessage(record)),
           ...(delaySeconds > 0 ? { delaySeconds } : {}),
         }));
         const result = await enqueue(this.sqs, queueUrl, messages);
         for (const { id, reason } of result.failed) {
-          const record = byId.get(id);
+          const record = records[Number(id)];
           if (record) failed.push({ record, reason });
         }
       }),

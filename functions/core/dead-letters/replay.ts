@@ -212,9 +212,12 @@ class ReplayRun {
         batch.map((p) => p.record),
         priority,
       );
-      const failed = new Set(failures.map((f) => f.record.deliveryId + f.record.notificationId));
+      // A delivery id repeats across notifications: a failure is the pair's.
+      const key = (r: { notificationId: string; deliveryId: string }) =>
+        `${r.notificationId}/${r.deliveryId}`;
+      const failed = new Set(failures.map((f) => key(f.record)));
       await mapWithConcurrency(batch, SETTLE_PARALLEL, async (p) => {
-        if (!failed.has(p.record.deliveryId + p.record.notificationId)) {
+        if (!failed.has(key(p.record))) {
           this.decide(
             p.decoded,
             'replayed',

@@ -1,4 +1,6 @@
+import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SqsDeliveryQueue } from '../../../../functions/adapters/sqs/delivery-queue';
 import { listDeadLetters } from '../../../../functions/core/dead-letters/inspect';
 import { replayDeadLetters } from '../../../../functions/core/dead-letters/replay';
 import { deliveryMessage } from '../../../../functions/core/delivery/delivery-message';
@@ -161,6 +163,38 @@ describe('replayDeadLetters', () => {
       failure: 'exhausted',
     });
     expect(dlq.waiting('sms')).toEqual([messageId]);
+  });
+
+  it('keeps the dead letter of the one notification SQS refused in a mixed batch', async () => {
+    // Every notification's first SMS is `sms#0`: the refusal must land on n2, not on n1 or n3.
+    const ids = { n1: await deadLettered('n1'), n2: await deadLettered('n2') };
+    await deadLettered('n3');
+    const sqs = {
+      send: async (command: SendMessageBatchCommand) => {
+        const entries = command.input.Entries ?? [];
+        const refused = (e: (typeof entries)[number]) =>
+          JSON.parse(e.MessageBody ?? '{}').notificationId === 'n2';
+        return {
+          Successful: entries.filter((e) => !refused(e)).map((e) => ({ Id: e.Id })),
+          Failed: entries
+            .filter(refused)
+            .map((e) => ({ Id: e.Id, SenderFault: true, Code: 'Refused' })),
+        };
+      },
+    } as unknown as SQSClient;
+    const queue = new SqsDeliveryQueue(sqs, { sms: { normal: 'https://sqs.test/q/sms' } });
+
+    const result = await replayDeadLetters({ ...deps, queue }, 'sms');
+
+    expect(result).toMatchObject({ replayed: 2, kept: 1 });
+    expect(result.decisions.find((d) => d.action === 'kept')).toMatchObject({
+      messageId: ids.n2,
+      notificationId: 'n2',
+    });
+    expect(dlq.waiting('sms')).toEqual([ids.n2]);
+    expect(env.store.delivery('n2', 'sms#0')?.status).toBe('failed');
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('queued');
+    expect(env.store.delivery('n3', 'sms#0')?.status).toBe('queued');
   });
 
   it('keeps a message that is not a Herald delivery message', async () => {
