@@ -102,6 +102,38 @@ describe('hostile input through the API', () => {
   });
 });
 
+describe('inputs longer than anything Herald stores never reach DynamoDB', () => {
+  // DynamoDB refuses a sort key over 1,024 bytes (a ValidationException, which was a 500).
+  const long = 'a'.repeat(3_000);
+  const wide = '\u4e00'.repeat(400); // 400 characters, 1,200 UTF-8 bytes
+
+  it.each([
+    ['GET', '/v1/notifications/', long],
+    ['DELETE', '/v1/notifications/', long],
+    ['GET', '/v1/webhooks/', long],
+    ['DELETE', '/v1/suppressions/push/', long],
+    ['DELETE', '/v1/suppressions/push/', encodeURIComponent(wide)],
+  ])('%s %s<%# long>: 404', async (method, route, parameter) => {
+    const answer = await api.request(method, `${route}${parameter}`);
+    expect(answer.status).toBe(404);
+  });
+
+  it.each([
+    ['a long suppressions cursor', Buffer.from(`s1:push#${long}`).toString('base64url')],
+    ['a cursor over 1 KiB of UTF-8', Buffer.from(`s1:push#${wide}`).toString('base64url')],
+  ])('%s: 400 naming cursor', async (_label, cursor) => {
+    const answer = await api.get(`/v1/suppressions?cursor=${cursor}`);
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([{ path: 'cursor', message: expect.any(String) }]);
+  });
+
+  it('a push token over 1 KiB of UTF-8 is refused at the suppression list with a 400', async () => {
+    const answer = await api.post('/v1/suppressions', { channel: 'push', recipient: wide });
+    expect(answer.status).toBe(400);
+    expect(answer.body.errors).toEqual([{ path: 'recipient', message: expect.any(String) }]);
+  });
+});
+
 describe('the authorizer policy covers the whole stage', () => {
   it('an unknown path is a 404 from the api, not a 403 from the policy', async () => {
     expect((await api.get('/nope')).status).toBe(404);

@@ -5,18 +5,37 @@ import {
   phoneNumber,
   pushToken,
   slackChannel,
+  utf8Bytes,
 } from '../notifications/requests/fields';
 import { InvalidRequestError } from '../shared/errors';
 import type { FieldError } from '../shared/field-errors';
 import { validateAt } from '../shared/field-errors';
 import { SUPPRESSION_REASONS, type SuppressionReason } from './model';
 
+/**
+ * The most UTF-8 bytes a suppressed recipient may have. Its entry's sort key is
+ * `<channel>#<recipient>` and DynamoDB refuses a sort key over 1,024 bytes (a ValidationException,
+ * which would be a 500): only a push token can get near that (512 characters of up to 3 bytes).
+ */
+export const MAX_SUPPRESSED_RECIPIENT_BYTES = 1_000;
+
+/**
+ * Longest `cursor` accepted: base64url of `s1:<channel>#<recipient>` decodes to at most 1,020
+ * bytes, so a cursor never names a sort key DynamoDB refuses; a longer one was not given out.
+ */
+export const MAX_SUPPRESSION_CURSOR_CHARS = 1_360;
+
 /** How each channel's recipient must look on the suppression list (as in a send request). */
 const RECIPIENT: Record<Channel, z.ZodMiniType<string>> = {
   email: emailAddress,
   sms: phoneNumber,
   whatsapp: phoneNumber,
-  push: pushToken,
+  push: pushToken.check(
+    z.refine(
+      (value: string) => utf8Bytes(value) <= MAX_SUPPRESSED_RECIPIENT_BYTES,
+      `must be at most ${MAX_SUPPRESSED_RECIPIENT_BYTES} bytes (UTF-8)`,
+    ),
+  ),
   slack: slackChannel,
   mqtt: z.string().check(z.minLength(1), z.maxLength(256)),
 };
@@ -34,7 +53,9 @@ export const suppressionQuerySchema = z.object({
   limit: z
     .optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100)))
     .check(z.describe('1-100, default 50')),
-  cursor: z.optional(z.string()).check(z.describe('nextCursor of the previous page')),
+  cursor: z
+    .optional(z.string().check(z.maxLength(MAX_SUPPRESSION_CURSOR_CHARS)))
+    .check(z.describe('nextCursor of the previous page')),
 });
 
 /** POST /v1/suppressions `{ channel, recipient, reason? }`: a field error for each bad field. */
@@ -86,6 +107,9 @@ export function parseSuppressionQuery(query: Record<string, string | undefined> 
     errors,
   );
   const cursor = q.cursor === undefined || q.cursor === '' ? undefined : q.cursor;
+  if (cursor !== undefined && cursor.length > MAX_SUPPRESSION_CURSOR_CHARS) {
+    errors.push({ path: 'cursor', message: 'is not a cursor this list gave out' });
+  }
   if (errors.length > 0 || !limit) throw new InvalidRequestError(errors);
   return {
     ...(parsedChannel && { channel: parsedChannel.value }),

@@ -6,6 +6,7 @@ import { SuppressionStore } from '../../adapters/dynamodb/suppression-store';
 import { createScheduler } from '../../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/sqs/delivery-queue';
 import { SCOPES, type Scope } from '../../core/access/api-keys';
+import { MAX_SUPPRESSED_RECIPIENT_BYTES } from '../../core/suppressions/request';
 import { dynamo, dynamoClient, sqs } from '../../runtime/aws-clients';
 import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';
@@ -66,14 +67,29 @@ export function tenantOf(event: APIGatewayProxyEvent): string {
   return tenant;
 }
 
-/** A path parameter, %-decoded; a malformed escape names nothing there is: 404. */
+/**
+ * The longest path parameter (UTF-8 bytes) any route looks up: the longest thing Herald keys by
+ * is a suppressed recipient (ids are far shorter). DynamoDB refuses a longer key part with a
+ * ValidationException, so a longer parameter is answered here, before any read.
+ */
+const MAX_PATH_PARAMETER_BYTES = MAX_SUPPRESSED_RECIPIENT_BYTES;
+
+/**
+ * A path parameter, %-decoded. A malformed escape, or one longer than anything stored, names
+ * nothing there is: 404.
+ */
 export function pathParameter(event: APIGatewayProxyEvent, name: string, what: string): string {
   const raw = event.pathParameters?.[name] ?? '';
+  let value: string;
   try {
-    return decodeURIComponent(raw);
+    value = decodeURIComponent(raw);
   } catch {
     throw new HttpError(404, `${what} not found`);
   }
+  if (Buffer.byteLength(value, 'utf8') > MAX_PATH_PARAMETER_BYTES) {
+    throw new HttpError(404, `${what} not found`);
+  }
+  return value;
 }
 
 /** The scopes the authorizer vouched for (`context.scopes`, space-separated); none if absent. */
