@@ -221,6 +221,11 @@ withFilters(withTarget(program.command('replay')))
           );
         }
         if (result.moveTask) console.log(`${source}: SQS message move task ${result.moveTask}`);
+        if (result.error) {
+          // Its messages stay in the DLQ and their deliveries as they were: the run can be repeated.
+          console.error(`${source}: ${result.error}; nothing of this queue was replayed`);
+          process.exitCode = 1;
+        }
         totals.replayed += result.replayed;
         totals.skipped += result.skipped;
         totals.kept += result.kept;

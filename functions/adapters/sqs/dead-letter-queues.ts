@@ -107,13 +107,37 @@ export class SqsDeadLetterQueues implements DeadLetterQueues {
   }
 
   async #moveAll(source: DeadLetterSource): Promise<string> {
-    const attributes = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: this.#url(source), AttributeNames: ['QueueArn'] }),
-    );
+    const url = this.#url(source);
+    const attributes = await this.sqs
+      .send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))
+      .catch((error: unknown) => {
+        throw new MoveTaskError('GetQueueAttributes', source, error);
+      });
     const arn = attributes.Attributes?.QueueArn;
     if (!arn) throw new Error(`no ARN for the ${source} dead-letter queue`);
     // No destination: SQS sends each message back to the queue it was dead-lettered from.
-    const task = await this.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn }));
+    const task = await this.sqs
+      .send(new StartMessageMoveTaskCommand({ SourceArn: arn }))
+      .catch((error: unknown) => {
+        throw new MoveTaskError('StartMessageMoveTask', source, error);
+      });
     return task.TaskHandle ?? '';
+  }
+}
+
+/**
+ * A call of the whole-queue move that failed, named with its queue: the SDK's own error may be no
+ * more than a parse error of an answer it did not expect (an emulator's, a proxy's).
+ */
+export class MoveTaskError extends Error {
+  constructor(action: string, source: DeadLetterSource, cause: unknown) {
+    const status = (cause as { $metadata?: { httpStatusCode?: number } })?.$metadata
+      ?.httpStatusCode;
+    const detail = cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
+    super(
+      `${action} on the ${source} dead-letter queue failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      { cause },
+    );
+    this.name = 'MoveTaskError';
   }
 }

@@ -225,6 +225,36 @@ describe('replayDeadLetters', () => {
     expect(env.queue.messages).toEqual([]);
   });
 
+  it('puts the deliveries back to failed and says why when the move task fails', async () => {
+    dlq.enableMoveTask();
+    dlq.moveAll = async () => {
+      throw new Error('StartMessageMoveTask on the sms dead-letter queue failed: AccessDenied');
+    };
+    const first = await deadLettered('n1');
+    const second = await deadLettered('n2');
+
+    const result = await replayDeadLetters(deps, 'sms');
+
+    expect(result).toMatchObject({ replayed: 0, kept: 2 });
+    expect(result.moveTask).toBeUndefined();
+    expect(result.error).toMatch(/StartMessageMoveTask on the sms dead-letter queue failed/);
+    expect(result.decisions.map((d) => d.reason)).toEqual([
+      expect.stringMatching(/move task failed.*AccessDenied/),
+      expect.stringMatching(/move task failed.*AccessDenied/),
+    ]);
+    for (const id of ['n1', 'n2']) {
+      expect(env.store.delivery(id, 'sms#0')).toMatchObject({
+        status: 'failed',
+        failure: 'exhausted',
+      });
+    }
+    expect(dlq.waiting('sms')).toEqual([first, second]);
+    expect(dlq.letters.get('sms')?.every((l) => !l.held)).toBe(true);
+    // The next replay finds them as they were, and can go message by message.
+    dlq.moveAll = undefined;
+    expect(await replayDeadLetters(deps, 'sms')).toMatchObject({ replayed: 2 });
+  });
+
   it('replays one by one instead when a message must stay or a filter is given', async () => {
     dlq.enableMoveTask();
     await deadLettered('n1');
