@@ -7,11 +7,11 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
-import { type DeliverDependencies, deliverRecord, safeReason } from '../core/delivery/deliver';
+import { type DeliverDependencies, deliverRecord } from '../core/delivery/deliver';
 import { parseDeliveryMessage } from '../core/delivery/delivery-message';
+import { failOnLastReceive } from '../core/delivery/last-receive';
 import type { Channel, DeliveryMessage } from '../core/notifications/model';
 import { createLimiter } from '../core/shared/concurrency';
-import { OutcomeNotRecordedError } from '../core/shared/errors';
 import { maskRecipient } from '../core/shared/mask';
 import { dynamo, sqs } from './aws-clients';
 import { type ChannelConfig, loadChannelConfig } from './config';
@@ -68,25 +68,12 @@ export function createChannelHandler<C extends Channel>(
     leaseMs: config.leaseMs,
   };
 
-  /** The last receive before the DLQ failed outside the provider call: record a final state. */
-  const failOnLastReceive = async (record: SQSRecord, message: DeliveryMessage, error: unknown) => {
-    if (Number(record.attributes.ApproximateReceiveCount ?? '1') < config.maxReceiveCount) return;
-    // The provider accepted it: never record it failed (the delivery stays sending; see docs).
-    if (error instanceof OutcomeNotRecordedError) return;
-    const reason = `gave up after ${config.maxReceiveCount} attempts: ${safeReason(error, channel, message.recipient)}`;
-    await store
-      .markFailed(
-        message.notificationId,
-        message.deliveryId,
-        reason,
-        Date.now(),
-        ['scheduled', 'queued', 'sending'],
-        'exhausted',
-      )
-      .catch((cause: unknown) =>
-        logger.error('could not record the failure', { error: cause as Error }),
-      );
-  };
+  /** The last receive before the DLQ failed outside the provider call: a final state, if free. */
+  const lastReceiveFallback = (message: DeliveryMessage, receiveCount: number, error: unknown) =>
+    failOnLastReceive(deps, { message, receiveCount }, error).catch((cause: unknown) => {
+      logger.error('could not record the failure', { error: cause as Error });
+      return false;
+    });
 
   /** Sets how long SQS hides the message before it comes back. */
   const setVisibility = (record: SQSRecord, seconds: number, context: Record<string, unknown>) =>
@@ -123,8 +110,8 @@ export function createChannelHandler<C extends Channel>(
       recipient: maskRecipient(channel, message.recipient),
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
+    const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
     try {
-      const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
       // One subsegment per record, annotated so that X-Ray's search for the notification id
       // finds this trace as well as the api's (linked to it through the message's AWSTraceHeader).
       outcome = await limit(() =>
@@ -149,7 +136,7 @@ export function createChannelHandler<C extends Channel>(
         correlation_id: message.notificationId,
         error: error as Error,
       });
-      await failOnLastReceive(record, message, error);
+      await lastReceiveFallback(message, receiveCount, error);
       throw error;
     }
     // Records of one batch are processed concurrently, so the correlation id (the notification

@@ -227,6 +227,19 @@ describe('deliverRecord', () => {
     expect(await store.cancel(dead, 'sms#0', Date.now())).toBe(true);
   });
 
+  it("the last receive's fallback fails a delivery only while no attempt holds the lease", async () => {
+    const held = await seed();
+    await store.claim(held, 'sms#0', Date.now(), 30_000);
+    expect(await store.failUnlessInFlight(held, 'sms#0', 'gave up', Date.now())).toBe(false);
+    expect(await delivery(held)).toMatchObject({ status: 'sending' });
+    const dead = await seed();
+    await store.claim(dead, 'sms#0', Date.now() - 60_000, 30_000);
+    expect(await store.failUnlessInFlight(dead, 'sms#0', 'gave up', Date.now())).toBe(true);
+    const queued = await seed();
+    expect(await store.failUnlessInFlight(queued, 'sms#0', 'gave up', Date.now())).toBe(true);
+    expect(await delivery(queued)).toMatchObject({ status: 'failed', failure: 'exhausted' });
+  });
+
   it('cancel racing the retry claim: exactly one wins, and a cancelled delivery is never sent', async () => {
     const rounds = 40;
     const ids = await Promise.all(Array.from({ length: rounds }, () => seed()));

@@ -24,6 +24,15 @@ export interface DeliveryChange {
   attempt?: AttemptEntry;
 }
 
+/** `sending` with no attempt holding the lease (a retry waits, or the sender died): ORed in. */
+export function leaseFree(now: number): NonNullable<DeliveryChange['orWhen']> {
+  return {
+    expression: '#status = :sending AND (attribute_not_exists(#lease) OR #lease < :nowMs)',
+    names: { '#lease': 'leaseUntil' },
+    values: { ':sending': 'sending', ':nowMs': now },
+  };
+}
+
 /**
  * Applies `change` to one delivery by a single conditional UpdateItem on its current status:
  * true when it happened, false when the delivery was not in a `from` status (a race lost, not

@@ -20,7 +20,7 @@ import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { PartialWriteError } from '../../core/shared/errors';
 import { putBatch } from './batch-write';
 import { readContent } from './content-cache';
-import { type DeliveryChange, transitionDelivery } from './delivery-transition';
+import { type DeliveryChange, leaseFree, transitionDelivery } from './delivery-transition';
 import {
   deliveryItem,
   deliveryKey,
@@ -200,6 +200,20 @@ export class NotificationStore implements DeliveryRepository {
     });
   }
 
+  /** The last receive's fallback: failed, unless an attempt holds the lease (see the port). */
+  async failUnlessInFlight(
+    notificationId: string,
+    deliveryId: string,
+    reason: string,
+    now: number,
+  ): Promise<boolean> {
+    return this.#transition(notificationId, deliveryId, now, {
+      from: ['scheduled', 'queued'],
+      set: { status: 'failed', lastError: reason, failure: 'exhausted' },
+      orWhen: leaseFree(now),
+    });
+  }
+
   /** A transient failure: stays `sending` with the reason, and frees the lease for the retry. */
   async recordRetry(
     notificationId: string,
@@ -232,11 +246,7 @@ export class NotificationStore implements DeliveryRepository {
     return this.#transition(notificationId, deliveryId, now, {
       from: CANCELLABLE,
       set: { status: 'cancelled' },
-      orWhen: {
-        expression: '#status = :sending AND (attribute_not_exists(#lease) OR #lease < :nowMs)',
-        names: { '#lease': 'leaseUntil' },
-        values: { ':sending': 'sending', ':nowMs': now },
-      },
+      orWhen: leaseFree(now),
     });
   }
 

@@ -170,11 +170,6 @@ export async function deliverRecord(
       ),
     );
 
-  const [content, tenantId] = await Promise.all([
-    deps.store.getContent(notificationId, deps.channel),
-    // The delivery records its tenant; only deliveries written before it did need the lookup.
-    claim.tenantId ?? deps.store.getTenant(notificationId),
-  ]);
   // A transient failure: recorded and retried, or on the last receive recorded `failed` while
   // the message moves on to the DLQ for a replay.
   const retryLater = async (reason: string, retryAfter?: number): Promise<DeliveryOutcome> => {
@@ -194,13 +189,30 @@ export async function deliverRecord(
     };
   };
 
+  let content: Awaited<ReturnType<typeof deps.store.getContent>>;
+  let tenantId: string | undefined;
+  let suppressed: boolean | undefined;
+  try {
+    [content, tenantId] = await Promise.all([
+      deps.store.getContent(notificationId, deps.channel),
+      // The delivery records its tenant; only deliveries written before it did need the lookup.
+      claim.tenantId ?? deps.store.getTenant(notificationId),
+    ]);
+    // Checked after the claim, not at ingest: lifting a suppression before the send takes effect.
+    if (content && tenantId !== undefined) {
+      suppressed = await deps.suppressions?.isSuppressed(tenantId, deps.channel, message.recipient);
+    }
+  } catch (error) {
+    // This attempt holds the lease, so it records its own failed read: the last receive's
+    // fallback never fails a delivery an attempt holds.
+    return retryLater(safeReason(error, deps.channel, message.recipient));
+  }
   if (!content || tenantId === undefined) {
     // The delivery was claimed, so its notification exists: a miss is a read that has not caught
     // up with ingest yet (the store already retried it strongly consistent). Never permanent.
     return retryLater('notification content not found yet');
   }
-  // Checked after the claim, not at ingest: lifting a suppression before the send takes effect.
-  if (await deps.suppressions?.isSuppressed(tenantId, deps.channel, message.recipient)) {
+  if (suppressed) {
     await recordOutcome(deps, async () => {
       const write = await deps.store.applyReport(notificationId, deliveryId, {
         status: 'suppressed',

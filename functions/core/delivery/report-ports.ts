@@ -58,4 +58,14 @@ export interface DeliveryRepository extends NotificationRepository {
     deliveryId: string,
     change: ReportChange,
   ): Promise<ReportWrite>;
+  /**
+   * -> failed (`exhausted`) from scheduled or queued, or from sending only while no attempt holds
+   * the lease (it waits for a retry, or its sender died): never under a send in flight.
+   */
+  failUnlessInFlight(
+    notificationId: string,
+    deliveryId: string,
+    reason: string,
+    now: number,
+  ): Promise<boolean>;
 }

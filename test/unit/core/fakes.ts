@@ -200,6 +200,23 @@ export class InMemoryRepository implements DeliveryRepository {
     return changed;
   }
 
+  async failUnlessInFlight(
+    notificationId: string,
+    deliveryId: string,
+    reason: string,
+    now: number,
+  ) {
+    const d = this.delivery(notificationId, deliveryId);
+    const leaseFree = d?.status === 'sending' && (d.leaseUntil ?? 0) < now;
+    const from = leaseFree ? (['sending'] as const) : (['scheduled', 'queued'] as const);
+    const changed = this.#transition(notificationId, deliveryId, from, {
+      status: 'failed',
+      lastError: reason,
+    });
+    if (changed && d) d.failure = 'exhausted';
+    return changed;
+  }
+
   async recordRetry(notificationId: string, deliveryId: string, reason: string) {
     this.#outcomeWrite();
     return this.#transition(notificationId, deliveryId, ['sending'], {
