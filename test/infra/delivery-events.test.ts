@@ -1,5 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store';
 import {
   STREAM_RETRY_ATTEMPTS,
   WEBHOOK_ROUTING_ATTRIBUTES,
@@ -87,6 +90,24 @@ describe('DeliveryEvents', () => {
     ).toBe(false);
   });
 
+  it('the routing query carries every condition the policy demands (Select, attributes, leading key)', async () => {
+    type Condition = Record<string, Record<string, unknown>>;
+    const routing = statementsOf(template, 'events').find(
+      (s) =>
+        (s.condition as Condition | undefined)?.StringEquals?.['dynamodb:Select'] !== undefined,
+    );
+    expect(routing?.actions).toEqual(['dynamodb:Query']);
+    const request = await routingRequest();
+    // The condition keys DynamoDB evaluates for this request, from the request as sent.
+    const values = Object.values(request.ExpressionAttributeValues ?? {}) as Array<{ S?: string }>;
+    const context: Record<string, string[] | undefined> = {
+      'dynamodb:Select': request.Select === undefined ? undefined : [request.Select],
+      'dynamodb:Attributes': Object.values(request.ExpressionAttributeNames ?? {}),
+      'dynamodb:LeadingKeys': values.map((v) => v.S ?? '').filter((v) => v.startsWith('TENANT#')),
+    };
+    expect(unmet((routing?.condition ?? {}) as Condition, context)).toEqual([]);
+  });
+
   it('webhook sender: its queue with partial batch responses; reads webhooks, writes attempt logs, sends to its queue and DLQ only', () => {
     const sender = findFunction(template, 'webhook-sender');
     const queue = logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue');
@@ -149,3 +170,55 @@ describe('DeliveryEvents', () => {
       expect(body).toContain(metric);
   });
 });
+
+/** The Query the events function sends to route one tenant's events, as it goes on the wire. */
+async function routingRequest(): Promise<{
+  Select?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}> {
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (_next) => async (args) => {
+      sent.push(String((args.request as { body?: unknown }).body));
+      return { output: { Items: [], $metadata: {} }, response: {} } as never;
+    },
+    { step: 'build', name: 'captureRequest' },
+  );
+  await new DynamoWebhookStore(DynamoDBDocumentClient.from(client), 'table').listRouting('acme');
+  expect(sent).toHaveLength(1);
+  return JSON.parse(sent[0] ?? '{}');
+}
+
+/**
+ * The conditions of an Allow statement that a request with these condition-key values does not
+ * meet (IAM semantics for the operators used here: a plain operator needs the key present; a
+ * `ForAllValues:` operator holds when every value matches one of the listed ones).
+ */
+function unmet(
+  condition: Record<string, Record<string, unknown>>,
+  context: Record<string, string[] | undefined>,
+): string[] {
+  const like = (value: string, pattern: string) =>
+    new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(
+      value,
+    );
+  const failures: string[] = [];
+  for (const [operator, keys] of Object.entries(condition)) {
+    const forAll = operator.startsWith('ForAllValues:');
+    const test = operator.endsWith('StringLike') ? like : (a: string, b: string) => a === b;
+    for (const [key, expected] of Object.entries(keys)) {
+      const allowed = ([] as string[]).concat(expected as string | string[]);
+      const actual = context[key];
+      const met = forAll
+        ? (actual ?? []).every((v) => allowed.some((a) => test(v, a)))
+        : (actual?.some((v) => allowed.some((a) => test(v, a))) ?? false);
+      if (!met) failures.push(`${operator} ${key}: ${JSON.stringify(actual)}`);
+    }
+  }
+  return failures;
+}

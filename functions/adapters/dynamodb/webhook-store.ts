@@ -78,6 +78,10 @@ export class DynamoWebhookStore implements WebhookRepository {
       TableName: this.tableName,
       KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
       ExpressionAttributeValues: { ':pk': tenantKey(tenantId), ':prefix': WEBHOOK_PREFIX },
+      // The events function's policy allows this Query only with `dynamodb:Select` =
+      // SPECIFIC_ATTRIBUTES (lib/constructs/delivery-events.ts): IAM sees the key only when the
+      // request carries it, so it is sent explicitly, not left implied by the projection.
+      Select: 'SPECIFIC_ATTRIBUTES',
       ProjectionExpression: ROUTING_ATTRIBUTES.map((a) => `#${a}`).join(', '),
       ExpressionAttributeNames: Object.fromEntries(ROUTING_ATTRIBUTES.map((a) => [`#${a}`, a])),
     })) {
