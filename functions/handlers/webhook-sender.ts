@@ -60,7 +60,8 @@ async function recordHandler(record: SQSRecord): Promise<void> {
     case 'dead-lettered':
       metrics.addMetric('WebhookFailed', MetricUnit.Count, 1);
       metrics.addMetric('WebhookDeadLettered', MetricUnit.Count, 1);
-      logger.error('webhook retries exhausted; message moved to the DLQ', {
+      // Retries exhausted, or the endpoint is disabled (the event waits for it to be re-enabled).
+      logger.error('webhook message moved to the DLQ', {
         ...context,
         reason: outcome.reason,
       });

@@ -27,9 +27,11 @@ const MAX_DELAY_SECONDS = 900;
 
 /**
  * One attempt to deliver one event to one endpoint. 2xx: delivered. 410: the endpoint is gone,
- * disabled. Anything else (or no answer, or a refused address): the next attempt is put back on
- * the queue after its delay (longer waits hop through the queue 15 minutes at a time); after the
- * last attempt the message goes to the DLQ. An endpoint failing for `disableAfterMs` without a
+ * disabled, and the event dead-lettered (as is every message that later finds it disabled, so
+ * that re-enabling it can recover them; only a deleted endpoint drops its messages). Anything
+ * else (or no answer, or a refused address): the next attempt is put back on the queue after its
+ * delay (longer waits hop through the queue 15 minutes at a time); after the last attempt the
+ * message goes to the DLQ. An endpoint failing for `disableAfterMs` without a
  * success is disabled (`webhook.disabled` follows from that write).
  */
 export async function sendWebhook(
@@ -45,7 +47,13 @@ export async function sendWebhook(
   }
   const webhook = await deps.webhooks.get(message.tenantId, message.webhookId);
   if (!webhook) return { result: 'dropped', reason: 'webhook deleted' };
-  if (!webhook.enabled) return { result: 'dropped', reason: 'webhook disabled' };
+  if (!webhook.enabled) {
+    // Not delivered, and the endpoint may be enabled again: the event waits in the DLQ, from
+    // where it can be moved back to the queue then. Only a deleted endpoint drops its events.
+    const reason = `webhook disabled${webhook.disabledReason ? `: ${webhook.disabledReason}` : ''}`;
+    await deps.queue.deadLetter(message, reason);
+    return { result: 'dead-lettered', reason };
+  }
 
   const refused = await deps.guard.check(webhook.url);
   const response = refused
@@ -78,7 +86,10 @@ export async function sendWebhook(
     return { result: 'delivered', durationMs: response.durationMs };
   }
   if (outcome === 'gone') {
-    await disable(deps, webhook, 'the endpoint answered 410 Gone', now());
+    const reason = 'the endpoint answered 410 Gone';
+    await disable(deps, webhook, reason, now());
+    // This event was not delivered either: kept like the retries a disabled endpoint leaves.
+    await deps.queue.deadLetter(message, `webhook disabled: ${reason}`);
     return { result: 'disabled', reason: 'gone' };
   }
   const reason = response.error ?? `HTTP ${code}`;

@@ -133,15 +133,34 @@ describe('sendWebhook', () => {
     expect(new Set(t.attempts.map((a) => a.eventId))).toEqual(new Set(['evt_1']));
   });
 
-  it('disables the endpoint on 410 Gone, once', async () => {
+  it('disables the endpoint on 410 Gone, once, and keeps that event in the DLQ', async () => {
     const t = setup([{ statusCode: 410 }]);
     expect(await sendWebhook(t.deps, t.message)).toMatchObject({ result: 'disabled' });
     expect(t.webhook()).toMatchObject({
       enabled: false,
       disabledReason: expect.stringContaining('410'),
     });
-    expect(await sendWebhook(t.deps, t.message)).toMatchObject({ result: 'dropped' });
+    // The event that met the 410 was not delivered: it waits in the DLQ for a re-enabled endpoint.
+    expect(t.dead.map((m) => m.event.id)).toEqual(['evt_1']);
     expect(t.calls).toHaveLength(1);
+  });
+
+  it('dead-letters a queued retry whose endpoint was disabled meanwhile: re-enabling can recover it', async () => {
+    const t = setup([{ statusCode: 500 }]);
+    expect(await sendWebhook(t.deps, t.message)).toMatchObject({ result: 'retrying' });
+    const retry = t.enqueued.shift()?.message;
+    if (!retry) throw new Error('nothing re-enqueued');
+    await t.deps.webhooks.update('t1', 'wh_1', { enabled: false });
+    expect(await sendWebhook(t.deps, retry)).toMatchObject({ result: 'dead-lettered' });
+    expect(t.dead).toEqual([retry]);
+    expect(t.calls).toHaveLength(1);
+  });
+
+  it('drops a message whose endpoint was deleted (nothing could ever receive it)', async () => {
+    const t = setup([]);
+    t.deps.webhooks.get = async () => undefined;
+    expect(await sendWebhook(t.deps, t.message)).toMatchObject({ result: 'dropped' });
+    expect(t.dead).toHaveLength(0);
   });
 
   it('disables an endpoint failing for 3 days without a success', async () => {
