@@ -385,7 +385,21 @@ export class HeraldStack extends Stack {
       }
       return {
         environment,
-        statements: [new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources })],
+        statements: [
+          new iam.PolicyStatement({
+            actions: ['ses:SendEmail'],
+            resources,
+            // identity/* would let the function send as any verified identity of the account:
+            // only a From at the sender's domain (bare, or `Name <address>`) is allowed.
+            ...(config.sesSandbox && {
+              conditions: {
+                StringLike: {
+                  'ses:FromAddress': [`*@${domain.toLowerCase()}`, `*@${domain.toLowerCase()}>`],
+                },
+              },
+            }),
+          }),
+        ],
       };
     }
     if (channel === 'mqtt') {

@@ -236,7 +236,7 @@ describe('function permissions', () => {
     expect(arns.join()).toContain(':configuration-set/herald-events');
   });
 
-  it('send-email with sesSandbox: ses:SendEmail on every identity of the account and region', () => {
+  it('send-email with sesSandbox: every identity, but only with a From address at the sender domain', () => {
     const sandbox = buildStack({ ...FULL_CONFIG, sesSandbox: true }).template;
     const ses = grantsOf(sandbox, 'send-email').filter((g) => g.action.startsWith('ses:'));
     expect(new Set(ses.map((g) => g.action))).toEqual(new Set(['ses:SendEmail']));
@@ -259,6 +259,13 @@ describe('function permissions', () => {
       ],
     });
     expect(JSON.stringify(resources)).toContain(':configuration-set/herald-events');
+    // identity/* alone would let the function send as any verified identity of the account:
+    // every sandbox grant is bound to the sender's domain (bare or `Name <address>`).
+    expect(ses.map((g) => (g.condition ? JSON.parse(g.condition) : undefined))).toEqual(
+      ses.map(() => ({
+        StringLike: { 'ses:FromAddress': ['*@example.com', '*@example.com>'] },
+      })),
+    );
     // Off (the default): no wildcard identity.
     expect(
       grantsOf(template, 'send-email').filter((g) => g.resource.includes(':identity/*')),

@@ -49,7 +49,7 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
   async send(message: OutboundMessage<'email'>, options: SendOptions): Promise<ProviderReceipt> {
     const { subject, text, html, from, replyTo } = message.content;
     const command = new SendEmailCommand({
-      FromEmailAddress: from ?? this.config.from,
+      FromEmailAddress: lowerCaseDomain(from ?? this.config.from),
       Destination: { ToAddresses: [message.recipient] },
       ...(replyTo !== undefined && { ReplyToAddresses: [replyTo] }),
       ...(this.config.configurationSet !== undefined && {
@@ -75,6 +75,17 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
       throw classifySesError(err, message.recipient);
     }
   }
+}
+
+/**
+ * The From with its domain lower-cased (domains are case-insensitive; the local part is kept).
+ * With `sesSandbox` the function's IAM policy allows only a From at the sender's domain, matched
+ * case-sensitively by StringLike, while the API accepts the domain in any case.
+ */
+export function lowerCaseDomain(from: string): string {
+  return from.replace(/@([^@<>\s]+)(>?)\s*$/, (_all, domain: string, close: string) => {
+    return `@${domain.toLowerCase()}${close}`;
+  });
 }
 
 /** SES's identity check, as its error text words it (SES developer guide, "sending errors"). */

@@ -142,6 +142,19 @@ describe('SesEmailProvider at the HTTP edge', () => {
     });
   });
 
+  it('sends the From with its domain lower-cased, as the sandbox policy (StringLike) matches it', async () => {
+    const server = await edge;
+    server.answerWith(() => ({ status: 200, body: { MessageId: 'ses-124' } }));
+
+    await provider.send(
+      email('ada@example.com', { from: 'News <News@Herald.TEST>' }),
+      sendOptions(),
+    );
+
+    const sent = JSON.parse(server.requests.at(-1)?.body ?? '{}');
+    expect(sent.FromEmailAddress).toBe('News <News@herald.test>');
+  });
+
   it.each([
     [400, 'MailFromDomainNotVerifiedException', 'transient'],
     [404, 'NotFoundException', 'transient'],
