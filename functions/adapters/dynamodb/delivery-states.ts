@@ -31,8 +31,12 @@ export class DynamoDeliveryStates implements DeliveryStateReader {
         ':pk': notificationKey(notificationId),
         ':prefix': DELIVERY_PREFIX,
       },
-      ProjectionExpression: 'sk, #status, #version',
-      ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+      ProjectionExpression: 'sk, #status, #version, #replays',
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#version': 'version',
+        '#replays': 'replays',
+      },
       ConsistentRead: true,
       ScanIndexForward: false,
       Limit: PAGE,
@@ -42,6 +46,8 @@ export class DynamoDeliveryStates implements DeliveryStateReader {
         deliveryId: String(item.sk).slice(DELIVERY_PREFIX.length),
         status,
         version: Number(item.version ?? 0),
+        // Names the completion (completionEventOf): a replay re-opening a delivery counts it up.
+        ...(typeof item.replays === 'number' && { replays: item.replays }),
       });
       if (!FINAL.includes(status)) return states;
     }

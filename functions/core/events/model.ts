@@ -190,12 +190,19 @@ export interface DeliveryState {
   deliveryId: string;
   status: DeliveryStatus;
   version: number;
+  /** Times a replay re-opened it (absent: never). */
+  replays?: number;
 }
 
 /**
  * `notification.completed` for a notification whose deliveries are all final, else undefined.
- * The id derives from every delivery's version: two readers that saw the same recorded state
- * (two deliveries finishing at once) emit the same event, which consumers drop as a duplicate.
+ *
+ * The id names the completion, not the moment it was read. Deliveries leave a final status only
+ * when a replay re-opens them, which counts up `replays`, so the notification completes at most
+ * once per total of replays: that total is the id. Readers of one completion agree on it however
+ * much later they read (two deliveries finishing at once, a stream batch retried after a report
+ * moved a final delivery on to a new version), and a completion after a replay gets a new one.
+ * The trigger's own count comes from its change, the others' from the read.
  */
 export function completionEventOf(
   trigger: DeliverySnapshot,
@@ -204,12 +211,10 @@ export function completionEventOf(
   if (states.length === 0 || states.some((s) => !FINAL.includes(s.status))) return undefined;
   const counts: Partial<Record<DeliveryStatus, number>> = {};
   for (const s of states) counts[s.status] = (counts[s.status] ?? 0) + 1;
-  const versions = [...states]
-    .sort((a, b) => (a.deliveryId < b.deliveryId ? -1 : 1))
-    .map((s) => `${s.deliveryId}@${s.version}`)
-    .join(',');
+  let replays = trigger.replays ?? 0;
+  for (const s of states) if (s.deliveryId !== trigger.deliveryId) replays += s.replays ?? 0;
   return {
-    id: eventId(trigger.notificationId, 'completed', versions),
+    id: eventId(trigger.notificationId, 'completed', replays),
     type: 'notification.completed',
     occurredAt: trigger.updatedAt,
     tenantId: trigger.tenantId,

@@ -108,7 +108,7 @@ describe('completionEventOf', () => {
     ).toBeUndefined();
   });
 
-  it('aggregates, counts, and derives the id from the state seen', () => {
+  it('aggregates, counts, and gives readers of one completion the same id', () => {
     const states = [
       { deliveryId: 'sms#0', status: 'delivered' as const, version: 3 },
       { deliveryId: 'sms#1', status: 'failed' as const, version: 4 },
@@ -125,6 +125,36 @@ describe('completionEventOf', () => {
     expect(
       completionEventOf(at({ deliveryId: 'sms#1', status: 'failed' }), [...states].reverse())?.id,
     ).toBe(event?.id);
+  });
+
+  it('keeps one id for one completion when a later report changed a delivery before a retry', () => {
+    // sms#1's change completed the notification; the batch is retried after sms#0 was reported
+    // bounced (a new version of an already final delivery): still the same completion.
+    const finishing = at({ deliveryId: 'sms#1', status: 'failed', version: 4 });
+    const first = completionEventOf(finishing, [
+      { deliveryId: 'sms#0', status: 'delivered', version: 3 },
+      { deliveryId: 'sms#1', status: 'failed', version: 4 },
+    ]);
+    const retried = completionEventOf(finishing, [
+      { deliveryId: 'sms#0', status: 'bounced', version: 5 },
+      { deliveryId: 'sms#1', status: 'failed', version: 4 },
+    ]);
+    expect(first?.id).toBeDefined();
+    expect(retried?.id).toBe(first?.id);
+  });
+
+  it('gives a new id to the completion after a replay re-opened and finished a delivery', () => {
+    const first = completionEventOf(at({ deliveryId: 'sms#1', status: 'failed', version: 4 }), [
+      { deliveryId: 'sms#0', status: 'delivered', version: 3 },
+      { deliveryId: 'sms#1', status: 'failed', version: 4 },
+    ]);
+    const replayed = at({ deliveryId: 'sms#1', status: 'sent', version: 7, replays: 1 });
+    const again = completionEventOf(replayed, [
+      { deliveryId: 'sms#0', status: 'delivered', version: 3 },
+      { deliveryId: 'sms#1', status: 'sent', version: 7, replays: 1 },
+    ]);
+    expect(again?.status).toBe('sent');
+    expect(again?.id).not.toBe(first?.id);
   });
 
   it('knows when a change finished a delivery', () => {
