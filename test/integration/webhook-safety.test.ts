@@ -35,6 +35,13 @@ describe('webhook URLs in deployed mode', () => {
     ['https://[::1]/hook', 'non-public'],
     ['https://[fd12:3456::1]/hook', 'non-public'],
     ['https://[::ffff:127.0.0.1]/hook', 'non-public'],
+    ['https://[::127.0.0.1]/hook', 'non-public'],
+    ['https://[2002:7f00:1::1]/hook', 'non-public'],
+    ['https://[64:ff9b:1::a9fe:a9fe]/hook', 'non-public'],
+    ['https://[fec0::1]/hook', 'non-public'],
+    ['https://[100::1]/hook', 'non-public'],
+    ['https://192.0.2.1/hook', 'non-public'],
+    ['https://203.0.113.9/hook', 'non-public'],
     ['https://user:pw@example.com/hook', 'credentials'],
   ])('refuses %s', async (url, reason) => {
     const created = await api.post('/v1/webhooks', { url });
