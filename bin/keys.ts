@@ -14,6 +14,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { Command } from 'commander';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
 import { DEFAULT_SCOPES, parseScopes, SCOPES, scopesOf } from '../functions/core/access/api-keys';
+import { tenantNamespaceProblem } from '../functions/core/notifications/requests/mqtt-topic';
 import { LOCAL_STATE_FILE, type LocalState } from '../local/state-file';
 import { parseQuota, type TenantLimits, TenantUsagePlans } from './usage-plans';
 
@@ -124,6 +125,10 @@ withTarget(program.command('create'))
   .action(async (options: CreateOptions) => {
     const scopes = parseScopes(options.scopes);
     if (scopes.length === 0) throw new Error('--scopes must name at least one scope');
+    // The tenant id names the tenant's MQTT namespace (<mqttTopicPrefix><tenant>/): a `/` in it
+    // would reach into another tenant's, and `+`/`#` are wildcards no topic may hold.
+    const tenantProblem = tenantNamespaceProblem(options.tenant);
+    if (tenantProblem) throw new Error(`--tenant ${tenantProblem}: a tenant id may not hold / + #`);
     const limits: TenantLimits = {
       ...(options.rate !== undefined ? { rateLimit: positive(options.rate, '--rate') } : {}),
       ...(options.burst !== undefined ? { burstLimit: positive(options.burst, '--burst') } : {}),

@@ -387,7 +387,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       ? {}
       : { MESSAGE_DELAY_HORIZON_SECONDS: String(options.messageDelayHorizonSeconds) }),
     EMAIL_FROM: 'Herald <herald@example.com>',
-    // As deployed (cdk.json mqttTopicPrefix): a topic outside the prefix is a 400 locally too.
+    // As deployed (cdk.json mqttTopicPrefix): each tenant publishes under `herald/<tenant>/`.
     MQTT_TOPIC_PREFIX: options.mqttTopicPrefix ?? DEFAULT_MQTT_TOPIC_PREFIX,
     SES_CONFIGURATION_SET: feedback.configurationSet,
     TWILIO_SECRET_ID: SECRET_IDS.twilio,

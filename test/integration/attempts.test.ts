@@ -48,7 +48,8 @@ describe('attempt discipline under a provider hang', () => {
       sms: '+15555550177',
       push: `hang-token-${tag}`,
       slack: `#hang-${tag}`,
-      mqtt: `herald/hang/${tag}`,
+      // Where the topic below is published: the dev key's namespace (tenant `local`).
+      mqtt: `herald/local/hang/${tag}`,
     };
     for (const channel of CHANNELS) await fault({ channel, latencyMs: HANG_MS });
 
@@ -58,7 +59,7 @@ describe('attempt discipline under a provider hang', () => {
         sms: { to: [recipients.sms], text: `sms ${tag}` },
         push: { tokens: [recipients.push], title: 't', body: 'b' },
         slack: { channel: recipients.slack, text: `slack ${tag}` },
-        mqtt: { topic: recipients.mqtt, payload: { tag } },
+        mqtt: { topic: `hang/${tag}`, payload: { tag } },
       },
     });
     expect(accepted.status).toBe(202);

@@ -52,7 +52,7 @@ describe('POST /v1/notifications', () => {
           data: { build: '42' },
         },
         slack: { channel: `#ops-${tag}`, text: `slack ${tag}` },
-        mqtt: { topic: `herald/devices/${tag}`, payload: { cmd: 'reboot', tag }, qos: 1 },
+        mqtt: { topic: `devices/${tag}`, payload: { cmd: 'reboot', tag }, qos: 1 },
       },
     });
     expect(accepted.status).toBe(202);
@@ -100,7 +100,10 @@ describe('POST /v1/notifications', () => {
     expect(
       stack.outbox.list({ channel: 'slack', recipient: `#ops-${tag}` })[0]?.content,
     ).toMatchObject({ text: `slack ${tag}` });
-    const mqtt = stack.outbox.list({ channel: 'mqtt', recipient: `herald/devices/${tag}` })[0];
+    const mqtt = stack.outbox.list({
+      channel: 'mqtt',
+      recipient: `herald/local/devices/${tag}`,
+    })[0];
     expect(JSON.parse(String(mqtt?.content.payload))).toEqual({ cmd: 'reboot', tag });
   });
 
@@ -121,16 +124,16 @@ describe('MQTT', () => {
   it('is received by a device subscribed with aws-iot-device-sdk-v2', async () => {
     const tag = unique();
     const received: { topic: string; payload: string }[] = [];
-    const device = await subscribe(stack.mqttUrl, `herald/fleet/${tag}/#`, (topic, payload) =>
+    const device = await subscribe(stack.mqttUrl, `herald/local/fleet/${tag}/#`, (topic, payload) =>
       received.push({ topic, payload: payload.toString('utf8') }),
     );
     try {
       const accepted = await api.post('/v1/notifications', {
-        channels: { mqtt: { topic: `herald/fleet/${tag}/lamp`, payload: 'on', qos: 1 } },
+        channels: { mqtt: { topic: `fleet/${tag}/lamp`, payload: 'on', qos: 1 } },
       });
       expect(accepted.status).toBe(202);
       const message = await waitFor(() => received[0], 10_000, 'the device to receive the message');
-      expect(message).toEqual({ topic: `herald/fleet/${tag}/lamp`, payload: 'on' });
+      expect(message).toEqual({ topic: `herald/local/fleet/${tag}/lamp`, payload: 'on' });
     } finally {
       await device.close();
     }
@@ -165,9 +168,10 @@ describe('POST /notification/dispatch (the replaced service’s format)', () => 
     ],
     [
       'mqtt (any case)',
-      { type: 'mqtt', message: 'flat mqtt', topic: 'herald/compat/flat' },
+      { type: 'mqtt', message: 'flat mqtt', topic: 'compat/flat' },
       'mqtt',
-      'herald/compat/flat',
+      // Published in the dev key's namespace (tenant `local`).
+      'herald/local/compat/flat',
     ],
     [
       'slack',
@@ -212,7 +216,7 @@ describe('POST /notification/dispatch (the replaced service’s format)', () => 
       },
       pushChannel: { type: 'push', title: 'T', body: 'B', recipients: [`star-token-${tag}`] },
       smsChannel: { type: 'SMS', message: `sms ${tag}`, recipients: ['+14155550122'] },
-      mqttChannel: { type: 'MQTT', topic: `herald/star/${tag}`, message: `mqtt ${tag}` },
+      mqttChannel: { type: 'MQTT', topic: `star/${tag}`, message: `mqtt ${tag}` },
       slackChannel: { type: 'slack', channel: `#star-${tag}`, message: `slack ${tag}` },
     });
     expect(accepted.status).toBe(202);
@@ -226,7 +230,7 @@ describe('POST /notification/dispatch (the replaced service’s format)', () => 
       'sms',
     ]);
     expect(
-      stack.outbox.list({ channel: 'mqtt', recipient: `herald/star/${tag}` })[0]?.content,
+      stack.outbox.list({ channel: 'mqtt', recipient: `herald/local/star/${tag}` })[0]?.content,
     ).toMatchObject({
       payload: `mqtt ${tag}`,
     });

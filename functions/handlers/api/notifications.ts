@@ -50,7 +50,7 @@ const ingestDeps = {
   ...(scheduler ? { scheduler } : {}),
 };
 
-function validationOptions(now: number): ValidationOptions {
+function validationOptions(now: number, tenantId?: string): ValidationOptions {
   const options: ValidationOptions = {
     maxRecipientsPerChannel: config.maxRecipientsPerChannel,
     enabledChannels: queue.channels,
@@ -58,6 +58,8 @@ function validationOptions(now: number): ValidationOptions {
     maxScheduleAheadMs: config.maxScheduleAheadMs,
   };
   if (config.mqttTopicPrefix) options.mqttTopicPrefix = config.mqttTopicPrefix;
+  // MQTT topics are published inside the tenant's own namespace (requests/mqtt-topic.ts).
+  if (tenantId !== undefined) options.tenantId = tenantId;
   if (config.senderDomain) options.senderDomain = config.senderDomain;
   return options;
 }
@@ -66,7 +68,7 @@ type Parse = (body: unknown, options: ValidationOptions) => ValidationResult;
 
 async function accept(tenantId: string, body: unknown, parse: Parse): Promise<Accepted> {
   const now = Date.now();
-  const result = parse(body, validationOptions(now));
+  const result = parse(body, validationOptions(now, tenantId));
   if (!result.ok) throw new InvalidRequestError(result.errors);
   const id = randomUUID();
   // The notification id is the correlation id across the api, release and channel functions.

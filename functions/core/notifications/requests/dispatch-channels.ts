@@ -13,7 +13,6 @@ import {
   emailSubject,
   emailText,
   mqttPayloadText,
-  mqttTopic,
   PUSH_PAYLOAD_TOO_LARGE,
   phoneNumber,
   pushBody,
@@ -26,6 +25,7 @@ import {
   textMessageText,
 } from './fields';
 import { DEFAULT_MQTT_QOS, MAX_PUSH_PAYLOAD_BYTES } from './limits';
+import { mqttTopic } from './mqtt-topic';
 import type { ValidationOptions } from './options';
 
 /*
@@ -189,12 +189,8 @@ export function mqttRequest(
 ): ChannelRequest<'mqtt'> | undefined {
   const topicField = read('topic');
   const message = read('message');
-  const topic = validateAt(
-    mqttTopic(options.mqttTopicPrefix),
-    topicField.value,
-    topicField.path,
-    errors,
-  );
+  // Relative to the caller's namespace, like v1's: the old service's topics keep working as sent.
+  const topic = validateAt(mqttTopic(options), topicField.value, topicField.path, errors);
   const payload = validateAt(mqttPayloadText, message.value, message.path, errors);
   if (!topic || !payload) return undefined;
   // The legacy API had no QoS: at most once, the IoT Core default, as v1 does when qos is absent.

@@ -6,8 +6,6 @@ import {
   MAX_EMAIL_SUBJECT_CHARS,
   MAX_EMAIL_TEXT_BYTES,
   MAX_MQTT_PAYLOAD_BYTES,
-  MAX_MQTT_TOPIC_BYTES,
-  MAX_MQTT_TOPIC_SLASHES,
   MAX_PUSH_PAYLOAD_BYTES,
   MAX_PUSH_TOKEN_CHARS,
   MAX_SLACK_BLOCKS,
@@ -209,27 +207,6 @@ export const slackText = z.string().check(z.minLength(1), z.maxLength(MAX_SLACK_
 export const slackBlocks = z
   .array(z.record(z.string(), z.unknown(), { error: 'must be a Slack block object' }))
   .check(z.maxLength(MAX_SLACK_BLOCKS, `must have at most ${MAX_SLACK_BLOCKS} blocks`));
-
-export function mqttTopic(prefix: string | undefined) {
-  return carriedBySqs(z.string().check(z.minLength(1))).check(
-    z.superRefine((topic: string, ctx) => {
-      const problem = (message: string) => ctx.addIssue({ code: 'custom', message, input: topic });
-      if (utf8Bytes(topic) > MAX_MQTT_TOPIC_BYTES) {
-        problem(`must be at most ${MAX_MQTT_TOPIC_BYTES} bytes (UTF-8)`);
-      }
-      // Wildcards subscribe; a publish to them is a protocol error that IoT Core rejects.
-      if (/[+#]/.test(topic)) problem('must not contain MQTT wildcards + or #');
-      if (topic.startsWith('$')) problem('must not start with $ (reserved for the broker)');
-      if (topic.includes('\u0000')) problem('must not contain the null character');
-      if ((topic.match(/\//g)?.length ?? 0) > MAX_MQTT_TOPIC_SLASHES) {
-        problem(`must have at most ${MAX_MQTT_TOPIC_SLASHES} slashes (AWS IoT limit)`);
-      }
-      if (prefix !== undefined && prefix !== '' && !topic.startsWith(prefix)) {
-        problem(`must start with ${JSON.stringify(prefix)}`);
-      }
-    }),
-  );
-}
 
 /** A payload already serialized to a string, checked against the IoT Core message size. */
 export const mqttPayloadText = z

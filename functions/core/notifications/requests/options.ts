@@ -9,8 +9,13 @@ export interface ValidationOptions {
   maxRecipientsPerChannel: number;
   /** Channels this deployment has a queue for; requests naming any other get a 400. */
   enabledChannels: readonly Channel[];
-  /** When set, every MQTT topic must start with it (MQTT_TOPIC_PREFIX). */
+  /** The stack's MQTT prefix (MQTT_TOPIC_PREFIX): every tenant's namespace is under it. */
   mqttTopicPrefix?: string;
+  /**
+   * Whose request this is. MQTT topics are relative to the tenant's namespace,
+   * `<mqttTopicPrefix><tenantId>/` (mqtt-topic.ts); without a tenant, to the prefix alone.
+   */
+  tenantId?: string;
   /** Epoch milliseconds; injected so `sendAt` checks are deterministic in tests. */
   now: number;
   /** How far ahead `sendAt` may be; DEFAULT_MAX_SCHEDULE_AHEAD_MS (365 days) when absent. */

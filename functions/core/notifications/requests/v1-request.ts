@@ -14,7 +14,6 @@ import {
   isPlainObject,
   mqttPayload,
   mqttQos,
-  mqttTopic,
   PUSH_PAYLOAD_TOO_LARGE,
   phoneNumber,
   pushBody,
@@ -39,6 +38,7 @@ import {
   MAX_TEMPLATE_VARIABLE_KEY_CHARS,
   MAX_TEMPLATE_VARIABLES,
 } from './limits';
+import { mqttTopic } from './mqtt-topic';
 import type { ValidationOptions, ValidationResult } from './options';
 import { sendAtSchema } from './send-at';
 
@@ -139,7 +139,7 @@ export function v1Schema(options: ValidationOptions) {
   });
 
   const mqtt = z.strictObject({
-    topic: mqttTopic(options.mqttTopicPrefix),
+    topic: mqttTopic(options),
     payload: mqttPayload,
     qos: z._default(mqttQos, DEFAULT_MQTT_QOS),
   });

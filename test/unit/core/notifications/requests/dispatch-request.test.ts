@@ -360,14 +360,32 @@ describe('parseDispatchRequest', () => {
       ]);
     });
 
-    it('requires the configured topic prefix, at the block path in a "*" request', () => {
-      const prefixed = { ...options, mqttTopicPrefix: 'herald/' };
+    it("publishes the old service's topics as sent, inside the caller's namespace", () => {
+      const acme = { ...options, mqttTopicPrefix: 'herald/', tenantId: 'acme' };
+      const topic = 'Mqtt Notification Service:2';
+      const single = parseDispatchRequest({ type: 'MQTT', message: 'm', topic }, acme);
+      const all = parseDispatchRequest(
+        { type: '*', message: 'm', mqttChannel: { type: 'MQTT', topic } },
+        acme,
+      );
+      for (const result of [single, all]) {
+        expect(acceptedValue(result).channels.mqtt?.recipients).toEqual([
+          'herald/acme/Mqtt Notification Service:2',
+        ]);
+      }
+    });
+
+    it("states a topic limit at the block path, naming the caller's namespace", () => {
+      const acme = { ...options, mqttTopicPrefix: 'herald/', tenantId: 'acme' };
       const result = parseDispatchRequest(
-        { type: '*', message: 'm', mqttChannel: { topic: 'devices/1' } },
-        prefixed,
+        { type: '*', message: 'm', mqttChannel: { topic: 'a/b/c/d/e/f/g' } },
+        acme,
       );
       expect(errorsOf(result)).toEqual([
-        { path: 'mqttChannel.topic', message: 'must start with "herald/"' },
+        {
+          path: 'mqttChannel.topic',
+          message: 'must have at most 5 slashes in your namespace "herald/acme/" (AWS IoT limit)',
+        },
       ]);
     });
 

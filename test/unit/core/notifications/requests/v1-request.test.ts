@@ -599,16 +599,58 @@ describe('parseV1Request', () => {
       expect(topicErrors('a/b/c/d/e/f/g/h/i').map((e) => e.path)).toEqual(['channels.mqtt.topic']);
     });
 
-    it('requires the configured topic prefix', () => {
-      const prefixed = { ...options, mqttTopicPrefix: 'herald/' };
-      expect(topicErrors('devices/1', prefixed)).toEqual([
-        { path: 'channels.mqtt.topic', message: 'must start with "herald/"' },
-      ]);
-      const ok = parseV1Request(
-        withChannel({ mqtt: { ...mqtt, topic: 'herald/devices/1' } }),
-        prefixed,
+    describe("the tenant's namespace, <mqttTopicPrefix><tenantId>/", () => {
+      const acme = { ...options, mqttTopicPrefix: 'herald/', tenantId: 'acme' };
+      const topicOf = (topic: string, opts: ValidationOptions = acme) => {
+        const result = parseV1Request(withChannel({ mqtt: { ...mqtt, topic } }), opts);
+        if (!result.ok) throw new Error(JSON.stringify(result.errors));
+        return result.value.channels.mqtt?.recipients;
+      };
+
+      it.each([
+        ['devices/1', 'herald/acme/devices/1'],
+        // Always relative: a topic naming the prefix, or another tenant, stays in acme's.
+        ['herald/devices/1', 'herald/acme/herald/devices/1'],
+        ['herald/other/devices/1', 'herald/acme/herald/other/devices/1'],
+        ['Mqtt Notification Service:2', 'herald/acme/Mqtt Notification Service:2'],
+        ['$aws/x', 'herald/acme/$aws/x'],
+      ])('publishes %j to %j', (topic, whole) => {
+        expect(topicOf(topic)).toEqual([whole]);
+      });
+
+      it('is the prefix alone for a caller without a tenant (in-process)', () => {
+        expect(topicOf('devices/1', { ...options, mqttTopicPrefix: 'herald/' })).toEqual([
+          'herald/devices/1',
+        ]);
+        expect(topicOf('devices/1', { ...options, tenantId: 'acme' })).toEqual(['acme/devices/1']);
+      });
+
+      it('counts the namespace against the 256 bytes and 7 slashes, naming it', () => {
+        // herald/acme/ is 12 bytes and 2 slashes.
+        expect(topicOf('x'.repeat(244))).toEqual([`herald/acme/${'x'.repeat(244)}`]);
+        expect(topicErrors('x'.repeat(245), acme)).toEqual([
+          {
+            path: 'channels.mqtt.topic',
+            message: 'must be at most 244 bytes (UTF-8) in your namespace "herald/acme/"',
+          },
+        ]);
+        expect(topicOf('a/b/c/d/e/f')).toEqual(['herald/acme/a/b/c/d/e/f']);
+        expect(topicErrors('a/b/c/d/e/f/g', acme)).toEqual([
+          {
+            path: 'channels.mqtt.topic',
+            message: 'must have at most 5 slashes in your namespace "herald/acme/" (AWS IoT limit)',
+          },
+        ]);
+      });
+
+      it.each([['a/b'], ['a+b'], ['#'], ['']])(
+        'refuses a tenant id %j, which names no namespace of its own',
+        (tenantId) => {
+          const [error] = topicErrors('devices/1', { ...acme, tenantId });
+          expect(error?.path).toBe('channels.mqtt.topic');
+          expect(error?.message).toMatch(/tenant id .* no MQTT namespace of its own/);
+        },
       );
-      expect(ok.ok).toBe(true);
     });
 
     it('allows a 131072-byte payload and refuses one byte more', () => {
