@@ -171,6 +171,9 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
   if (typeof item.lastError === 'string') record.lastError = item.lastError;
   if (item.failure === 'permanent' || item.failure === 'exhausted') record.failure = item.failure;
   if (typeof item.replays === 'number' && item.replays > 0) record.replays = item.replays;
+  if (typeof item.attemptsBeforeReplay === 'number') {
+    record.attemptsBeforeReplay = item.attemptsBeforeReplay;
+  }
   if (typeof item.leaseUntil === 'number' && item.leaseUntil > 0) {
     record.leaseUntil = item.leaseUntil;
   }

@@ -13,6 +13,7 @@ import type {
   DeliveryStatus,
   FailureKind,
   NotificationRecord,
+  Priority,
 } from '../../core/notifications/model';
 
 import { CANCELLABLE } from '../../core/notifications/status';
@@ -32,6 +33,7 @@ import {
 } from './items';
 import { queryItems } from './query-items';
 import { recoverDelivery } from './recover-delivery';
+import { reopenDelivery } from './reopen-delivery';
 import { writeReport } from './report-write';
 import { claimed, claimUpdate } from './status-write';
 import { tenantOfNotification } from './tenant-lookup';
@@ -250,14 +252,14 @@ export class NotificationStore implements DeliveryRepository {
     });
   }
 
-  /** failed -> queued for a replay: a fresh start, counted in `replays`. */
-  async reopen(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
-      from: ['failed'],
-      set: { status: 'queued', leaseUntil: 0 },
-      add: { replays: 1 },
-      remove: ['failure'],
-    });
+  /** failed -> queued for a replay: a fresh start, counted in `replays`, watched by the reconciler. */
+  reopen(
+    notificationId: string,
+    deliveryId: string,
+    now: number,
+    priority?: Priority,
+  ): Promise<boolean> {
+    return reopenDelivery(this.db, this.tableName, notificationId, deliveryId, now, priority);
   }
 
   /** The reconciler's conditional change to a stuck delivery (see the port). */

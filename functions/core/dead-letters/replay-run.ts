@@ -93,6 +93,7 @@ export class ReplayRun {
         p.decoded.notificationId ?? '',
         p.record.deliveryId,
         this.#now(),
+        p.priority,
       ),
     }));
   }

@@ -12,7 +12,10 @@ import { FINAL } from '../notifications/status';
 export interface ReconcileSettings {
   /** A delivery that has not moved for this long past its due time is stuck. */
   stuckAfterMs: number;
-  /** Attempts after which a stuck delivery is recorded failed instead of re-enqueued. */
+  /**
+   * Attempts after which a stuck delivery is recorded failed instead of re-enqueued (counted from
+   * its last replay, which promises a fresh budget).
+   */
   maxAttempts: number;
   /** How far back the very first run looks. Default 7 days. */
   initialLookbackMs?: number;
@@ -136,8 +139,10 @@ async function reconcileNotification(
       status: delivery.status,
       attempts: delivery.attempts,
     };
-    if (delivery.attempts >= maxAttempts) {
-      const reason = `stuck ${delivery.status} since ${new Date(since).toISOString()}: gave up after ${delivery.attempts} attempts`;
+    // A replay brings a fresh budget: only the attempts since it count.
+    const spent = delivery.attempts - (delivery.attemptsBeforeReplay ?? 0);
+    if (spent >= maxAttempts) {
+      const reason = `stuck ${delivery.status} since ${new Date(since).toISOString()}: gave up after ${spent} attempts${delivery.replays ? ' since its last replay' : ''}`;
       const done = await deps.store.recover(delivery, { fail: reason }, now);
       found.push({ ...base, action: done ? 'failed' : 'raced' });
       if (!done) open = true;

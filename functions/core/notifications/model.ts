@@ -160,6 +160,8 @@ export interface DeliveryRecord {
   failure?: FailureKind;
   /** How often a DLQ replay re-opened this delivery. */
   replays?: number;
+  /** `attempts` when a replay last re-opened it: the reconciler's attempt budget counts from it. */
+  attemptsBeforeReplay?: number;
   /** Epoch ms until which a `sending` delivery belongs to the attempt that claimed it. */
   leaseUntil?: number;
   /** The tenant and the notification's metadata, copied at ingest so events need no extra read. */

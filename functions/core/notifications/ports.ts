@@ -88,9 +88,16 @@ export interface NotificationRepository {
   cancel(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
   /**
    * failed -> queued for a DLQ replay: lease cleared, failure kind removed, `replays` + 1. The
-   * fresh message the replay sends brings a fresh attempt budget (SQS counts receives per message).
+   * fresh message the replay sends brings a fresh attempt budget (SQS counts receives per message;
+   * the reconciler counts from `attemptsBeforeReplay`), and the delivery is back on the open-work
+   * index in the same write, so the reconciler watches it (`priority`: its notification's lane).
    */
-  reopen(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
+  reopen(
+    notificationId: string,
+    deliveryId: string,
+    now: number,
+    priority?: Priority,
+  ): Promise<boolean>;
   /**
    * The reconciler's change to a stuck delivery, only if nothing touched it since it was read
    * (same status and updatedAt): `requeue` (scheduled -> queued; queued and sending keep their

@@ -242,6 +242,7 @@ export class InMemoryRepository implements DeliveryRepository {
       status: 'queued',
       leaseUntil: 0,
       replays: (d?.replays ?? 0) + 1,
+      attemptsBeforeReplay: d?.attempts ?? 0,
     });
     if (changed && d) delete d.failure;
     return changed;

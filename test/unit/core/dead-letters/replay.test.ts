@@ -4,8 +4,9 @@ import { SqsDeliveryQueue } from '../../../../functions/adapters/sqs/delivery-qu
 import { listDeadLetters } from '../../../../functions/core/dead-letters/inspect';
 import { replayDeadLetters } from '../../../../functions/core/dead-letters/replay';
 import { deliveryMessage } from '../../../../functions/core/delivery/delivery-message';
+import { reconcile } from '../../../../functions/core/delivery/reconcile';
 import type { DeliveryRecord } from '../../../../functions/core/notifications/model';
-import { InMemoryDeadLetterQueues } from '../fakes';
+import { InMemoryDeadLetterQueues, InMemoryIndex } from '../fakes';
 import { NOW, world } from '../helpers';
 
 // The replay use-case on in-memory ports: which dead letters go back, which deliveries re-open,
@@ -142,6 +143,23 @@ describe('replayDeadLetters', () => {
     expect(result).toMatchObject({ replayed: 1, skipped: 0, kept: 0 });
     expect(dlq.waiting('sms')).toEqual([theirs]);
     expect(env.store.delivery('n2', 'sms#0')?.status).toBe('failed');
+  });
+
+  it('gives a re-opened delivery a fresh attempt budget with the reconciler too', async () => {
+    await deadLettered('n1');
+    (env.store.delivery('n1', 'sms#0') as DeliveryRecord).attempts = 5;
+    await replayDeadLetters(deps, 'sms');
+    // Its new message waits in the queue past the reconciler's threshold.
+    const later = NOW + 40 * 60_000;
+    const report = await reconcile({
+      store: env.store,
+      index: new InMemoryIndex(env.store),
+      queue: env.queue,
+      settings: { stuckAfterMs: 60_000, maxAttempts: 5 },
+      now: () => later,
+    });
+    expect(report.stuck).toEqual([expect.objectContaining({ action: 'requeued', attempts: 5 })]);
+    expect(env.store.delivery('n1', 'sms#0')?.status).toBe('queued');
   });
 
   it('a dry run decides and changes nothing', async () => {
