@@ -112,7 +112,8 @@ export const heraldConfigSchema = z
         /**
          * Authorizer result cache at API Gateway. 0 lets either `Authorization` or `x-api-key`
          * reach the authorizer; above 0 API Gateway requires the `Authorization` header (a cached
-         * REQUEST authorizer rejects requests missing any identity source).
+         * REQUEST authorizer rejects requests missing any identity source), and a revoked key
+         * keeps working for up to this many seconds.
          */
         authorizerCacheSeconds: z.number().int().min(0).max(3600).default(0),
         /**

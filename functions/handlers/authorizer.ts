@@ -16,7 +16,8 @@ const metrics = createMetrics(serviceName('herald-authorizer'), logger);
 
 // API Gateway can cache authorizer answers only when every identity source is present, which
 // rules out "Authorization or x-api-key"; so verified keys are cached here instead, for the same
-// short time a gateway cache would use. A revoked key stops working within the cache time.
+// short time a gateway cache would use. A revoked key stops working within the cache time. With
+// the gateway cache on (authorizerCacheSeconds > 0) the stack sets this to 0: the gateway caches.
 const CACHE_MS = Number(process.env.AUTHORIZER_CACHE_SECONDS ?? 60) * 1000;
 const CACHE_LIMIT = 1_000;
 const verified = new Map<string, { record: ApiKeyRecord; until: number }>();

@@ -116,7 +116,8 @@ export class HeraldApi extends Construct {
       handler: props.authorizerFunction.fn,
       // A cached REQUEST authorizer answers 401 itself when ANY identity source is missing, so
       // "Authorization or x-api-key" only works uncached; with a cache the key must be in
-      // Authorization. The cache key is the credential itself, never shared across tenants.
+      // Authorization. The cache key is the credential itself, never shared across tenants: the
+      // authorizer reads the key from Authorization whenever it is present (keyFromHeaders).
       identitySources: cacheSeconds > 0 ? [apigw.IdentitySource.header('Authorization')] : [],
       resultsCacheTtl: Duration.seconds(cacheSeconds),
     });
@@ -124,6 +125,10 @@ export class HeraldApi extends Construct {
       (this.authorizer.node.defaultChild as apigw.CfnAuthorizer).addPropertyDeletionOverride(
         'IdentitySource',
       );
+    } else {
+      // The gateway caches per key already; the function's own cache (60 s) would only add its
+      // time to the revocation window, which is then exactly authorizerCacheSeconds.
+      props.authorizerFunction.fn.addEnvironment('AUTHORIZER_CACHE_SECONDS', '0');
     }
 
     const integration = new apigw.LambdaIntegration(props.apiFunction.fn, {

@@ -109,6 +109,15 @@ describe('HeraldApi', () => {
     });
   });
 
+  it('a revoked key stops working within the gateway cache TTL: the function keeps no cache of its own then', () => {
+    const env = (t: Template) =>
+      findFunction(t, 'authorizer').props.Environment?.Variables as Record<string, unknown>;
+    // Cached at the gateway: its TTL is the whole revocation window, not TTL + the function's 60 s.
+    expect(env(variant).AUTHORIZER_CACHE_SECONDS).toBe('0');
+    // Uncached at the gateway: the function's own 60 s cache (its default) is the window.
+    expect(env(template).AUTHORIZER_CACHE_SECONDS).toBeUndefined();
+  });
+
   it('takes usage-plan keys from the authorizer and can require them (per-tenant plans)', () => {
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
     for (const [route, method] of methodsByRoute(variant)) {

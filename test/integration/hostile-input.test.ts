@@ -1,6 +1,10 @@
+import { request as httpRequest } from 'node:http';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
 
@@ -150,6 +154,47 @@ describe('the authorizer policy covers the whole stage', () => {
     expect(accepted.status).toBe(202);
     const cancelled = await api.delete(`/v1/notifications/${String(accepted.body.id)}`);
     expect(cancelled.status).toBe(200);
+  });
+});
+
+/** GET /v1/me with the headers in exactly this order (fetch would sort them by name). */
+function meWithOrderedHeaders(
+  headers: Record<string, string>,
+): Promise<{ status: number; tenantId?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${stack.url}/v1/me`, { method: 'GET', headers }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => {
+        text += chunk;
+      });
+      res.on('end', () => {
+        const body = JSON.parse(text || '{}') as { tenantId?: string };
+        resolve({ status: res.statusCode ?? 0, ...(body.tenantId && { tenantId: body.tenantId }) });
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the authorizer reads the key from the header the gateway caches by', () => {
+  it('x-api-key sent before Authorization neither decides the caller nor poisons the cache', async () => {
+    const keys = new ApiKeyStore(
+      DynamoDBDocumentClient.from(new DynamoDBClient({})),
+      String(stack.env.TABLE_NAME),
+    );
+    const a = await keys.create('cache-tenant-a');
+    const b = await keys.create('cache-tenant-b');
+
+    // The gateway's cache key is Authorization (B's key): the answer must be B's.
+    const mixed = await meWithOrderedHeaders({
+      'X-Api-Key': a.key,
+      Authorization: `Bearer ${b.key}`,
+    });
+    expect(mixed).toEqual({ status: 200, tenantId: 'cache-tenant-b' });
+    // B alone, answered from the cache entry the mixed request left: still B, never A.
+    const plain = await apiClient(stack, b.key).get('/v1/me');
+    expect(plain.body.tenantId).toBe('cache-tenant-b');
   });
 });
 

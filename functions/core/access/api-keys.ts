@@ -39,20 +39,21 @@ export function generateApiKey(): { key: string; keyId: string } {
   return { key: `${KEY_PREFIX}${randomBytes(24).toString('base64url')}`, keyId: randomUUID() };
 }
 
-/** The key a request carries: `Authorization: Bearer <key>` or `x-api-key: <key>`. */
+/**
+ * The key a request carries: `Authorization: Bearer <key>`, else `x-api-key: <key>`. Whenever an
+ * Authorization header is present it alone decides (a non-Bearer one is no key at all), in
+ * whatever order the headers came: with API Gateway's authorizer cache on, Authorization is the
+ * cache key, so the answer cached under it must be the one for the key it carries.
+ */
 export function keyFromHeaders(
   headers: Record<string, string | undefined> | null,
 ): string | undefined {
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (!value) continue;
-    const lower = name.toLowerCase();
-    if (lower === 'x-api-key') return value.trim() || undefined;
-    if (lower === 'authorization') {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(value);
-      if (match?.[1]) return match[1];
-    }
-  }
-  return undefined;
+  const entries = Object.entries(headers ?? {});
+  const named = (wanted: string) =>
+    entries.find(([name, value]) => value && name.toLowerCase() === wanted)?.[1];
+  const authorization = named('authorization');
+  if (authorization !== undefined) return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1];
+  return named('x-api-key')?.trim() || undefined;
 }
 
 /** The scopes a stored key grants (DEFAULT_SCOPES for a key stored without any). */
