@@ -1,5 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { deliveryMessage } from '../../core/delivery/delivery-message';
+import { encodeDeliveryMessage } from '../../core/delivery/delivery-message';
 import type { Channel, DeliveryRecord, Priority } from '../../core/notifications/model';
 import type { DeliveryQueue, EnqueueFailure } from '../../core/notifications/ports';
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
@@ -117,7 +117,7 @@ export class SqsDeliveryQueue implements DeliveryQueue {
         // replay or the reconciler enqueues deliveries of several notifications in one call.
         const messages: OutgoingMessage[] = records.map((record, i) => ({
           id: String(i),
-          body: JSON.stringify(deliveryMessage(record)),
+          body: encodeDeliveryMessage(record),
           ...(delaySeconds > 0 ? { delaySeconds } : {}),
         }));
         const result = await enqueue(this.sqs, queueUrl, messages);

@@ -1,4 +1,5 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { asciiJson } from '../../core/shared/ascii-json';
 import { MalformedMessageError } from '../../core/shared/errors';
 import type { WebhookMessage } from '../../core/webhooks/model';
 import type { WebhookQueue } from '../../core/webhooks/ports';
@@ -24,7 +25,8 @@ export class SqsWebhookQueue implements WebhookQueue {
       this.queueUrl,
       messages.map((m, i) => ({
         id: String(i),
-        body: JSON.stringify(m),
+        // ASCII JSON: an event's recipient or metadata may hold any character SQS accepts.
+        body: asciiJson(m),
         ...(delaySeconds > 0 && { delaySeconds }),
       })),
     );
@@ -40,7 +42,7 @@ export class SqsWebhookQueue implements WebhookQueue {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.deadLetterUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: asciiJson(message),
         MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 256) } },
       }),
     );

@@ -4,6 +4,7 @@ import {
   type DeliveryMessage,
   type DeliveryRecord,
 } from '../notifications/model';
+import { asciiJson } from '../shared/ascii-json';
 import { MalformedMessageError } from '../shared/errors';
 
 /** The body of the SQS message for one delivery (version 1). Content stays on the notification. */
@@ -16,6 +17,14 @@ export function deliveryMessage(record: DeliveryRecord): DeliveryMessage {
     recipient: record.recipient,
     ...(record.tenantId && { tenantId: record.tenantId }),
   };
+}
+
+/**
+ * The message body as queued: ASCII JSON (shared/ascii-json.ts), so a recipient with any character
+ * SQS accepts, an emoji included, is carried by every SQS, the local emulator too.
+ */
+export function encodeDeliveryMessage(record: DeliveryRecord): string {
+  return asciiJson(deliveryMessage(record));
 }
 
 const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== '';

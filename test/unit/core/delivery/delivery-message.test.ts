@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   deliveryMessage,
+  encodeDeliveryMessage,
   parseDeliveryMessage,
 } from '../../../../functions/core/delivery/delivery-message';
 import { MalformedMessageError } from '../../../../functions/core/shared/errors';
@@ -61,5 +62,33 @@ describe('parseDeliveryMessage', () => {
   it('rejects a message of another channel', () => {
     const body = JSON.stringify({ ...valid, channel: 'email' });
     expect(() => parseDeliveryMessage(body, 'sms')).toThrow('message for email on the sms queue');
+  });
+});
+
+describe('encodeDeliveryMessage', () => {
+  const record = (recipient: string) =>
+    ({ ...valid, recipient, channel: 'slack', tenantId: 'acme', status: 'queued' }) as never;
+
+  it.each([
+    ['an emoji (above U+FFFF)', '#launch-\u{1F680}'],
+    ['accented letters', '#caf\u00e9'],
+    ['a character next to the surrogates', '#\uFFFD\uD7FF\uE000'],
+    ['quotes and backslashes', '#a"b\\c'],
+  ])('writes %s as ASCII that reads back the same', (_label, recipient) => {
+    const body = encodeDeliveryMessage(record(recipient));
+    // Printable ASCII only: no SQS, real or emulated, can refuse it.
+    expect(body).toMatch(/^[\x20-\x7e]*$/);
+    expect(parseDeliveryMessage(body, 'slack')).toEqual({
+      ...valid,
+      channel: 'slack',
+      recipient,
+      tenantId: 'acme',
+    });
+  });
+
+  it('stays far below the SQS message size with the longest recipient, all escaped', () => {
+    // A push token is at most 512 UTF-16 units; as 256 emoji each unit becomes a 6-byte escape.
+    const body = encodeDeliveryMessage(record('\u{1F680}'.repeat(256)));
+    expect(Buffer.byteLength(body, 'utf8')).toBeLessThan(4 * 1024);
   });
 });
