@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
-import { readSesEvent } from '../adapters/providers/email/ses-events';
+import { readSesEvent, type SesEventReading } from '../adapters/providers/email/ses-events';
 import { applyProviderReport } from '../core/delivery/report';
 import { dynamo } from '../runtime/aws-clients';
 import { loadTableName } from '../runtime/config';
@@ -24,11 +24,25 @@ const processor = new BatchProcessor(EventType.SQS);
 
 /**
  * One SES event (configuration set -> SNS topic -> this queue, raw delivery). A malformed body
- * fails the record so it rides the redrive to the feedback DLQ; an event Herald cannot map is
- * logged and dropped, since no retry could ever map it.
+ * and an event Herald cannot map are logged and dropped, since no retry could ever read or map
+ * them; a failure to apply one fails the record, which SQS redelivers (then the feedback DLQ).
  */
 async function recordHandler(record: SQSRecord): Promise<void> {
-  const reading = readSesEvent(JSON.parse(record.body), Date.now());
+  let reading: SesEventReading;
+  try {
+    reading = readSesEvent(JSON.parse(record.body), Date.now());
+  } catch (error) {
+    // Not JSON (or an SNS envelope around something that is not): no retry can ever read it, so
+    // it is logged once and dropped instead of being received five times on its way to the DLQ.
+    // The parser's message quotes the body (addresses): only its name is logged.
+    metrics.addMetric('FeedbackIgnored', MetricUnit.Count, 1);
+    logger.error('malformed SES event dropped', {
+      messageId: record.messageId,
+      error: error instanceof Error ? error.name : 'unknown',
+      bodyLength: record.body.length,
+    });
+    return;
+  }
   if (reading.kind === 'untagged') {
     metrics.addMetric('FeedbackIgnored', MetricUnit.Count, 1);
     logger.warn('SES event without Herald tags ignored', { ...reading });
@@ -55,6 +69,7 @@ async function recordHandler(record: SQSRecord): Promise<void> {
   if (result.suppressed) metrics.addMetric('RecipientsSuppressed', MetricUnit.Count, 1);
   logger.info(`SES report ${result.result}`, {
     ...fields,
+    occurredAt: new Date(report.occurredAt).toISOString(),
     status: result.status,
     suppressed: result.suppressed,
   });

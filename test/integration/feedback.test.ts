@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
@@ -78,10 +79,12 @@ const sesEvent = (
   eventType: string,
   ids: { notificationId: string; deliveryId: string },
   extra = {},
+  /** SES's MessageId of the message the event is about (the one the sender recorded). */
+  messageId = `ses-${unique()}`,
 ) => ({
   eventType,
   mail: {
-    messageId: `ses-${unique()}`,
+    messageId,
     timestamp: new Date().toISOString(),
     tags: Object.fromEntries(
       sesTags({ ...ids, tenantId: 'local' }).map((tag) => [tag.Name, [tag.Value]]),
@@ -177,14 +180,95 @@ describe('SES feedback (configuration set -> topic -> feedback function)', () =>
     }
   });
 
+  it('a malformed feedback message is logged and dropped at once, not received five times', async () => {
+    const write = vi.spyOn(process.stderr, 'write');
+    try {
+      const event = sqsEvent([]);
+      event.Records = sqsEvent([{}]).Records.map((r) => ({ ...r, body: 'not json {' }));
+      const answer = await feedbackHandler(
+        event,
+        createLambdaContext('herald-feedback', 'us-east-1'),
+      );
+      expect(answer.batchItemFailures).toEqual([]);
+      const logged = write.mock.calls.map((c) => String(c[0])).join('');
+      expect(logged).toContain('malformed SES event dropped');
+      expect(logged).toContain(event.Records[0]?.messageId);
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it("an event about another attempt's message never moves the delivery; a confirmation wins over Herald's own failure", async () => {
+    const id = `attempts-${unique()}`;
+    const now = new Date().toISOString();
+    await store.create(
+      {
+        id,
+        tenantId: 'local',
+        createdAt: now,
+        priority: 'normal',
+        content: { email: { subject: 's', text: 't' } },
+        deliveryCount: 2,
+      },
+      ['email#0', 'email#1'].map((deliveryId) => ({
+        notificationId: id,
+        deliveryId,
+        channel: 'email' as const,
+        recipient: `attempts-${unique()}@example.com`,
+        status: 'queued' as const,
+        attempts: 0,
+        createdAt: now,
+        updatedAt: now,
+      })),
+      Date.now(),
+    );
+    const context = createLambdaContext('herald-feedback', 'us-east-1');
+    // email#0: attempt 1 had no answer (SES took it as ses-1); attempt 2 was recorded as ses-2.
+    await store.claim(id, 'email#0', Date.now(), 60_000);
+    await store.recordRetry(id, 'email#0', 'outcome unknown', Date.now(), 1);
+    await store.claim(id, 'email#0', Date.now(), 60_000);
+    await store.markSent(id, 'email#0', 'sent', 'ses-2', Date.now(), 2);
+    const bounce = { bounce: { bounceType: 'Permanent', bounceSubType: 'General' } };
+    const ids = { notificationId: id, deliveryId: 'email#0' };
+    await feedbackHandler(sqsEvent([sesEvent('Bounce', ids, bounce, 'ses-1')]), context);
+    expect((await store.get(id))?.deliveries[0]).toMatchObject({
+      status: 'sent',
+      providerMessageId: 'ses-2',
+    });
+    await feedbackHandler(sqsEvent([sesEvent('Delivery', ids, {}, 'ses-2')]), context);
+    expect((await store.get(id))?.deliveries[0]).toMatchObject({ status: 'delivered' });
+
+    // email#1: its only attempt had no answer and Herald gave up; SES then reports the delivery.
+    await store.claim(id, 'email#1', Date.now(), 60_000);
+    await store.markFailed(
+      id,
+      'email#1',
+      'gave up: outcome unknown',
+      Date.now(),
+      ['sending'],
+      'exhausted',
+      1,
+    );
+    const confirmed = { notificationId: id, deliveryId: 'email#1' };
+    await feedbackHandler(sqsEvent([sesEvent('Delivery', confirmed, {}, 'ses-9')]), context);
+    expect((await store.get(id))?.deliveries[1]).toMatchObject({
+      status: 'delivered',
+      providerMessageId: 'ses-9',
+    });
+    // A replay's re-open finds nothing to send again.
+    expect(await store.reopen(id, 'email#1', Date.now())).toBe(false);
+  });
+
   it('a duplicated bounce leaves one suppression entry, the first one', async () => {
     const address = `dup-${unique()}@example.com`;
     const id = await send({ email: { to: [address], subject: 'Hi', text: 'Hi' } });
-    await waitForStatuses(api, id, { email: 'delivered' });
+    const sent = await waitForStatuses(api, id, { email: 'delivered' });
+    const messageId = String(sent.deliveries[0]?.providerMessageId);
     const bounce = sesEvent(
       'Bounce',
       { notificationId: id, deliveryId: 'email#0' },
       { bounce: { bounceType: 'Permanent', bounceSubType: 'OnAccountSuppressionList' } },
+      messageId,
     );
     const context = createLambdaContext('herald-feedback', 'us-east-1');
     await feedbackHandler(sqsEvent([bounce]), context);
@@ -195,7 +279,9 @@ describe('SES feedback (configuration set -> topic -> feedback function)', () =>
     expect(after).toEqual(first);
     // A late Delivery event (out of order, or redelivered) never moves it back.
     await feedbackHandler(
-      sqsEvent([sesEvent('Delivery', { notificationId: id, deliveryId: 'email#0' })]),
+      sqsEvent([
+        sesEvent('Delivery', { notificationId: id, deliveryId: 'email#0' }, {}, messageId),
+      ]),
       context,
     );
     expect((await api.get(`/v1/notifications/${id}`)).body).toMatchObject({
@@ -310,6 +396,50 @@ describe('Twilio status callbacks', () => {
     };
     expect(after.deliveries[0]?.status).toBe('delivered');
     expect((await suppressionsOf('sms')).map((e) => e.recipient)).not.toContain('SMforged');
+  });
+});
+
+describe('Twilio callbacks tied to the delivery', () => {
+  /** Posts a callback signed with the account's real auth token, as Twilio would. */
+  async function signedCallback(id: string, params: Record<string, string>) {
+    const secrets = new SecretsManagerClient({
+      region: 'us-east-1',
+      endpoint: stack.env.AWS_ENDPOINT_URL_SECRETS_MANAGER,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const secret = await secrets.send(
+      new GetSecretValueCommand({ SecretId: String(stack.env.TWILIO_SECRET_ID) }),
+    );
+    const { authToken } = JSON.parse(String(secret.SecretString)) as { authToken: string };
+    const url = `${stack.env.TWILIO_STATUS_CALLBACK_URL}?n=${id}&d=sms%230&t=local`;
+    const answer = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': getExpectedTwilioSignature(authToken, url, params),
+      },
+      body: new URLSearchParams(params).toString(),
+    });
+    return answer.status;
+  }
+
+  it('a captured STOP callback replayed after an admin lifted the suppression does not suppress again', async () => {
+    const to = number('0005');
+    const id = await send({ sms: { to: [to], text: 'x' } });
+    const failed = await waitForStatuses(api, id, { sms: 'failed' });
+    await waitFor(
+      async () => (await suppressionsOf('sms')).some((e) => e.recipient === to) || undefined,
+      10_000,
+      'the suppression',
+    );
+    expect((await api.delete(`/v1/suppressions/sms/${encodeURIComponent(to)}`)).status).toBe(204);
+    const captured = {
+      MessageSid: String(failed.deliveries[0]?.providerMessageId),
+      MessageStatus: 'failed',
+      ErrorCode: '21610',
+    };
+    expect(await signedCallback(id, captured)).toBe(204);
+    expect((await suppressionsOf('sms')).map((e) => e.recipient)).not.toContain(to);
   });
 });
 

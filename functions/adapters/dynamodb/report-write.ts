@@ -1,6 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ReportChange, ReportWrite } from '../../core/delivery/report-ports';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ReportChange, ReportWrite, StoredDelivery } from '../../core/delivery/report-ports';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
 import { deliveryKey, notificationKey } from './items';
@@ -12,8 +13,9 @@ const bounded = (text: string) =>
 
 /**
  * One provider report as one conditional UpdateItem: `status IN (from)` guards the move, so a
- * late or repeated report can never move a delivery back. The answer carries the recipient
- * (for the suppression list) and, when the condition failed, the status that stopped it.
+ * late or repeated report can never move a delivery back, and a report about another attempt's
+ * message never moves it at all. The answer carries what the suppression list needs (recipient,
+ * tenant) and, when the condition failed, what stopped it (the status, the recorded message id).
  */
 export async function writeReport(
   db: DynamoDBDocumentClient,
@@ -47,37 +49,53 @@ export async function writeReport(
     values[`:from${i}`] = status;
     return `:from${i}`;
   });
+  // A report names the provider's message it is about: another attempt's message (a late report
+  // of an attempt whose outcome was unknown) must not move the attempt recorded since.
+  const sameMessage =
+    change.providerMessageId === undefined
+      ? ''
+      : ' AND (attribute_not_exists(#providerMessageId) OR #providerMessageId = :providerMessageId)';
   try {
     const answer = await db.send(
       new UpdateCommand({
         TableName: tableName,
         Key,
         UpdateExpression: `SET ${assignments.join(', ')}`,
-        ConditionExpression: `#status IN (${from.join(', ')})`,
+        ConditionExpression: `#status IN (${from.join(', ')})${sameMessage}`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    // ALL_NEW returns the item the condition found, whole.
+    const item = answer.Attributes ?? {};
     return {
       applied: true,
-      recipient: String(answer.Attributes?.recipient ?? ''),
-      status: answer.Attributes?.status as DeliveryStatus,
-    };
+      ...(stored(item) ?? { recipient: String(item.recipient ?? ''), status: change.status }),
+    } as ReportWrite;
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    // DynamoDB returns the item with the failure; emulators that do not get one more read.
-    let recipient = error.Item?.recipient?.S;
-    let status = error.Item?.status?.S as DeliveryStatus | undefined;
-    if (status === undefined) {
-      const item = (
-        await db.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true }))
-      ).Item;
-      recipient = item?.recipient as string | undefined;
-      status = item?.status as DeliveryStatus | undefined;
-    }
-    if (status === undefined || recipient === undefined) return { applied: false, missing: true };
-    return { applied: false, recipient, status };
+    // DynamoDB returns the item with the failure (`ReturnValuesOnConditionCheckFailure`, in the
+    // low-level format: the document client does not convert errors); an emulator that does not
+    // return it costs one more read.
+    const item = error.Item
+      ? unmarshall(error.Item)
+      : (await db.send(new GetCommand({ TableName: tableName, Key, ConsistentRead: true }))).Item;
+    const found = stored(item);
+    return found ? { applied: false, ...found } : { applied: false, missing: true };
   }
+}
+
+/** The parts of a delivery item a report needs, or undefined when there is no such item. */
+function stored(item: Record<string, unknown> | undefined): StoredDelivery | undefined {
+  if (typeof item?.status !== 'string' || typeof item.recipient !== 'string') return undefined;
+  return {
+    recipient: item.recipient,
+    status: item.status as DeliveryStatus,
+    ...(typeof item.tenantId === 'string' && { tenantId: item.tenantId }),
+    ...(typeof item.providerMessageId === 'string' && {
+      providerMessageId: item.providerMessageId,
+    }),
+  };
 }

@@ -15,14 +15,30 @@ export interface ReportChange {
   from: readonly DeliveryStatus[];
   lastError?: string;
   providerDetail?: string;
+  /**
+   * The provider's id of the message the report is about. The write then applies only to a
+   * delivery that records this id, or none yet (a report can beat the sender's own write), and
+   * records it: a report about another attempt's message never moves this one.
+   */
   providerMessageId?: string;
+  /** Herald's clock (updatedAt), never the provider's timestamp: updatedAt only moves forward. */
   now: number;
 }
 
-/** What a report write found: applied, or the delivery's status that stopped it, or nothing. */
+/** What a report write found of the stored delivery. */
+export interface StoredDelivery {
+  recipient: string;
+  status: DeliveryStatus;
+  /** The tenant recorded at ingest (deliveries written before it was recorded have none). */
+  tenantId?: string;
+  /** The provider's id of the message its last accepted attempt sent, if recorded. */
+  providerMessageId?: string;
+}
+
+/** What a report write found: applied, or what stopped it (status, another message), or nothing. */
 export type ReportWrite =
-  | { applied: true; recipient: string; status: DeliveryStatus }
-  | { applied: false; recipient: string; status: DeliveryStatus }
+  | ({ applied: true } & StoredDelivery)
+  | ({ applied: false } & StoredDelivery)
   | { applied: false; missing: true };
 
 /** A tenant's suppression list (per channel, per normalized recipient). */

@@ -29,8 +29,9 @@ export const TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatu
   sent: ['delivered', 'bounced', 'complained', 'undelivered', 'failed'],
   // A complaint comes after delivery; so can an asynchronous (out-of-band) bounce.
   delivered: ['bounced', 'complained'],
-  // The one way back: a DLQ replay re-opens a delivery whose retries were exhausted.
-  failed: ['queued'],
+  // The one way back: a DLQ replay re-opens a delivery whose retries were exhausted. And the
+  // provider's confirmation of an attempt Herald recorded "outcome unknown" wins over Herald.
+  failed: ['queued', 'delivered'],
   cancelled: [],
   suppressed: [],
   bounced: [],

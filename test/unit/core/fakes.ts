@@ -165,10 +165,19 @@ export class InMemoryRepository implements DeliveryRepository {
     if (!d) return { applied: false, missing: true };
     const illegal = change.from.find((s) => change.status && !canTransition(s, change.status));
     if (illegal) throw new Error(`illegal status change ${illegal} -> ${change.status}`);
-    if (!change.from.includes(d.status)) {
-      return { applied: false, recipient: d.recipient, status: d.status };
-    }
+    const otherMessage =
+      change.providerMessageId !== undefined &&
+      d.providerMessageId !== undefined &&
+      d.providerMessageId !== change.providerMessageId;
+    const found = () => ({
+      recipient: d.recipient,
+      status: d.status,
+      ...(d.tenantId && { tenantId: d.tenantId }),
+      ...(d.providerMessageId && { providerMessageId: d.providerMessageId }),
+    });
+    if (!change.from.includes(d.status) || otherMessage) return { applied: false, ...found() };
     Object.assign(d, {
+      updatedAt: new Date(change.now).toISOString(),
       ...(change.status && { status: change.status }),
       ...(change.lastError !== undefined && { lastError: change.lastError }),
       ...(change.providerDetail !== undefined && { providerDetail: change.providerDetail }),
@@ -176,7 +185,7 @@ export class InMemoryRepository implements DeliveryRepository {
         providerMessageId: change.providerMessageId,
       }),
     });
-    return { applied: true, recipient: d.recipient, status: d.status };
+    return { applied: true, ...found() };
   }
 
   async markFailed(

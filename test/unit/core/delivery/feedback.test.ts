@@ -132,7 +132,7 @@ describe('applyProviderReport', () => {
     const stop = report({ status: 'undelivered', suppress: 'unsubscribed', reason: '21610' });
     await applyProviderReport({ store: env.store, suppressions }, stop);
     const again = await applyProviderReport({ store: env.store, suppressions }, stop);
-    expect(again).toMatchObject({ result: 'stale', suppressed: true });
+    expect(again).toMatchObject({ result: 'stale', suppressed: false });
     expect(suppressions.entries.size).toBe(1);
   });
 
@@ -190,5 +190,136 @@ describe('applyProviderReport', () => {
         report({ notificationId: 'nope', status: 'delivered' }),
       ),
     ).toEqual({ result: 'unknown' });
+  });
+});
+
+describe('reports tied to the attempt they describe', () => {
+  /** Attempt 1 gets no answer (outcome unknown, though the provider took it as SM1). */
+  async function unknownThenSent() {
+    provider.hang = true;
+    await deliverRecord({ ...deps, providerTimeoutMs: 20 }, { message, receiveCount: 1 });
+    provider.hang = false;
+    // Attempt 2 is accepted as SM2 and recorded sent.
+    expect(await deliverRecord(deps, { message, receiveCount: 2 })).toMatchObject({
+      providerMessageId: 'SM2',
+    });
+  }
+
+  it("attempt 1's late undelivered (SM1) does not override attempt 2's sent (SM2), whose delivered then counts", async () => {
+    await unknownThenSent();
+    const late = await applyProviderReport(
+      { store: env.store, suppressions },
+      report({ status: 'undelivered', reason: '30003', providerMessageId: 'SM1' }),
+    );
+    expect(late).toMatchObject({ result: 'stale', status: 'sent' });
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        report({ status: 'delivered', providerMessageId: 'SM2' }),
+      ),
+    ).toMatchObject({ result: 'applied', status: 'delivered' });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'delivered',
+      providerMessageId: 'SM2',
+    });
+  });
+
+  it('a confirmation of an attempt recorded "outcome unknown" and then failed wins; a replay has nothing to send', async () => {
+    provider.hang = true;
+    expect(
+      (await deliverRecord({ ...deps, providerTimeoutMs: 20 }, { message, receiveCount: 5 }))
+        .outcome,
+    ).toBe('exhausted');
+    expect(env.store.delivery('n1', 'sms#0')?.lastError).toMatch(/outcome unknown/);
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        report({ status: 'delivered', providerMessageId: 'SM1' }),
+      ),
+    ).toMatchObject({ result: 'applied', status: 'delivered' });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'delivered',
+      providerMessageId: 'SM1',
+    });
+    // The replay's re-open (failed -> queued) finds it delivered: no second send.
+    expect(await env.store.reopen('n1', 'sms#0')).toBe(false);
+  });
+
+  it('a failure report never moves a failed delivery (only a confirmation does)', async () => {
+    provider.hang = true;
+    await deliverRecord({ ...deps, providerTimeoutMs: 20 }, { message, receiveCount: 5 });
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        report({ status: 'undelivered', providerMessageId: 'SM1' }),
+      ),
+    ).toMatchObject({ result: 'stale', status: 'failed' });
+  });
+});
+
+describe('suppression only from a report that applied', () => {
+  const stop = (extra: Partial<ProviderReport> = {}) =>
+    report({
+      status: 'failed',
+      reason: '21610: Twilio reported the message failed',
+      suppress: 'unsubscribed',
+      providerMessageId: 'SM1',
+      ...extra,
+    });
+
+  it('a captured callback replayed after an admin lifted the suppression does not suppress again', async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(await applyProviderReport({ store: env.store, suppressions }, stop())).toMatchObject({
+      result: 'applied',
+      suppressed: true,
+    });
+    expect(await suppressions.remove('acme', 'sms', message.recipient)).toBe(true);
+    expect(await applyProviderReport({ store: env.store, suppressions }, stop())).toMatchObject({
+      result: 'stale',
+      suppressed: false,
+    });
+    expect(suppressions.entries.size).toBe(0);
+  });
+
+  it("a callback whose MessageSid is not the delivery's attempt changes and suppresses nothing", async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    expect(
+      await applyProviderReport(
+        { store: env.store, suppressions },
+        stop({ providerMessageId: 'SM-other' }),
+      ),
+    ).toMatchObject({ result: 'stale', status: 'sent', suppressed: false });
+    expect(env.store.delivery('n1', 'sms#0')).toMatchObject({
+      status: 'sent',
+      providerMessageId: 'SM1',
+    });
+    expect(suppressions.entries.size).toBe(0);
+  });
+
+  it("suppresses for the delivery's own tenant, whatever tenant the report names", async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    await applyProviderReport({ store: env.store, suppressions }, stop({ tenantId: 'other' }));
+    expect([...suppressions.entries.values()]).toEqual([
+      expect.objectContaining({ tenantId: 'acme', recipient: message.recipient }),
+    ]);
+  });
+});
+
+describe("Herald's clock, not the provider's", () => {
+  it('a late report does not move updatedAt back, and the suppression is dated when it was taken', async () => {
+    await deliverRecord(deps, { message, receiveCount: 1 });
+    const later = NOW + 60_000;
+    await applyProviderReport(
+      { store: env.store, suppressions, now: () => later },
+      report({
+        status: 'undelivered',
+        suppress: 'unsubscribed',
+        providerMessageId: 'SM1',
+        // The provider's own timestamp, an hour before the send.
+        occurredAt: NOW - 3_600_000,
+      }),
+    );
+    expect(env.store.delivery('n1', 'sms#0')?.updatedAt).toBe(new Date(later).toISOString());
+    expect([...suppressions.entries.values()][0]?.createdAt).toBe(new Date(later).toISOString());
   });
 });
