@@ -27,6 +27,13 @@ export interface DeadLetterFilter {
   tenantId?: string;
   /** Look through at most this many messages in all (matching or not). */
   scanLimit?: number;
+  /**
+   * Seconds each message looked at stays out of view should the run die before putting it back
+   * (the api: little more than its own timeout). Default HOLD_SECONDS.
+   */
+  holdSeconds?: number;
+  /** Stop looking at this time (epoch ms): the api must answer inside its timeout. */
+  deadline?: number;
 }
 
 /** What decides about dead letters: the DLQs and the recorded deliveries. */
@@ -67,46 +74,72 @@ export function failureKindOf(d: DeliveryRecord): FailureKind {
 }
 
 /**
- * Takes the matching messages of one DLQ out of view (up to `limit`), leaving the rest held too
- * so that one pass sees each message once; `release` puts back whatever the caller does not keep.
+ * Takes the matching messages of one DLQ out of view (up to `limit`). The others are held while
+ * the scan goes on (so that one pass sees each message once) and put back as soon as it ends,
+ * before anything is decided or written: `looked` counts them. SQS cannot filter a receive, so a
+ * scan cannot help holding (and counting a receive of) the messages it passes over; it keeps that
+ * to the scan, bounded by `scanLimit` and `deadline`, each hold by `holdSeconds`.
  */
 export async function collect(
   deps: DeadLetterDependencies,
   source: DeadLetterSource,
   filter: DeadLetterFilter,
-  notifications: NotificationCache,
-): Promise<{ matching: Decoded[]; others: DeadLetter[] }> {
+): Promise<{ matching: Decoded[]; passed: number }> {
   const matching: Decoded[] = [];
   const others: DeadLetter[] = [];
   const limit = filter.limit ?? Number.POSITIVE_INFINITY;
   const scanLimit = filter.scanLimit ?? Number.POSITIVE_INFINITY;
-  while (matching.length < limit && matching.length + others.length < scanLimit) {
-    const batch = await deps.dlq.receive(source, 10, HOLD_SECONDS);
-    if (batch.length === 0) break;
-    for (const letter of batch) {
-      const decoded = decode(source, letter);
-      const mine = await matches(decoded, filter, notifications);
-      if (mine && matching.length < limit) matching.push(decoded);
-      else others.push(letter);
+  const owners = new Map<string, Promise<string | undefined>>();
+  try {
+    while (
+      matching.length < limit &&
+      matching.length + others.length < scanLimit &&
+      (filter.deadline === undefined || Date.now() < filter.deadline)
+    ) {
+      const batch = await deps.dlq.receive(source, 10, filter.holdSeconds ?? HOLD_SECONDS);
+      if (batch.length === 0) break;
+      for (const letter of batch) {
+        const decoded = decode(source, letter);
+        const mine = await matches(deps, decoded, filter, owners);
+        if (mine && matching.length < limit) matching.push(decoded);
+        else others.push(letter);
+      }
     }
+  } catch (error) {
+    // Nothing stays hidden for a scan that did not finish.
+    await deps.dlq.release(source, [...matching.map((d) => d.letter), ...others].map(receipt));
+    throw error;
   }
-  return { matching, others };
+  await deps.dlq.release(source, others.map(receipt));
+  return { matching, passed: others.length };
 }
 
+const receipt = (letter: DeadLetter) => letter.receipt;
+
 async function matches(
+  deps: DeadLetterDependencies,
   decoded: Decoded,
   filter: DeadLetterFilter,
-  notifications: NotificationCache,
+  owners: Map<string, Promise<string | undefined>>,
 ): Promise<boolean> {
   if (filter.since !== undefined && Date.parse(decoded.letter.sentAt) < filter.since) return false;
   if (filter.notificationId !== undefined && decoded.notificationId !== filter.notificationId) {
     return false;
   }
   if (filter.tenantId === undefined) return true;
-  // A tenant only ever sees messages it can prove are its own.
-  if (!decoded.notificationId) return false;
-  const found = await notifications.get(decoded.notificationId);
-  return found?.notification.tenantId === filter.tenantId;
+  // A tenant only ever sees messages it can prove are its own, and the proof reads nothing of
+  // anyone else's: a delivery message names its tenant (Herald wrote it at ingest); only a
+  // message without one (a schedule's, or one older than that) costs the notification's tenant
+  // alone, never its content or deliveries.
+  const { notificationId, message } = decoded;
+  if (!notificationId) return false;
+  if (message?.tenantId) return message.tenantId === filter.tenantId;
+  let owner = owners.get(notificationId);
+  if (!owner) {
+    owner = deps.store.getTenant(notificationId);
+    owners.set(notificationId, owner);
+  }
+  return (await owner) === filter.tenantId;
 }
 
 type Loaded = { notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined;
@@ -202,7 +235,7 @@ export async function listDeadLetters(
   filter: DeadLetterFilter = {},
 ): Promise<DeadLetterView[]> {
   const notifications = new NotificationCache(deps.store);
-  const { matching, others } = await collect(deps, source, filter, notifications);
+  const { matching } = await collect(deps, source, filter);
   try {
     return await mapWithConcurrency(
       matching,
@@ -231,9 +264,9 @@ export async function listDeadLetters(
       },
     );
   } finally {
-    await deps.dlq.release(source, [
-      ...matching.map((d) => d.letter.receipt),
-      ...others.map((l) => l.receipt),
-    ]);
+    await deps.dlq.release(
+      source,
+      matching.map((d) => d.letter.receipt),
+    );
   }
 }

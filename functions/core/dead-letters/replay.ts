@@ -34,12 +34,11 @@ export async function replayDeadLetters(
   options: ReplayOptions = {},
 ): Promise<ReplayResult> {
   const notifications = new NotificationCache(deps.store);
-  const { matching, others } = await collect(deps, source, options, notifications);
+  const { matching, passed } = await collect(deps, source, options);
   const plans = await mapWithConcurrency(matching, SETTLE_PARALLEL, (decoded) =>
     plan(source, decoded, options, notifications),
   );
   const run = new ReplayRun(deps, source, options.dryRun === true);
-  run.release(others.map((letter) => letter.receipt));
   if (options.dryRun) {
     for (const p of plans) run.decide(p.decoded, dryAction(p), dryReason(p));
     return run.finish();
@@ -51,7 +50,7 @@ export async function replayDeadLetters(
     options.notificationId === undefined &&
     options.since === undefined &&
     options.limit === undefined &&
-    others.length === 0 &&
+    passed === 0 &&
     plans.every((p) => p.kind !== 'keep');
   const reopened = await run.reopen(plans);
   if (whole && reopened.every((r) => r.ok) && plans.length > 0) {

@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { SqsDeadLetterQueues } from '../../adapters/sqs/dead-letter-queues';
 import { listDeadLetters } from '../../core/dead-letters/inspect';
@@ -66,11 +67,24 @@ function parse<S extends z.ZodMiniType>(
   return data;
 }
 
-const filterOf = (tenantId: string, limit: number | undefined) => ({
-  tenantId,
-  limit: limit ?? DEFAULT_API_DLQ_MESSAGES,
-  scanLimit: MAX_API_DLQ_SCAN,
-});
+/**
+ * A tenant's look at a DLQ shared with every tenant: the scan gets at most half of the function's
+ * remaining time (the rest reads and writes), and a message it holds comes back a few seconds
+ * after the function's own timeout at the latest, should it die before putting it back.
+ */
+function filterOf(tenantId: string, limit: number | undefined, context: Context) {
+  const remaining = context.getRemainingTimeInMillis?.() ?? API_TIMEOUT_MS;
+  return {
+    tenantId,
+    limit: limit ?? DEFAULT_API_DLQ_MESSAGES,
+    scanLimit: MAX_API_DLQ_SCAN,
+    deadline: Date.now() + remaining / 2,
+    holdSeconds: Math.ceil(remaining / 1000) + HOLD_MARGIN_SECONDS,
+  };
+}
+/** The api function's timeout (lib/herald-stack.ts), when the context does not say. */
+const API_TIMEOUT_MS = 10_000;
+const HOLD_MARGIN_SECONDS = 5;
 
 export const dlqRoutes: ApiRoute[] = [
   {
@@ -85,13 +99,13 @@ export const dlqRoutes: ApiRoute[] = [
       query: listQuery,
       responses: { 200: { description: 'The dead letters', schema: deadLettersShape } },
     },
-    handler: async (event) => {
+    handler: async (event, context) => {
       const tenantId = tenantOf(event);
       const query = parse(listQuery, event.queryStringParameters);
       const views = await listDeadLetters(
         { dlq, store },
         query.channel,
-        filterOf(tenantId, query.limit),
+        filterOf(tenantId, query.limit, context),
       );
       return json(200, {
         messages: views.map((v) => ({
@@ -118,11 +132,11 @@ export const dlqRoutes: ApiRoute[] = [
       body: replayBody,
       responses: { 200: { description: 'What the replay did', schema: replayedShape } },
     },
-    handler: async (event) => {
+    handler: async (event, context) => {
       const tenantId = tenantOf(event);
       const request = parse(replayBody, parseJsonBody(event, 16 * 1024));
       const result = await replayDeadLetters({ dlq, store, queue }, request.channel, {
-        ...filterOf(tenantId, request.limit),
+        ...filterOf(tenantId, request.limit, context),
         ...(request.notificationId ? { notificationId: request.notificationId } : {}),
         ...(request.includePermanent ? { includePermanent: true } : {}),
       });

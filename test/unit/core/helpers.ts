@@ -18,7 +18,11 @@ export function world() {
   const queue = new InMemoryQueue();
   const scheduler = new FakeScheduler();
   const deps = { store, queue, scheduler };
-  const ingest = (recipients: string[], extra: Partial<NotificationRequest> = {}, id = 'n1') =>
-    ingestNotification(deps, smsRequest(recipients, extra), { id, tenantId: 'acme', now: NOW });
+  const ingest = (
+    recipients: string[],
+    extra: Partial<NotificationRequest> = {},
+    id = 'n1',
+    tenantId = 'acme',
+  ) => ingestNotification(deps, smsRequest(recipients, extra), { id, tenantId, now: NOW });
   return { store, queue, scheduler, deps, ingest };
 }

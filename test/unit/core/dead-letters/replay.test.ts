@@ -2,6 +2,7 @@ import type { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsDeliveryQueue } from '../../../../functions/adapters/sqs/delivery-queue';
 import { listDeadLetters } from '../../../../functions/core/dead-letters/inspect';
+import type { DeadLetterSource } from '../../../../functions/core/dead-letters/queues';
 import { replayDeadLetters } from '../../../../functions/core/dead-letters/replay';
 import { deliveryMessage } from '../../../../functions/core/delivery/delivery-message';
 import { reconcile } from '../../../../functions/core/delivery/reconcile';
@@ -23,8 +24,13 @@ beforeEach(() => {
 });
 
 /** Ingests `id` with one SMS delivery, takes it to `failed` the way the channel function does. */
-async function deadLettered(id: string, kind: 'exhausted' | 'permanent' = 'exhausted', extra = {}) {
-  await env.ingest(['+14155550001'], extra, id);
+async function deadLettered(
+  id: string,
+  kind: 'exhausted' | 'permanent' = 'exhausted',
+  extra = {},
+  tenantId = 'acme',
+) {
+  await env.ingest(['+14155550001'], extra, id, tenantId);
   await env.store.claim(id, 'sms#0', NOW, 30_000);
   await env.store.markFailed(id, 'sms#0', 'gave up after 5 attempts: 503', NOW, ['sending'], kind);
   const record = env.store.delivery(id, 'sms#0') as DeliveryRecord;
@@ -136,13 +142,57 @@ describe('replayDeadLetters', () => {
 
   it("replays only the tenant's own messages and does not count the others", async () => {
     await deadLettered('n1');
-    const theirs = await deadLettered('n2');
-    const n2 = env.store.notifications.get('n2');
-    if (n2) n2.tenantId = 'other';
+    const theirs = await deadLettered('n2', 'exhausted', {}, 'other');
     const result = await replayDeadLetters(deps, 'sms', { tenantId: 'acme' });
     expect(result).toMatchObject({ replayed: 1, skipped: 0, kept: 0 });
     expect(dlq.waiting('sms')).toEqual([theirs]);
     expect(env.store.delivery('n2', 'sms#0')?.status).toBe('failed');
+  });
+
+  it("decides a tenant's messages without reading another tenant's notifications", async () => {
+    await deadLettered('n1');
+    await deadLettered('n2', 'exhausted', {}, 'other');
+    const read: string[] = [];
+    const get = env.store.get.bind(env.store);
+    env.store.get = (id: string) => {
+      read.push(id);
+      return get(id);
+    };
+    expect(await replayDeadLetters(deps, 'sms', { tenantId: 'acme' })).toMatchObject({
+      replayed: 1,
+    });
+    expect(await listDeadLetters(deps, 'sms', { tenantId: 'acme' })).toEqual([]);
+    expect(read).not.toContain('n2');
+    expect(env.store.tenantLookups).toBe(0);
+  });
+
+  it("puts another tenant's messages back as soon as the scan is done, held only as asked", async () => {
+    await deadLettered('n1');
+    const theirs = await deadLettered('n2', 'exhausted', {}, 'other');
+    const holds: number[] = [];
+    const receive = dlq.receive.bind(dlq);
+    dlq.receive = (source: DeadLetterSource, max: number, holdSeconds?: number) => {
+      holds.push(holdSeconds ?? -1);
+      return receive(source, max);
+    };
+    const heldWhileWriting: boolean[] = [];
+    const enqueue = env.queue.enqueue.bind(env.queue);
+    env.queue.enqueue = (...args) => {
+      heldWhileWriting.push(
+        dlq.letters.get('sms')?.find((l) => l.messageId === theirs)?.held ?? false,
+      );
+      return enqueue(...args);
+    };
+    await replayDeadLetters(deps, 'sms', { tenantId: 'acme', holdSeconds: 12 });
+    expect(heldWhileWriting).toEqual([false]);
+    expect(holds.every((h) => h === 12)).toBe(true);
+  });
+
+  it('stops looking at the deadline and holds nothing after it', async () => {
+    await deadLettered('n1');
+    const result = await replayDeadLetters(deps, 'sms', { deadline: Date.now() - 1 });
+    expect(result).toMatchObject({ replayed: 0, decisions: [] });
+    expect(dlq.letters.get('sms')?.every((l) => !l.held)).toBe(true);
   });
 
   it('gives a re-opened delivery a fresh attempt budget with the reconciler too', async () => {
