@@ -1,11 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
 import { SqsDeliveryQueue } from '../../functions/adapters/sqs/delivery-queue';
 import { ingestNotification } from '../../functions/core/notifications/ingest';
 import type { NotificationRequest } from '../../functions/core/notifications/model';
-import { EnqueueError } from '../../functions/core/shared/errors';
+import { EnqueueError, NotRecordedError } from '../../functions/core/shared/errors';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 import { type SqsEmulator, startSqsEmulator } from '../../local/emulators/sqs';
 
@@ -154,5 +155,45 @@ describe('ingestNotification', () => {
     expect(accepted.status).toBe('scheduled');
     expect((await store.get('n-delay'))?.deliveries[0]?.status).toBe('scheduled');
     expect(await drain(sqsEmulator.queues.slack.url)).toHaveLength(0);
+  });
+
+  it('when the notification write may have been applied but its answer was lost: nothing is left to send', async () => {
+    // A client whose PutItem (the notification item, written last) reaches the table and then
+    // fails on the way back, as a connection lost after the write would.
+    const lossy = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region,
+      credentials,
+    });
+    lossy.middlewareStack.add(
+      (next, context) => async (args) => {
+        const result = await next(args);
+        if (context.commandName === 'PutCommand' || context.commandName === 'PutItemCommand') {
+          throw Object.assign(new Error('socket hang up'), { name: 'TimeoutError' });
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'lostAnswer' },
+    );
+    const lossyStore = new NotificationStore(DynamoDBDocumentClient.from(lossy), 'ingest-test');
+    const queues = { sms: { normal: sqsEmulator.queues.sms.url } };
+    const attempt = ingestNotification(
+      { store: lossyStore, queue: new SqsDeliveryQueue(sqs, queues) },
+      request({ sms: { channel: 'sms', recipients: numbers(30), content: { text: 'hi' } } }),
+      { id: 'n-lost-answer', tenantId: 't', now: Date.now() },
+    );
+    await expect(attempt).rejects.toBeInstanceOf(NotRecordedError);
+    expect(await store.get('n-lost-answer')).toBeUndefined();
+    const left = await DynamoDBDocumentClient.from(dynamo.client).send(
+      new QueryCommand({
+        TableName: 'ingest-test',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': 'NOTIF#n-lost-answer' },
+        ConsistentRead: true,
+      }),
+    );
+    expect(left.Items ?? []).toEqual([]);
+    expect(await drain(sqsEmulator.queues.sms.url)).toHaveLength(0);
+    lossy.destroy();
   });
 });

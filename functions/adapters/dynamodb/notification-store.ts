@@ -17,29 +17,16 @@ import type {
 } from '../../core/notifications/model';
 
 import { CANCELLABLE } from '../../core/notifications/status';
-import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
-import { PartialWriteError } from '../../core/shared/errors';
-import { putBatch } from './batch-write';
 import { readContent } from './content-cache';
+import { createNotification } from './create-notification';
 import { type DeliveryChange, leaseFree, transitionDelivery } from './delivery-transition';
-import {
-  deliveryItem,
-  deliveryKey,
-  META,
-  notificationItem,
-  notificationKey,
-  toDelivery,
-  toNotification,
-} from './items';
+import { deliveryKey, META, notificationKey, toDelivery, toNotification } from './items';
 import { queryItems } from './query-items';
 import { recoverDelivery } from './recover-delivery';
 import { reopenDelivery } from './reopen-delivery';
 import { writeReport } from './report-write';
 import { claimed, claimUpdate } from './status-write';
 import { tenantOfNotification } from './tenant-lookup';
-
-const WRITE_BATCH = 25;
-const WRITE_PARALLEL = 8;
 
 /**
  * Notifications and deliveries in the single Herald table. Every status change is one
@@ -57,31 +44,18 @@ export class NotificationStore implements DeliveryRepository {
   }
 
   /**
-   * Writes the notification and all its deliveries (BatchWriteItem, 25 per call). Retention
+   * Writes the deliveries, then the notification item that makes them sendable; on any failure
+   * nothing sendable is left and NotRecordedError is thrown (create-notification.ts). Retention
    * counts from `retainFrom`: the send time for a scheduled notification, so a far-off send is
    * never expired before it goes out.
    */
-  async create(
+  create(
     notification: NotificationRecord,
     deliveries: readonly DeliveryRecord[],
     retainFrom: number,
   ): Promise<void> {
     const expiresAt = this.#expiresAt(retainFrom);
-    const items: Record<string, unknown>[] = [
-      notificationItem(notification, expiresAt),
-      ...deliveries.map((d) => deliveryItem(d, expiresAt)),
-    ];
-    const writeBatch = (batch: Record<string, unknown>[]) =>
-      putBatch(this.db, this.tableName, batch);
-    // The first batch carries the notification item and goes alone: if it fails, nothing was
-    // written. Only after it do the other batches go, in parallel.
-    const [first = [], ...rest] = chunk(items, WRITE_BATCH);
-    await writeBatch(first);
-    try {
-      await mapWithConcurrency(rest, WRITE_PARALLEL, writeBatch);
-    } catch (error) {
-      throw new PartialWriteError(notification.id, { cause: error });
-    }
+    return createNotification(this.db, this.tableName, notification, deliveries, expiresAt);
   }
 
   /** The notification and its deliveries, or undefined if there is no such notification. */

@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '../shared/concurrency';
-import { EnqueueError, InvalidRequestError, PartialWriteError } from '../shared/errors';
+import { EnqueueError, InvalidRequestError } from '../shared/errors';
 import {
   type DeliveryRecord,
   type NotificationRecord,
@@ -35,9 +35,10 @@ export const MAX_SQS_DELAY_SECONDS = 900;
  * Records a validated notification and puts each delivery on its channel's queue.
  *
  * Deliveries are written before they are enqueued, so a channel function never receives a
- * message for a delivery it cannot find. If some messages cannot be enqueued, exactly those
- * deliveries are recorded `failed` (nothing claims to be queued that is not) and the caller gets
- * an EnqueueError carrying the id.
+ * message for a delivery it cannot find. If the write fails, the store's NotRecordedError goes to
+ * the caller as it is: nothing was recorded that could be sent, so nothing is enqueued or
+ * settled. If some messages cannot be enqueued, exactly those deliveries are recorded `failed`
+ * (nothing claims to be queued that is not) and the caller gets an EnqueueError carrying the id.
  */
 export async function ingestNotification(
   deps: IngestDependencies,
@@ -104,7 +105,7 @@ export async function ingestNotification(
 
   if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
     notification.scheduleName = scheduleNameFor(id);
-    await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
+    await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
     try {
       await deps.scheduler.schedule(id, request.sendAt);
     } catch (error) {
@@ -117,7 +118,7 @@ export async function ingestNotification(
     return { id, status: 'scheduled', deliveries: deliveries.length };
   }
 
-  await record(deps, notification, deliveries, Math.max(now, request.sendAt ?? now));
+  await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
   const delaySeconds = scheduled ? Math.ceil(delayMs / 1000) : 0;
   const failed = await deps.queue.enqueue(deliveries, request.priority, delaySeconds);
   if (failed.length > 0) {
@@ -130,26 +131,6 @@ export async function ingestNotification(
     throw new EnqueueError(id, failed.length, deliveries.length - failed.length);
   }
   return { id, status: scheduled ? 'scheduled' : 'accepted', deliveries: deliveries.length };
-}
-
-/**
- * Writes the notification and its deliveries. If only part of them could be written, every
- * delivery is recorded failed (those never written simply fail the condition) and the caller
- * gets an EnqueueError with the id: nothing is left claiming to be queued.
- */
-async function record(
-  deps: IngestDependencies,
-  notification: NotificationRecord,
-  deliveries: DeliveryRecord[],
-  retainFrom: number,
-): Promise<void> {
-  try {
-    await deps.store.create(notification, deliveries, retainFrom);
-  } catch (error) {
-    if (!(error instanceof PartialWriteError)) throw error;
-    await failAll(deps.store, notification.id, deliveries, 'not recorded: storage write failed');
-    throw new EnqueueError(notification.id, deliveries.length, 0, { cause: error });
-  }
 }
 
 async function failAll(

@@ -23,8 +23,9 @@ export type Clock = () => number;
  */
 export interface NotificationRepository {
   /**
-   * Writes the notification, then its deliveries. Throws PartialWriteError when the notification
-   * was written but not every delivery; any other error means nothing was written.
+   * Writes the deliveries, then the notification, which makes them sendable: either all of it is
+   * recorded, or NotRecordedError is thrown and nothing of it can ever be sent (no answer of the
+   * store, however late, changes that).
    */
   create(
     notification: NotificationRecord,

@@ -43,14 +43,18 @@ export class EnqueueError extends Error {
   }
 }
 
-/** The notification was written but not all of its deliveries: the caller must settle them. */
-export class PartialWriteError extends Error {
-  override readonly name = 'PartialWriteError';
+/**
+ * The notification could not be recorded, and nothing of it will ever be sent: its notification
+ * item, which everything that sends or lists it goes through, was not written. The caller may
+ * retry (with the same Idempotency-Key: a request that recorded nothing keeps no answer).
+ */
+export class NotRecordedError extends Error {
+  override readonly name = 'NotRecordedError';
   constructor(
     readonly notificationId: string,
     options: { cause?: unknown } = {},
   ) {
-    super(`notification ${notificationId} was recorded without all of its deliveries`, options);
+    super(`notification ${notificationId} could not be recorded; nothing will be sent`, options);
   }
 }
 

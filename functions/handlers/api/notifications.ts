@@ -13,7 +13,7 @@ import {
 } from '../../core/notifications/requests';
 import { dispatchEnvelopeSchema } from '../../core/notifications/requests/dispatch-request';
 import { v1Schema } from '../../core/notifications/requests/v1-request';
-import { EnqueueError, InvalidRequestError } from '../../core/shared/errors';
+import { EnqueueError, InvalidRequestError, NotRecordedError } from '../../core/shared/errors';
 import { errorResponse, json, parseJsonBody } from '../../runtime/http';
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -85,7 +85,8 @@ async function accept(tenantId: string, body: unknown, parse: Parse): Promise<Ac
  * One create request, answered at most once per Idempotency-Key: the key is checked first (400 at
  * `Idempotency-Key`), then the body; a request refused as invalid keeps nothing, so the client can
  * correct it under the same key. A notification accepted only in part (503) is an answer to keep:
- * retrying it must not create a second notification.
+ * retrying it must not create a second notification. One that could not be recorded at all (503,
+ * nothing of it will ever be sent) keeps nothing either: the retry under the same key is new.
  */
 async function createOnce(
   event: APIGatewayProxyEvent,
@@ -106,16 +107,36 @@ async function createOnce(
       return { statusCode: answer.statusCode, body: JSON.parse(answer.body) };
     }
   };
-  if (key === undefined) {
-    const answer = await compute();
-    return json(answer.statusCode, answer.body);
+  try {
+    if (key === undefined) {
+      const answer = await compute();
+      return json(answer.statusCode, answer.body);
+    }
+    if (!idempotency) {
+      throw new InvalidRequestError([
+        { path: IDEMPOTENCY_KEY_HEADER, message: 'is not supported by this deployment' },
+      ]);
+    }
+    return await idempotency.run({ tenantId, route, key, body }, context, compute);
+  } catch (error) {
+    if (error instanceof NotRecordedError) return notRecorded(error);
+    throw error;
   }
-  if (!idempotency) {
-    throw new InvalidRequestError([
-      { path: IDEMPOTENCY_KEY_HEADER, message: 'is not supported by this deployment' },
-    ]);
-  }
-  return idempotency.run({ tenantId, route, key, body }, context, compute);
+}
+
+/** When a client may retry a notification that could not be recorded (storage throttled). */
+const NOT_RECORDED_RETRY_AFTER_SECONDS = 5;
+
+/** 503 with Retry-After: nothing of this request was queued or will be sent. */
+function notRecorded(error: NotRecordedError): APIGatewayProxyResult {
+  logger.error('notification not recorded', { error });
+  metrics.addMetric('NotificationsNotRecorded', MetricUnit.Count, 1);
+  const answer = json(503, {
+    message:
+      'The notification could not be recorded: nothing was queued and nothing will be sent. Retry later (the same Idempotency-Key may be used).',
+  });
+  answer.headers = { ...answer.headers, 'retry-after': String(NOT_RECORDED_RETRY_AFTER_SECONDS) };
+  return answer;
 }
 
 function notificationIdOf(event: APIGatewayProxyEvent): string {
@@ -139,7 +160,7 @@ const keyed = {
 
 const partly = {
   description:
-    'Recorded, but some deliveries could not be queued (recorded failed; `id` names the notification); or the Idempotency-Key could not be checked and nothing was done (Retry-After). Retry later',
+    'Recorded, but some deliveries could not be queued (recorded failed; `id` names the notification); or the notification could not be recorded and nothing will be sent (Retry-After; the same Idempotency-Key may be used); or the Idempotency-Key could not be checked and nothing was done (Retry-After). Retry later',
   schema: z.union([partlyAcceptedShape, errorSchema]),
 };
 // The document describes the body this deployment accepts (its channels, topic prefix, sender).

@@ -37,7 +37,7 @@ import {
   CLAIMABLE,
   canTransition,
 } from '../../../functions/core/notifications/status';
-import { PartialWriteError, ProviderError } from '../../../functions/core/shared/errors';
+import { NotRecordedError, ProviderError } from '../../../functions/core/shared/errors';
 import { type SuppressionEntry, suppressionKey } from '../../../functions/core/suppressions/model';
 
 /**
@@ -47,7 +47,10 @@ import { type SuppressionEntry, suppressionKey } from '../../../functions/core/s
 export class InMemoryRepository implements DeliveryRepository {
   readonly notifications = new Map<string, NotificationRecord>();
   readonly deliveries = new Map<string, DeliveryRecord>();
-  /** When set, `create` writes the notification and this many deliveries, then fails. */
+  /**
+   * When set, `create` writes this many deliveries, then fails as the store does: without the
+   * notification (nothing sendable), the written deliveries left behind as inert leftovers.
+   */
   failCreateAfter?: number;
   /** When set, the next this-many outcome writes (delivered, failed, retry) throw. */
   failOutcomeWrites = 0;
@@ -63,12 +66,12 @@ export class InMemoryRepository implements DeliveryRepository {
   }
 
   async create(notification: NotificationRecord, deliveries: readonly DeliveryRecord[]) {
-    this.notifications.set(notification.id, structuredClone(notification));
     const limit = this.failCreateAfter ?? deliveries.length;
     for (const d of deliveries.slice(0, limit)) {
       this.deliveries.set(this.#key(d.notificationId, d.deliveryId), structuredClone(d));
     }
-    if (limit < deliveries.length) throw new PartialWriteError(notification.id);
+    if (limit < deliveries.length) throw new NotRecordedError(notification.id);
+    this.notifications.set(notification.id, structuredClone(notification));
   }
 
   async get(id: string) {

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ingestNotification } from '../../../../functions/core/notifications/ingest';
-import { EnqueueError, InvalidRequestError } from '../../../../functions/core/shared/errors';
+import {
+  EnqueueError,
+  InvalidRequestError,
+  NotRecordedError,
+} from '../../../../functions/core/shared/errors';
 import { InMemoryQueue, InMemoryRepository } from '../fakes';
 import { NOW, smsRequest, world } from '../helpers';
 
@@ -29,12 +33,17 @@ describe('ingestNotification', () => {
     expect(store.delivery('n1', 'sms#2')?.status).toBe('queued');
   });
 
-  it('settles a partial write: every written delivery is failed and nothing is enqueued', async () => {
-    const { store, queue, ingest } = world();
+  it('a failed write: NotRecordedError, nothing enqueued, settled or scheduled', async () => {
+    const { store, queue, scheduler, ingest } = world();
     store.failCreateAfter = 1;
-    await expect(ingest(['+14155550001', '+14155550002'])).rejects.toBeInstanceOf(EnqueueError);
-    expect(store.delivery('n1', 'sms#0')?.status).toBe('failed');
+    await expect(ingest(['+14155550001', '+14155550002'])).rejects.toBeInstanceOf(NotRecordedError);
+    store.failCreateAfter = 0;
+    await expect(ingest(['+14155550001'], { sendAt: NOW + 2 * 3600_000 })).rejects.toBeInstanceOf(
+      NotRecordedError,
+    );
+    expect(store.notifications.size).toBe(0);
     expect(queue.messages).toHaveLength(0);
+    expect(scheduler.schedules.size).toBe(0);
   });
 
   it('hands a far-off send to the scheduler and enqueues nothing now', async () => {
