@@ -7,7 +7,7 @@ import {
   MAX_EMAIL_TEXT_BYTES,
   MAX_MQTT_PAYLOAD_BYTES,
   MAX_PUSH_PAYLOAD_BYTES,
-  MAX_PUSH_TOKEN_CHARS,
+  MAX_PUSH_TOKEN_BYTES,
   MAX_SLACK_BLOCKS,
   MAX_SLACK_CHANNEL_CHARS,
   MAX_SLACK_TEXT_CHARS,
@@ -156,8 +156,16 @@ function withinBytes(max: number) {
 export const emailText = withinBytes(MAX_EMAIL_TEXT_BYTES);
 export const emailHtml = withinBytes(MAX_EMAIL_HTML_BYTES);
 
+// Capped in UTF-8 bytes (which also caps characters): the suppression list keys a token as
+// `push#<token>`, and a DynamoDB sort key holds at most 1,024 bytes.
 export const pushToken = carriedBySqs(
-  z.string().check(z.minLength(1), z.maxLength(MAX_PUSH_TOKEN_CHARS)),
+  z.string().check(
+    z.minLength(1),
+    z.refine(
+      (value: string) => utf8Bytes(value) <= MAX_PUSH_TOKEN_BYTES,
+      `must be at most ${MAX_PUSH_TOKEN_BYTES} bytes (UTF-8)`,
+    ),
+  ),
 );
 export const pushTitle = z.string().check(z.minLength(1));
 export const pushBody = z.string().check(z.minLength(1));

@@ -44,10 +44,11 @@ export const RESERVED_PUSH_DATA_KEYS: readonly string[] = ['from', 'notification
 export const RESERVED_PUSH_DATA_KEY_PREFIXES: readonly string[] = ['gcm', 'google.'];
 
 /**
- * FCM registration tokens are about 160 characters; a cap well above that keeps one delivery item
- * under DynamoDB's 1 KB budget (see architecture.md) whatever a client sends.
+ * FCM registration tokens are about 160 ASCII characters; a cap in UTF-8 bytes well above that keeps
+ * one delivery item under DynamoDB's 1 KB budget (see architecture.md) and the token's suppression
+ * key (`push#<token>`) under DynamoDB's 1,024-byte sort key limit.
  */
-export const MAX_PUSH_TOKEN_CHARS = 512;
+export const MAX_PUSH_TOKEN_BYTES = 512;
 
 /** Slack channel names are at most 80 characters; IDs are shorter. Room for a leading `#`. */
 export const MAX_SLACK_CHANNEL_CHARS = 81;

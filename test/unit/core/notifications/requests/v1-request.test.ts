@@ -346,6 +346,23 @@ describe('parseV1Request', () => {
       );
       expect(pathsOf(result)).toEqual(['channels.push.tokens[0]']);
     });
+
+    it('caps a push token in bytes, so its suppression key fits DynamoDB (1,024 bytes)', () => {
+      // 300 four-byte characters: under the 512-character cap, 1,200 bytes of key.
+      const result = parseV1Request(
+        withChannel({ push: { ...push, tokens: ['\u{1F514}'.repeat(150)] } }),
+        options,
+      );
+      expect(pathsOf(result)).toEqual(['channels.push.tokens[0]']);
+      expect(messageAt(result, 'channels.push.tokens[0]')).toBe(
+        'must be at most 512 bytes (UTF-8)',
+      );
+      const fits = parseV1Request(
+        withChannel({ push: { ...push, tokens: ['\u{1F514}'.repeat(128)] } }),
+        options,
+      );
+      expect(fits.ok).toBe(true);
+    });
   });
 
   describe('email', () => {
