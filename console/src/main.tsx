@@ -1,3 +1,5 @@
+// First: repairs navigator.language before uPlot (imported by the outcomes view) reads it.
+import './locale';
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { render } from 'preact';

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { createContext } from 'preact';
 import { useCallback, useContext, useEffect, useRef, useState } from 'preact/hooks';
 import { type Api, ApiError, NotAvailableError } from './api';
+import { displayLocale } from './locale';
 
 /** What every view needs: the API client, the key's scopes, whether a key is set. */
 export interface Session {
@@ -86,7 +87,7 @@ export function StatusChip({ status }: { status: string }) {
 export function formatTime(iso: string | undefined): string {
   if (!iso) return '';
   const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(displayLocale);
 }
 
 /** The message for any failed call, with "not available" kept distinct from real errors. */
