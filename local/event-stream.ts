@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { CapturedWrite } from './emulators/dynamodb';
+import { StreamJournal } from './stream-journal';
 
 /** How the local stream feeds its function, as a Lambda DynamoDB event source mapping would. */
 export interface LocalStreamOptions {
@@ -20,6 +21,12 @@ export interface LocalStreamOptions {
   retryBaseMs?: number;
   /** The on-failure destination: a batch given up on (its records are skipped, as in AWS). */
   onFailure: (records: DynamoDBRecord[], error: unknown) => void;
+  /**
+   * Keep every record in this file until it is handled (or given up on), and hand over again,
+   * in order, what a previous run left there (`npm start` keeps it in the data directory).
+   * Default: records in memory only.
+   */
+  journalFile?: string;
 }
 
 /** ReportBatchItemFailures: the first failed record and everything after it are retried. */
@@ -41,7 +48,10 @@ export interface LocalStream {
     retries: number;
     failedBatches: number;
   };
-  /** Finish the batch in flight, then stop. Records not yet handed over are dropped. */
+  /**
+   * Finish the batch in flight, then stop. Records not yet handed over are dropped, or, with a
+   * journal, handed over by the next stream on the same file.
+   */
   stop(): Promise<void>;
 }
 
@@ -52,8 +62,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * captures with old and new images. Records are spread over shards by partition key, so the
  * records of one item (and of one partition) stay in order; each shard hands its function one
  * batch at a time and retries a failed batch, in order, before moving on, like the Lambda
- * event source. Unlike AWS, records are held in memory: a crash of the stack loses those not
- * yet handled.
+ * event source. With `journalFile`, records are kept on disk until handled, like the 24 hours a
+ * shard keeps them in AWS: a crash of the stack loses none, and the next start hands them over
+ * (at least once, as in AWS: a batch handled just before the crash may come again). Without it,
+ * records live in memory only.
  */
 export function startLocalStream(options: LocalStreamOptions): LocalStream {
   const shardCount = options.shards ?? 4;
@@ -68,6 +80,12 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
   }));
   const counts = { pushed: 0, records: 0, invocations: 0, retries: 0, failedBatches: 0 };
   let stopped = false;
+  const journal = options.journalFile ? StreamJournal.open(options.journalFile) : undefined;
+  /** Records leave a shard only here: handled, or given up on. The journal learns it first. */
+  const settle = (shard: (typeof shards)[number], count: number) => {
+    const settled = shard.records.splice(0, count);
+    journal?.settled(settled.map((r) => r.dynamodb?.SequenceNumber ?? ''));
+  };
 
   const run = async (shard: (typeof shards)[number]) => {
     await sleep(windowMs);
@@ -93,16 +111,17 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
           error = thrown;
         }
         if (failedFrom === undefined) {
-          shard.records.splice(0, batch.length);
+          settle(shard, batch.length);
           break;
         }
         // Records before the first failure are done (checkpointed); the rest is retried.
-        shard.records.splice(0, failedFrom);
+        settle(shard, failedFrom);
         batch = batch.slice(failedFrom);
+        if (stopped && journal) break; // kept in the journal for the next start
         if (attempt >= maxRetries || stopped) {
           counts.failedBatches += 1;
-          shard.records.splice(0, batch.length);
           options.onFailure(batch, error);
+          settle(shard, batch.length);
           break;
         }
         counts.retries += 1;
@@ -111,6 +130,7 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
     }
     shard.running = undefined;
     if (shard.records.length > 0 && !stopped) shard.running = run(shard);
+    else if (shards.every((s) => s.records.length === 0)) journal?.compact();
   };
 
   const shardOf = (keys: Record<string, unknown>) => {
@@ -118,11 +138,24 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
     return shards[createHash('md5').update(pk).digest().readUInt32BE(0) % shardCount] ?? shards[0];
   };
 
+  const enqueue = (record: DynamoDBRecord) => {
+    const shard = shardOf(record.dynamodb?.Keys ?? {});
+    if (!shard) return;
+    counts.pushed += 1;
+    shard.records.push(record);
+    shard.running ??= run(shard);
+  };
+  // What a previous run left unhandled goes first, in its order, before any new write.
+  for (const record of journal?.pending() ?? []) enqueue(record);
+
   return {
     push(write) {
       if (stopped || write.tableName !== options.tableName) return;
+      // Numbered by the journal when there is one: the emulator's count restarts with the
+      // process, and a record kept from the last run must not share its number with a new one.
+      const sequenceNumber = journal?.nextSequenceNumber() ?? write.sequenceNumber;
       const record = {
-        eventID: write.sequenceNumber,
+        eventID: sequenceNumber,
         eventName: write.eventName,
         eventVersion: '1.1',
         eventSource: 'aws:dynamodb',
@@ -132,7 +165,7 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
           Keys: write.keys,
           ...(write.newImage && { NewImage: write.newImage }),
           ...(write.oldImage && { OldImage: write.oldImage }),
-          SequenceNumber: write.sequenceNumber,
+          SequenceNumber: sequenceNumber,
           SizeBytes:
             JSON.stringify(write.keys).length +
             JSON.stringify(write.newImage ?? write.oldImage ?? {}).length,
@@ -140,11 +173,9 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
         },
         eventSourceARN: arn,
       } as DynamoDBRecord;
-      const shard = shardOf(write.keys);
-      if (!shard) return;
-      counts.pushed += 1;
-      shard.records.push(record);
-      shard.running ??= run(shard);
+      // On disk before anyone may handle it: a crash from here on loses nothing.
+      journal?.append(record);
+      enqueue(record);
     },
     async drained() {
       while (shards.some((s) => s.running || s.records.length > 0)) {
@@ -156,6 +187,7 @@ export function startLocalStream(options: LocalStreamOptions): LocalStream {
     async stop() {
       stopped = true;
       await Promise.all(shards.map((s) => s.running));
+      journal?.close();
     },
   };
 }

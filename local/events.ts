@@ -123,6 +123,8 @@ export async function startEventPipeline(options: {
   endpoint: string;
   instance: string | undefined;
   log: (line: string) => void;
+  /** Keep the stream's records in this file until handled (see LocalStreamOptions). */
+  journalFile?: string;
 }): Promise<LocalEventPipeline> {
   const { region, instance, log } = options;
   const failedBatches: DynamoDBRecord[][] = [];
@@ -137,6 +139,7 @@ export async function startEventPipeline(options: {
   const stream = startLocalStream({
     region,
     tableName: options.tableName,
+    ...(options.journalFile !== undefined && { journalFile: options.journalFile }),
     invoke: async (event) => {
       if (!pool) return;
       const start = performance.now();

@@ -14,7 +14,12 @@ import { ensureConsoleBuilt } from '../console/build';
 import { ApiKeyStore } from '../functions/adapters/dynamodb/api-key-store';
 import { SCOPES } from '../functions/core/access/api-keys';
 import type { ReconcileReport } from '../functions/core/delivery/reconcile';
-import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/notifications/model';
+import {
+  ATTEMPT_MAX_MS,
+  CHANNELS,
+  type Channel,
+  MAX_RECEIVE_COUNT,
+} from '../functions/core/notifications/model';
 import type { ReleaseResult } from '../functions/core/notifications/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
 import type { UsagePlanLimits } from '../lib/config';
@@ -89,15 +94,16 @@ export interface LocalStackOptions {
   /** MQTT_TOPIC_PREFIX of the api function. Default `herald/`, as cdk.json's default. */
   mqttTopicPrefix?: string;
   /**
-   * Keep queues, messages, the table (with its API keys), schedules, the outbox and the
-   * development key in this directory, and pick them up again from it on the next start
+   * Keep queues, messages, the table (with its API keys), the stream's unhandled records,
+   * schedules, the outbox and the development key in this directory, and pick them up again from it on the next start
    * (`npm start` uses `.herald/data`). Default: everything in memory, gone at stop.
    */
   dataDir?: string;
   /**
    * LEASE_SECONDS of the channel functions: how long a claimed delivery is protected from a
    * redelivered copy. Default 15 (210 in AWS): longer than one attempt (ATTEMPT_MAX_MS, 10 s)
-   * and than the local visibility timeout, short enough that a crashed send is retried soon.
+   * and than the local visibility timeout (10 s, one attempt), short enough that a crashed send
+   * is retried soon.
    */
   leaseSeconds?: number;
   /** How often the reconciler runs (5 minutes in AWS). Default 5 s; 0: only on `reconcile()`. */
@@ -147,9 +153,16 @@ const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 const TABLE_NAME = 'herald-local';
 const IDEMPOTENCY_TABLE_NAME = 'herald-local-idempotency';
-/** Short, so a message that failed without a backoff comes back within seconds. */
-const VISIBILITY_TIMEOUT_SECONDS = 5;
-const LEASE_SECONDS = 15;
+/**
+ * How long a received channel message stays hidden: one whole attempt (ATTEMPT_MAX_MS, the bound
+ * the deployed stack computes its timings from), so a message never comes back while its attempt
+ * may still run and burns no receive on a held lease. AWS hides it 6x the function timeout
+ * (180 s); locally it stays short, so a message that failed without a backoff, or whose attempt
+ * crashed, comes back within seconds.
+ */
+const VISIBILITY_TIMEOUT_SECONDS = Math.ceil(ATTEMPT_MAX_MS / 1000);
+/** Outlives the visibility timeout, so a redelivered copy finds the lease held and waits. */
+const LEASE_SECONDS = VISIBILITY_TIMEOUT_SECONDS + 5;
 /** The raw development key, kept (like the table holding its hash) in the data directory. */
 const DEV_KEY_FILE = 'dev-api-key';
 const SECRET_IDS = { twilio: 'herald/twilio', slack: 'herald/slack', fcm: 'herald/fcm' } as const;
@@ -497,6 +510,8 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       endpoint: sqsEmulator.endpoint,
       instance,
       log,
+      // The stream's records outlive a crash, as a DynamoDB Stream's do (24 hours in AWS).
+      ...(dataDir !== undefined && { journalFile: join(dataDir, 'stream.jsonl') }),
     });
     eventPipeline = pipeline;
 

@@ -1,6 +1,7 @@
 import { IoTDataPlaneClient, PublishCommand } from '@aws-sdk/client-iot-data-plane';
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTEMPT_MAX_MS } from '../../functions/core/notifications/model';
 import { subscribe } from '../../local/device-client';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 
@@ -75,6 +76,29 @@ describe('local stack', () => {
     expect(response.status).toBe(413);
   });
 
+  it('hides a received channel message for a whole attempt, and leases a delivery past that', async () => {
+    // A message that came back while its attempt still ran would be received again; the copy
+    // then finds the lease held and burns one of the 5 receives that stand before the DLQ.
+    const sqs = new SQSClient({ region: stack.env.AWS_REGION });
+    try {
+      for (const variable of ['QUEUE_URL_EMAIL', 'HIGH_QUEUE_URL_SLACK']) {
+        const { Attributes } = await sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: stack.env[variable],
+            AttributeNames: ['VisibilityTimeout'],
+          }),
+        );
+        const visibility = Number(Attributes?.VisibilityTimeout);
+        expect(visibility * 1000).toBeGreaterThanOrEqual(ATTEMPT_MAX_MS);
+        // Still short: a message whose attempt crashed comes back within seconds locally.
+        expect(visibility).toBeLessThanOrEqual(15);
+        expect(Number(stack.env.LEASE_SECONDS)).toBeGreaterThan(visibility);
+      }
+    } finally {
+      sqs.destroy();
+    }
+  });
+
   it('moves a message its handler cannot process to the channel DLQ after 5 receives', async () => {
     const queueUrl = stack.env.QUEUE_URL_SLACK;
     if (!queueUrl) throw new Error('QUEUE_URL_SLACK is not set');
@@ -86,7 +110,8 @@ describe('local stack', () => {
       const dead = await eventually(async () => {
         const dlq = await stack.dlq();
         return dlq.slack.find((m) => m.messageId === MessageId);
-      }, 40_000);
+        // 5 receives, each after the visibility timeout (one attempt, 10 s).
+      }, 70_000);
       expect(dead.body).toBe('this is not JSON');
       expect(dead.receiveCount).toBeGreaterThanOrEqual(5);
       const response = await fetch(`${stack.url}/_local/dlq`);
@@ -96,7 +121,7 @@ describe('local stack', () => {
     } finally {
       sqs.destroy();
     }
-  }, 45_000);
+  }, 75_000);
 
   it('delivers an iot-data Publish to a subscribed device', async () => {
     const received: Array<{ topic: string; payload: string }> = [];

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import type { CapturedWrite } from '../../../local/emulators/dynamodb';
@@ -92,5 +95,71 @@ describe('local DynamoDB Stream', () => {
     await stream.drained();
     expect(seen).toEqual([0, 1, 4]);
     await stream.stop();
+  });
+
+  it('keeps unhandled records in the data directory: a crashed stack hands them over on restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'herald-stream-'));
+    const journalFile = join(dir, 'stream.jsonl');
+    try {
+      // Run 1 handles a's first writes, then "crashes": its function never answers again and the
+      // stream is abandoned, never stopped (as a SIGKILL leaves it).
+      const firstRun: string[] = [];
+      let hang = false;
+      const crashed = startLocalStream({
+        region: 'us-east-1',
+        tableName: 't',
+        shards: 1,
+        batchSize: 2,
+        batchingWindowMs: 0,
+        journalFile,
+        invoke: async (event) => {
+          if (hang) return new Promise(() => undefined);
+          firstRun.push(...event.Records.map((r) => `${pkOf(r)}${nOf(r)}`));
+          hang = true;
+        },
+        onFailure: () => undefined,
+      });
+      for (let n = 0; n < 3; n++) crashed.push(write('a', n));
+      for (let n = 0; n < 2; n++) crashed.push(write('b', n));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(firstRun).toEqual(['a0', 'a1']);
+
+      // Run 2, on the same data directory: what run 1 never finished comes first, in order, and
+      // new writes follow under numbers that do not repeat run 1's.
+      const secondRun: DynamoDBRecord[] = [];
+      const restarted = startLocalStream({
+        region: 'us-east-1',
+        tableName: 't',
+        shards: 1,
+        journalFile,
+        invoke: async (event) => {
+          secondRun.push(...event.Records);
+        },
+        onFailure: () => undefined,
+      });
+      restarted.push(write('c', 0));
+      await restarted.drained();
+      await restarted.stop();
+      expect(secondRun.map((r) => `${pkOf(r)}${nOf(r)}`)).toEqual(['a2', 'b0', 'b1', 'c0']);
+      const numbers = secondRun.map((r) => r.dynamodb?.SequenceNumber);
+      expect(new Set(numbers).size).toBe(4);
+
+      // Run 3: everything was handled, nothing comes again.
+      const thirdRun: DynamoDBRecord[] = [];
+      const third = startLocalStream({
+        region: 'us-east-1',
+        tableName: 't',
+        journalFile,
+        invoke: async (event) => {
+          thirdRun.push(...event.Records);
+        },
+        onFailure: () => undefined,
+      });
+      await third.drained();
+      await third.stop();
+      expect(thirdRun).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
