@@ -1,22 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type {
-  APIGatewayAuthorizerResult,
-  APIGatewayProxyEvent,
-  APIGatewayProxyResult,
-  APIGatewayRequestAuthorizerEvent,
-} from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AuthorizerResultCache } from './authorizer-cache';
 import { createLambdaContext, type LambdaHandler } from './emulators/lambda';
 import { closeServer, listen } from './emulators/net';
-import { type Faults, faultRequestSchema } from './fakes/faults';
+import type { Faults } from './fakes/faults';
+import { type AuthorizerHandler, authorize } from './http-api/authorize';
+import { faultsRoute } from './http-api/faults-route';
+import {
+  ACCOUNT,
+  API_ID,
+  collectHeaders,
+  collectQuery,
+  isPublicRoute,
+  matchResource,
+  requestContext,
+  STAGE,
+} from './http-api/proxy-event';
+import { describe, readBody, sendJson, writeResult } from './http-api/responses';
 import type { UsagePlanLimiter } from './usage-plan';
 
+export type { AuthorizerHandler } from './http-api/authorize';
+export { MAX_REQUEST_BYTES } from './http-api/responses';
+
 export type ApiHandler = LambdaHandler<APIGatewayProxyEvent, APIGatewayProxyResult>;
-export type AuthorizerHandler = LambdaHandler<
-  APIGatewayRequestAuthorizerEvent,
-  APIGatewayAuthorizerResult
->;
 
 export interface HttpApiOptions {
   /** Per-tenant throttle and quota (local/usage-plan.ts); undefined: none. */
@@ -47,14 +54,6 @@ export interface HttpApi {
   port: number;
   close(): Promise<void>;
 }
-
-/** Read at most this much: API Gateway accepts 10 MB; Herald's own smaller limit is the handler's. */
-export const MAX_REQUEST_BYTES = 6 * 1024 * 1024;
-const ACCOUNT = '000000000000';
-/** GET routes with no key (lib/constructs/api.ts gives them no authorizer). */
-const PUBLIC_PATHS = ['/health', '/openapi.json'];
-const API_ID = 'local';
-const STAGE = 'local';
 
 /**
  * Turn plain HTTP requests into the API Gateway REST proxy events the api function gets in AWS,
@@ -195,282 +194,4 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     port: address.port,
     close: () => closeServer(server),
   };
-}
-
-/** `GET` shows what is set, `POST` sets or clears one channel's faults, `DELETE` clears all. */
-async function faultsRoute(
-  req: IncomingMessage,
-  res: ServerResponse,
-  method: string,
-  faults: Faults,
-): Promise<void> {
-  if (method === 'GET') return sendJson(res, 200, faults.list());
-  if (method === 'DELETE') {
-    faults.clear();
-    return sendJson(res, 200, faults.list());
-  }
-  if (method !== 'POST') {
-    res.setHeader('allow', 'GET, POST, DELETE');
-    return sendJson(res, 405, { message: 'Method Not Allowed' });
-  }
-  const body = await readBody(req, res);
-  if (body === undefined) return;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return sendJson(res, 400, { message: 'The body must be JSON', errors: [] });
-  }
-  const result = faultRequestSchema.safeParse(parsed);
-  if (!result.success) {
-    return sendJson(res, 400, {
-      message: 'Invalid fault',
-      errors: result.error.issues.flatMap((issue) =>
-        // An unknown field is reported at its own path, not at the object holding it.
-        issue.code === 'unrecognized_keys'
-          ? issue.keys.map((key) => ({ path: key, message: 'Unknown field' }))
-          : [{ path: issue.path.join('.'), message: issue.message }],
-      ),
-    });
-  }
-  faults.apply(result.data);
-  sendJson(res, 200, faults.list());
-}
-
-type AuthDecision =
-  | { status: 200; context: Record<string, unknown>; usageIdentifier: string }
-  | { status: 401 | 403 | 500 | 503; message: string };
-
-/** Run the authorizer and map its answer the way API Gateway does. */
-async function authorize(
-  options: HttpApiOptions,
-  cache: AuthorizerResultCache | undefined,
-  event: APIGatewayRequestAuthorizerEvent,
-): Promise<AuthDecision> {
-  const authorizer = options.authorizer;
-  if (!authorizer) {
-    return { status: 503, message: 'functions/handlers/authorizer.ts is not written yet' };
-  }
-  const invoke = () =>
-    authorizer(event, createLambdaContext('herald-authorizer', options.region, 10_000));
-  // With a cache, the identity source (Authorization) is required: API Gateway answers 401
-  // without calling the authorizer when it is missing.
-  const identity = cache ? headerValue(event.headers, 'authorization') : undefined;
-  if (cache && !identity) return { status: 401, message: 'Unauthorized' };
-  let result: APIGatewayAuthorizerResult;
-  try {
-    result = cache && identity ? await cache.resolve(identity, invoke) : await invoke();
-  } catch (error) {
-    // Throwing exactly 'Unauthorized' is the documented way to get a 401 from API Gateway.
-    if (error instanceof Error && error.message === 'Unauthorized') {
-      return { status: 401, message: 'Unauthorized' };
-    }
-    options.log(`[herald-authorizer] threw: ${describe(error)}`);
-    return { status: 500, message: 'Authorizer error' };
-  }
-  const statements = result?.policyDocument?.Statement ?? [];
-  const applies = (statement: (typeof statements)[number]): boolean => {
-    const resources = 'Resource' in statement ? [statement.Resource ?? []].flat() : [];
-    return resources.some((pattern) => arnMatches(pattern, event.methodArn));
-  };
-  if (statements.some((s) => s.Effect === 'Deny' && applies(s))) {
-    return {
-      status: 403,
-      message: 'User is not authorized to access this resource with an explicit deny',
-    };
-  }
-  if (!statements.some((s) => s.Effect === 'Allow' && applies(s))) {
-    return { status: 403, message: 'User is not authorized to access this resource' };
-  }
-  return {
-    status: 200,
-    context: { principalId: result.principalId, ...(result.context ?? {}) },
-    usageIdentifier: result.usageIdentifierKey ?? `tenant:${result.principalId}`,
-  };
-}
-
-function headerValue(
-  headers: Record<string, string | undefined> | null,
-  name: string,
-): string | undefined {
-  const entry = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
-  return entry?.[1];
-}
-
-/** IAM-style match: `*` any run of characters, `?` one character. */
-function arnMatches(pattern: string, arn: string): boolean {
-  const regex = pattern
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${regex}$`).test(arn);
-}
-
-/** Routes without the authorizer (lib/constructs/api.ts gives them AuthorizationType NONE). */
-function isPublicRoute(method: string, path: string): boolean {
-  return (
-    (method === 'GET' && PUBLIC_PATHS.includes(path)) ||
-    (method === 'POST' && path === '/v1/providers/twilio/status')
-  );
-}
-
-function matchResource(path: string): {
-  resource: string;
-  pathParameters: Record<string, string> | null;
-} {
-  const suppression = /^\/v1\/suppressions\/([^/]+)\/([^/]+)$/.exec(path);
-  if (suppression?.[1] && suppression[2]) {
-    return {
-      resource: '/v1/suppressions/{channel}/{recipient}',
-      pathParameters: { channel: decodeOr(suppression[1]), recipient: decodeOr(suppression[2]) },
-    };
-  }
-  const match = /^\/v1\/notifications\/([^/]+)$/.exec(path);
-  if (match?.[1]) {
-    return {
-      resource: '/v1/notifications/{id}',
-      // API Gateway passes a malformed %-escape through undecoded; so does this.
-      pathParameters: { id: decodeOr(match[1]) },
-    };
-  }
-  const webhook = /^\/v1\/webhooks\/([^/]+)(\/test|\/rotate-secret)?$/.exec(path);
-  if (webhook?.[1]) {
-    return {
-      resource: `/v1/webhooks/{id}${webhook[2] ?? ''}`,
-      pathParameters: { id: decodeOr(webhook[1]) },
-    };
-  }
-  return { resource: path, pathParameters: null };
-}
-
-/** API Gateway keeps the client's header-name case; the last value wins in `headers`. */
-function collectHeaders(rawHeaders: string[]): {
-  headers: Record<string, string>;
-  multiValueHeaders: Record<string, string[]>;
-} {
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
-  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    const value = rawHeaders[i + 1] as string;
-    headers[name] = value;
-    const values = multiValueHeaders[name] ?? [];
-    values.push(value);
-    multiValueHeaders[name] = values;
-  }
-  return { headers, multiValueHeaders };
-}
-
-/** API Gateway sends null, not {}, when there is no query string. */
-function collectQuery(url: URL): {
-  queryStringParameters: Record<string, string> | null;
-  multiValueQueryStringParameters: Record<string, string[]> | null;
-} {
-  const keys = [...new Set(url.searchParams.keys())];
-  if (keys.length === 0) {
-    return { queryStringParameters: null, multiValueQueryStringParameters: null };
-  }
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
-  for (const key of keys) {
-    const values = url.searchParams.getAll(key);
-    multi[key] = values;
-    single[key] = values[values.length - 1] ?? '';
-  }
-  return { queryStringParameters: single, multiValueQueryStringParameters: multi };
-}
-
-function requestContext(
-  httpMethod: string,
-  path: string,
-  resourcePath: string,
-  requestId: string,
-  sourceIp: string,
-  userAgent: string | null,
-): Omit<APIGatewayProxyEvent['requestContext'], 'authorizer'> {
-  return {
-    accountId: ACCOUNT,
-    apiId: API_ID,
-    protocol: 'HTTP/1.1',
-    httpMethod,
-    identity: {
-      accessKey: null,
-      accountId: null,
-      apiKey: null,
-      apiKeyId: null,
-      caller: null,
-      clientCert: null,
-      cognitoAuthenticationProvider: null,
-      cognitoAuthenticationType: null,
-      cognitoIdentityId: null,
-      cognitoIdentityPoolId: null,
-      principalOrgId: null,
-      sourceIp,
-      user: null,
-      userAgent,
-      userArn: null,
-    },
-    path: `/${STAGE}${path}`,
-    stage: STAGE,
-    requestId,
-    requestTimeEpoch: Date.now(),
-    resourceId: 'local',
-    resourcePath,
-  };
-}
-
-/** The body, or undefined after answering 413 when it is over the limit. */
-async function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer | undefined> {
-  const tooLarge = () => {
-    // Close the connection: the rest of an oversized upload is not worth reading.
-    res.writeHead(413, { 'content-type': 'application/json', connection: 'close' });
-    res.end(JSON.stringify({ message: 'Request Entity Too Large' }));
-    res.once('finish', () => req.destroy());
-    return undefined;
-  };
-  if (Number(req.headers['content-length'] ?? 0) > MAX_REQUEST_BYTES) return tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BYTES) return tooLarge();
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
-function writeResult(res: ServerResponse, result: APIGatewayProxyResult, requestId: string): void {
-  const headers: Record<string, string | string[]> = { 'x-amzn-RequestId': requestId };
-  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) {
-    headers[name] = values.map(String);
-  }
-  const body = result.isBase64Encoded
-    ? Buffer.from(result.body ?? '', 'base64')
-    : Buffer.from(result.body ?? '', 'utf8');
-  headers['content-length'] = String(body.length);
-  res.writeHead(result.statusCode, headers);
-  res.end(body);
-}
-
-function sendJson(res: ServerResponse, status: number, payload: unknown, requestId?: string): void {
-  const body = JSON.stringify(payload);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(body),
-    ...(requestId ? { 'x-amzn-RequestId': requestId } : {}),
-  });
-  res.end(body);
-}
-
-function describe(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function decodeOr(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }
