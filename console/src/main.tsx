@@ -5,6 +5,7 @@ import './styles.css';
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { apiBase, can, createApi, type Me, NotAvailableError } from './api';
+import { readKey, writeKey } from './key-storage';
 import { describeError, type Session, SessionContext } from './ui';
 import { ComposeView } from './views/compose';
 import { DlqView } from './views/dlq';
@@ -14,9 +15,6 @@ import { NotificationsView } from './views/notifications';
 import { OutcomesView } from './views/outcomes';
 import { SuppressionsView } from './views/suppressions';
 import { WebhooksView } from './views/webhooks';
-
-/** sessionStorage only: the key is gone when the tab closes and never reaches localStorage. */
-const KEY_STORAGE = 'herald.apiKey';
 
 interface Route {
   view: string;
@@ -52,9 +50,7 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
   ];
 
 function App() {
-  const [key, setKey] = useState<string | undefined>(
-    () => sessionStorage.getItem(KEY_STORAGE) ?? undefined,
-  );
+  const [key, setKey] = useState<string | undefined>(readKey);
   const [me, setMe] = useState<Me | undefined>(undefined);
   const [meError, setMeError] = useState<string | undefined>(undefined);
   const [isLocal, setIsLocal] = useState(false);
@@ -111,8 +107,7 @@ function App() {
           me={me}
           error={meError}
           onKey={(value) => {
-            if (value) sessionStorage.setItem(KEY_STORAGE, value);
-            else sessionStorage.removeItem(KEY_STORAGE);
+            writeKey(value);
             setKey(value);
           }}
         />

@@ -436,6 +436,36 @@ describe('operator console in a real browser', () => {
     expect(await page.evaluate('sessionStorage.getItem("herald.apiKey")')).toBe(stack.devApiKey);
   });
 
+  it('works in a browser that refuses storage (reading sessionStorage throws)', async () => {
+    const refusing = await browser.newPage();
+    const errors: string[] = [];
+    refusing.on('pageerror', (error) => errors.push(String(error)));
+    try {
+      // What Chromium does with cookies blocked, or in a sandboxed frame.
+      await refusing.evaluateOnNewDocument(() => {
+        Object.defineProperty(window, 'sessionStorage', {
+          get() {
+            throw new DOMException('The document is sandboxed', 'SecurityError');
+          },
+        });
+      });
+      await refusing.goto(`${stack.url}/console`, { waitUntil: 'networkidle0' });
+      await refusing.waitForSelector('#api-key');
+      await refusing.type('#api-key', stack.devApiKey);
+      await refusing.keyboard.press('Enter');
+      // The key is kept for this page only, and the views work with it.
+      await refusing.waitForSelector('::-p-text(Forget key)');
+      await refusing.waitForSelector('main table, main .unavailable, main .empty');
+      await refusing.screenshot({
+        path: new URL('19-storage-refused.png', RESULTS).pathname,
+        fullPage: true,
+      });
+      expect(errors).toEqual([]);
+    } finally {
+      await refusing.close();
+    }
+  });
+
   it('raised no script error and no CSP violation on the way', async () => {
     // Each document's refusals were collected at every screenshot; this adds the last one's.
     cspViolations.push(...(await page.evaluate(() => window.cspViolations)));
