@@ -14,6 +14,7 @@ import { publicRoutes } from './api/openapi';
 import { suppressionRoutes } from './api/suppressions';
 import { twilioStatusRoutes } from './api/twilio-status';
 import { webhookRoutes } from './api/webhooks';
+import { workflowRoutes } from './api/workflows';
 
 /** Every route of the API; each feature keeps its routes in its own file under api/. */
 const routes: ApiRoute[] = [
@@ -25,6 +26,7 @@ const routes: ApiRoute[] = [
   ...suppressionRoutes,
   ...twilioStatusRoutes,
   ...dlqRoutes,
+  ...workflowRoutes,
 ];
 
 const knownPaths = [

@@ -4,6 +4,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HeraldConfig } from '../config';
 import type { HeraldFunction } from './herald-function';
+import { addRecipientRoutes } from './recipients';
 
 /** Props of HeraldApi. */
 export interface HeraldApiProps {
@@ -192,6 +193,7 @@ export class HeraldApi extends Construct {
       .addResource('{channel}')
       .addResource('{recipient}')
       .addMethod('DELETE', integration, secured);
+    addRecipientRoutes(v1, integration, secured);
 
     // Twilio has no Herald key to send: the api function verifies X-Twilio-Signature instead
     // and answers 403 for anything that does not verify. The authorizer must not run here.

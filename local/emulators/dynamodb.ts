@@ -13,6 +13,11 @@ import {
   TENANT_INDEX_PROJECTION,
   TENANT_INDEX_SK,
 } from '../../functions/adapters/dynamodb/items';
+import {
+  RECIPIENT_INDEX,
+  RECIPIENT_INDEX_PK,
+  RECIPIENT_INDEX_SK,
+} from '../../functions/adapters/dynamodb/recipient-keys';
 
 export interface DynamoEmulatorOptions {
   host: string;
@@ -166,6 +171,8 @@ function heraldTable(tableName: string): CreateTableCommandInput {
       { AttributeName: TENANT_INDEX_SK, AttributeType: 'S' },
       { AttributeName: 'rpk', AttributeType: 'S' },
       { AttributeName: 'rsk', AttributeType: 'S' },
+      { AttributeName: RECIPIENT_INDEX_PK, AttributeType: 'S' },
+      { AttributeName: RECIPIENT_INDEX_SK, AttributeType: 'S' },
     ],
     KeySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
@@ -198,6 +205,14 @@ function heraldTable(tableName: string): CreateTableCommandInput {
           { AttributeName: 'rsk', KeyType: 'RANGE' },
         ],
         Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sendAt', 'priority'] },
+      },
+      {
+        IndexName: RECIPIENT_INDEX,
+        KeySchema: [
+          { AttributeName: RECIPIENT_INDEX_PK, KeyType: 'HASH' },
+          { AttributeName: RECIPIENT_INDEX_SK, KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ],
   };

@@ -35,6 +35,13 @@ export function matchResource(path: string): {
       pathParameters: { id: decodeOr(match[1]) },
     };
   }
+  const recipient = /^\/v1\/recipients\/([^/]+)(\/preferences)?$/.exec(path);
+  if (recipient?.[1] && recipient[1] !== 'batch') {
+    return {
+      resource: `/v1/recipients/{id}${recipient[2] ?? ''}`,
+      pathParameters: { id: decodeOr(recipient[1]) },
+    };
+  }
   const webhook = /^\/v1\/webhooks\/([^/]+)(\/test|\/rotate-secret)?$/.exec(path);
   if (webhook?.[1]) {
     return {

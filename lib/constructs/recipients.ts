@@ -1,0 +1,65 @@
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import {
+  RECIPIENT_INDEX,
+  RECIPIENT_INDEX_PK,
+  RECIPIENT_INDEX_SK,
+} from '../../functions/adapters/dynamodb/recipient-keys';
+import { grantIndexQuery, grantItems } from './data-table';
+
+/*
+ * Recipients live in Herald's table (keys: functions/adapters/dynamodb/recipient-keys.ts): this
+ * adds their index, their routes and the grants of the functions that use them.
+ */
+
+/** Profiles (`RCP#<tenant>#<id>`). */
+export const PROFILE_ITEMS = 'RCP#*';
+/** The address -> recipient entries (`RADDR#<tenant>#<kind>#<value>`). */
+export const ADDRESS_ITEMS = 'RADDR#*';
+/** The partitions of the `recipients` index (`RIDX#<tenant>#<shard>`). */
+export const RECIPIENT_INDEX_PARTITIONS = 'RIDX#*';
+
+/** The `recipients` index: keys only (a listing then batch-reads the profiles it names). */
+export function addRecipientIndex(table: dynamodb.Table): void {
+  table.addGlobalSecondaryIndex({
+    indexName: RECIPIENT_INDEX,
+    partitionKey: { name: RECIPIENT_INDEX_PK, type: dynamodb.AttributeType.STRING },
+    sortKey: { name: RECIPIENT_INDEX_SK, type: dynamodb.AttributeType.STRING },
+    projectionType: dynamodb.ProjectionType.KEYS_ONLY,
+  });
+}
+
+/** The api: read and write profiles and their address entries, search the index. */
+export function grantRecipientManagement(grantee: iam.IGrantable, table: dynamodb.ITable): void {
+  const actions = [
+    'dynamodb:GetItem',
+    'dynamodb:BatchGetItem',
+    'dynamodb:PutItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:UpdateItem',
+  ];
+  grantItems(grantee, table, actions, PROFILE_ITEMS);
+  grantItems(
+    grantee,
+    table,
+    ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    ADDRESS_ITEMS,
+  );
+  grantIndexQuery(grantee, table, RECIPIENT_INDEX, RECIPIENT_INDEX_PARTITIONS);
+}
+
+/** `/v1/recipients...` on the API, each behind the API-key authorizer. */
+export function addRecipientRoutes(
+  v1: apigw.IResource,
+  integration: apigw.Integration,
+  secured: apigw.MethodOptions,
+): void {
+  const recipients = v1.addResource('recipients');
+  recipients.addMethod('GET', integration, secured);
+  recipients.addResource('batch').addMethod('POST', integration, secured);
+  const recipient = recipients.addResource('{id}');
+  for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
+    recipient.addMethod(method, integration, secured);
+  }
+}
