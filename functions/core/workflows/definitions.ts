@@ -1,0 +1,61 @@
+import { ConflictError, NotFoundError } from '../shared/errors';
+import { parseDefinition, type SendContentCheck } from './definition';
+import type { WorkflowRecord, WorkflowVersion } from './model';
+import type { WorkflowRepository } from './ports';
+
+/*
+ * Definitions: PUT stores a validated draft; publish freezes the draft as the next version
+ * (immutable: a run started on version 3 keeps version 3 whatever is published after).
+ */
+
+/** Workflow keys as they appear in paths. */
+export const WORKFLOW_KEY = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export async function saveDraft(
+  store: WorkflowRepository,
+  check: SendContentCheck,
+  input: { tenantId: string; key: string; body: unknown; now: number },
+): Promise<WorkflowRecord> {
+  const draft = parseDefinition(input.body, check);
+  return store.putDraft(input.tenantId, input.key, draft, new Date(input.now).toISOString());
+}
+
+export async function publish(
+  store: WorkflowRepository,
+  input: { tenantId: string; key: string; now: number },
+): Promise<WorkflowVersion> {
+  const workflow = await store.getWorkflow(input.tenantId, input.key);
+  if (!workflow) throw new NotFoundError('Workflow not found');
+  const version: WorkflowVersion = {
+    tenantId: input.tenantId,
+    key: input.key,
+    version: (workflow.latestVersion ?? 0) + 1,
+    definition: workflow.draft,
+    publishedAt: new Date(input.now).toISOString(),
+  };
+  if (!(await store.putVersion(version))) {
+    throw new ConflictError('Another publish of this workflow is in progress; retry');
+  }
+  return version;
+}
+
+/** The version a trigger runs: the one asked for, else the latest published. */
+export async function versionToRun(
+  store: WorkflowRepository,
+  tenantId: string,
+  key: string,
+  version?: number,
+): Promise<WorkflowVersion> {
+  const workflow = await store.getWorkflow(tenantId, key);
+  const wanted = version ?? workflow?.latestVersion;
+  const found =
+    workflow && wanted !== undefined ? await store.getVersion(tenantId, key, wanted) : undefined;
+  if (!found) {
+    throw new NotFoundError(
+      workflow && version === undefined
+        ? 'Workflow has no published version'
+        : 'Workflow not found',
+    );
+  }
+  return found;
+}
