@@ -1,33 +1,62 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const functionsDir = path.join(root, 'functions');
+/** Every folder of source the project ships or runs (tests are not held to these rules). */
+const SOURCE_DIRS = ['functions', 'lib', 'local', 'bench', 'bin', 'console/src'];
+const SOURCE_FILE = /\.(ts|tsx|mts|mjs|cjs)$/;
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return entry.name.endsWith('.ts') ? [full] : [];
+    if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sourceFiles(full);
+    return SOURCE_FILE.test(entry.name) && !entry.name.endsWith('.d.ts') ? [full] : [];
   });
 }
 
-/** Relative imports of a file, resolved to files under functions/. */
+/**
+ * Relative imports of a file (`import ... from`, `export ... from`, `import '...'`), resolved to
+ * files. Type-only imports count: a cycle of types is still a cycle to read.
+ */
 function localImports(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const specifiers = [...text.matchAll(/from\s+'(\.{1,2}\/[^']+)'/g)].map((m) => m[1] as string);
+  const specifiers = [...text.matchAll(/(?:from\s+|^\s*import\s+)'(\.{1,2}\/[^']+)'/gm)].map(
+    (m) => m[1] as string,
+  );
   return specifiers.map((spec) => {
     const base = path.resolve(path.dirname(file), spec);
-    for (const candidate of [`${base}.ts`, path.join(base, 'index.ts'), base]) {
-      try {
-        readFileSync(candidate);
-        return candidate;
-      } catch {}
-    }
-    return base;
+    const candidates = [`${base}.ts`, `${base}.tsx`, path.join(base, 'index.ts'), base];
+    return candidates.find((candidate) => existsSync(candidate) && !isDirectory(candidate)) ?? base;
   });
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return readdirSync(file) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** Every cycle a depth-first walk meets in `graph`, as `a -> b -> a` (names relative to root). */
+function cyclesOf(graph: Map<string, string[]>, name = (n: string) => path.relative(root, n)) {
+  const cycles: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (node: string, trail: string[]) => {
+    if (state.get(node) === 'done') return;
+    if (state.get(node) === 'visiting') {
+      cycles.push([...trail.slice(trail.indexOf(node)), node].map(name).join(' -> '));
+      return;
+    }
+    state.set(node, 'visiting');
+    for (const next of graph.get(node) ?? []) visit(next, [...trail, node]);
+    state.set(node, 'done');
+  };
+  for (const node of graph.keys()) visit(node, []);
+  return cycles;
 }
 
 /** Runs Biome's linter on a file; the exit status says whether it passed. */
@@ -84,7 +113,7 @@ describe('functions/ dependency rule (core <- adapters <- runtime <- handlers)',
 
   it.each([
     ['core', "import * as probe from 'zod/mini';"],
-    ['adapters', "import { maskRecipient as probe } from '../../core/mask';"],
+    ['adapters', "import { maskRecipient as probe } from '../../core/shared/mask';"],
     [
       'runtime',
       "import { NotificationStore as probe } from '../../adapters/dynamodb/notification-store';",
@@ -102,29 +131,18 @@ describe('functions/ dependency rule (core <- adapters <- runtime <- handlers)',
   });
 });
 
-describe('functions/ shape', () => {
-  const files = sourceFiles(functionsDir);
+describe('source shape (functions, lib, local, bench, bin, console/src)', () => {
+  const files = SOURCE_DIRS.flatMap((dir) => sourceFiles(path.join(root, dir)));
+
+  it('reads every source folder', () => {
+    for (const dir of SOURCE_DIRS) {
+      expect(files.some((f) => f.startsWith(path.join(root, dir) + path.sep))).toBe(true);
+    }
+  });
 
   it('has no import cycles', () => {
     const graph = new Map(files.map((f) => [f, localImports(f)]));
-    const cycles: string[] = [];
-    const state = new Map<string, 'visiting' | 'done'>();
-    const visit = (file: string, trail: string[]) => {
-      if (state.get(file) === 'done') return;
-      if (state.get(file) === 'visiting') {
-        cycles.push(
-          [...trail.slice(trail.indexOf(file)), file]
-            .map((f) => path.relative(root, f))
-            .join(' -> '),
-        );
-        return;
-      }
-      state.set(file, 'visiting');
-      for (const next of graph.get(file) ?? []) visit(next, [...trail, file]);
-      state.set(file, 'done');
-    };
-    for (const file of files) visit(file, []);
-    expect(cycles).toEqual([]);
+    expect(cyclesOf(graph)).toEqual([]);
   });
 
   it('keeps every file at 300 lines or fewer', () => {
@@ -135,5 +153,41 @@ describe('functions/ shape', () => {
       }))
       .filter((f) => f.lines > 300);
     expect(long).toEqual([]);
+  });
+});
+
+describe('functions/core capability folders', () => {
+  const coreDir = path.join(functionsDir, 'core');
+  /** The capability folder (notifications, delivery, ...) a file under core/ belongs to. */
+  const capabilityOf = (file: string): string | undefined => {
+    const relative = path.relative(coreDir, file);
+    const [first, ...rest] = relative.split(path.sep);
+    return relative.startsWith('..') || rest.length === 0 ? undefined : first;
+  };
+
+  it('import each other in one direction only: no cycle between two folders or more', () => {
+    const graph = new Map<string, string[]>();
+    for (const file of sourceFiles(coreDir)) {
+      const from = capabilityOf(file);
+      if (!from) continue;
+      const targets = localImports(file)
+        .map(capabilityOf)
+        .filter((to): to is string => to !== undefined && to !== from);
+      graph.set(from, [...new Set([...(graph.get(from) ?? []), ...targets])]);
+    }
+    expect(graph.size).toBeGreaterThan(3);
+    expect(cyclesOf(graph, (capability) => `core/${capability}`)).toEqual([]);
+  });
+
+  it('the folder check sees a cycle when there is one', () => {
+    const graph = new Map([
+      ['notifications', ['shared', 'delivery']],
+      ['delivery', ['shared', 'events']],
+      ['events', ['notifications']],
+      ['shared', []],
+    ]);
+    expect(cyclesOf(graph, (c) => c)).toEqual([
+      'notifications -> delivery -> events -> notifications',
+    ]);
   });
 });
