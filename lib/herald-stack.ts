@@ -18,6 +18,7 @@ import { Reconciler } from './constructs/reconciler';
 import { Scheduling } from './constructs/scheduling';
 import { createSenders } from './constructs/senders';
 import { SesFeedback } from './constructs/ses-feedback';
+import { Templates } from './constructs/templates';
 
 export { API_SUPPRESSION_ACTIONS, API_TABLE_ACTIONS } from './constructs/api-functions';
 export { UNROUTED_ALARMS_WARNING } from './constructs/monitoring';
@@ -118,6 +119,16 @@ export class HeraldStack extends Stack {
       apiName: `herald-${config.stage}`,
       settings: config.api,
       logRetention,
+      tracing: config.tracing,
+    });
+    new Templates(this, 'Templates', {
+      table,
+      v1: api.v1,
+      secured: api.secured,
+      senders,
+      apiFunction,
+      logRetention,
+      serviceName: serviceName('templates'),
       tracing: config.tracing,
     });
     const consoleSite = new HeraldConsole(this, 'Console', {

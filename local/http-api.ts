@@ -36,6 +36,8 @@ export interface HttpApiOptions {
   api: ApiHandler | undefined;
   /** functions/handlers/authorizer.ts; undefined means every protected route is refused. */
   authorizer: AuthorizerHandler | undefined;
+  /** functions/handlers/templates.ts: serves `/v1/templates` and below, as API Gateway routes it. */
+  templates?: ApiHandler;
   /** functions/handlers/console.ts: serves `/`, `/console` and `/console/*` without a key. */
   console?: ApiHandler;
   /** What `GET /_local/outbox` and `GET /_local/dlq` answer; what `/_local/faults` changes. */
@@ -173,7 +175,13 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     const event = proxyEvent(authorizerContext);
     let result: APIGatewayProxyResult;
     try {
-      result = await options.api(event, createLambdaContext('herald-api', options.region, 29_000));
+      // Like the deployed API, /v1/templates goes to the templates function (it carries MJML).
+      const templates = options.templates && /^\/v1\/templates(\/|$)/.test(url.pathname);
+      const target = templates ? options.templates : options.api;
+      result = await (target as ApiHandler)(
+        event,
+        createLambdaContext(templates ? 'herald-templates' : 'herald-api', options.region, 29_000),
+      );
     } catch (error) {
       // API Gateway answers 502 when the integration fails; the cause is only in the logs.
       options.log(`[herald-api] handler threw: ${describe(error)}`);

@@ -30,6 +30,7 @@ import {
   RELEASE_FUNCTION,
   TABLE_NAME,
 } from './stack/settings';
+import { lazyTemplatesFunction } from './templates-function';
 import { UsagePlanLimiter } from './usage-plan';
 
 export type { LocalStack, LocalStackOptions } from './stack/options';
@@ -142,6 +143,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       port: emulators.apiPort,
       region: REGION,
       api: pooled('api', api),
+      templates: lazyTemplatesFunction(instance),
       authorizer: pooled('authorizer', authorizer),
       // Built from console/src on first request when the sources changed since the last build.
       console: createConsoleHandler(async () => readConsoleAssets(await ensureConsoleBuilt())),

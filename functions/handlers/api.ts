@@ -12,13 +12,15 @@ import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
 import { suppressionRoutes } from './api/suppressions';
+import { templateRoutes } from './api/templates';
 import { twilioStatusRoutes } from './api/twilio-status';
 import { webhookRoutes } from './api/webhooks';
 import { workflowRoutes } from './api/workflows';
 
 /** Every route of the API; each feature keeps its routes in its own file under api/. */
 const routes: ApiRoute[] = [
-  ...publicRoutes(() => routes),
+  // /v1/templates is served by the templates function (handlers/templates.ts), documented here.
+  ...publicRoutes(() => [...routes, ...templateRoutes()]),
   ...notificationRoutes,
   ...listRoutes,
   ...meRoutes,

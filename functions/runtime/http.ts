@@ -6,6 +6,7 @@ import {
   EnqueueError,
   InvalidRequestError,
   NotFoundError,
+  UnprocessableRequestError,
 } from '../core/shared/errors';
 
 /**
@@ -83,6 +84,9 @@ export function errorResponse(
 ): APIGatewayProxyResult {
   if (error instanceof InvalidRequestError) {
     return json(400, { message: error.message, errors: error.errors });
+  }
+  if (error instanceof UnprocessableRequestError) {
+    return json(422, { message: error.message, errors: error.errors });
   }
   if (error instanceof NotFoundError) return json(404, { message: error.message });
   if (error instanceof ConflictError) return json(409, { message: error.message });

@@ -40,6 +40,10 @@ export class HeraldApi extends Construct {
   readonly usagePlan: apigw.UsagePlan;
   /** Public URL of the Twilio status callback route (TWILIO_STATUS_CALLBACK_URL). */
   readonly twilioStatusUrl: string;
+  /** The `/v1` resource, for routes served by other functions (lib/constructs/templates.ts). */
+  readonly v1: apigw.IResource;
+  /** Method options of keyed routes: the API-key authorizer and the usage-plan requirement. */
+  readonly secured: apigw.MethodOptions;
 
   constructor(scope: Construct, id: string, props: HeraldApiProps) {
     super(scope, id);
@@ -161,6 +165,8 @@ export class HeraldApi extends Construct {
     });
 
     const v1 = root.addResource('v1');
+    this.v1 = v1;
+    this.secured = secured;
     v1.addResource('me').addMethod('GET', integration, secured);
     const dlq = v1.addResource('dlq');
     dlq.addMethod('GET', integration, secured);

@@ -56,9 +56,15 @@ describe('function permissions', () => {
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
+    // Templates: the api reads published versions to render at send (test/infra/templates.test.ts).
+    const onTemplates = (g: { condition?: string }) => g.condition?.includes('TEMPLATE#*') ?? false;
     const dynamo = grants.filter(
       (g) =>
-        g.action.startsWith('dynamodb:') && !onIndex(g) && !onSuppressions(g) && !onIdempotency(g),
+        g.action.startsWith('dynamodb:') &&
+        !onIndex(g) &&
+        !onSuppressions(g) &&
+        !onIdempotency(g) &&
+        !onTemplates(g),
     );
     // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
     expect(dynamo.map((g) => g.action).sort()).toEqual(
@@ -154,6 +160,8 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
       suppressionsOnly,
+      // Templates: published versions, read at send.
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } },
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),

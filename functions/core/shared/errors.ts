@@ -17,6 +17,20 @@ export class InvalidRequestError extends Error {
   }
 }
 
+/**
+ * The request is well formed but cannot be carried out with what it holds (a template whose data
+ * is missing a variable, a render limit reached): a 422 naming each field. Nothing was recorded.
+ */
+export class UnprocessableRequestError extends Error {
+  override readonly name = 'UnprocessableRequestError';
+  constructor(
+    readonly errors: readonly FieldError[],
+    message = 'The request cannot be processed',
+  ) {
+    super(message);
+  }
+}
+
 /** The thing asked for does not exist, or belongs to another tenant (indistinguishable). */
 export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';

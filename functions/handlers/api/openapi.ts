@@ -23,6 +23,7 @@ const TAGS: Record<string, string> = {
   dlq: 'Dead letters: look at and replay the tenant’s own (admin scope)',
   meta: 'Liveness and this document',
   webhooks: 'Signed event delivery to the tenant’s endpoints (Standard Webhooks)',
+  templates: 'Messages per channel and locale (Liquid), versioned; rendered at send',
 };
 
 /**
