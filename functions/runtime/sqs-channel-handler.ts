@@ -17,6 +17,7 @@ import { dynamo, sqs } from './aws-clients';
 import { type ChannelConfig, loadChannelConfig } from './config';
 import { createLogger, createMetrics, serviceName } from './powertools';
 import type { ProviderSource } from './providers/source';
+import { createRateLimiter } from './rate-limits';
 import { suppressionsForBatch } from './suppression-batch';
 import { inSubsegment, traceHandler } from './tracing';
 
@@ -57,6 +58,13 @@ export function createChannelHandler<C extends Channel>(
   const processor = new BatchProcessor(EventType.SQS);
   // Providers with per-second limits (a Twilio long code, a Slack channel) get few calls at once.
   const limit = createLimiter(config.sendConcurrency);
+  // Send rates per sender (core/providers): checked before the claim, so a wait is no attempt.
+  const rates = createRateLimiter(
+    channel,
+    providerSource,
+    { dynamo, sqs, tableName: config.tableName },
+    store,
+  );
 
   const deps: DeliverDependencies = {
     channel,
@@ -111,6 +119,15 @@ export function createChannelHandler<C extends Channel>(
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
+    const rate = await rates.check(record, message, laneOf(config, record), receiveCount, deadline);
+    if (!rate.proceed) {
+      metrics.addMetric('DeliveryRateWaited', MetricUnit.Count, 1);
+      logger.info('delivery waits for its sender', { ...fields, reason: rate.reason });
+      if (rate.visibilitySeconds === undefined) return;
+      await setVisibility(record, rate.visibilitySeconds, fields);
+      throw new RetryLaterError(rate.reason);
+    }
+    const sendDeps = rate.provider ? { ...deps, provider: rate.provider } : deps;
     try {
       // One subsegment per record, annotated so that X-Ray's search for the notification id
       // finds this trace as well as the api's (linked to it through the message's AWSTraceHeader).
@@ -123,7 +140,7 @@ export function createChannelHandler<C extends Channel>(
             channel,
           },
           () =>
-            deliverRecord(deps, {
+            deliverRecord(sendDeps, {
               message,
               receiveCount,
               ...(deadline !== undefined && { deadline }),

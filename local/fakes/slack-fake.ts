@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { readText, replyJson } from '../emulators/net';
 import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
+import type { ProviderRates } from './rate-enforcer';
 
 /** Where the fake records and how it decides to fail. */
 export interface SlackFakeOptions {
@@ -10,6 +11,8 @@ export interface SlackFakeOptions {
   failures: FailureInjector;
   /** Outages and latency set through `/_local/faults`; none when absent. */
   faults?: Faults;
+  /** The documented send rates per channel; none enforced when absent. */
+  rates?: ProviderRates;
   host?: string;
   port?: number;
 }
@@ -61,6 +64,9 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
       await faults.delay('slack');
       // Slack's front end answers 503 while the API is down; the SDK raises an HTTP error.
       return replyJson(res, 503, { ok: false, error: 'service_unavailable' });
+    }
+    if (options.rates && !options.rates.slack(token, channel)) {
+      return replyJson(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
     }
     const failure = failures.next('slack', channel);
     if (failure === 'permanent')

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { smsSegments } from '../../functions/core/providers/segments';
 import { readText, replyJson } from '../emulators/net';
 import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
+import type { ProviderRates } from './rate-enforcer';
 
 /** Where the fake records and how it decides to fail. */
 export interface TwilioFakeOptions {
@@ -16,6 +18,8 @@ export interface TwilioFakeOptions {
   port?: number;
   /** Auth token per account SID: status callbacks are signed with it, as Twilio does. */
   authTokens?: Record<string, string>;
+  /** The documented send rates per sender; none enforced when absent. */
+  rates?: ProviderRates;
   log?: (line: string) => void;
 }
 
@@ -128,6 +132,11 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
       await faults.delay(channel);
       // Twilio's error resource for an outage: HTTP 503, code 20503 (Service Unavailable).
       return twilioError(res, 503, 20503, 'Service Unavailable');
+    }
+    const sender = from ?? messagingServiceSid ?? '';
+    const units = whatsapp ? 1 : smsSegments(body ?? '').segments;
+    if (options.rates && !options.rates.twilio(sender, whatsapp, units)) {
+      return twilioError(res, 429, 20429, 'Too Many Requests');
     }
     const failure = failures.next(channel, recipient);
     if (failure === 'permanent') {

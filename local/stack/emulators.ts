@@ -9,6 +9,7 @@ import { Faults } from '../fakes/faults';
 import { startFcm } from '../fakes/fcm-fake';
 import { startMqtt } from '../fakes/mqtt-broker';
 import { FailureInjector, Outbox } from '../fakes/outbox';
+import { ProviderRates } from '../fakes/rate-enforcer';
 import { startSes } from '../fakes/ses-fake';
 import { startSlack } from '../fakes/slack-fake';
 import { startTwilio } from '../fakes/twilio-fake';
@@ -18,6 +19,7 @@ import { startSecretsShim } from '../secrets-shim';
 import type { LocalStackOptions } from './options';
 import {
   CREDENTIALS,
+  DEFAULT_SENDER_RATE_SCALE,
   fcmServiceAccount,
   HOST,
   IDEMPOTENCY_TABLE_NAME,
@@ -51,6 +53,7 @@ export async function startEmulators(
   const failures = new FailureInjector();
   const faults = new Faults();
   const fakes = { outbox, failures, faults, host: HOST };
+  const providerRates = new ProviderRates(options.senderRateScale ?? DEFAULT_SENDER_RATE_SCALE);
 
   // Everything that only needs a port starts at once; a failure closes what did start.
   const cleanups: Array<() => Promise<void>> = [];
@@ -107,12 +110,16 @@ export async function startEmulators(
   const sesStarting = started(startSes({ ...fakes, port: ports.ses ?? 0, publishEvent }), (f) =>
     f.close(),
   );
-  const slackStarting = started(startSlack({ ...fakes, port: ports.slack ?? 0 }), (f) => f.close());
+  const slackStarting = started(
+    startSlack({ ...fakes, rates: providerRates, port: ports.slack ?? 0 }),
+    (f) => f.close(),
+  );
   const twilioStarting = started(
     startTwilio({
       ...fakes,
       port: ports.twilio ?? 0,
       authTokens: { [TWILIO_SECRET.accountSid]: TWILIO_SECRET.authToken },
+      rates: providerRates,
       log,
     }),
     (f) => f.close(),
@@ -197,6 +204,7 @@ export async function startEmulators(
     outbox,
     failures,
     faults,
+    providerRates,
     sqsEmulator,
     dynamo,
     secrets,

@@ -69,6 +69,7 @@ export function handlerEnvironment(
     // Revoking a key locally takes effect at once; deployed, the authorizer caches for 60 s.
     AUTHORIZER_CACHE_SECONDS: '0',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    SENDER_RATE_SCALE: String(emulators.providerRates.scale),
     RECONCILE_AFTER_SECONDS: String(options.reconcileAfterSeconds ?? 30),
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.

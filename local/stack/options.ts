@@ -6,6 +6,7 @@ import type { DeadLetter } from '../emulators/sqs';
 import type { LocalEventPipeline, LocalEventResources } from '../events';
 import type { Faults } from '../fakes/faults';
 import type { FailureInjector, Outbox } from '../fakes/outbox';
+import type { ProviderRates } from '../fakes/rate-enforcer';
 import type { ShimSchedule } from '../scheduler-shim';
 
 /*
@@ -74,6 +75,12 @@ export interface LocalStackOptions {
   webhookRetryDelaysSeconds?: number[];
   /** Allow http:// and private-address webhook receivers. Default true; false = as deployed. */
   webhookAllowPrivate?: boolean;
+  /**
+   * Multiplies every provider's documented send rate, in the fakes and in the functions
+   * (SENDER_RATE_SCALE): a long code's 1 segment/s is 100/s by default, so tests and the bench are
+   * not paced at real speed; 1 = the real rates.
+   */
+  senderRateScale?: number;
   /** WEBHOOK_CACHE_SECONDS of the events function. Default 0 (a new webhook gets the next event); AWS: 30. */
   webhookCacheSeconds?: number;
 }
@@ -90,6 +97,8 @@ export interface LocalStack {
   failures: FailureInjector;
   /** Outages and latency per channel, as `/_local/faults` sets them. */
   faults: Faults;
+  /** The send rates the Twilio and Slack fakes enforce, and what they refused (429). */
+  providerRates: ProviderRates;
   /** The environment the handlers run with (also applied to process.env). */
   env: Record<string, string>;
   /** Messages sitting in each channel's DLQ, without consuming them. */

@@ -29,6 +29,8 @@ export const SECRET_IDS = {
   fcm: 'herald/fcm',
 } as const;
 export const RELEASE_FUNCTION = 'herald-release';
+/** Provider send rates run this much faster locally (LocalStackOptions.senderRateScale). */
+export const DEFAULT_SENDER_RATE_SCALE = 100;
 
 // Secrets are made once per process for the same reason as the pinned ports (local/stack.ts): handlers
 // cache what they read (Powertools caches secrets for 5 minutes).

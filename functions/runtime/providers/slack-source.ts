@@ -22,11 +22,18 @@ export function createSlackSource(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<'slack'> {
   const settings = parseEnv(envSchema, env);
-  return secretBackedSource('Slack', settings.SLACK_SECRET_ID, secretReader(deps), (value) => {
-    const secret = parseSecret(secretSchema, value, settings.SLACK_SECRET_ID);
-    return new SlackProvider({
-      botToken: secret.botToken,
-      ...(settings.SLACK_API_URL !== undefined && { apiUrl: settings.SLACK_API_URL }),
-    });
-  });
+  const source = secretBackedSource(
+    'Slack',
+    settings.SLACK_SECRET_ID,
+    secretReader(deps),
+    (value) => {
+      const secret = parseSecret(secretSchema, value, settings.SLACK_SECRET_ID);
+      return new SlackProvider({
+        botToken: secret.botToken,
+        ...(settings.SLACK_API_URL !== undefined && { apiUrl: settings.SLACK_API_URL }),
+      });
+    },
+  );
+  // Slack counts ~1 message/s per channel: each channel (of the stack's bot) is a sender.
+  return { ...source, senders: async () => ({ owner: 'stack', kind: 'slack-channel', ids: [] }) };
 }

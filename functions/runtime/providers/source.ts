@@ -3,6 +3,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod/mini';
 import type { ChannelProvider } from '../../core/delivery/ports';
 import type { Channel } from '../../core/notifications/model';
+import type { SenderPool } from '../../core/providers/senders';
 import { ProviderError } from '../../core/shared/errors';
 import { parseEnv as parseSettings } from '../config';
 import { traced } from '../tracing';
@@ -14,7 +15,10 @@ export class ProviderConfigError extends Error {
 
 /** Hands out the channel's provider, rebuilt only when its secret has changed. */
 export interface ProviderSource<C extends Channel = Channel> {
-  get(): Promise<ChannelProvider<C>>;
+  /** The provider; given a sender (one of `senders()`' ids), one that sends from it. */
+  get(sender?: string): Promise<ChannelProvider<C>>;
+  /** The senders the provider sends from, for the send-rate gate; absent: no rate applies. */
+  senders?(): Promise<SenderPool | undefined>;
 }
 
 /** Reads a secret's parsed JSON value; Powertools (cached 5 minutes) unless a test injects one. */

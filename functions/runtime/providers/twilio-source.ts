@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { TwilioMessagingProvider } from '../../adapters/providers/sms/twilio-messaging-provider';
+import { twilioPool, withSenders } from '../provider-senders';
 import {
   ProviderConfigError,
   type ProviderSource,
@@ -19,12 +20,18 @@ const envSchema = z.object({
   TWILIO_STATUS_CALLBACK_URL: z.optional(z.url()),
 });
 
+/** One sender, or a pool of them (each recipient sticks to one; see core/providers/senders.ts). */
+const senders = z.union([nonEmpty, z.array(nonEmpty).check(z.minLength(1))]);
+const firstOf = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
 const secretSchema = z.object({
   accountSid: nonEmpty,
   authToken: nonEmpty,
-  smsFrom: z.optional(nonEmpty),
-  whatsappFrom: z.optional(nonEmpty),
+  smsFrom: z.optional(senders),
+  whatsappFrom: z.optional(senders),
   messagingServiceSid: z.optional(nonEmpty),
+  /** Units per second per sender, when the account's are not the published ones. */
+  ratePerSecond: z.optional(z.number().check(z.positive())),
 });
 
 /** The sms or whatsapp function's provider: Twilio, credentials from the Twilio secret. */
@@ -34,9 +41,10 @@ export function createTwilioSource<C extends 'sms' | 'whatsapp'>(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<C> {
   const settings = parseEnv(envSchema, env);
-  return secretBackedSource('Twilio', settings.TWILIO_SECRET_ID, secretReader(deps), (value) => {
+  const read = secretReader(deps);
+  const source = secretBackedSource('Twilio', settings.TWILIO_SECRET_ID, read, (value) => {
     const secret = parseSecret(secretSchema, value, settings.TWILIO_SECRET_ID);
-    const from = channel === 'sms' ? secret.smsFrom : secret.whatsappFrom;
+    const from = firstOf(channel === 'sms' ? secret.smsFrom : secret.whatsappFrom);
     if (from === undefined && secret.messagingServiceSid === undefined) {
       throw new ProviderConfigError(
         `Secret ${settings.TWILIO_SECRET_ID} needs ${channel}From or messagingServiceSid`,
@@ -56,5 +64,13 @@ export function createTwilioSource<C extends 'sms' | 'whatsapp'>(
         statusCallbackUrl: settings.TWILIO_STATUS_CALLBACK_URL,
       }),
     });
+  });
+  return withSenders(source, async () => {
+    const secret = parseSecret(
+      secretSchema,
+      await read(settings.TWILIO_SECRET_ID),
+      settings.TWILIO_SECRET_ID,
+    );
+    return twilioPool('stack', channel, secret);
   });
 }

@@ -101,6 +101,15 @@ export class TwilioMessagingProvider<C extends TwilioChannel> implements Channel
     this.authorization = `Basic ${Buffer.from(`${config.accountSid}:${config.authToken}`).toString('base64')}`;
   }
 
+  /** The same account sending from `sender`: a number, or a messaging service (MG...). */
+  fromSender(sender: string): TwilioMessagingProvider<C> {
+    const { from: _from, messagingServiceSid: _service, ...account } = this.config;
+    const config = /^MG[0-9a-f]{32}$/i.test(sender)
+      ? { ...account, messagingServiceSid: sender }
+      : { ...account, from: sender };
+    return new TwilioMessagingProvider(this.channel, config, this.fetchImpl);
+  }
+
   async send(message: OutboundMessage<C>, options: SendOptions): Promise<ProviderReceipt> {
     const { from, messagingServiceSid, statusCallbackUrl } = this.config;
     const form = new URLSearchParams({ To: this.address(message.recipient) });

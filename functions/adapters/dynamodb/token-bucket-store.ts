@@ -1,0 +1,120 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { RateBuckets, Reservation } from '../../core/providers/ports';
+
+/** Requests this store made (the bench's cost per delivery); one write unit each: items < 1 KB. */
+export interface TokenBucketStats {
+  /** Conditional UpdateItems, granted or refused (a refused one costs its write unit too). */
+  writes: number;
+  /** Refused by their condition (another sender moved the bucket first). */
+  refused: number;
+  /** Strongly consistent reads after a refusal that came without the item (emulators). */
+  reads: number;
+  /** Denials decided from a bucket state already seen, with no request. */
+  deniedWithoutRequest: number;
+}
+
+const TRIES = 4;
+const KEEP_SECONDS = 2 * 24 * 3600;
+
+/**
+ * RateBuckets on the main table: one item per key (`RATE#<key>` / `RATE`) holding `tat`, the
+ * GCRA theoretical arrival time (epoch ms). A reservation is one conditional UpdateItem:
+ * `SET tat = tat + cost IF now <= tat <= now + horizon` while the bucket is busy, or
+ * `SET tat = now + cost IF tat < now` while it is idle, so concurrent functions never book the
+ * same slot. A refusal returns the item (ReturnValuesOnConditionCheckFailure) and the next try
+ * takes the other form. `tat` only ever grows, so a bucket seen booked beyond the horizon is
+ * refused from memory with no request at all. Items expire (TTL) two days after their last use.
+ */
+export class TokenBucketStore implements RateBuckets {
+  readonly stats: TokenBucketStats = { writes: 0, refused: 0, reads: 0, deniedWithoutRequest: 0 };
+  readonly #seen = new Map<string, number>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async reserve(key: string, costMs: number, horizonMs: number, now: number): Promise<Reservation> {
+    let known = this.#seen.get(key);
+    for (let attempt = 1; attempt <= TRIES; attempt++) {
+      if (known !== undefined && known >= now && known - now > horizonMs) {
+        this.stats.deniedWithoutRequest++;
+        return { granted: false, freeAt: known - horizonMs };
+      }
+      const idle = known === undefined || known < now;
+      try {
+        const tat = idle
+          ? await this.#start(key, costMs, now)
+          : await this.#extend(key, costMs, horizonMs, now);
+        this.#seen.set(key, tat);
+        return { granted: true, startAt: tat - costMs };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        this.stats.refused++;
+        const old = Number(error.Item?.tat?.N ?? Number.NaN);
+        known = Number.isFinite(old) ? old : await this.#read(key);
+        if (known !== undefined) this.#seen.set(key, known);
+      }
+    }
+    // Still contended after every try: let it come back shortly rather than spend more writes.
+    return { granted: false, freeAt: now + costMs };
+  }
+
+  /** The idle form: the bucket's schedule starts now. */
+  async #start(key: string, costMs: number, now: number): Promise<number> {
+    this.stats.writes++;
+    const tat = now + costMs;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `RATE#${key}`, sk: 'RATE' },
+        UpdateExpression: 'SET tat = :tat, expiresAt = :expires',
+        ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
+        ExpressionAttributeValues: { ':tat': tat, ':now': now, ':expires': expiry(now) },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return tat;
+  }
+
+  /** The busy form: book the next `costMs` after what is booked, if within the horizon. */
+  async #extend(key: string, costMs: number, horizonMs: number, now: number): Promise<number> {
+    this.stats.writes++;
+    const bounded = Number.isFinite(horizonMs);
+    const answer = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `RATE#${key}`, sk: 'RATE' },
+        UpdateExpression: 'SET tat = tat + :cost, expiresAt = :expires',
+        ConditionExpression: bounded ? 'tat BETWEEN :now AND :limit' : 'tat >= :now',
+        ExpressionAttributeValues: {
+          ':cost': costMs,
+          ':now': now,
+          ':expires': expiry(now),
+          ...(bounded && { ':limit': now + horizonMs }),
+        },
+        ReturnValues: 'UPDATED_NEW',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+    return Number(answer.Attributes?.tat);
+  }
+
+  async #read(key: string): Promise<number | undefined> {
+    this.stats.reads++;
+    const answer = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `RATE#${key}`, sk: 'RATE' },
+        ConsistentRead: true,
+      }),
+    );
+    const tat = answer.Item?.tat;
+    return typeof tat === 'number' ? tat : undefined;
+  }
+}
+
+function expiry(now: number): number {
+  return Math.ceil(now / 1000) + KEEP_SECONDS;
+}

@@ -1,0 +1,139 @@
+import type { Channel, DeliveryMessage, OutboundMessage, Priority } from '../notifications/model';
+import type { RateBuckets, RateHold } from './ports';
+import { type Sender, type SenderPool, senderFor, unitsOf } from './senders';
+
+/** How the gate schedules; every field in ms. */
+export interface RateGateSettings {
+  /** How far ahead a normal-lane delivery may book its sender (the rest waits its turn). */
+  normalHorizonMs: number;
+  /** How far ahead a high-lane delivery may book: beyond any normal booking, so it goes first. */
+  highHorizonMs: number;
+  /** Waits up to this long happen inside the function; longer ones wait in the queue. */
+  inlineMs: number;
+  /** Multiplies every rate (1 deployed; the local stack and bench scale the clock down). */
+  rateScale: number;
+}
+
+export const DEFAULT_RATE_GATE: RateGateSettings = {
+  normalHorizonMs: 5_000,
+  highHorizonMs: 120_000,
+  inlineMs: 1_000,
+  rateScale: 1,
+};
+
+export interface RateGateDependencies {
+  channel: Channel;
+  buckets: RateBuckets;
+  /** The senders of the provider this delivery goes through; undefined: no rate applies. */
+  pool: (message: DeliveryMessage) => Promise<SenderPool | undefined>;
+  /** The delivery's content (to count SMS segments); undefined while not readable yet. */
+  content: (message: DeliveryMessage) => Promise<OutboundMessage['content'] | undefined>;
+  settings: RateGateSettings;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** One received message, as the gate sees it. */
+export interface GateInput {
+  message: DeliveryMessage;
+  lane: Priority;
+  receiveCount: number;
+  lastReceive: boolean;
+  /** What an earlier copy of this message booked (its message attributes). */
+  hold?: RateHold;
+  /** Longest wait the function may spend on this record before its attempt. */
+  maxInlineMs: number;
+}
+
+/** What to do with a message before any attempt. */
+export type GateDecision =
+  /** Send now (after `waitMs` inside the function) from `sender`. */
+  | { action: 'send'; sender?: Sender; waitMs: number; units: number }
+  /** Over the rate: a new copy waits `delayMs` in the same queue, carrying `hold`. */
+  | { action: 'requeue'; delayMs: number; hold: RateHold; sender: Sender }
+  /** A retried message over the rate: hidden `delayMs` (its visibility), no attempt. */
+  | { action: 'wait'; delayMs: number; sender: Sender };
+
+/**
+ * Decides whether a delivery may go to its sender now, counted in the provider's unit, before
+ * the claim (so a wait is never an attempt). A first receive books a slot and, if the slot is
+ * further away than the function should wait, goes back to its queue as a new copy holding the
+ * slot (a wait burns no receive of the retry budget). On a sender shared by tenants (the stack's
+ * own), each tenant first takes its turn among its own messages: a burst of one tenant is spread
+ * over its own schedule and books the sender at most one horizon ahead, so another tenant's
+ * message waits at most that long. The high lane books further ahead than the normal lane ever
+ * does, so it overtakes a throttled normal backlog.
+ */
+export async function gateDelivery(
+  deps: RateGateDependencies,
+  input: GateInput,
+): Promise<GateDecision> {
+  const now = deps.now ?? Date.now;
+  const random = deps.random ?? Math.random;
+  const { message, lane } = input;
+  const pool = await deps.pool(message);
+  if (!pool) return { action: 'send', waitMs: 0, units: 1 };
+  const sender = senderFor(pool, deps.channel, message.recipient);
+  const content = await deps.content(message);
+  const units = content ? unitsOf({ channel: deps.channel, content } as OutboundMessage) : 1;
+  const rate = sender.ratePerSecond * deps.settings.rateScale;
+  const costMs = (units * 1000) / rate;
+  // The normal lane books at most ten sends ahead (and 1-5 s): a high send arriving later waits
+  // behind that much at most, whatever the normal backlog.
+  const normalHorizon = Math.min(
+    deps.settings.normalHorizonMs,
+    Math.max(deps.settings.inlineMs, 10 * costMs),
+  );
+  const horizon = lane === 'high' ? deps.settings.highHorizonMs : normalHorizon;
+  const inline = Math.max(0, Math.min(deps.settings.inlineMs, input.maxInlineMs));
+  const send = (waitMs: number): GateDecision => ({ action: 'send', sender, waitMs, units });
+  const fresh = input.receiveCount <= 1;
+
+  if (!fresh) {
+    // A retry (after a failed attempt): on its last receive it goes regardless (a 429 is then a
+    // transient failure like any other); otherwise it books only what it can use at once.
+    if (input.lastReceive) return send(0);
+    const booked = await deps.buckets.reserve(sender.key, costMs, inline, now());
+    if (booked.granted) return send(Math.max(0, booked.startAt - now()));
+    return { action: 'wait', delayMs: booked.freeAt - now() + random() * costMs * 4, sender };
+  }
+
+  const hold = input.hold?.sender === sender.key ? input.hold : undefined;
+  const requeue = (at: number, next: RateHold): GateDecision => ({
+    action: 'requeue',
+    delayMs: Math.max(0, at - now()),
+    hold: next,
+    sender,
+  });
+  if (hold?.senderSlot !== undefined) {
+    const wait = hold.senderSlot - now();
+    return wait <= inline ? send(Math.max(0, wait)) : requeue(hold.senderSlot, hold);
+  }
+
+  let tenantSlot = hold?.tenantSlot;
+  if (tenantSlot === undefined) {
+    // The common case, no backlog: one write books a slot the function can wait for itself.
+    const quick = await deps.buckets.reserve(sender.key, costMs, inline, now());
+    if (quick.granted) return send(Math.max(0, quick.startAt - now()));
+  }
+  const shared = pool.owner === 'stack';
+  if (shared && tenantSlot === undefined) {
+    const tenantKey = `${sender.key}|tenant:${message.tenantId ?? '-'}|${lane}`;
+    const turn = await deps.buckets.reserve(tenantKey, costMs, Number.POSITIVE_INFINITY, now());
+    tenantSlot = turn.granted ? turn.startAt : now();
+  }
+  const base: RateHold = { sender: sender.key, ...(tenantSlot !== undefined && { tenantSlot }) };
+  // (a second of slack: copies come back on whole seconds of delay)
+  if (tenantSlot !== undefined && tenantSlot - now() > horizon + 1000) {
+    return requeue(tenantSlot - horizon, base);
+  }
+  const booked = await deps.buckets.reserve(sender.key, costMs, horizon, now());
+  if (booked.granted) {
+    const wait = booked.startAt - now();
+    if (wait <= inline) return send(Math.max(0, wait));
+    return requeue(booked.startAt, { ...base, senderSlot: booked.startAt });
+  }
+  // Booked out beyond this lane's horizon (another tenant, or the high lane): come back when it
+  // frees, spread a little so the waiting copies do not all return at once.
+  return requeue(booked.freeAt + random() * Math.min(horizon, 50 * costMs), base);
+}

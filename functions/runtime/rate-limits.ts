@@ -1,0 +1,106 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSRecord } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { TokenBucketStore } from '../adapters/dynamodb/token-bucket-store';
+import { readRateHold, requeueForRate } from '../adapters/sqs/rate-wait-queue';
+import type { ChannelProvider } from '../core/delivery/ports';
+import type { DeliveryRepository } from '../core/delivery/report-ports';
+import { ATTEMPT_MAX_MS, type Channel, type DeliveryMessage } from '../core/notifications/model';
+import { DEFAULT_RATE_GATE, gateDelivery } from '../core/providers/rate-gate';
+import { parseEnv } from './config';
+import type { ProviderSource } from './providers/source';
+
+/** What the channel handler does with a record before its attempt. */
+export type RateCheck =
+  /** Go: with this provider (bound to the sender the gate picked), when given. */
+  | { proceed: true; provider?: () => Promise<ChannelProvider>; sender?: string }
+  /**
+   * Over the rate, no attempt: a copy waits in the queue (`visibilitySeconds` absent: this
+   * record is done), or this record is hidden that long (a retried message).
+   */
+  | { proceed: false; reason: string; visibilitySeconds?: number };
+
+export interface RateLimiter {
+  check(
+    record: SQSRecord,
+    message: DeliveryMessage,
+    lane: { lane: 'high' | 'normal'; url: string },
+    receiveCount: number,
+    deadline: number | undefined,
+  ): Promise<RateCheck>;
+  /** The bucket store's request counts (bench). */
+  readonly buckets: TokenBucketStore;
+}
+
+const envSchema = () =>
+  z.object({
+    /** Multiplies every sender's rate: 1 deployed; the local stack and bench run a faster clock. */
+    SENDER_RATE_SCALE: z._default(z.coerce.number().check(z.positive()), 1),
+    MAX_RECEIVE_COUNT: z._default(z.coerce.number().check(z.int(), z.positive()), 5),
+  });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The send-rate gate of one channel function: before a delivery is claimed it books its sender's
+ * rate in the shared DynamoDB buckets (core/providers/rate-gate.ts) and either goes (after a wait
+ * of at most a second in the function), or waits in its queue without an attempt.
+ */
+export function createRateLimiter(
+  channel: Channel,
+  source: ProviderSource,
+  clients: { dynamo: DynamoDBDocumentClient; sqs: SQSClient; tableName: string },
+  store: Pick<DeliveryRepository, 'getContent'>,
+  env: NodeJS.ProcessEnv = process.env,
+): RateLimiter {
+  const settings = parseEnv(envSchema(), env);
+  const buckets = new TokenBucketStore(clients.dynamo, clients.tableName);
+  const gateDeps = {
+    channel,
+    buckets,
+    pool: () => source.senders?.() ?? Promise.resolve(undefined),
+    content: (message: DeliveryMessage) => store.getContent(message.notificationId, channel),
+    settings: { ...DEFAULT_RATE_GATE, rateScale: settings.SENDER_RATE_SCALE },
+  };
+  return {
+    buckets,
+    async check(record, message, lane, receiveCount, deadline) {
+      if (!source.senders) return { proceed: true };
+      const hold = readRateHold(record.messageAttributes);
+      const maxInlineMs =
+        deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now() - ATTEMPT_MAX_MS;
+      const decision = await gateDelivery(gateDeps, {
+        message,
+        lane: lane.lane,
+        receiveCount,
+        lastReceive: receiveCount >= settings.MAX_RECEIVE_COUNT,
+        ...(hold && { hold }),
+        maxInlineMs,
+      });
+      if (decision.action === 'send') {
+        if (decision.waitMs > 0) await sleep(decision.waitMs);
+        const sender = decision.sender?.id;
+        if (sender === undefined || decision.sender?.kind === 'slack-channel')
+          return { proceed: true };
+        return { proceed: true, provider: () => source.get(sender), sender };
+      }
+      const reason = `over the send rate of ${decision.sender.key}: waits ${Math.ceil(decision.delayMs / 1000)} s`;
+      if (decision.action === 'wait') {
+        return { proceed: false, reason, visibilitySeconds: visibility(decision.delayMs) };
+      }
+      try {
+        await requeueForRate(clients.sqs, lane.url, record.body, decision.delayMs, decision.hold);
+        return { proceed: false, reason };
+      } catch {
+        // The copy could not be queued: this message itself waits (one receive of its budget).
+        return { proceed: false, reason, visibilitySeconds: visibility(decision.delayMs) };
+      }
+    },
+  };
+}
+
+/** Seconds for ChangeMessageVisibility: SQS takes at most 12 hours. */
+function visibility(delayMs: number): number {
+  return Math.min(43_200, Math.max(0, Math.ceil(delayMs / 1000)));
+}
