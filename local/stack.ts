@@ -186,6 +186,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       outbox,
       failures,
       faults,
+      providerRates: emulators.providerRates,
       env,
       dlq,
       startPollers,
