@@ -5,12 +5,14 @@ import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError, httpErrors } from '../runtime/http';
 import { traceHandler } from '../runtime/tracing';
+import { categoryRoutes } from './api/categories';
 import { type ApiRoute, guarded, logger, metrics } from './api/context';
 import { dlqRoutes } from './api/dlq';
 import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
+import { recipientRoutes } from './api/recipients';
 import { suppressionRoutes } from './api/suppressions';
 import { templateRoutes } from './api/templates';
 import { twilioStatusRoutes } from './api/twilio-status';
@@ -26,6 +28,8 @@ const routes: ApiRoute[] = [
   ...meRoutes,
   ...webhookRoutes,
   ...suppressionRoutes,
+  ...recipientRoutes,
+  ...categoryRoutes,
   ...twilioStatusRoutes,
   ...dlqRoutes,
   ...workflowRoutes,

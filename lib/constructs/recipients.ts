@@ -17,6 +17,8 @@ import { grantIndexQuery, grantItems } from './data-table';
 export const PROFILE_ITEMS = 'RCP#*';
 /** The address -> recipient entries (`RADDR#<tenant>#<kind>#<value>`). */
 export const ADDRESS_ITEMS = 'RADDR#*';
+/** A tenant's categories (`CAT#<tenant>`). */
+export const CATEGORY_ITEMS = 'CAT#*';
 /** The partitions of the `recipients` index (`RIDX#<tenant>#<shard>`). */
 export const RECIPIENT_INDEX_PARTITIONS = 'RIDX#*';
 
@@ -47,6 +49,12 @@ export function grantRecipientManagement(grantee: iam.IGrantable, table: dynamod
     ADDRESS_ITEMS,
   );
   grantIndexQuery(grantee, table, RECIPIENT_INDEX, RECIPIENT_INDEX_PARTITIONS);
+  grantItems(
+    grantee,
+    table,
+    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
+    CATEGORY_ITEMS,
+  );
 }
 
 /** `/v1/recipients...` on the API, each behind the API-key authorizer. */
@@ -62,4 +70,8 @@ export function addRecipientRoutes(
   for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
     recipient.addMethod(method, integration, secured);
   }
+  const categories = v1.addResource('categories');
+  categories.addMethod('GET', integration, secured);
+  const category = categories.addResource('{key}');
+  for (const method of ['GET', 'PUT', 'DELETE']) category.addMethod(method, integration, secured);
 }

@@ -42,6 +42,10 @@ export function matchResource(path: string): {
       pathParameters: { id: decodeOr(recipient[1]) },
     };
   }
+  const category = /^\/v1\/categories\/([^/]+)$/.exec(path);
+  if (category?.[1]) {
+    return { resource: '/v1/categories/{key}', pathParameters: { key: decodeOr(category[1]) } };
+  }
   const webhook = /^\/v1\/webhooks\/([^/]+)(\/test|\/rotate-secret)?$/.exec(path);
   if (webhook?.[1]) {
     return {

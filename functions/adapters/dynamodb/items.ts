@@ -6,6 +6,7 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   NotificationRecord,
+  SkipReason,
 } from '../../core/notifications/model';
 import { ATTEMPT_ERROR_CHARS, ATTEMPT_HISTORY_SIZE } from '../../core/notifications/model';
 
@@ -112,6 +113,8 @@ export function deliveryItem(d: DeliveryRecord, expiresAt: number): Record<strin
     version: 1,
     ...(d.tenantId ? { tenantId: d.tenantId } : {}),
     ...(d.metadata && Object.keys(d.metadata).length > 0 ? { metadata: d.metadata } : {}),
+    ...(d.recipientId ? { recipientId: d.recipientId } : {}),
+    ...(d.skipReason ? { skipReason: d.skipReason, lastError: d.lastError } : {}),
     expiresAt,
   };
 }
@@ -182,5 +185,7 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
     record.metadata = item.metadata as Record<string, string>;
   }
   if (typeof item.providerDetail === 'string') record.providerDetail = item.providerDetail;
+  if (typeof item.recipientId === 'string') record.recipientId = item.recipientId;
+  if (typeof item.skipReason === 'string') record.skipReason = item.skipReason as SkipReason;
   return record;
 }

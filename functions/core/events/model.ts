@@ -24,6 +24,7 @@ export const EVENT_STATUSES = [
   'bounced',
   'complained',
   'undelivered',
+  'skipped',
 ] as const satisfies readonly DeliveryStatus[];
 
 export const DELIVERY_EVENT_TYPES = [

@@ -25,6 +25,8 @@ function presentDelivery(d: DeliveryRecord) {
     })),
     ...(d.version ? { version: d.version } : {}),
     ...(d.providerDetail ? { providerDetail: d.providerDetail } : {}),
+    ...(d.recipientId ? { recipientId: d.recipientId } : {}),
+    ...(d.skipReason ? { skipReason: d.skipReason } : {}),
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };

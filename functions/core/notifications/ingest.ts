@@ -98,9 +98,14 @@ export async function ingestNotification(
         updatedAt: createdAt,
         tenantId,
         ...(request.metadata ? { metadata: request.metadata } : {}),
+        ...(channelRequest.recipientIds?.[n]
+          ? { recipientId: channelRequest.recipientIds[n] }
+          : {}),
       });
     });
   }
+  // Recipient ids that cannot be reached on a channel: recorded final, never enqueued.
+  deliveries.push(...skippedDeliveries(request, deliveries, { id, tenantId, createdAt }));
   notification.deliveryCount = deliveries.length;
 
   if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
@@ -120,7 +125,8 @@ export async function ingestNotification(
 
   await deps.store.create(notification, deliveries, Math.max(now, request.sendAt ?? now));
   const delaySeconds = scheduled ? Math.ceil(delayMs / 1000) : 0;
-  const failed = await deps.queue.enqueue(deliveries, request.priority, delaySeconds);
+  const sendable = deliveries.filter((d) => d.status !== 'skipped');
+  const failed = await deps.queue.enqueue(sendable, request.priority, delaySeconds);
   if (failed.length > 0) {
     await mapWithConcurrency(failed, SETTLE_PARALLEL, ({ record, reason }) =>
       deps.store.markFailed(id, record.deliveryId, `not queued: ${reason}`, Date.now(), [
@@ -128,7 +134,7 @@ export async function ingestNotification(
         'scheduled',
       ]),
     );
-    throw new EnqueueError(id, failed.length, deliveries.length - failed.length);
+    throw new EnqueueError(id, failed.length, sendable.length - failed.length);
   }
   return { id, status: scheduled ? 'scheduled' : 'accepted', deliveries: deliveries.length };
 }
@@ -139,9 +145,39 @@ async function failAll(
   deliveries: readonly DeliveryRecord[],
   reason: string,
 ): Promise<void> {
-  await mapWithConcurrency(deliveries, SETTLE_PARALLEL, (d) =>
+  const open = deliveries.filter((d) => d.status !== 'skipped');
+  await mapWithConcurrency(open, SETTLE_PARALLEL, (d) =>
     store.markFailed(id, d.deliveryId, reason, Date.now(), ['queued', 'scheduled']),
   );
+}
+
+/** Delivery records of `request.skipped`, numbered after each channel's sendable ones. */
+function skippedDeliveries(
+  request: NotificationRequest,
+  sendable: readonly DeliveryRecord[],
+  at: { id: string; tenantId: string; createdAt: string },
+): DeliveryRecord[] {
+  const next = new Map<string, number>();
+  for (const d of sendable) next.set(d.channel, (next.get(d.channel) ?? 0) + 1);
+  return (request.skipped ?? []).map((s) => {
+    const n = next.get(s.channel) ?? 0;
+    next.set(s.channel, n + 1);
+    return {
+      notificationId: at.id,
+      deliveryId: `${s.channel}#${n}`,
+      channel: s.channel,
+      recipient: s.recipient,
+      status: 'skipped',
+      attempts: 0,
+      createdAt: at.createdAt,
+      updatedAt: at.createdAt,
+      tenantId: at.tenantId,
+      recipientId: s.recipientId,
+      skipReason: s.reason,
+      lastError: `skipped: ${s.reason}: ${s.detail}`,
+      ...(request.metadata ? { metadata: request.metadata } : {}),
+    };
+  });
 }
 
 /** The schedule name derives from the notification id, so a retry never makes a second one. */

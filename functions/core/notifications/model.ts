@@ -21,8 +21,16 @@ export const DELIVERY_STATUSES = [
   'bounced',
   'complained',
   'undelivered',
+  'skipped',
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/**
+ * Why a delivery to a recipient id was `skipped` (recorded final, never sent): the recipient has
+ * no address for the channel, the address is dead, they opted out, or the address is suppressed.
+ */
+export const SKIP_REASONS = ['no_address', 'address_invalid', 'opted_out', 'suppressed'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 
 export type Priority = 'high' | 'normal';
 
@@ -81,6 +89,8 @@ export interface ChannelRequest<C extends Channel = Channel> {
   channel: C;
   recipients: string[];
   content: ContentByChannel[C];
+  /** Sent to recipient ids (core/recipients): the id each address of `recipients` belongs to. */
+  recipientIds?: string[];
 }
 
 export type ChannelRequests = { [C in Channel]?: ChannelRequest<C> };
@@ -91,6 +101,14 @@ export interface NotificationRequest {
   sendAt?: number;
   priority: Priority;
   metadata?: Record<string, string>;
+  /** Recipient ids (`to`), resolved by core/recipients before ingest; what they could not get. */
+  skipped?: {
+    channel: Channel;
+    recipientId: string;
+    recipient: string;
+    reason: SkipReason;
+    detail: string;
+  }[];
 }
 
 /** One outbound unit: one channel x one recipient, as a provider sees it. */
@@ -173,6 +191,10 @@ export interface DeliveryRecord {
   history?: AttemptRecord[];
   /** Provider feedback that did not change the status: a transient bounce, a delay, `read`. */
   providerDetail?: string;
+  /** The recipient id this delivery is for, when the request named recipient ids. */
+  recipientId?: string;
+  /** Set when `skipped`. */
+  skipReason?: SkipReason;
 }
 
 /** What one attempt came to. `retry`: a transient failure, the delivery is tried again. */

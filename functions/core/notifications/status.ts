@@ -37,6 +37,8 @@ export const TRANSITIONS: Readonly<Record<DeliveryStatus, readonly DeliveryStatu
   bounced: [],
   complained: [],
   undelivered: [],
+  // Recorded final at ingest for a recipient id that cannot be reached: never sent, never moves.
+  skipped: [],
 };
 
 export function canTransition(from: DeliveryStatus, to: DeliveryStatus): boolean {
@@ -68,7 +70,12 @@ export const UNSUCCESSFUL: readonly DeliveryStatus[] = [
  * Settled: no attempt is pending. `sent` and `delivered` may still move on provider feedback and
  * `failed` may be re-opened by a replay, but nothing in Herald will act on them by itself.
  */
-export const FINAL: readonly DeliveryStatus[] = [...SUCCEEDED, ...UNSUCCESSFUL, 'cancelled'];
+export const FINAL: readonly DeliveryStatus[] = [
+  ...SUCCEEDED,
+  ...UNSUCCESSFUL,
+  'cancelled',
+  'skipped',
+];
 
 export type AggregateStatus =
   | 'scheduled'
@@ -83,8 +90,12 @@ export type AggregateStatus =
  * One word for a whole notification, from its deliveries' statuses. `delivered` only when every
  * delivery that went out was confirmed; `sent` when some were only accepted.
  */
-export function aggregateStatus(statuses: readonly DeliveryStatus[]): AggregateStatus {
+export function aggregateStatus(all: readonly DeliveryStatus[]): AggregateStatus {
+  // A skipped delivery (a recipient who opted out, has no address) is not a failure to send;
+  // a notification whose every delivery was skipped sent nothing: failed.
+  const statuses = all.some((s) => s !== 'skipped') ? all.filter((s) => s !== 'skipped') : all;
   if (statuses.length === 0) return 'in_progress';
+  if (statuses.every((s) => s === 'skipped')) return 'failed';
   if (statuses.every((s) => s === 'scheduled')) return 'scheduled';
   if (statuses.some((s) => !FINAL.includes(s))) return 'in_progress';
   if (statuses.every((s) => s === 'cancelled')) return 'cancelled';

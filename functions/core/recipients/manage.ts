@@ -8,7 +8,8 @@ import {
   type RecipientProfile,
   storedBytes,
 } from './model';
-import type { RecipientStore } from './ports';
+import type { RecipientStore, SuppressionLookup } from './ports';
+import { markSuppressed } from './suppressed-addresses';
 
 /** Writes that lost a race are read and tried again this often before a 409. */
 const WRITE_TRIES = 4;
@@ -144,7 +145,12 @@ export async function writeProfile(
   tenantId: string,
   id: string,
   mode: WriteMode,
-  options: { now?: () => string; mustExist?: boolean; known?: RecipientProfile | null } = {},
+  options: {
+    now?: () => string;
+    mustExist?: boolean;
+    known?: RecipientProfile | null;
+    suppressions?: SuppressionLookup;
+  } = {},
 ): Promise<{ profile: RecipientProfile; created: boolean }> {
   const now = options.now ?? (() => new Date().toISOString());
   // `known`: a profile the caller read in a batch (null: read, none there), saving a read.
@@ -155,6 +161,7 @@ export async function writeProfile(
     const input =
       'replace' in mode ? mode.replace : mergePatch(previous ? inputOf(previous) : {}, mode.merge);
     const profile = buildProfile(tenantId, id, input, previous, now());
+    if (options.suppressions) await markSuppressed(options.suppressions, profile, previous);
     checkSize(profile);
     if (await store.put(profile, previous)) return { profile, created: !previous };
     if (attempt >= WRITE_TRIES) {
@@ -186,7 +193,7 @@ export async function upsertMany(
   store: RecipientStore,
   tenantId: string,
   items: readonly { id: string; input: ProfileInput; at: string }[],
-  now: () => string = () => new Date().toISOString(),
+  options: { now?: () => string; suppressions?: SuppressionLookup } = {},
 ): Promise<BatchResult[]> {
   const existing = await store.batchGet(
     tenantId,
@@ -199,7 +206,7 @@ export async function upsertMany(
         tenantId,
         item.id,
         { merge: item.input },
-        { now, known: existing.get(item.id) ?? null },
+        { ...options, known: existing.get(item.id) ?? null },
       );
       return { id: item.id, status: created ? 'created' : 'updated' };
     } catch (error) {

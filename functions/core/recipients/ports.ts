@@ -1,3 +1,4 @@
+import type { Channel } from '../shared/vocabulary';
 import type { AddressKind, RecipientProfile } from './model';
 
 /** A page of profiles; `nextCursor` when there is more. */
@@ -45,4 +46,16 @@ export interface RecipientStore {
    * the address index says; may include stale entries: check each profile.
    */
   findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<string[]>;
+}
+
+/**
+ * The tenant's suppression list as profile writes see it (adapters/dynamodb/suppression-store.ts):
+ * which of these `(channel, recipient)` are on it, as `suppressionKey`s. A new address already
+ * suppressed starts with that health, so sends skip it as `suppressed` without a read per send.
+ */
+export interface SuppressionLookup {
+  findSuppressed(
+    tenantId: string,
+    recipients: readonly { channel: Channel; recipient: string }[],
+  ): Promise<Set<string>>;
 }

@@ -7,12 +7,10 @@ import { describeNotification } from '../../core/notifications/describe';
 import { type Accepted, ingestNotification } from '../../core/notifications/ingest';
 import {
   parseDispatchRequest,
-  parseV1Request,
   type ValidationOptions,
   type ValidationResult,
 } from '../../core/notifications/requests';
 import { dispatchEnvelopeSchema } from '../../core/notifications/requests/dispatch-request';
-import { v1Schema } from '../../core/notifications/requests/v1-request';
 import { EnqueueError, InvalidRequestError, NotRecordedError } from '../../core/shared/errors';
 import { errorResponse, json, parseJsonBody } from '../../runtime/http';
 import {
@@ -34,6 +32,7 @@ import {
   store,
   tenantOf,
 } from './context';
+import { parseV1OrRecipients, v1OrRecipientsSchema } from './recipient-sends';
 import {
   acceptedShape,
   cancelledShape,
@@ -64,11 +63,14 @@ function validationOptions(now: number, tenantId?: string): ValidationOptions {
   return options;
 }
 
-type Parse = (body: unknown, options: ValidationOptions) => ValidationResult;
+type Parse = (
+  body: unknown,
+  options: ValidationOptions,
+) => ValidationResult | Promise<ValidationResult>;
 
 async function accept(tenantId: string, body: unknown, parse: Parse): Promise<Accepted> {
   const now = Date.now();
-  const result = parse(body, validationOptions(now, tenantId));
+  const result = await parse(body, validationOptions(now, tenantId));
   if (!result.ok) throw new InvalidRequestError(result.errors);
   const id = randomUUID();
   // The notification id is the correlation id across the api, release and channel functions.
@@ -177,12 +179,12 @@ export const notificationRoutes: ApiRoute[] = [
       description:
         'Validated whole before anything is recorded; one delivery per channel x recipient.',
       tag: 'notifications',
-      body: v1Schema(documented),
+      body: v1OrRecipientsSchema(documented),
       idempotent: true,
       responses: { 202: { description: 'Accepted', schema: acceptedShape }, 503: partly, ...keyed },
     },
     handler: (event, context) =>
-      createOnce(event, context, '/v1/notifications', parseV1Request, (accepted) => accepted),
+      createOnce(event, context, '/v1/notifications', parseV1OrRecipients, (accepted) => accepted),
   },
   {
     method: 'POST',

@@ -23,7 +23,7 @@ import type { FieldError } from '../../core/shared/field-errors';
 import { dynamo } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
-import { type ApiRoute, config, pathParameter, tenantOf } from './context';
+import { type ApiRoute, config, pathParameter, suppressions, tenantOf } from './context';
 import {
   batchAnswerShape,
   presentProfile,
@@ -102,7 +102,13 @@ export const recipientRoutes: ApiRoute[] = [
       const tenantId = tenantOf(event);
       const id = idOf(event);
       const input = requireProfile(parseJsonBody(event, config.maxBodyBytes));
-      const { profile, created } = await writeProfile(recipients, tenantId, id, { replace: input });
+      const { profile, created } = await writeProfile(
+        recipients,
+        tenantId,
+        id,
+        { replace: input },
+        { suppressions },
+      );
       return json(created ? 201 : 200, presentProfile(profile));
     },
   },
@@ -126,7 +132,7 @@ export const recipientRoutes: ApiRoute[] = [
         tenantId,
         id,
         { merge: patch },
-        { mustExist: true },
+        { mustExist: true, suppressions },
       );
       return json(200, presentProfile(profile));
     },
@@ -168,7 +174,7 @@ export const recipientRoutes: ApiRoute[] = [
       inspectRequestBody(body);
       const items = parseBatchItems(body);
       const valid = items.flatMap((i) => ('input' in i ? [i.input] : []));
-      const written = await upsertMany(recipients, tenantId, valid);
+      const written = await upsertMany(recipients, tenantId, valid, { suppressions });
       const byAt = new Map(written.map((r, n) => [valid[n]?.at, r]));
       const results: BatchResult[] = items.map((i) =>
         'input' in i ? (byAt.get(i.input.at) as BatchResult) : i.error,

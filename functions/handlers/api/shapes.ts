@@ -1,6 +1,11 @@
 import * as z from 'zod/mini';
 import { SCOPES } from '../../core/access/api-keys';
-import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/notifications/model';
+import {
+  CHANNELS,
+  DELIVERY_STATUSES,
+  type FailureKind,
+  SKIP_REASONS,
+} from '../../core/notifications/model';
 import { AGGREGATE_STATUSES } from '../../core/notifications/requests/list-query';
 import { SUPPRESSION_REASONS } from '../../core/suppressions/model';
 
@@ -72,6 +77,11 @@ export const deliveryShape = z.strictObject({
     )
     .check(z.maxLength(10), z.describe('the last 10 attempts, oldest first')),
   version: optionalDescribed(count(1), 'grows with every recorded change'),
+  recipientId: optionalDescribed(z.string(), 'the recipient id (to) this delivery is for'),
+  skipReason: optionalDescribed(
+    z.enum(SKIP_REASONS),
+    'when skipped: never sent, and why (no_address, address_invalid, opted_out, suppressed)',
+  ),
   createdAt: instant,
   updatedAt: instant,
 });

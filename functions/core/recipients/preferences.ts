@@ -1,0 +1,35 @@
+import type { Channel } from '../shared/vocabulary';
+import type { Preferences } from './model';
+
+/**
+ * A tenant's category: what a message is about. `defaults` say which channels it uses when the
+ * recipient has said nothing (absent: every channel); `critical` ones (security codes, password
+ * resets) reach the recipient despite opt-outs, never at a dead address.
+ */
+export interface Category {
+  key: string;
+  name: string;
+  description?: string;
+  critical: boolean;
+  defaults: Partial<Record<Channel, boolean>>;
+  updatedAt: string;
+}
+
+/** Why a recipient does not get this category on this channel, or undefined when they do. */
+export function optOutOf(
+  preferences: Preferences,
+  channel: Channel,
+  category: Category | undefined,
+): string | undefined {
+  if (category?.critical) return undefined;
+  const own = category ? preferences.categories?.[category.key] : undefined;
+  if (category && own?.all === false) return `opted out of ${category.key}`;
+  if (category && own?.[channel] === false) return `opted out of ${category.key} on ${channel}`;
+  // An explicit opt-in to the category on this channel wins over the channel-wide switch.
+  if (category && own?.[channel] === true) return undefined;
+  if (preferences.channels?.[channel] === false) return `opted out of ${channel}`;
+  if (category && category.defaults[channel] === false) {
+    return `${category.key} does not use ${channel} unless the recipient opts in`;
+  }
+  return undefined;
+}
