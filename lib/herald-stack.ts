@@ -19,6 +19,7 @@ import { Scheduling } from './constructs/scheduling';
 import { createSenders } from './constructs/senders';
 import { SesFeedback } from './constructs/ses-feedback';
 import { Templates } from './constructs/templates';
+import { grantSendRates } from './constructs/tenant-providers';
 
 export { API_SUPPRESSION_ACTIONS, API_TABLE_ACTIONS } from './constructs/api-functions';
 export { UNROUTED_ALARMS_WARNING } from './constructs/monitoring';
@@ -76,6 +77,8 @@ export class HeraldStack extends Stack {
       serviceName,
     });
     this.senders = senders;
+    // Send rates per sender: the buckets and each lane's delayed copies (issue 22).
+    grantSendRates(senders, table);
 
     const scheduling = new Scheduling(this, 'Scheduling', {
       table,

@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/notifications/model';
 import { WEBHOOK_API_ACTIONS } from '../../lib/constructs/delivery-events';
+import { RATE_LIMITED_CHANNELS } from '../../lib/constructs/tenant-providers';
 import { API_TABLE_ACTIONS } from '../../lib/herald-stack';
 import {
   buildStack,
@@ -149,8 +150,15 @@ describe('function permissions', () => {
     };
     expect(leadingKeys('release')).toEqual([notificationsOnly]);
     // The suppression list: senders check it and add to it, feedback adds to it.
+    // Send rates (issue 22): the rate-limited senders also book their buckets, RATE#... only.
+    const ratesOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } };
     for (const name of ['feedback', ...CHANNELS.map((c) => `send-${c}`)]) {
-      expect(leadingKeys(name), name).toEqual([notificationsOnly, suppressionsOnly]);
+      const rated = RATE_LIMITED_CHANNELS.some((c) => name === `send-${c}`);
+      expect(leadingKeys(name), name).toEqual([
+        notificationsOnly,
+        suppressionsOnly,
+        ...(rated ? [ratesOnly] : []),
+      ]);
     }
     // The api also lists: Query on the tenant index, only in TENANT#... partitions.
     expect(leadingKeys('api')).toEqual([
@@ -199,7 +207,12 @@ describe('function permissions', () => {
           ]),
         );
       }
-      expect(sqs.map((g) => g.action)).not.toContain('sqs:SendMessage');
+      // A delivery over its sender's rate waits as a delayed copy on its own lane (issue 22).
+      const rated = RATE_LIMITED_CHANNELS.includes(channel);
+      if (!rated) expect(sqs.map((g) => g.action)).not.toContain('sqs:SendMessage');
+      else
+        for (const lane of lanes)
+          expect(sqs).toContainEqual({ action: 'sqs:SendMessage', resource: lane });
 
       const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:'));
       expect(dynamo.map(({ action, resource }) => ({ action, resource }))).toEqual([
@@ -208,6 +221,13 @@ describe('function permissions', () => {
         // The batch suppression check, and suppressing a recipient the provider says is gone.
         { action: 'dynamodb:BatchGetItem', resource: json(getAtt(table)) },
         { action: 'dynamodb:PutItem', resource: json(getAtt(table)) },
+        // The send-rate buckets (RATE#... items, see the leading-keys test).
+        ...(rated
+          ? [
+              { action: 'dynamodb:GetItem', resource: json(getAtt(table)) },
+              { action: 'dynamodb:UpdateItem', resource: json(getAtt(table)) },
+            ]
+          : []),
       ]);
 
       const secrets = grants.filter((g) => g.action.startsWith('secretsmanager:'));
