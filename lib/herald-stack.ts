@@ -14,6 +14,7 @@ import { IdempotencyTable } from './constructs/idempotency-table';
 import { addMonitoring } from './constructs/monitoring';
 import { addOutputs } from './constructs/outputs';
 import { ProviderSecrets } from './constructs/provider-secrets';
+import { addRecipientIndex } from './constructs/recipients';
 import { Reconciler } from './constructs/reconciler';
 import { Scheduling } from './constructs/scheduling';
 import { createSenders } from './constructs/senders';
@@ -55,6 +56,7 @@ export class HeraldStack extends Stack {
       removalPolicy:
         config.tableRemovalPolicy === 'destroy' ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
+    addRecipientIndex(table);
     const secrets = new ProviderSecrets(this, 'ProviderSecrets', { channels: enabled });
     const sesFeedback = enabled.includes('email')
       ? new SesFeedback(this, 'SesFeedback', {

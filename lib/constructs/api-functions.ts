@@ -20,6 +20,7 @@ import type { DeliveryEvents } from './delivery-events';
 import { HeraldFunction } from './herald-function';
 import type { IdempotencyTable } from './idempotency-table';
 import type { ProviderSecrets } from './provider-secrets';
+import { grantRecipientManagement } from './recipients';
 import type { Scheduling } from './scheduling';
 
 /** DynamoDB actions of the api function (ingest, status, cancel); table only, no index. */
@@ -95,6 +96,7 @@ export function createApiFunctions(
   grantIndexQuery(apiFunction.fn, table, TENANT_INDEX, TENANT_INDEX_ITEMS);
   events.grantApi(apiFunction);
   grantItems(apiFunction.fn, table, API_SUPPRESSION_ACTIONS, SUPPRESSION_ITEMS);
+  grantRecipientManagement(apiFunction.fn, table);
   // Twilio status callbacks: the api function checks their signature with the auth token.
   const twilio = props.secrets.secrets.twilio;
   if (twilio) {

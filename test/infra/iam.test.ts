@@ -59,13 +59,17 @@ describe('function permissions', () => {
     ]);
     // Templates: the api reads published versions to render at send (test/infra/templates.test.ts).
     const onTemplates = (g: { condition?: string }) => g.condition?.includes('TEMPLATE#*') ?? false;
+    // Recipients and categories: test/infra/recipients.test.ts.
+    const onRecipients = (g: { condition?: string }) =>
+      /RCP#\*|RADDR#\*|RIDX#\*|CAT#\*/.test(g.condition ?? '');
     const dynamo = grants.filter(
       (g) =>
         g.action.startsWith('dynamodb:') &&
         !onIndex(g) &&
         !onSuppressions(g) &&
         !onIdempotency(g) &&
-        !onTemplates(g),
+        !onTemplates(g) &&
+        !onRecipients(g),
     );
     // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
     expect(dynamo.map((g) => g.action).sort()).toEqual(
@@ -168,6 +172,11 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
       suppressionsOnly,
+      // Recipients (issue 18): profiles, address entries, their index, categories.
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RCP#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RADDR#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RIDX#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CAT#*'] } },
       // Templates: published versions, read at send.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } },
     ]);

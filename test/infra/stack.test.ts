@@ -48,6 +48,8 @@ describe('DataTable', () => {
           ],
           Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['sendAt', 'priority'] },
         },
+        // Recipient listing and search (test/infra/recipients.test.ts).
+        Match.objectLike({ IndexName: 'recipients' }),
       ],
     });
   });

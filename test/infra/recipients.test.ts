@@ -1,0 +1,82 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack, grantsOf, methodsByRoute } from './fixture';
+
+// Recipients in the template: their routes behind the authorizer, their index, and grants that
+// reach recipient items only for the functions that need them.
+
+let template: Template;
+beforeAll(() => {
+  template = buildStack().template;
+});
+
+describe('recipients', () => {
+  it('serves the recipient and category routes through the authorizer', () => {
+    const routes = [...methodsByRoute(template)].filter(
+      ([route]) => route.includes(' /v1/recipients') || route.includes(' /v1/categories'),
+    );
+    expect(routes.map(([route]) => route).sort()).toEqual(
+      [
+        'GET /v1/recipients',
+        'POST /v1/recipients/batch',
+        'GET /v1/recipients/{id}',
+        'PUT /v1/recipients/{id}',
+        'PATCH /v1/recipients/{id}',
+        'DELETE /v1/recipients/{id}',
+        'GET /v1/categories',
+        'GET /v1/categories/{key}',
+        'PUT /v1/categories/{key}',
+        'DELETE /v1/categories/{key}',
+      ].sort(),
+    );
+    for (const [, method] of routes) expect(method.AuthorizationType).toBe('CUSTOM');
+  });
+
+  it('adds a keys-only recipients index to the table', () => {
+    const table = Object.entries(template.findResources('AWS::DynamoDB::Table')).find(([id]) =>
+      id.startsWith('Data'),
+    )?.[1];
+    const index = (
+      table?.Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[]
+    ).find((i) => i.IndexName === 'recipients');
+    expect(index).toMatchObject({
+      KeySchema: [
+        { AttributeName: 'xpk', KeyType: 'HASH' },
+        { AttributeName: 'xsk', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' },
+    });
+  });
+
+  it('grants the api recipient items by partition key, and the index only to query', () => {
+    const grants = grantsOf(template, 'api');
+    const within = (prefix: string) =>
+      grants
+        .filter((g) => g.condition?.includes(`"${prefix}"`))
+        .map((g) => g.action)
+        .sort();
+    expect(within('RCP#*')).toEqual([
+      'dynamodb:BatchGetItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(within('RADDR#*')).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+    const index = grants.filter((g) => g.resource.includes('/index/recipients'));
+    expect(index.map((g) => [g.action, g.condition])).toEqual([
+      ['dynamodb:Query', expect.stringContaining('RIDX#*')],
+    ]);
+    expect(within('CAT#*')).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+    ]);
+  });
+});
