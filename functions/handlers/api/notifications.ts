@@ -40,6 +40,7 @@ import {
   notificationShape,
   partlyAcceptedShape,
 } from './shapes';
+import { withTemplateSchema, withTemplates } from './template-sends';
 
 const ingestDeps = {
   store,
@@ -179,12 +180,18 @@ export const notificationRoutes: ApiRoute[] = [
       description:
         'Validated whole before anything is recorded; one delivery per channel x recipient.',
       tag: 'notifications',
-      body: v1OrRecipientsSchema(documented),
+      body: withTemplateSchema(v1OrRecipientsSchema(documented)),
       idempotent: true,
       responses: { 202: { description: 'Accepted', schema: acceptedShape }, 503: partly, ...keyed },
     },
     handler: (event, context) =>
-      createOnce(event, context, '/v1/notifications', parseV1OrRecipients, (accepted) => accepted),
+      createOnce(
+        event,
+        context,
+        '/v1/notifications',
+        withTemplates(parseV1OrRecipients),
+        (accepted) => accepted,
+      ),
   },
   {
     method: 'POST',

@@ -1,0 +1,164 @@
+import * as z from 'zod/mini';
+import { InvalidRequestError, NotFoundError, UnprocessableRequestError } from '../shared/errors';
+import { type FieldError, validateAt } from '../shared/field-errors';
+import { CHANNELS, type Channel } from '../shared/vocabulary';
+import { TEMPLATE_KEY_MESSAGE, TEMPLATE_KEY_PATTERN } from './model';
+import { type RenderDependencies, type RenderedContent, renderForRecipient } from './render';
+import { canonicalLocale, checkData } from './validation';
+
+/*
+ * `POST /v1/notifications` with `template`: the template is rendered before anything is
+ * validated as a notification, and the rendered content takes the place of each channel block's
+ * content. The result is an ordinary request body (raw addresses, or `to` recipient ids), so every
+ * rule of the notification API (addresses, limits, storage) applies to what was rendered, and what
+ * is stored and sent is the rendered content. A render error is a 422 and nothing is recorded.
+ */
+
+/** The channel fields a template send may still give: addresses and the sender's own options. */
+const ALLOWED_FIELDS: Record<Channel, readonly string[]> = {
+  email: ['to', 'from', 'replyTo'],
+  sms: ['to'],
+  whatsapp: ['to'],
+  push: ['tokens'],
+  slack: ['channel'],
+  mqtt: ['topic', 'qos'],
+};
+
+const templateRef = z.strictObject({
+  key: z.string().check(z.regex(TEMPLATE_KEY_PATTERN, TEMPLATE_KEY_MESSAGE)),
+  version: z.optional(z.int().check(z.minimum(1))),
+});
+
+/** The fields a template send adds to the notification body (also what the document shows). */
+export const templateSendFields = {
+  template: templateRef.check(
+    z.describe('a published template: its latest version, or the one pinned by `version`'),
+  ),
+  data: z.optional(
+    z.record(z.string(), z.unknown()).check(z.describe('the template’s variables (its data)')),
+  ),
+  locale: z.optional(
+    z.string().check(z.describe('BCP 47; the recipient’s locale, when known, wins over it')),
+  ),
+};
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** True when the body asks for a template (`template` at the top). */
+export function usesTemplate(body: unknown): body is Record<string, unknown> {
+  return isObject(body) && 'template' in body;
+}
+
+/** Each channel's content as the notification API's channel block takes it. */
+function asBlock(channel: Channel, content: RenderedContent[Channel]): Record<string, unknown> {
+  const rendered = { ...(content as Record<string, unknown>) };
+  if (channel === 'whatsapp' && rendered.contentSid !== undefined) {
+    return { template: { contentSid: rendered.contentSid, variables: rendered.variables } };
+  }
+  return rendered;
+}
+
+/** The channels asked for: a block per channel, or a list of names (recipient sends). */
+function requestedChannels(
+  channels: unknown,
+  errors: FieldError[],
+): Map<Channel, Record<string, unknown>> | undefined {
+  if (channels === undefined) return undefined;
+  const asked = new Map<Channel, Record<string, unknown>>();
+  const named = Array.isArray(channels)
+    ? channels.map((name, i) => [name, {}, `channels[${i}]`] as const)
+    : isObject(channels)
+      ? Object.entries(channels).map(([name, block]) => [name, block, `channels.${name}`] as const)
+      : undefined;
+  if (!named) {
+    errors.push({ path: 'channels', message: 'must be channel blocks or a list of channel names' });
+    return asked;
+  }
+  for (const [name, block, path] of named) {
+    if (!(CHANNELS as readonly unknown[]).includes(name)) {
+      errors.push({ path, message: `unknown channel; expected one of ${CHANNELS.join(', ')}` });
+      continue;
+    }
+    const channel = name as Channel;
+    if (!isObject(block)) {
+      errors.push({ path, message: 'must be a JSON object' });
+      continue;
+    }
+    for (const field of Object.keys(block)) {
+      if (!ALLOWED_FIELDS[channel].includes(field)) {
+        errors.push({
+          path: `${path}.${field}`,
+          message: `comes from the template; a template send gives only ${ALLOWED_FIELDS[channel].join(', ')}`,
+        });
+      }
+    }
+    asked.set(channel, block);
+  }
+  return asked;
+}
+
+/**
+ * Renders the template a notification body names and returns the body with the rendered content
+ * in place of `template`, `data` and `locale`. Throws InvalidRequestError (400) for a malformed
+ * template send, UnprocessableRequestError (422) when the template cannot be rendered with this
+ * data (unknown template or version, missing variable, schema mismatch, render limit).
+ */
+export async function renderTemplateSend(
+  deps: RenderDependencies,
+  tenantId: string,
+  body: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const { template, data, locale, channels, ...rest } = body;
+  const errors: FieldError[] = [];
+  const ref = validateAt(templateRef, template, ['template'], errors);
+  const input = data ?? {};
+  if (!isObject(input)) errors.push({ path: 'data', message: 'must be a JSON object' });
+  else checkData(input, 'data', errors);
+  const tag = locale === undefined ? undefined : canonicalLocale(String(locale));
+  if (locale !== undefined && (typeof locale !== 'string' || tag === undefined)) {
+    errors.push({ path: 'locale', message: 'must be a BCP 47 language tag (en, fr-CA)' });
+  }
+  const asked = requestedChannels(channels, errors);
+  if (errors.length > 0 || !ref || !isObject(input)) throw new InvalidRequestError(errors);
+
+  let rendered: Awaited<ReturnType<typeof renderForRecipient>>;
+  try {
+    rendered = await renderForRecipient(deps, tenantId, ref.value, {
+      data: input,
+      ...(tag !== undefined && { locale: tag }),
+      ...(asked && { channels: [...asked.keys()] }),
+    });
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+    const path = ref.value.version === undefined ? 'template.key' : 'template.version';
+    throw new UnprocessableRequestError([{ path, message: error.message }]);
+  }
+  const blocks: Record<string, unknown> = {};
+  for (const channel of asked?.keys() ?? (Object.keys(rendered.content) as Channel[])) {
+    const content = rendered.content[channel];
+    if (content === undefined) {
+      errors.push({
+        path: `channels.${channel}`,
+        message: `template ${rendered.key} v${rendered.version} has no ${channel} content`,
+      });
+      continue;
+    }
+    blocks[channel] = { ...asked?.get(channel), ...asBlock(channel, content) };
+  }
+  if (errors.length > 0) throw new UnprocessableRequestError(errors);
+  return { ...rest, channels: blocks };
+}
+
+/**
+ * An error the notification rules found in rendered content (a subject too long, a payload too
+ * big) is the template's doing, not the caller's field: a 422 saying so; the rest stay 400s.
+ */
+export function renderedContentErrors(errors: readonly FieldError[]): FieldError[] | undefined {
+  const rendered = errors.filter((e) => {
+    const [, channel, field] = /^channels\.(\w+)\.(\w+)/.exec(e.path) ?? [];
+    return channel !== undefined && !ALLOWED_FIELDS[channel as Channel]?.includes(field ?? '');
+  });
+  if (rendered.length === 0) return undefined;
+  return rendered.map((e) => ({ ...e, message: `as rendered from the template: ${e.message}` }));
+}
