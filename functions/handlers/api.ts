@@ -12,6 +12,7 @@ import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
+import { preferenceRoutes } from './api/preferences';
 import { recipientRoutes } from './api/recipients';
 import { suppressionRoutes } from './api/suppressions';
 import { templateRoutes } from './api/templates';
@@ -30,6 +31,7 @@ const routes: ApiRoute[] = [
   ...suppressionRoutes,
   ...recipientRoutes,
   ...categoryRoutes,
+  ...preferenceRoutes,
   ...twilioStatusRoutes,
   ...dlqRoutes,
   ...workflowRoutes,

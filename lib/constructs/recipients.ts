@@ -70,6 +70,8 @@ export function addRecipientRoutes(
   for (const method of ['GET', 'PUT', 'PATCH', 'DELETE']) {
     recipient.addMethod(method, integration, secured);
   }
+  const preferences = recipient.addResource('preferences');
+  for (const method of ['GET', 'PUT']) preferences.addMethod(method, integration, secured);
   const categories = v1.addResource('categories');
   categories.addMethod('GET', integration, secured);
   const category = categories.addResource('{key}');

@@ -23,6 +23,8 @@ describe('recipients', () => {
         'PUT /v1/recipients/{id}',
         'PATCH /v1/recipients/{id}',
         'DELETE /v1/recipients/{id}',
+        'GET /v1/recipients/{id}/preferences',
+        'PUT /v1/recipients/{id}/preferences',
         'GET /v1/categories',
         'GET /v1/categories/{key}',
         'PUT /v1/categories/{key}',

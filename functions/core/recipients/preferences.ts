@@ -1,5 +1,5 @@
 import type { Channel } from '../shared/vocabulary';
-import type { Preferences } from './model';
+import type { Preferences, RecipientProfile } from './model';
 
 /**
  * A tenant's category: what a message is about. `defaults` say which channels it uses when the
@@ -32,4 +32,32 @@ export function optOutOf(
     return `${category.key} does not use ${channel} unless the recipient opts in`;
   }
   return undefined;
+}
+
+/** Channels a profile has an address for. */
+export function reachableChannels(profile: RecipientProfile): Channel[] {
+  const out: Channel[] = [];
+  if (profile.emails.length > 0) out.push('email');
+  if (profile.phones.length > 0) out.push('sms', 'whatsapp');
+  if (profile.pushTokens.length > 0) out.push('push');
+  if (profile.slack) out.push('slack');
+  if (profile.mqtt) out.push('mqtt');
+  return out;
+}
+
+/** Per category, per channel the profile can be reached on: whether a send there gets through. */
+export function effectivePreferences(
+  profile: RecipientProfile,
+  categories: readonly Category[],
+): Record<string, Partial<Record<Channel, boolean>>> {
+  const channels = reachableChannels(profile);
+  const out: Record<string, Partial<Record<Channel, boolean>>> = {};
+  for (const category of categories) {
+    const row: Partial<Record<Channel, boolean>> = {};
+    for (const channel of channels) {
+      row[channel] = optOutOf(profile.preferences, channel, category) === undefined;
+    }
+    out[category.key] = row;
+  }
+  return out;
 }
