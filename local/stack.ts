@@ -32,6 +32,7 @@ import {
 } from './stack/settings';
 import { lazyTemplatesFunction } from './templates-function';
 import { UsagePlanLimiter } from './usage-plan';
+import { startLocalWorkflowEngine } from './workflow-engine';
 
 export type { LocalStack, LocalStackOptions } from './stack/options';
 
@@ -85,6 +86,9 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   });
   const { outbox, failures, faults, sqsEmulator, dynamo, mqtt, closeAll } = emulators;
   const env = handlerEnvironment(options, emulators);
+  // Workflows run on the durable SDK's local runner behind a Lambda API stand-in.
+  const workflowEngine = await startLocalWorkflowEngine({ instance, region: REGION, log });
+  Object.assign(env, workflowEngine.env);
   Object.assign(process.env, env);
   const apiKey = options.devApiKey ?? developmentKey(dataPath(DEV_KEY_FILE));
 
@@ -204,6 +208,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
           await reconciler?.stop();
           await thread.stop();
           await pipeline.stop();
+          await workflowEngine.stop();
           await closeAll();
           running = false;
         })();
@@ -214,6 +219,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
     await httpApi?.close().catch(() => undefined);
     await eventPipeline?.stop().catch(() => undefined);
     await lambdaThread?.stop().catch(() => undefined);
+    await workflowEngine.stop().catch(() => undefined);
     await closeAll();
     throw error;
   }

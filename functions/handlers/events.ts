@@ -14,12 +14,14 @@ import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadEventsConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 import { traced, traceHandler } from '../runtime/tracing';
+import { workflowBridge } from '../runtime/workflow-bridge';
 
 const config = loadEventsConfig();
 const logger = createLogger(serviceName('herald-events'));
 const metrics = createMetrics(serviceName('herald-events'), logger);
 const webhookStore = new DynamoWebhookStore(dynamo, config.tableName);
 const cache = new Map<string, { at: number; webhooks: WebhookRoute[] }>();
+const wakeWaitingRuns = workflowBridge(config.tableName);
 
 /** A tenant's webhooks, kept WEBHOOK_CACHE_SECONDS: most batches concern a few tenants. */
 async function webhooksOf(tenantId: string): Promise<WebhookRoute[]> {
@@ -48,6 +50,8 @@ async function onStream(event: DynamoDBStreamEvent): Promise<void> {
   // A webhook changed: this container reads the tenant's list again (others within the TTL).
   for (const change of webhooks) cache.delete((change.after ?? change.before)?.tenantId ?? '');
   const events = await publishChanges(deps, deliveries, webhooks);
+  // Workflow runs waiting on these deliveries go on now (escalation on feedback, not timers).
+  await wakeWaitingRuns(deliveries);
   metrics.addMetric('StreamRecords', MetricUnit.Count, event.Records.length);
   metrics.addMetric('EventsPublished', MetricUnit.Count, events.length);
   logger.debug('events published', { records: event.Records.length, events: events.length });

@@ -50,11 +50,12 @@ export async function versionToRun(
   const wanted = version ?? workflow?.latestVersion;
   const found =
     workflow && wanted !== undefined ? await store.getVersion(tenantId, key, wanted) : undefined;
+  if (!found && workflow && version === undefined) {
+    throw new ConflictError('Workflow has no published version: publish it first');
+  }
   if (!found) {
     throw new NotFoundError(
-      workflow && version === undefined
-        ? 'Workflow has no published version'
-        : 'Workflow not found',
+      version === undefined ? 'Workflow not found' : 'Workflow version not found',
     );
   }
   return found;

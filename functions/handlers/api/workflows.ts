@@ -8,6 +8,7 @@ import { atStep, SAMPLE_RECIPIENT, sendBody } from '../../core/workflows/send-re
 import { json, parseJsonBody } from '../../runtime/http';
 import { type ApiRoute, config, pathParameter, queue, tenantOf } from './context';
 import { workflowStore } from './workflow-context';
+import { workflowRunRoutes } from './workflow-runs';
 
 /*
  * Workflow definitions: PUT a draft (validated whole, paths in every error), publish it as an
@@ -55,7 +56,7 @@ const versionQuery = z.object({
     .check(z.describe('a published version; default the draft')),
 });
 
-export const workflowRoutes: ApiRoute[] = [
+const definitionRoutes: ApiRoute[] = [
   {
     method: 'PUT',
     path: '/v1/workflows/{key}',
@@ -154,3 +155,6 @@ export const workflowRoutes: ApiRoute[] = [
     },
   },
 ];
+
+/** Definitions, triggers and runs. */
+export const workflowRoutes: ApiRoute[] = [...definitionRoutes, ...workflowRunRoutes];

@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import type { DynamoWorkflowStore, Waiter } from '../adapters/dynamodb/workflow-store';
+import { type IngestDependencies, ingestNotification } from '../core/notifications/ingest';
+import type { NotificationRepository } from '../core/notifications/ports';
+import { parseV1Request, type ValidationOptions } from '../core/notifications/requests';
+import { stepOutcome } from '../core/workflows/conditions';
+import type { WorkflowEngine } from '../core/workflows/ports';
+import type { RunEffects, SendResult } from '../core/workflows/run';
+import { sendBody } from '../core/workflows/send-request';
+import type { Idempotency } from './idempotency';
+
+/*
+ * What a run does to the outside world, for the workflow function: sends through the same
+ * validation and ingest as POST /v1/notifications, once per (run, step) by an Idempotency key;
+ * waits registered where the stream bridge (workflow-bridge.ts) finds them.
+ */
+
+export interface RunEffectsDependencies {
+  runs: DynamoWorkflowStore;
+  notifications: Pick<NotificationRepository, 'get'>;
+  ingest: IngestDependencies;
+  idempotency: Idempotency;
+  engine: WorkflowEngine;
+  validation: (tenantId: string) => ValidationOptions;
+  context: () => Context;
+}
+
+export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
+  const { runs } = deps;
+  return {
+    async load(runId) {
+      const run = await runs.getRun(runId);
+      if (!run) throw new Error(`run ${runId} not found`);
+      const version = await runs.getVersion(run.tenantId, run.workflowKey, run.version);
+      if (!version) throw new Error(`workflow ${run.workflowKey} version ${run.version} not found`);
+      return { run, definition: version.definition };
+    },
+    async send(run, step, definition): Promise<SendResult> {
+      const metadata = { workflow: run.workflowKey, workflowRunId: run.id, workflowStep: step.id };
+      const body = sendBody(step, run.recipient, metadata, definition.critical ? 'high' : 'normal');
+      const at = new Date().toISOString();
+      if (!body) {
+        const why = `no address for ${step.channels.join(', ')}`;
+        await runs.recordStep(run.id, { id: step.id, type: 'send', at, decision: 'skipped', why });
+        return { sent: false, decision: 'skipped', why };
+      }
+      const parsed = parseV1Request(body, deps.validation(run.tenantId));
+      if (!parsed.ok) {
+        const why = parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+        await runs.recordStep(run.id, { id: step.id, type: 'send', at, decision: 'failed', why });
+        return { sent: false, decision: 'failed', why };
+      }
+      if (!(await runs.beginSend(run.id, step.id))) {
+        return {
+          sent: false,
+          decision: 'cancelled',
+          why: 'the run was cancelled before this send',
+        };
+      }
+      try {
+        const answer = await deps.idempotency.run(
+          { tenantId: run.tenantId, route: 'workflow-send', key: `${run.id}#${step.id}`, body },
+          deps.context(),
+          async () => {
+            const accepted = await ingestNotification(deps.ingest, parsed.value, {
+              id: randomUUID(),
+              tenantId: run.tenantId,
+              now: Date.now(),
+            });
+            return { statusCode: 202, body: accepted };
+          },
+        );
+        const accepted = JSON.parse(answer.body) as { id?: string; message?: string };
+        if (answer.statusCode !== 202 || !accepted.id) {
+          throw new Error(`send ${step.id}: ${answer.statusCode} ${accepted.message ?? ''}`);
+        }
+        const found = await deps.notifications.get(accepted.id);
+        const deliveries = (found?.deliveries ?? []).map((d) => ({
+          id: d.deliveryId,
+          channel: d.channel,
+        }));
+        await runs.recordStep(run.id, {
+          id: step.id,
+          type: 'send',
+          at,
+          decision: 'sent',
+          why: `on ${Object.keys(body.channels as object).join(', ')}`,
+          notificationId: accepted.id,
+          deliveries,
+        });
+        return { sent: true, notificationId: accepted.id, deliveries };
+      } finally {
+        await runs.endSend(run.id);
+      }
+    },
+    record: (runId, step) => runs.recordStep(runId, step),
+    async watch(run, wait, notificationId, callbackId) {
+      const waiter: Waiter = {
+        runId: run.id,
+        tenantId: run.tenantId,
+        sendStep: wait.step,
+        waitStep: wait.id,
+        status: wait.status,
+        notificationId,
+        callbackId,
+      };
+      await runs.putWaiter(waiter);
+      // The deliveries may have decided already (before the wait was registered).
+      await settleWaiter(deps, waiter);
+    },
+    unwatch: (run, wait) => runs.deleteWaiter(run.id, wait.step),
+    async finish(runId, status, reason) {
+      await runs.finishRun(runId, status, reason);
+    },
+    now: () => Date.now(),
+  };
+}
+
+/** Completes the waiter's callback when its deliveries decide the wait; true when they did. */
+export async function settleWaiter(
+  deps: Pick<RunEffectsDependencies, 'runs' | 'notifications' | 'engine'>,
+  waiter: Waiter,
+): Promise<boolean> {
+  const found = await deps.notifications.get(waiter.notificationId);
+  const outcome = stepOutcome(waiter.status, found?.deliveries ?? []);
+  if (!outcome) return false;
+  await deps.engine.completeCallback(waiter.callbackId, outcome);
+  await deps.runs.deleteWaiter(waiter.runId, waiter.sendStep);
+  return true;
+}
