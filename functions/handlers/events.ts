@@ -15,6 +15,7 @@ import { loadEventsConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 import { traced, traceHandler } from '../runtime/tracing';
 import { workflowBridge } from '../runtime/workflow-bridge';
+import { publishWorkflowEvents } from '../runtime/workflow-events';
 
 const config = loadEventsConfig();
 const logger = createLogger(serviceName('herald-events'));
@@ -52,6 +53,7 @@ async function onStream(event: DynamoDBStreamEvent): Promise<void> {
   const events = await publishChanges(deps, deliveries, webhooks);
   // Workflow runs waiting on these deliveries go on now (escalation on feedback, not timers).
   await wakeWaitingRuns(deliveries);
+  await publishWorkflowEvents(deps, event.Records);
   metrics.addMetric('StreamRecords', MetricUnit.Count, event.Records.length);
   metrics.addMetric('EventsPublished', MetricUnit.Count, events.length);
   logger.debug('events published', { records: event.Records.length, events: events.length });

@@ -33,9 +33,23 @@ export const DELIVERY_EVENT_TYPES = [
 ] as const;
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
 
+/** A workflow run started or ended; a step of one recorded its decision (core/workflows/events.ts). */
+export const WORKFLOW_EVENT_TYPES = [
+  'workflow.run.started',
+  'workflow.run.completed',
+  'workflow.run.failed',
+  'workflow.run.cancelled',
+  'workflow.run.throttled',
+  'workflow.run.folded',
+  'workflow.step.completed',
+  'workflow.step.failed',
+] as const;
+export type WorkflowEventType = (typeof WORKFLOW_EVENT_TYPES)[number];
+
 /** Every event type a webhook may subscribe to. */
 export const EVENT_TYPES = [
   ...DELIVERY_EVENT_TYPES,
+  ...WORKFLOW_EVENT_TYPES,
   'notification.completed',
   'webhook.disabled',
   'webhook.test',
@@ -103,8 +117,24 @@ export interface WebhookTestEvent {
   webhookId: string;
 }
 
+/** A run's recorded change: its status, or one step's decision (when, what, why, deliveries). */
+export interface WorkflowEvent {
+  id: string;
+  type: WorkflowEventType;
+  occurredAt: string;
+  tenantId: string;
+  runId: string;
+  workflowKey: string;
+  version: number;
+  recipientId: string;
+  status: string;
+  reason?: string;
+  step?: { id: string; type: string; decision: string; why?: string; until?: string; notificationId?: string };
+}
+
 export type HeraldEvent =
   | DeliveryEvent
+  | WorkflowEvent
   | NotificationCompletedEvent
   | WebhookDisabledEvent
   | WebhookTestEvent;
