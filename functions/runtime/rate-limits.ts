@@ -60,7 +60,8 @@ export function createRateLimiter(
     channel,
     buckets,
     pool: () => source.senders?.() ?? Promise.resolve(undefined),
-    content: (message: DeliveryMessage) => store.getContent(message.notificationId, channel),
+    content: (message: DeliveryMessage) =>
+      store.getContent(message.notificationId, channel, message.deliveryId),
     settings: { ...DEFAULT_RATE_GATE, rateScale: settings.SENDER_RATE_SCALE },
   };
   return {

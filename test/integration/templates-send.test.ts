@@ -207,26 +207,77 @@ describe('sending with a template', () => {
     expect(stack.outbox.list().filter((e) => JSON.stringify(e).includes(tag))).toEqual([]);
   });
 
-  it('sends to recipient ids: the template’s channels, or those named', async () => {
+  it('renders for each recipient id in their own locale with their profile fields', async () => {
+    await publish('hello', {
+      defaultLocale: 'en',
+      locales: {
+        en: {
+          email: {
+            subject: 'Hello {{ recipient.name }}',
+            text: '{{ recipient.attributes.plan }} {{ t }}',
+          },
+          sms: { text: 'Hi {{ recipient.name }} {{ t }}' },
+        },
+        fr: {
+          email: {
+            subject: 'Bonjour {{ recipient.name }}',
+            text: 'Forfait {{ recipient.attributes.plan }} {{ t }}',
+          },
+        },
+      },
+    });
     const tag = unique();
-    await api.request('PUT', `/v1/recipients/tpl-a-${tag}`, {
-      emails: [`a-${tag}@example.com`],
-      phones: ['+14155550151'],
+    await api.request('PUT', `/v1/recipients/fr-${tag}`, {
+      name: 'Zoé',
+      locale: 'fr-CA',
+      emails: [`zoe-${tag}@example.com`],
+      attributes: { plan: 'pro' },
+    });
+    await api.request('PUT', `/v1/recipients/en-${tag}`, {
+      name: 'Ann',
+      emails: [`ann-${tag}@example.com`],
+      phones: ['+14155550161'],
+      attributes: { plan: 'free' },
     });
     const accepted = await api.post('/v1/notifications', {
-      template: { key: 'shipped' },
-      data: { name: 'Ana', order: tag },
-      locale: 'fr',
-      to: [`tpl-a-${tag}`],
+      template: { key: 'hello' },
+      data: { t: tag },
+      to: [`fr-${tag}`, `en-${tag}`, `nobody-${tag}`],
       channels: ['email'],
     });
     expect(accepted.status).toBe(202);
-    expect(accepted.body.deliveries).toBe(1);
-    const email = await waitFor(
-      () => stack.outbox.list({ channel: 'email', recipient: `a-${tag}@example.com` })[0],
-      15_000,
+    const email = async (to: string) =>
+      (await waitFor(() => stack.outbox.list({ channel: 'email', recipient: to })[0], 15_000))
+        .content;
+    expect(await email(`zoe-${tag}@example.com`)).toMatchObject({
+      subject: 'Bonjour Zoé',
+      text: `Forfait pro ${tag}`,
+    });
+    expect(await email(`ann-${tag}@example.com`)).toMatchObject({
+      subject: 'Hello Ann',
+      text: `free ${tag}`,
+    });
+    const detail = await api.get(`/v1/notifications/${accepted.body.id}`);
+    expect((detail.body.deliveries as { status: string }[]).map((d) => d.status)).toContain(
+      'skipped',
     );
-    expect(email.content).toMatchObject({ subject: `Commande ${tag} expédiée` });
+
+    // A recipient whose profile lacks a field the template needs: 422 naming them, nothing sent.
+    await api.request('PUT', `/v1/recipients/anon-${tag}`, { emails: [`anon-${tag}@example.com`] });
+    const refused = await api.post('/v1/notifications', {
+      template: { key: 'hello' },
+      data: { t: tag },
+      to: [`en-${tag}`, `anon-${tag}`],
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: 'recipient.name',
+          message: expect.stringContaining(`to[1] (anon-${tag})`),
+        }),
+      ]),
+    );
   });
 
   it('leaves the raw and the older service’s shapes as they were', async () => {

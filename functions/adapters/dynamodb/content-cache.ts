@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, ContentByChannel } from '../../core/notifications/model';
-import { META, notificationKey } from './items';
+import { contentKey, META, notificationKey } from './items';
 
 /**
  * A least-recently-used cache bounded by bytes, not entries: notification content ranges from a
@@ -63,38 +63,64 @@ export class ByteBoundedCache<V> {
 export const CONTENT_CACHE_BYTES = 8 * 1024 * 1024;
 export const contentCache = new ByteBoundedCache<unknown>(CONTENT_CACHE_BYTES);
 
+/** Cached for a channel whose content is per delivery (a template rendered per recipient). */
+const PERSONAL = { personal: true } as const;
+
 /**
  * One channel's content of a notification, read with a projection and cached (content never
  * changes after ingest): one GetItem per notification and channel function, not per delivery.
  * The first read is eventually consistent (half the cost); a sender can run milliseconds after
  * ingest, before every replica has the item, so a miss is read again strongly consistent before
- * it is believed.
+ * it is believed. A personalized channel's content is the delivery's own item (`CONTENT#<id>`),
+ * one read per delivery, not cached (each is read once).
  */
 export async function readContent<C extends Channel>(
   db: DynamoDBDocumentClient,
   tableName: string,
   id: string,
   channel: C,
+  deliveryId?: string,
 ): Promise<ContentByChannel[C] | undefined> {
   const cacheKey = `${tableName}/${id}/${channel}`;
-  const cached = contentCache.get(cacheKey) as ContentByChannel[C] | undefined;
-  if (cached) return cached;
-  const read = async (consistent: boolean) => {
+  const cached = contentCache.get(cacheKey);
+  if (cached === PERSONAL) return readOwnContent(db, tableName, id, deliveryId);
+  if (cached) return cached as ContentByChannel[C];
+  const read = async (consistent: boolean): Promise<unknown> => {
     const answer = await db.send(
       new GetCommand({
         TableName: tableName,
         Key: { pk: notificationKey(id), sk: META },
-        ProjectionExpression: '#content.#channel',
+        ProjectionExpression: '#content.#channel, personalized',
         ExpressionAttributeNames: { '#content': 'content', '#channel': channel },
         ...(consistent && { ConsistentRead: true }),
       }),
     );
-    return (answer.Item?.content as Record<string, unknown> | undefined)?.[channel] as
-      | ContentByChannel[C]
-      | undefined;
+    if ((answer.Item?.personalized as string[] | undefined)?.includes(channel)) return PERSONAL;
+    return (answer.Item?.content as Record<string, unknown> | undefined)?.[channel];
   };
   const content = (await read(false)) ?? (await read(true));
   if (content === undefined) return undefined;
   contentCache.set(cacheKey, content, Buffer.byteLength(JSON.stringify(content)));
-  return content;
+  if (content === PERSONAL) return readOwnContent(db, tableName, id, deliveryId);
+  return content as ContentByChannel[C];
+}
+
+async function readOwnContent<C extends Channel>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  id: string,
+  deliveryId: string | undefined,
+): Promise<ContentByChannel[C] | undefined> {
+  if (deliveryId === undefined) return undefined;
+  const read = async (consistent: boolean) =>
+    (
+      await db.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: { pk: notificationKey(id), sk: contentKey(deliveryId) },
+          ...(consistent && { ConsistentRead: true }),
+        }),
+      )
+    ).Item?.content as ContentByChannel[C] | undefined;
+  return (await read(false)) ?? (await read(true));
 }

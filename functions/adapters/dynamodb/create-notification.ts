@@ -3,7 +3,14 @@ import type { DeliveryRecord, NotificationRecord } from '../../core/notification
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { NotRecordedError } from '../../core/shared/errors';
 import { deleteBatch, putBatch } from './batch-write';
-import { deliveryItem, deliveryKey, META, notificationItem, notificationKey } from './items';
+import {
+  contentKey,
+  deliveryItem,
+  deliveryKey,
+  META,
+  notificationItem,
+  notificationKey,
+} from './items';
 
 /** BatchWriteItem takes at most 25 requests. */
 const WRITE_BATCH = 25;
@@ -33,8 +40,21 @@ export async function createNotification(
   expiresAt: number,
 ): Promise<void> {
   const failures: unknown[] = [];
+  // A delivery with content of its own (personalized) gets it as a second item, written with it.
   const batches = chunk(
-    deliveries.map((d) => deliveryItem(d, expiresAt)),
+    deliveries.flatMap((d) => [
+      deliveryItem(d, expiresAt),
+      ...(d.content === undefined
+        ? []
+        : [
+            {
+              pk: notificationKey(d.notificationId),
+              sk: contentKey(d.deliveryId),
+              content: d.content,
+              expiresAt,
+            },
+          ]),
+    ]),
     WRITE_BATCH,
   );
   await mapWithConcurrency(batches, WRITE_PARALLEL, async (batch) => {
@@ -74,7 +94,10 @@ async function discard(
       .send(new DeleteCommand({ TableName: tableName, Key: { pk, sk: META } }))
       .catch(() => undefined);
   }
-  const keys = deliveries.map((d) => ({ pk, sk: deliveryKey(d.deliveryId) }));
+  const keys = deliveries.flatMap((d) => [
+    { pk, sk: deliveryKey(d.deliveryId) },
+    ...(d.content === undefined ? [] : [{ pk, sk: contentKey(d.deliveryId) }]),
+  ]);
   await mapWithConcurrency(chunk(keys, WRITE_BATCH), WRITE_PARALLEL, (batch) =>
     deleteBatch(db, tableName, batch).catch(() => undefined),
   );

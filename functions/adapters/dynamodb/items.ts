@@ -18,6 +18,8 @@ export const notificationKey = (id: string) => `NOTIF#${id}`;
 export const META = 'META';
 export const DELIVERY_PREFIX = 'DELIVERY#';
 export const deliveryKey = (deliveryId: string) => `${DELIVERY_PREFIX}${deliveryId}`;
+/** A delivery's own content (a template rendered per recipient), beside the delivery item. */
+export const contentKey = (deliveryId: string) => `CONTENT#${deliveryId}`;
 
 /*
  * The open-work index (GSI `reconcile`, sparse): the notification item carries `rpk`
@@ -78,7 +80,7 @@ export function notificationItem(
     ...reconcileIndexAttributes(notification.id, notification.reconcileAt),
     [TENANT_INDEX_PK]: `TENANT#${notification.tenantId}`,
     [TENANT_INDEX_SK]: `${notification.createdAt}#${notification.id}`,
-    channels: Object.keys(notification.content),
+    channels: [...Object.keys(notification.content), ...(notification.personalized ?? [])],
     expiresAt,
   };
 }

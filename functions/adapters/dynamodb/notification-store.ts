@@ -20,7 +20,14 @@ import { CANCELLABLE } from '../../core/notifications/status';
 import { readContent } from './content-cache';
 import { createNotification } from './create-notification';
 import { type DeliveryChange, leaseFree, transitionDelivery } from './delivery-transition';
-import { deliveryKey, META, notificationKey, toDelivery, toNotification } from './items';
+import {
+  DELIVERY_PREFIX,
+  deliveryKey,
+  META,
+  notificationKey,
+  toDelivery,
+  toNotification,
+} from './items';
 import { queryItems } from './query-items';
 import { recoverDelivery } from './recover-delivery';
 import { reopenDelivery } from './reopen-delivery';
@@ -70,14 +77,22 @@ export class NotificationStore implements DeliveryRepository {
       ExpressionAttributeValues: { ':pk': notificationKey(id) },
     })) {
       if (item.sk === META) notification = toNotification(item);
-      else deliveries.push(toDelivery(id, item));
+      // Beside deliveries the partition may hold their own content (CONTENT#): not deliveries.
+      else if (String(item.sk).startsWith(DELIVERY_PREFIX)) deliveries.push(toDelivery(id, item));
     }
     return notification ? { notification, deliveries } : undefined;
   }
 
-  /** One channel's content, cached; a miss is read again strongly consistent (content-cache.ts). */
-  getContent<C extends Channel>(id: string, channel: C): Promise<ContentByChannel[C] | undefined> {
-    return readContent(this.db, this.tableName, id, channel);
+  /**
+   * One channel's content, cached; a miss is read again strongly consistent (content-cache.ts).
+   * A personalized channel's content is the delivery's own.
+   */
+  getContent<C extends Channel>(
+    id: string,
+    channel: C,
+    deliveryId?: string,
+  ): Promise<ContentByChannel[C] | undefined> {
+    return readContent(this.db, this.tableName, id, channel, deliveryId);
   }
 
   /**

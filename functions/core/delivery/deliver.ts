@@ -194,7 +194,7 @@ export async function deliverRecord(
   let suppressed: boolean | undefined;
   try {
     [content, tenantId] = await Promise.all([
-      deps.store.getContent(notificationId, deps.channel),
+      deps.store.getContent(notificationId, deps.channel, deliveryId),
       // The delivery records its tenant; only deliveries written before it did need the lookup.
       claim.tenantId ?? deps.store.getTenant(notificationId),
     ]);

@@ -84,8 +84,13 @@ export async function ingestNotification(
   const deliveries: DeliveryRecord[] = [];
   for (const channelRequest of Object.values(request.channels)) {
     if (!channelRequest) continue;
-    (notification.content as Record<string, unknown>)[channelRequest.channel] =
-      channelRequest.content;
+    const personal = channelRequest.contents;
+    // A template rendered per recipient: each delivery carries its own content.
+    if (personal)
+      notification.personalized = [...(notification.personalized ?? []), channelRequest.channel];
+    else
+      (notification.content as Record<string, unknown>)[channelRequest.channel] =
+        channelRequest.content;
     channelRequest.recipients.forEach((recipient, n) => {
       deliveries.push({
         notificationId: id,
@@ -101,6 +106,7 @@ export async function ingestNotification(
         ...(channelRequest.recipientIds?.[n]
           ? { recipientId: channelRequest.recipientIds[n] }
           : {}),
+        ...(personal ? { content: personal[n] } : {}),
       });
     });
   }

@@ -91,6 +91,8 @@ export interface ChannelRequest<C extends Channel = Channel> {
   content: ContentByChannel[C];
   /** Sent to recipient ids (core/recipients): the id each address of `recipients` belongs to. */
   recipientIds?: string[];
+  /** Content per recipient, parallel to `recipients` (a template rendered for each); else `content`. */
+  contents?: ContentByChannel[C][];
 }
 
 export type ChannelRequests = { [C in Channel]?: ChannelRequest<C> };
@@ -147,6 +149,8 @@ export interface NotificationRecord {
   metadata?: Record<string, string>;
   content: { [C in Channel]?: ContentByChannel[C] };
   deliveryCount: number;
+  /** Channels whose content is per delivery (items `CONTENT#<deliveryId>`), not in `content`. */
+  personalized?: Channel[];
   scheduleName?: string;
   /**
    * Epoch ms when the reconciler looks at this notification: when every delivery should be
@@ -195,6 +199,8 @@ export interface DeliveryRecord {
   recipientId?: string;
   /** Set when `skipped`. */
   skipReason?: SkipReason;
+  /** Its own content, when its channel is personalized (stored as an item of its own). */
+  content?: unknown;
 }
 
 /** What one attempt came to. `retry`: a transient failure, the delivery is tried again. */

@@ -36,8 +36,15 @@ export interface NotificationRepository {
   get(
     id: string,
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined>;
-  /** One channel's content of a notification (it never changes, so it may be cached). */
-  getContent<C extends Channel>(id: string, channel: C): Promise<ContentByChannel[C] | undefined>;
+  /**
+   * One channel's content of a notification (it never changes, so it may be cached); for a
+   * personalized channel, that of the delivery `deliveryId`.
+   */
+  getContent<C extends Channel>(
+    id: string,
+    channel: C,
+    deliveryId?: string,
+  ): Promise<ContentByChannel[C] | undefined>;
   /** The notification's tenant (it never changes, so it may be cached). */
   getTenant(id: string): Promise<string | undefined>;
   /** queued/scheduled -> sending with a lease, or takes over a `sending` whose lease ran out. */

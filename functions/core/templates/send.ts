@@ -3,7 +3,12 @@ import { InvalidRequestError, NotFoundError, UnprocessableRequestError } from '.
 import { type FieldError, validateAt } from '../shared/field-errors';
 import { CHANNELS, type Channel } from '../shared/vocabulary';
 import { TEMPLATE_KEY_MESSAGE, TEMPLATE_KEY_PATTERN } from './model';
-import { type RenderDependencies, type RenderedContent, renderForRecipient } from './render';
+import {
+  type RecipientFields,
+  type RenderDependencies,
+  type RenderedContent,
+  renderForRecipient,
+} from './render';
 import { canonicalLocale, checkData } from './validation';
 
 /*
@@ -51,7 +56,10 @@ export function usesTemplate(body: unknown): body is Record<string, unknown> {
 }
 
 /** Each channel's content as the notification API's channel block takes it. */
-function asBlock(channel: Channel, content: RenderedContent[Channel]): Record<string, unknown> {
+export function asBlock(
+  channel: Channel,
+  content: RenderedContent[Channel],
+): Record<string, unknown> {
   const rendered = { ...(content as Record<string, unknown>) };
   if (channel === 'whatsapp' && rendered.contentSid !== undefined) {
     return { template: { contentSid: rendered.contentSid, variables: rendered.variables } };
@@ -98,17 +106,46 @@ function requestedChannels(
   return asked;
 }
 
+/** Where a send to recipient ids gets each recipient's fields (locale, name, attributes). */
+export interface RecipientFieldsSource {
+  /** Fields by recipient id; ids without a profile are absent. */
+  fieldsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, RecipientFields>>;
+}
+
+/** What a template send became: the body to validate, and the content rendered per recipient. */
+export interface RenderedSend {
+  body: Record<string, unknown>;
+  /** With `to` recipient ids: each id's content, in its own locale with its fields. */
+  perRecipient?: Map<string, RenderedContent>;
+}
+
+/** The `to` targets: ids, or `{id, ...profile}` whose inline fields count over the stored ones. */
+function targetsOf(to: unknown): { id: string; inline?: RecipientFields }[] {
+  if (!Array.isArray(to)) return [];
+  return to.flatMap((t) => {
+    if (typeof t === 'string') return [{ id: t }];
+    if (isObject(t) && typeof t.id === 'string') {
+      const { id, ...inline } = t;
+      return [{ id, inline: inline as RecipientFields }];
+    }
+    return [];
+  });
+}
+
 /**
  * Renders the template a notification body names and returns the body with the rendered content
- * in place of `template`, `data` and `locale`. Throws InvalidRequestError (400) for a malformed
- * template send, UnprocessableRequestError (422) when the template cannot be rendered with this
- * data (unknown template or version, missing variable, schema mismatch, render limit).
+ * in place of `template`, `data` and `locale`. With `to` recipient ids (and a source of their
+ * fields) it renders for each recipient too: the body then carries the first one's content. Throws
+ * InvalidRequestError (400) for a malformed template send, UnprocessableRequestError (422) when the
+ * template cannot be rendered (unknown template or version, missing variable, schema mismatch,
+ * render limit), naming the recipient for an error of one recipient's.
  */
 export async function renderTemplateSend(
   deps: RenderDependencies,
   tenantId: string,
   body: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
+  recipients?: RecipientFieldsSource,
+): Promise<RenderedSend> {
   const { template, data, locale, channels, ...rest } = body;
   const errors: FieldError[] = [];
   const ref = validateAt(templateRef, template, ['template'], errors);
@@ -122,18 +159,49 @@ export async function renderTemplateSend(
   const asked = requestedChannels(channels, errors);
   if (errors.length > 0 || !ref || !isObject(input)) throw new InvalidRequestError(errors);
 
-  let rendered: Awaited<ReturnType<typeof renderForRecipient>>;
-  try {
-    rendered = await renderForRecipient(deps, tenantId, ref.value, {
-      data: input,
-      ...(tag !== undefined && { locale: tag }),
-      ...(asked && { channels: [...asked.keys()] }),
-    });
-  } catch (error) {
-    if (!(error instanceof NotFoundError)) throw error;
-    const path = ref.value.version === undefined ? 'template.key' : 'template.version';
-    throw new UnprocessableRequestError([{ path, message: error.message }]);
+  const render = async (recipient?: RecipientFields) => {
+    try {
+      return await renderForRecipient(deps, tenantId, ref.value, {
+        data: input,
+        ...(tag !== undefined && { locale: tag }),
+        ...(asked && { channels: [...asked.keys()] }),
+        ...(recipient && { recipient }),
+      });
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+      const path = ref.value.version === undefined ? 'template.key' : 'template.version';
+      throw new UnprocessableRequestError([{ path, message: error.message }]);
+    }
+  };
+  const targets = recipients ? targetsOf(body.to) : [];
+  let perRecipient: Map<string, RenderedContent> | undefined;
+  let first: Awaited<ReturnType<typeof render>> | undefined;
+  if (recipients && targets.length > 0) {
+    const stored = await recipients.fieldsOf(tenantId, [...new Set(targets.map((t) => t.id))]);
+    perRecipient = new Map();
+    for (const [i, target] of targets.entries()) {
+      const fields = stored.get(target.id) ?? target.inline;
+      // An id without a profile gets no message (it is recorded skipped): nothing to render.
+      if (!fields || perRecipient.has(target.id)) continue;
+      const recipient = { ...stored.get(target.id), ...target.inline, id: target.id };
+      try {
+        const rendered = await render(recipient);
+        first ??= rendered;
+        perRecipient.set(target.id, rendered.content);
+      } catch (error) {
+        if (!(error instanceof UnprocessableRequestError)) throw error;
+        errors.push(
+          ...error.errors.map((e) => ({ ...e, message: `to[${i}] (${target.id}): ${e.message}` })),
+        );
+      }
+    }
+    if (errors.length > 0)
+      throw new UnprocessableRequestError(
+        errors,
+        'The template could not be rendered for every recipient',
+      );
   }
+  const rendered = first ?? (await render());
   const blocks: Record<string, unknown> = {};
   for (const channel of asked?.keys() ?? (Object.keys(rendered.content) as Channel[])) {
     const content = rendered.content[channel];
@@ -147,7 +215,7 @@ export async function renderTemplateSend(
     blocks[channel] = { ...asked?.get(channel), ...asBlock(channel, content) };
   }
   if (errors.length > 0) throw new UnprocessableRequestError(errors);
-  return { ...rest, channels: blocks };
+  return { body: { ...rest, channels: blocks }, ...(perRecipient && { perRecipient }) };
 }
 
 /**

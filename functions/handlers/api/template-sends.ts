@@ -1,13 +1,35 @@
 import * as z from 'zod/mini';
 import type { ValidationOptions, ValidationResult } from '../../core/notifications/requests';
 import { UnprocessableRequestError } from '../../core/shared/errors';
+import { personalize } from '../../core/templates/personalize';
+import type { RecipientFields } from '../../core/templates/render';
 import {
+  type RecipientFieldsSource,
   renderedContentErrors,
   renderTemplateSend,
   templateSendFields,
   usesTemplate,
 } from '../../core/templates/send';
+import { recipients } from './recipients';
 import { templateRenderDeps } from './templates';
+
+/** Recipients' fields as templates see them: `recipient.id`, `name`, `locale`, `timezone`, `attributes`. */
+const recipientFields: RecipientFieldsSource = {
+  async fieldsOf(tenantId, ids) {
+    const profiles = await recipients.batchGet(tenantId, ids);
+    const fields = new Map<string, RecipientFields>();
+    for (const [id, p] of profiles) {
+      fields.set(id, {
+        id,
+        ...(p.name !== undefined && { name: p.name }),
+        ...(p.locale !== undefined && { locale: p.locale }),
+        ...(p.timezone !== undefined && { timezone: p.timezone }),
+        attributes: p.attributes ?? {},
+      });
+    }
+    return fields;
+  },
+};
 
 type Parse = (
   body: unknown,
@@ -22,13 +44,16 @@ type Parse = (
 export function withTemplates(parse: Parse): Parse {
   return async (body, options) => {
     if (!usesTemplate(body)) return parse(body, options);
-    const rendered = await renderTemplateSend(templateRenderDeps, options.tenantId ?? '', body);
-    const result = await parse(rendered, options);
+    const tenantId = options.tenantId ?? '';
+    const rendered = await renderTemplateSend(templateRenderDeps, tenantId, body, recipientFields);
+    const result = await parse(rendered.body, options);
     if (!result.ok) {
       const fromTemplate = renderedContentErrors(result.errors);
       if (fromTemplate) throw new UnprocessableRequestError(fromTemplate);
+      return result;
     }
-    return result;
+    if (!rendered.perRecipient) return result;
+    return { ok: true, value: personalize(result.value, rendered.perRecipient, options) };
   };
 }
 

@@ -58,11 +58,31 @@ describe('NotificationStore.getContent', () => {
 
     expect(commands).toHaveLength(1);
     expect(commands[0]).toMatchObject({
-      ProjectionExpression: '#content.#channel',
+      ProjectionExpression: '#content.#channel, personalized',
       ExpressionAttributeNames: { '#content': 'content', '#channel': 'sms' },
     });
     // The 300 KB email body of the same notification is not held by the SMS sender.
     expect(contentCache.bytes).toBeLessThan(100);
+  });
+
+  it('reads a personalized channel’s content from the delivery’s own item, each once', async () => {
+    const keys: unknown[] = [];
+    const db = {
+      send: async (command: { input: { Key: { sk: string } } }) => {
+        keys.push(command.input.Key.sk);
+        const { sk } = command.input.Key;
+        if (sk === 'META') return { Item: { personalized: ['email'] } };
+        return { Item: { content: { subject: `for ${sk}` } } };
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const store = new NotificationStore(db, 'herald');
+    expect(await store.getContent('n1', 'email', 'email#0')).toEqual({
+      subject: 'for CONTENT#email#0',
+    });
+    expect(await store.getContent('n1', 'email', 'email#1')).toEqual({
+      subject: 'for CONTENT#email#1',
+    });
+    expect(keys).toEqual(['META', 'CONTENT#email#0', 'CONTENT#email#1']);
   });
 
   it('stays within its byte bound however many large notifications pass through', async () => {
