@@ -5,19 +5,11 @@ import {
   phoneNumber,
   pushToken,
   slackChannel,
-  utf8Bytes,
 } from '../notifications/requests/fields';
 import { InvalidRequestError } from '../shared/errors';
 import type { FieldError } from '../shared/field-errors';
 import { validateAt } from '../shared/field-errors';
 import { SUPPRESSION_REASONS, type SuppressionReason } from './model';
-
-/**
- * The most UTF-8 bytes a suppressed recipient may have. Its entry's sort key is
- * `<channel>#<recipient>` and DynamoDB refuses a sort key over 1,024 bytes (a ValidationException,
- * which would be a 500): only a push token can get near that (512 characters of up to 3 bytes).
- */
-export const MAX_SUPPRESSED_RECIPIENT_BYTES = 1_000;
 
 /**
  * Longest `cursor` accepted: base64url of `s1:<channel>#<recipient>` decodes to at most 1,020
@@ -30,12 +22,8 @@ const RECIPIENT: Record<Channel, z.ZodMiniType<string>> = {
   email: emailAddress,
   sms: phoneNumber,
   whatsapp: phoneNumber,
-  push: pushToken.check(
-    z.refine(
-      (value: string) => utf8Bytes(value) <= MAX_SUPPRESSED_RECIPIENT_BYTES,
-      `must be at most ${MAX_SUPPRESSED_RECIPIENT_BYTES} bytes (UTF-8)`,
-    ),
-  ),
+  // pushToken is capped in UTF-8 bytes (512), so `push#<token>` fits DynamoDB's 1,024-byte sort key.
+  push: pushToken,
   slack: slackChannel,
   mqtt: z.string().check(z.minLength(1), z.maxLength(256)),
 };

@@ -6,7 +6,6 @@ import { SuppressionStore } from '../../adapters/dynamodb/suppression-store';
 import { createScheduler } from '../../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/sqs/delivery-queue';
 import { SCOPES, type Scope } from '../../core/access/api-keys';
-import { MAX_SUPPRESSED_RECIPIENT_BYTES } from '../../core/suppressions/request';
 import { dynamo, dynamoClient, sqs } from '../../runtime/aws-clients';
 import { loadApiConfig } from '../../runtime/config';
 import { HttpError } from '../../runtime/http';
@@ -68,11 +67,11 @@ export function tenantOf(event: APIGatewayProxyEvent): string {
 }
 
 /**
- * The longest path parameter (UTF-8 bytes) any route looks up: the longest thing Herald keys by
- * is a suppressed recipient (ids are far shorter). DynamoDB refuses a longer key part with a
- * ValidationException, so a longer parameter is answered here, before any read.
+ * The longest path parameter (UTF-8 bytes) any route looks up. The longest thing Herald keys by
+ * is a suppressed recipient (`<channel>#<recipient>`, under 1,024 bytes: DynamoDB refuses a longer
+ * sort key with a ValidationException), so a longer parameter is answered here, before any read.
  */
-const MAX_PATH_PARAMETER_BYTES = MAX_SUPPRESSED_RECIPIENT_BYTES;
+const MAX_PATH_PARAMETER_BYTES = 1_000;
 
 /**
  * A path parameter, %-decoded. A malformed escape, or one longer than anything stored, names
