@@ -14,7 +14,7 @@ import { IdempotencyTable } from './constructs/idempotency-table';
 import { addMonitoring } from './constructs/monitoring';
 import { addOutputs } from './constructs/outputs';
 import { ProviderSecrets } from './constructs/provider-secrets';
-import { addRecipientIndex } from './constructs/recipients';
+import { addRecipientIndex, grantAddressFeedback } from './constructs/recipients';
 import { Reconciler } from './constructs/reconciler';
 import { Scheduling } from './constructs/scheduling';
 import { createSenders } from './constructs/senders';
@@ -81,6 +81,7 @@ export class HeraldStack extends Stack {
     this.senders = senders;
     // Send rates per sender: the buckets and each lane's delayed copies (issue 22).
     grantSendRates(senders, table);
+    grantAddressFeedback(table, senders, sesFeedback);
 
     const scheduling = new Scheduling(this, 'Scheduling', {
       table,

@@ -5,11 +5,13 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDeliveryStates } from '../adapters/dynamodb/delivery-states';
+import { profileChangesOf } from '../adapters/dynamodb/profile-stream';
 import { changesOf, type StreamImages } from '../adapters/dynamodb/stream-images';
 import { DynamoWebhookStore, type WebhookRoute } from '../adapters/dynamodb/webhook-store';
 import { SnsEventTopic } from '../adapters/sns/event-topic';
 import { SqsWebhookQueue } from '../adapters/sqs/webhook-queue';
 import { publishChanges } from '../core/publishing/publish-events';
+import { publishRecipientChanges } from '../core/recipients/events';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadEventsConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
@@ -51,6 +53,10 @@ async function onStream(event: DynamoDBStreamEvent): Promise<void> {
   // A webhook changed: this container reads the tenant's list again (others within the TTL).
   for (const change of webhooks) cache.delete((change.after ?? change.before)?.tenantId ?? '');
   const events = await publishChanges(deps, deliveries, webhooks);
+  // Recipient profiles: an address's health changed, a one-click opt-out (core/recipients).
+  events.push(
+    ...(await publishRecipientChanges(deps, profileChangesOf(event.Records as StreamImages[]))),
+  );
   // Workflow runs waiting on these deliveries go on now (escalation on feedback, not timers).
   await wakeWaitingRuns(deliveries);
   await publishWorkflowEvents(deps, event.Records);

@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
-import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
+import { SuppressionsWithProfiles } from '../adapters/dynamodb/suppressions-with-profiles';
 import { readSesEvent, type SesEventReading } from '../adapters/providers/email/ses-events';
 import { applyProviderReport } from '../core/delivery/report';
 import { dynamo } from '../runtime/aws-clients';
@@ -18,7 +18,7 @@ const logger = createLogger(serviceName('herald-feedback'));
 const metrics = createMetrics(serviceName('herald-feedback'), logger);
 const deps = {
   store: new NotificationStore(dynamo, tableName),
-  suppressions: new SuppressionStore(dynamo, tableName),
+  suppressions: new SuppressionsWithProfiles(dynamo, tableName),
 };
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -6,7 +6,7 @@ import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
-import { SuppressionStore } from '../adapters/dynamodb/suppression-store';
+import { SuppressionsWithProfiles } from '../adapters/dynamodb/suppressions-with-profiles';
 import { type DeliverDependencies, deliverRecord } from '../core/delivery/deliver';
 import { parseDeliveryMessage } from '../core/delivery/delivery-message';
 import { failOnLastReceive } from '../core/delivery/last-receive';
@@ -54,7 +54,7 @@ export function createChannelHandler<C extends Channel>(
   const metrics = createMetrics(service, logger);
   metrics.setDefaultDimensions({ channel });
   const store = new NotificationStore(dynamo, config.tableName);
-  const suppressionList = new SuppressionStore(dynamo, config.tableName);
+  const suppressionList = new SuppressionsWithProfiles(dynamo, config.tableName);
   const processor = new BatchProcessor(EventType.SQS);
   // Providers with per-second limits (a Twilio long code, a Slack channel) get few calls at once.
   const limit = createLimiter(config.sendConcurrency);

@@ -6,6 +6,7 @@ import {
   RECIPIENT_INDEX_PK,
   RECIPIENT_INDEX_SK,
 } from '../../functions/adapters/dynamodb/recipient-keys';
+import type { Channel } from '../../functions/core/shared/vocabulary';
 import { grantIndexQuery, grantItems } from './data-table';
 
 /*
@@ -76,4 +77,30 @@ export function addRecipientRoutes(
   categories.addMethod('GET', integration, secured);
   const category = categories.addResource('{key}');
   for (const method of ['GET', 'PUT', 'DELETE']) category.addMethod(method, integration, secured);
+}
+
+/** Channels whose provider answers can mark an address (Twilio STOP, FCM UNREGISTERED). */
+export const ADDRESS_FEEDBACK_CHANNELS: readonly Channel[] = ['sms', 'whatsapp', 'push'];
+
+/**
+ * Functions whose provider feedback suppresses an address (feedback: SES bounces and complaints;
+ * the senders of ADDRESS_FEEDBACK_CHANNELS) mark it on the profiles holding it: look the address
+ * up, read and rewrite those profiles. Nothing else of recipients.
+ */
+export function grantAddressHealth(grantee: iam.IGrantable, table: dynamodb.ITable): void {
+  grantItems(grantee, table, ['dynamodb:GetItem', 'dynamodb:PutItem'], PROFILE_ITEMS);
+  grantItems(grantee, table, ['dynamodb:Query'], ADDRESS_ITEMS);
+}
+
+/** The stack's hook: address health for feedback and the senders that can report it. */
+export function grantAddressFeedback(
+  table: dynamodb.ITable,
+  senders: ReadonlyMap<Channel, { function: { fn: iam.IGrantable } }>,
+  feedback?: { function: { fn: iam.IGrantable } },
+): void {
+  for (const channel of ADDRESS_FEEDBACK_CHANNELS) {
+    const sender = senders.get(channel);
+    if (sender) grantAddressHealth(sender.function.fn, table);
+  }
+  if (feedback) grantAddressHealth(feedback.function.fn, table);
 }

@@ -43,6 +43,8 @@ describe('DeliveryEvents', () => {
         Filters: [
           { Pattern: json({ dynamodb: { Keys: { sk: { S: [{ prefix: 'DELIVERY#' }] } } } }) },
           { Pattern: json({ dynamodb: { Keys: { sk: { S: [{ prefix: 'WEBHOOK#' }] } } } }) },
+          // Recipient profiles (issue 18): recipient.address_changed, recipient.unsubscribed.
+          { Pattern: json({ dynamodb: { Keys: { sk: { S: ['PROFILE'] } } } }) },
         ],
       },
     });

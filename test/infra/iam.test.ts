@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/notifications/model';
 import { WEBHOOK_API_ACTIONS } from '../../lib/constructs/delivery-events';
+import { ADDRESS_FEEDBACK_CHANNELS } from '../../lib/constructs/recipients';
 import { RATE_LIMITED_CHANNELS } from '../../lib/constructs/tenant-providers';
 import { API_TABLE_ACTIONS } from '../../lib/herald-stack';
 import {
@@ -158,10 +159,19 @@ describe('function permissions', () => {
     const ratesOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } };
     for (const name of ['feedback', ...CHANNELS.map((c) => `send-${c}`)]) {
       const rated = RATE_LIMITED_CHANNELS.some((c) => name === `send-${c}`);
+      // Address health (issue 18): feedback that suppresses an address marks it on the profiles.
+      const marks =
+        name === 'feedback' || ADDRESS_FEEDBACK_CHANNELS.some((c) => name === `send-${c}`);
       expect(leadingKeys(name), name).toEqual([
         notificationsOnly,
         suppressionsOnly,
         ...(rated ? [ratesOnly] : []),
+        ...(marks
+          ? [
+              { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RCP#*'] } },
+              { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RADDR#*'] } },
+            ]
+          : []),
       ]);
     }
     // The api also lists: Query on the tenant index, only in TENANT#... partitions.
@@ -223,7 +233,10 @@ describe('function permissions', () => {
         for (const lane of lanes)
           expect(sqs).toContainEqual({ action: 'sqs:SendMessage', resource: lane });
 
-      const dynamo = grants.filter((g) => g.action.startsWith('dynamodb:'));
+      // Address health on profiles (RCP#, RADDR#): the leading-keys test above.
+      const dynamo = grants.filter(
+        (g) => g.action.startsWith('dynamodb:') && !/RCP#\*|RADDR#\*/.test(g.condition ?? ''),
+      );
       expect(dynamo.map(({ action, resource }) => ({ action, resource }))).toEqual([
         { action: 'dynamodb:GetItem', resource: json(getAtt(table)) },
         { action: 'dynamodb:UpdateItem', resource: json(getAtt(table)) },

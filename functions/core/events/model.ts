@@ -33,6 +33,10 @@ export const DELIVERY_EVENT_TYPES = [
 ] as const;
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
 
+/** What changed about a recipient: an address's health, an unsubscribe (core/recipients). */
+export const RECIPIENT_EVENT_TYPES = ['recipient.address_changed', 'recipient.unsubscribed'] as const;
+export type RecipientEventType = (typeof RECIPIENT_EVENT_TYPES)[number];
+
 /** A workflow run started or ended; a step of one recorded its decision (core/workflows/events.ts). */
 export const WORKFLOW_EVENT_TYPES = [
   'workflow.run.started',
@@ -53,6 +57,7 @@ export const EVENT_TYPES = [
   'notification.completed',
   'webhook.disabled',
   'webhook.test',
+  ...RECIPIENT_EVENT_TYPES,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -132,12 +137,33 @@ export interface WorkflowEvent {
   step?: { id: string; type: string; decision: string; why?: string; until?: string; notificationId?: string };
 }
 
+/**
+ * A recorded change of a recipient profile (core/recipients/events.ts): the health of one address
+ * (`address_changed`: kind email|phone|push|slack|mqtt, status, previousStatus, source) or an
+ * opt-out the recipient made with a one-click link (`unsubscribed`: category, channel).
+ */
+export interface RecipientEvent {
+  id: string;
+  type: RecipientEventType;
+  occurredAt: string;
+  tenantId: string;
+  recipientId: string;
+  kind?: string;
+  address?: string;
+  status?: string;
+  previousStatus?: string;
+  source?: string;
+  category?: string;
+  channel?: Channel;
+}
+
 export type HeraldEvent =
   | DeliveryEvent
   | WorkflowEvent
   | NotificationCompletedEvent
   | WebhookDisabledEvent
-  | WebhookTestEvent;
+  | WebhookTestEvent
+  | RecipientEvent;
 
 /** A delivery item as recorded, with what events need beyond the DeliveryRecord. */
 export interface DeliverySnapshot extends DeliveryRecord {

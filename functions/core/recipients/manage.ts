@@ -63,6 +63,7 @@ export function buildProfile(
     preferences: input.preferences ?? {},
     createdAt: previous?.createdAt ?? now,
     updatedAt: now,
+    ...(previous?.lastUnsubscribe && { lastUnsubscribe: previous.lastUnsubscribe }),
     version: (previous?.version ?? 0) + 1,
   };
   if (input.name !== undefined) profile.name = input.name;

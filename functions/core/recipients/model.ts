@@ -72,6 +72,14 @@ export interface RecipientProfile {
   updatedAt: string;
   /** +1 on every write; writes are conditional on the version read (optimistic locking). */
   version: number;
+  /** The last opt-out made with a one-click link or the preference page (an event each). */
+  lastUnsubscribe?: {
+    at: string;
+    source: 'one-click' | 'preference-page';
+    category?: string;
+    channel?: Channel;
+    address?: string;
+  };
 }
 
 /** The fields a caller sets (PUT, PATCH, batch, inline `to`): addresses without health. */

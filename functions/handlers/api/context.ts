@@ -2,7 +2,7 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { DynamoNotificationIndex } from '../../adapters/dynamodb/notification-index';
 import { NotificationStore } from '../../adapters/dynamodb/notification-store';
-import { SuppressionStore } from '../../adapters/dynamodb/suppression-store';
+import { SuppressionsWithProfiles } from '../../adapters/dynamodb/suppressions-with-profiles';
 import { createScheduler } from '../../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/sqs/delivery-queue';
 import { SCOPES, type Scope } from '../../core/access/api-keys';
@@ -24,7 +24,7 @@ export const metrics = createMetrics(serviceName('herald-api'), logger);
 export const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 export const notificationIndex = new DynamoNotificationIndex(dynamo, config.tableName);
 export const queue = new SqsDeliveryQueue(sqs, config.queues);
-export const suppressions = new SuppressionStore(dynamo, config.tableName);
+export const suppressions = new SuppressionsWithProfiles(dynamo, config.tableName);
 export const scheduler = config.scheduler
   ? createScheduler(config.scheduler, traced(new SchedulerClient({})))
   : undefined;

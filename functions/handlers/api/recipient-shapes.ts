@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ADDRESS_STATUSES, type RecipientProfile } from '../../core/recipients/model';
 import { preferencesSchema } from '../../core/recipients/validation';
+import { CHANNELS } from '../../core/shared/vocabulary';
 
 /* What the recipient routes answer (OpenAPI; integration answers are checked against it). */
 
@@ -43,6 +44,15 @@ export const profileShape = z.strictObject({
   createdAt: instant,
   updatedAt: instant,
   version: z.number().check(z.int(), z.minimum(1)),
+  lastUnsubscribe: z.optional(
+    z.strictObject({
+      at: instant,
+      source: z.enum(['one-click', 'preference-page']),
+      category: z.optional(z.string()),
+      channel: z.optional(z.enum(CHANNELS)),
+      address: z.optional(z.string()),
+    }),
+  ),
 });
 
 export const profilePageShape = z.strictObject({
