@@ -113,9 +113,19 @@ describe('statuses per channel', () => {
       mqtt: 'sent',
     });
     expect(final.status).toBe('sent');
-    expect(final.deliveries.find((d) => d.channel === 'whatsapp')?.providerDetail).toMatch(
-      /^read at /,
+    // Twilio reports `read` after `delivered`, in a callback of its own: wait for it.
+    const detail = await waitFor(
+      async () => {
+        const now = await api.get(`/v1/notifications/${id}`);
+        const whatsapp = (now.body as typeof final).deliveries.find(
+          (d) => d.channel === 'whatsapp',
+        );
+        return whatsapp?.providerDetail;
+      },
+      10_000,
+      'the WhatsApp read receipt',
     );
+    expect(detail).toMatch(/^read at /);
   });
 });
 
