@@ -3,6 +3,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from 'zod/mini';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
+import { DynamoGateStore } from '../adapters/dynamodb/workflow-gate-store';
 import { DynamoWorkflowStore } from '../adapters/dynamodb/workflow-store';
 import { LambdaDurableEngine } from '../adapters/lambda/durable-engine';
 import { createScheduler } from '../adapters/scheduler/eventbridge-scheduler';
@@ -53,6 +54,7 @@ const effects = createRunEffects({
   },
   idempotency,
   engine,
+  gates: new DynamoGateStore(dynamo, config.tableName),
   validation: (tenantId) => ({
     maxRecipientsPerChannel: config.maxRecipientsPerChannel,
     enabledChannels: queue.channels,

@@ -5,6 +5,7 @@ import { type IngestDependencies, ingestNotification } from '../core/notificatio
 import type { NotificationRepository } from '../core/notifications/ports';
 import { parseV1Request, type ValidationOptions } from '../core/notifications/requests';
 import { stepOutcome } from '../core/workflows/conditions';
+import type { GateStore } from '../core/workflows/gates';
 import type { WorkflowEngine } from '../core/workflows/ports';
 import type { RunEffects, SendResult } from '../core/workflows/run';
 import { sendBody } from '../core/workflows/send-request';
@@ -22,6 +23,7 @@ export interface RunEffectsDependencies {
   ingest: IngestDependencies;
   idempotency: Idempotency;
   engine: WorkflowEngine;
+  gates: GateStore;
   validation: (tenantId: string) => ValidationOptions;
   context: () => Context;
 }
@@ -36,9 +38,19 @@ export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
       if (!version) throw new Error(`workflow ${run.workflowKey} version ${run.version} not found`);
       return { run, definition: version.definition };
     },
-    async send(run, step, definition): Promise<SendResult> {
-      const metadata = { workflow: run.workflowKey, workflowRunId: run.id, workflowStep: step.id };
-      const body = sendBody(step, run.recipient, metadata, definition.critical ? 'high' : 'normal');
+    gates: deps.gates,
+    async send(run, step, definition, digest): Promise<SendResult> {
+      const metadata: Record<string, string> = {
+        workflow: run.workflowKey,
+        workflowRunId: run.id,
+        workflowStep: step.id,
+      };
+      if (digest) metadata.digestCount = String(digest.count);
+      const priority = definition.critical ? 'high' : 'normal';
+      const body = sendBody(step, run.recipient, metadata, priority, {
+        data: run.data,
+        ...(digest && { digest }),
+      });
       const at = new Date().toISOString();
       if (!body) {
         const why = `no address for ${step.channels.join(', ')}`;

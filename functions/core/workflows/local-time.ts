@@ -66,9 +66,14 @@ function instantOf(
   zone: string,
 ): number {
   const guess = Date.UTC(date.year, date.month - 1, date.day, 0, minutes);
-  let at = guess - offsetAt(guess, zone);
-  at = guess - offsetAt(at, zone);
-  return at;
+  // The zone's offsets half a day either side: equal on most days, different across a change.
+  const candidates = [
+    guess - offsetAt(guess - 43_200_000, zone),
+    guess - offsetAt(guess + 43_200_000, zone),
+  ];
+  const exact = candidates.filter((at) => partsOf(at, zone).minutes === minutes);
+  // A repeated time (autumn) is its first occurrence; a skipped one (spring) is read an hour on.
+  return exact.length > 0 ? Math.min(...exact) : Math.max(...candidates);
 }
 
 /** The first instant after `now` at local time `clock` (`HH:MM`) in `zone`. */

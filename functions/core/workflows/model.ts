@@ -64,8 +64,9 @@ export interface BranchStep {
 export interface DigestStep {
   id: string;
   type: 'digest';
-  /** Collect for this long (`fixed`: from the window's start; `sliding`: from the first event). */
+  /** Collect for this long: `fixed` windows aligned to the recipient's clock (default), `sliding` from the first event. */
   window: string;
+  mode?: 'fixed' | 'sliding';
   /** `data.<field>` or `recipient.<field>` naming the digest key; default the recipient id. */
   key?: string;
 }

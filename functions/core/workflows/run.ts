@@ -1,5 +1,6 @@
 import { evaluate } from './conditions';
 import { parseDuration } from './duration';
+import { DIGEST_GRACE_MS, type GateStore, gateWindow } from './gates';
 import { nextLocalTime, quietHoursEnd } from './local-time';
 import type {
   RunRecord,
@@ -40,7 +41,13 @@ export type SendResult =
 export interface RunEffects {
   load(runId: string): Promise<{ run: RunRecord; definition: WorkflowDefinition }>;
   /** Creates the step's notification at most once per (run, step); refuses once cancelled. */
-  send(run: RunRecord, step: SendStep, definition: WorkflowDefinition): Promise<SendResult>;
+  send(
+    run: RunRecord,
+    step: SendStep,
+    definition: WorkflowDefinition,
+    digest?: Digest,
+  ): Promise<SendResult>;
+  gates: GateStore;
   record(runId: string, step: StepRecord): Promise<void>;
   /** Registers the wait and completes the callback at once if the deliveries already decide it. */
   watch(
@@ -55,11 +62,18 @@ export interface RunEffects {
   now(): number;
 }
 
+/** What a digest collected, for the sends after it. */
+export interface Digest {
+  count: number;
+  events: Record<string, unknown>[];
+}
+
 interface RunState {
   run: RunRecord;
   definition: WorkflowDefinition;
   outcomes: Record<string, WaitOutcome>;
   sends: Record<string, string>;
+  digest?: Digest;
 }
 
 class RunEnded extends Error {
@@ -113,7 +127,9 @@ async function runStep(ops: DurableOps, fx: RunEffects, state: RunState, step: S
   switch (step.type) {
     case 'send': {
       await deferForQuietHours(ops, fx, state, step);
-      const result = await ops.step(step.id, () => fx.send(run, step, state.definition));
+      const result = await ops.step(step.id, () =>
+        fx.send(run, step, state.definition, state.digest),
+      );
       if (result.sent) {
         state.sends[step.id] = result.notificationId;
         return;
@@ -177,8 +193,48 @@ async function runStep(ops: DurableOps, fx: RunEffects, state: RunState, step: S
       await walk(ops, fx, state, taken ? step.whenTrue : step.whenFalse);
       return;
     }
-    default:
-      throw new RunEnded('failed', `step ${step.id}: ${step.type} is not available yet`);
+    case 'throttle': {
+      const admitted = await ops.step(step.id, async () => {
+        const window = gateWindow(step, run, fx.now());
+        return fx.gates.admit(window.id, run.id, step.limit);
+      });
+      await record({
+        decision: admitted ? 'admitted' : 'throttled',
+        why: `at most ${step.limit} per ${step.window}`,
+      });
+      if (!admitted) throw new RunEnded('throttled', `over ${step.limit} runs per ${step.window}`);
+      return;
+    }
+    case 'digest': {
+      const joined = await ops.step(step.id, async () => {
+        const window = gateWindow(step, run, fx.now());
+        const { leader, end } = await fx.gates.joinDigest(window.id, run.id, run.data, {
+          end: window.end,
+          now: fx.now(),
+          ...(window.opensFor !== undefined && { opensFor: window.opensFor }),
+        });
+        return { leader, id: window.id, end };
+      });
+      if (joined.leader !== run.id) {
+        await record({ decision: 'folded', why: `into the digest run ${joined.leader} sends` });
+        throw new RunEnded('folded', `folded into run ${joined.leader}`);
+      }
+      await record({
+        decision: 'collecting',
+        until: iso(joined.end),
+        why: `window ${step.window}`,
+      });
+      await sleepUntil(ops, fx, `${step.id}:window`, joined.end + DIGEST_GRACE_MS);
+      const events = await ops.step(`${step.id}:collect`, () =>
+        fx.gates.digestEvents(joined.id, joined.leader),
+      );
+      state.digest = { count: events.length, events: events.map((e) => e.data) };
+      await record(
+        { decision: 'collected', why: `${events.length} events` },
+        `${step.id}:collected`,
+      );
+      return;
+    }
   }
 }
 

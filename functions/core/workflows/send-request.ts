@@ -41,18 +41,50 @@ export function reachableChannels(step: SendStep, recipient: RunRecipient): Chan
   return step.mode === 'first' ? reachable.slice(0, 1) : reachable;
 }
 
+/** Values a step's text may name until templates land: `{{data.<field>}}`, `{{digest.count}}`. */
+export interface SendVariables {
+  data?: Record<string, unknown>;
+  digest?: { count: number };
+}
+
+/** Replaces `{{data.x}}` and `{{digest.count}}` in every string of `value` (nothing else). */
+function fill(value: unknown, vars: SendVariables): unknown {
+  if (typeof value === 'string') {
+    return value.replace(
+      /\{\{\s*(data\.[A-Za-z0-9_-]+|digest\.count)\s*\}\}/g,
+      (_m, name: string) => {
+        const found = name === 'digest.count' ? vars.digest?.count : vars.data?.[name.slice(5)];
+        return found === undefined ? '' : typeof found === 'string' ? found : JSON.stringify(found);
+      },
+    );
+  }
+  if (Array.isArray(value)) return value.map((v) => fill(v, vars));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v, vars)]));
+  }
+  return value;
+}
+
 /** The notification body for `recipient`, or undefined when no channel reaches them. */
 export function sendBody(
   step: SendStep,
   recipient: RunRecipient,
   metadata: Record<string, string>,
   priority: 'high' | 'normal' = 'normal',
+  vars: SendVariables = {},
 ): Record<string, unknown> | undefined {
   const channels = reachableChannels(step, recipient);
   if (channels.length === 0) return undefined;
   return {
     channels: Object.fromEntries(
-      channels.map((c) => [c, block(c, recipient[c] as string, step.content[c] ?? {})]),
+      channels.map((c) => [
+        c,
+        block(
+          c,
+          recipient[c] as string,
+          fill(step.content[c] ?? {}, vars) as Record<string, unknown>,
+        ),
+      ]),
     ),
     priority,
     metadata,
