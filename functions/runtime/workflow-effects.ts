@@ -34,6 +34,7 @@ export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
     async load(runId) {
       const run = await runs.getRun(runId);
       if (!run) throw new Error(`run ${runId} not found`);
+      if (run.definition) return { run, definition: run.definition };
       const version = await runs.getVersion(run.tenantId, run.workflowKey, run.version);
       if (!version) throw new Error(`workflow ${run.workflowKey} version ${run.version} not found`);
       return { run, definition: version.definition };

@@ -166,6 +166,8 @@ export interface RunRecord {
   idempotencyKey?: string;
   reason?: string;
   steps: Record<string, StepRecord>;
+  /** A run built from a request (routing shorthand) carries its own definition. */
+  definition?: WorkflowDefinition;
 }
 
 /** At most this many recipients per trigger. */

@@ -97,9 +97,7 @@ export async function triggerWorkflow(
         ...(request.cancellationKey !== undefined && { cancellationKey: request.cancellationKey }),
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       };
-      const { created, run: stored } = await deps.store.createRun(run);
-      // Started again even when found: a start lost after the write is made good by the retry.
-      if (stored.status === 'running') await deps.engine.start(stored.id, { runId: stored.id });
+      const { created, run: stored } = await startRun(deps, run);
       runs.push({
         id: stored.id,
         recipient: recipient.id,
@@ -110,3 +108,18 @@ export async function triggerWorkflow(
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { workflow: key, version: version.version, runs };
 }
+
+/** Records the run (or finds it, for a repeated id) and starts its execution. */
+export async function startRun(
+  deps: { store: WorkflowRepository; engine: WorkflowEngine },
+  run: RunRecord,
+): Promise<{ created: boolean; run: RunRecord }> {
+  const found = await deps.store.createRun(run);
+  // Started again even when found: a start lost after the write is made good by the retry.
+  if (found.run.status === 'running')
+    await deps.engine.start(found.run.id, { runId: found.run.id });
+  return found;
+}
+
+/** The id of a run for (tenant, workflow, idempotency key, recipient): a new one without a key. */
+export { runIdOf };

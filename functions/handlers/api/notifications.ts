@@ -33,6 +33,7 @@ import {
   tenantOf,
 } from './context';
 import { parseV1OrRecipients, v1OrRecipientsSchema } from './recipient-sends';
+import { routedSend, routedShape } from './routing';
 import {
   acceptedShape,
   cancelledShape,
@@ -178,13 +179,21 @@ export const notificationRoutes: ApiRoute[] = [
     doc: {
       summary: 'Send a notification',
       description:
-        'Validated whole before anything is recorded; one delivery per channel x recipient.',
+        'Validated whole before anything is recorded; one delivery per channel x recipient. With `routing: {method: "first", channels: [...], timeout: "10m"}` (one recipient per channel) the channels are tried in order as a workflow run: the next only if the last was not delivered (push/MQTT: sent) within `timeout`, or failed.',
       tag: 'notifications',
       body: withTemplateSchema(v1OrRecipientsSchema(documented)),
       idempotent: true,
-      responses: { 202: { description: 'Accepted', schema: acceptedShape }, 503: partly, ...keyed },
+      responses: {
+        202: {
+          description: 'Accepted (with `routing`: the workflow run that tries the channels)',
+          schema: z.union([acceptedShape, routedShape]),
+        },
+        503: partly,
+        ...keyed,
+      },
     },
-    handler: (event, context) =>
+    handler: async (event, context) =>
+      (await routedSend(event)) ??
       createOnce(
         event,
         context,

@@ -42,6 +42,7 @@ const runShape = z.object({
   reason: z.optional(z.string()),
   cancellationKey: z.optional(z.string()),
   idempotencyKey: z.optional(z.string()),
+  definition: z.optional(z.record(z.string(), z.unknown())),
   steps: z.array(
     z.object({
       id: z.string(),
