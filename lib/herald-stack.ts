@@ -20,7 +20,7 @@ import { Scheduling } from './constructs/scheduling';
 import { createSenders } from './constructs/senders';
 import { SesFeedback } from './constructs/ses-feedback';
 import { Templates } from './constructs/templates';
-import { grantSendRates } from './constructs/tenant-providers';
+import { addTenantProviders, grantSendRates } from './constructs/tenant-providers';
 
 export { API_SUPPRESSION_ACTIONS, API_TABLE_ACTIONS } from './constructs/api-functions';
 export { UNROUTED_ALARMS_WARNING } from './constructs/monitoring';
@@ -136,6 +136,15 @@ export class HeraldStack extends Stack {
       logRetention,
       serviceName: serviceName('templates'),
       tracing: config.tracing,
+    });
+    // Providers per tenant: /v1/providers, records, per-tenant secrets by name prefix (issue 22).
+    addTenantProviders(this, {
+      stage: config.stage,
+      table,
+      apiFunction,
+      senders,
+      v1: api.v1,
+      secured: api.secured,
     });
     const consoleSite = new HeraldConsole(this, 'Console', {
       api: api.api,

@@ -12,6 +12,7 @@ import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
+import { providerRoutes } from './api/providers';
 import { preferenceRoutes } from './api/preferences';
 import { recipientRoutes } from './api/recipients';
 import { suppressionRoutes } from './api/suppressions';
@@ -33,6 +34,7 @@ const routes: ApiRoute[] = [
   ...categoryRoutes,
   ...preferenceRoutes,
   ...twilioStatusRoutes,
+  ...providerRoutes,
   ...dlqRoutes,
   ...workflowRoutes,
 ];

@@ -10,6 +10,8 @@ import { ATTEMPT_MAX_MS, type Channel, type DeliveryMessage } from '../core/noti
 import { DEFAULT_RATE_GATE, gateDelivery } from '../core/providers/rate-gate';
 import { parseEnv } from './config';
 import type { ProviderSource } from './providers/source';
+import { loadTenantProviderConfig } from './tenant-provider-config';
+import { createTenantRouter, type ProviderRoute } from './tenant-providers';
 
 /** What the channel handler does with a record before its attempt. */
 export type RateCheck =
@@ -38,6 +40,7 @@ const envSchema = () =>
     /** Multiplies every sender's rate: 1 deployed; the local stack and bench run a faster clock. */
     SENDER_RATE_SCALE: z._default(z.coerce.number().check(z.positive()), 1),
     MAX_RECEIVE_COUNT: z._default(z.coerce.number().check(z.int(), z.positive()), 5),
+    TWILIO_STATUS_CALLBACK_URL: z.optional(z.url()),
   });
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -56,10 +59,22 @@ export function createRateLimiter(
 ): RateLimiter {
   const settings = parseEnv(envSchema(), env);
   const buckets = new TokenBucketStore(clients.dynamo, clients.tableName);
+  // The tenant's own providers (in failover order), else the stack's.
+  const router = createTenantRouter({
+    channel,
+    stack: source,
+    config: loadTenantProviderConfig(env),
+    tableName: clients.tableName,
+    ...(settings.TWILIO_STATUS_CALLBACK_URL && {
+      statusCallbackUrl: settings.TWILIO_STATUS_CALLBACK_URL,
+    }),
+  });
+  const routeOf = new WeakMap<DeliveryMessage, ProviderRoute>();
   const gateDeps = {
     channel,
     buckets,
-    pool: () => source.senders?.() ?? Promise.resolve(undefined),
+    pool: (message: DeliveryMessage) =>
+      routeOf.get(message)?.senders() ?? Promise.resolve(undefined),
     content: (message: DeliveryMessage) =>
       store.getContent(message.notificationId, channel, message.deliveryId),
     settings: { ...DEFAULT_RATE_GATE, rateScale: settings.SENDER_RATE_SCALE },
@@ -67,7 +82,9 @@ export function createRateLimiter(
   return {
     buckets,
     async check(record, message, lane, receiveCount, deadline) {
-      if (!source.senders) return { proceed: true };
+      const [route] = await router.routes(message.tenantId);
+      if (!route) return { proceed: true };
+      routeOf.set(message, route);
       const hold = readRateHold(record.messageAttributes);
       const maxInlineMs =
         deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now() - ATTEMPT_MAX_MS;
@@ -81,10 +98,13 @@ export function createRateLimiter(
       });
       if (decision.action === 'send') {
         if (decision.waitMs > 0) await sleep(decision.waitMs);
-        const sender = decision.sender?.id;
-        if (sender === undefined || decision.sender?.kind === 'slack-channel')
-          return { proceed: true };
-        return { proceed: true, provider: () => source.get(sender), sender };
+        const sender = decision.sender?.kind === 'slack-channel' ? undefined : decision.sender?.id;
+        if (sender === undefined && !route.own) return { proceed: true };
+        return {
+          proceed: true,
+          provider: () => route.get(sender),
+          ...(sender !== undefined && { sender }),
+        };
       }
       const reason = `over the send rate of ${decision.sender.key}: waits ${Math.ceil(decision.delayMs / 1000)} s`;
       if (decision.action === 'wait') {

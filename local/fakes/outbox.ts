@@ -10,6 +10,8 @@ export interface OutboxEntry {
   content: Record<string, unknown>;
   /** The id the fake answered with. */
   providerMessageId: string;
+  /** The provider account that carried it: a Twilio AccountSid, a Slack bot (its token's tail). */
+  account?: string;
   receivedAt: string;
 }
 

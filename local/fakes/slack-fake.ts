@@ -43,13 +43,22 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
       return replyJson(res, 404, { ok: false, error: 'unknown_method' });
     }
     const params = parseBody(req.headers['content-type'], await readText(req));
-    if (path !== '/api/chat.postMessage')
-      return replyJson(res, 200, { ok: false, error: 'unknown_method' });
-
     const auth = req.headers.authorization ?? '';
     const token = auth.startsWith('Bearer ') ? auth.slice(7) : params.token;
     if (typeof token !== 'string' || token === '')
       return replyJson(res, 200, { ok: false, error: 'not_authed' });
+    // The local convention: a token containing `invalid` is refused, as a revoked one is.
+    if (token.includes('invalid')) return replyJson(res, 200, { ok: false, error: 'invalid_auth' });
+    if (path === '/api/auth.test') {
+      return replyJson(res, 200, {
+        ok: true,
+        team: 'local',
+        user_id: `U${botOf(token)}`,
+        bot_id: `B${botOf(token)}`,
+      });
+    }
+    if (path !== '/api/chat.postMessage')
+      return replyJson(res, 200, { ok: false, error: 'unknown_method' });
 
     const channel = params.channel;
     if (typeof channel !== 'string' || channel === '') {
@@ -81,6 +90,7 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
       channel: 'slack',
       recipient: channel,
       content: { text, ...(blocks !== undefined && { blocks }) },
+      account: botOf(token),
       providerMessageId: ts,
     });
     await faults.delay('slack', { response: res, recipient: channel });
@@ -106,6 +116,11 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
         server.closeAllConnections();
       }),
   };
+}
+
+/** Which bot a token is, for the outbox: its last six characters (the token itself never shown). */
+function botOf(token: string): string {
+  return token.slice(-6);
 }
 
 /** The SDK sends forms with JSON-encoded nested values; other clients send JSON bodies. */

@@ -49,6 +49,7 @@ function callbackSequence(
 }
 
 const MESSAGES_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/;
+const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\.json$/;
 
 /**
  * A fake Twilio Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`). Errors use
@@ -102,14 +103,23 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
-    const accountSid = MESSAGES_PATH.exec(path)?.[1];
+    const fetched = ACCOUNT_PATH.exec(path)?.[1];
+    const accountSid = MESSAGES_PATH.exec(path)?.[1] ?? fetched;
     if (accountSid === undefined) {
       return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
     }
-    if (req.method !== 'POST') return twilioError(res, 405, 20004, 'Method not allowed');
-    if (basicAuthUser(req.headers.authorization) !== accountSid) {
+    // Every account is known by the first token it is used with (each tenant's own account);
+    // a token containing `invalid` (the local convention) or another than that one is refused.
+    const token = basicAuthToken(req.headers.authorization, accountSid);
+    if (token === undefined || token.includes('invalid')) {
       return twilioError(res, 401, 20003, 'Authenticate');
     }
+    authTokens[accountSid] ??= token;
+    if (authTokens[accountSid] !== token) return twilioError(res, 401, 20003, 'Authenticate');
+    if (fetched !== undefined && req.method === 'GET') {
+      return replyJson(res, 200, { sid: accountSid, status: 'active', type: 'Full' });
+    }
+    if (req.method !== 'POST') return twilioError(res, 405, 20004, 'Method not allowed');
 
     const form = new URLSearchParams(await readText(req));
     const to = form.get('To');
@@ -163,6 +173,7 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
         ...(contentVariables && { contentVariables: JSON.parse(contentVariables) as unknown }),
         from: from ?? messagingServiceSid,
       },
+      account: accountSid,
       providerMessageId: sid,
     });
     await faults.delay(channel, { response: res, recipient });
@@ -221,11 +232,13 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
   };
 }
 
-function basicAuthUser(header: string | undefined): string | undefined {
+/** The password of Basic credentials whose user is `accountSid`. */
+function basicAuthToken(header: string | undefined, accountSid: string): string | undefined {
   if (!header?.startsWith('Basic ')) return undefined;
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  return colon > 0 && colon < decoded.length - 1 ? decoded.slice(0, colon) : undefined;
+  if (colon <= 0 || colon >= decoded.length - 1) return undefined;
+  return decoded.slice(0, colon) === accountSid ? decoded.slice(colon + 1) : undefined;
 }
 
 function twilioError(res: ServerResponse, status: number, code: number, message: string): void {

@@ -69,6 +69,12 @@ describe('HeraldApi', () => {
         'POST /v1/webhooks',
         'POST /v1/webhooks/{id}/rotate-secret',
         'POST /v1/webhooks/{id}/test',
+        // Providers per tenant (issue 22).
+        'GET /v1/providers',
+        'GET /v1/providers/{channel}/{name}',
+        'PUT /v1/providers/{channel}/{name}',
+        'DELETE /v1/providers/{channel}/{name}',
+        'POST /v1/providers/{channel}/{name}/verify',
       ].sort(),
     );
     const api = findFunction(template, 'api').id;

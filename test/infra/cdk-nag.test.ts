@@ -66,6 +66,11 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::<SchedulingReleaseFunctionA63AAF4A.Arn>:*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/herald/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]',
+      // Tenants' own provider secrets, one per tenant and provider (lib/constructs/tenant-providers.ts).
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/slack/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/sms/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/whatsapp/*]',
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*]',
       'AwsSolutions-SMG4',
       // The SES event topic (lib/constructs/ses-feedback.ts): SES cannot use the aws/sns key.
       'AwsSolutions-SNS2',

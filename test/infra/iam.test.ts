@@ -63,6 +63,9 @@ describe('function permissions', () => {
     // Recipients and categories: test/infra/recipients.test.ts.
     const onRecipients = (g: { condition?: string }) =>
       /RCP#\*|RADDR#\*|RIDX#\*|CAT#\*/.test(g.condition ?? '');
+    // Providers per tenant: test/infra/tenant-providers.test.ts.
+    const onProviders = (g: { condition?: string }) =>
+      g.condition?.includes('PROVIDERS#*') ?? false;
     const dynamo = grants.filter(
       (g) =>
         g.action.startsWith('dynamodb:') &&
@@ -70,7 +73,8 @@ describe('function permissions', () => {
         !onSuppressions(g) &&
         !onIdempotency(g) &&
         !onTemplates(g) &&
-        !onRecipients(g),
+        !onRecipients(g) &&
+        !onProviders(g),
     );
     // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
     expect(dynamo.map((g) => g.action).sort()).toEqual(
@@ -114,9 +118,10 @@ describe('function permissions', () => {
       })),
     );
     // Twilio status callbacks are verified with the account's auth token: its secret only.
+    // (Tenants' own provider secrets: test/infra/tenant-providers.test.ts.)
     expect(
       grants
-        .filter((g) => g.action.startsWith('secretsmanager:'))
+        .filter((g) => g.action.startsWith('secretsmanager:') && !g.resource.includes('/tenants/'))
         .map(({ action, resource }) => ({ action, resource })),
     ).toEqual([
       {
@@ -157,6 +162,9 @@ describe('function permissions', () => {
     // The suppression list: senders check it and add to it, feedback adds to it.
     // Send rates (issue 22): the rate-limited senders also book their buckets, RATE#... only.
     const ratesOnly = { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } };
+    const providersOnly = {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROVIDERS#*'] },
+    };
     for (const name of ['feedback', ...CHANNELS.map((c) => `send-${c}`)]) {
       const rated = RATE_LIMITED_CHANNELS.some((c) => name === `send-${c}`);
       // Address health (issue 18): feedback that suppresses an address marks it on the profiles.
@@ -172,6 +180,8 @@ describe('function permissions', () => {
               { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RADDR#*'] } },
             ]
           : []),
+        // Providers per tenant (issue 22): the tenant's own provider records.
+        ...(rated ? [providersOnly] : []),
       ]);
     }
     // The api also lists: Query on the tenant index, only in TENANT#... partitions.
@@ -189,6 +199,8 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CAT#*'] } },
       // Templates: published versions, read at send.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } },
+      // Providers per tenant (issue 22): the tenant's provider records.
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROVIDERS#*'] } },
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),
@@ -250,9 +262,14 @@ describe('function permissions', () => {
               { action: 'dynamodb:UpdateItem', resource: json(getAtt(table)) },
             ]
           : []),
+        // The tenant's own providers (PROVIDERS#... items).
+        ...(rated ? [{ action: 'dynamodb:Query', resource: json(getAtt(table)) }] : []),
       ]);
 
-      const secrets = grants.filter((g) => g.action.startsWith('secretsmanager:'));
+      // (Tenants' own provider secrets: test/infra/tenant-providers.test.ts.)
+      const secrets = grants.filter(
+        (g) => g.action.startsWith('secretsmanager:') && !g.resource.includes('/tenants/'),
+      );
       const provider = SECRET_OF[channel];
       expect(secrets.map(({ action, resource }) => ({ action, resource }))).toEqual(
         provider

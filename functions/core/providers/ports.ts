@@ -1,3 +1,6 @@
+import type { TenantProviderChannel } from './config';
+import type { TenantProvider, Verification } from './model';
+
 /** A reservation in a sender's (or a tenant's) schedule: when its units may go out. */
 export type Reservation =
   /** The units are the bucket's from `startAt` (epoch ms; now or later). */
@@ -26,4 +29,41 @@ export interface RateHold {
   senderSlot?: number;
   /** Its turn among its own tenant's messages on that sender (shared senders). */
   tenantSlot?: number;
+}
+
+/** A tenant's provider records (no secrets). */
+export interface ProviderRepository {
+  put(provider: TenantProvider): Promise<void>;
+  get(
+    tenantId: string,
+    channel: TenantProviderChannel,
+    name: string,
+  ): Promise<TenantProvider | undefined>;
+  /** The tenant's providers, of one channel when given, in failover order. */
+  list(tenantId: string, channel?: TenantProviderChannel): Promise<TenantProvider[]>;
+  remove(tenantId: string, channel: TenantProviderChannel, name: string): Promise<boolean>;
+  setVerification(
+    tenantId: string,
+    channel: TenantProviderChannel,
+    name: string,
+    verification: Verification,
+  ): Promise<void>;
+}
+
+/** Where a tenant's provider credentials live: one secret per tenant and provider. */
+export interface ProviderSecretVault {
+  /** The secret's name for this provider (the stack's tenant prefix + tenant/channel/name). */
+  nameFor(tenantId: string, channel: TenantProviderChannel, name: string): string;
+  /** Creates or replaces the secret's value. */
+  put(secretName: string, value: Record<string, string>): Promise<void>;
+  read(secretName: string): Promise<Record<string, string> | undefined>;
+  remove(secretName: string): Promise<void>;
+}
+
+/** One cheap real call that says whether the provider takes these credentials. */
+export interface ProviderVerifier {
+  verify(
+    provider: TenantProvider,
+    secret: Record<string, string>,
+  ): Promise<{ ok: boolean; problem?: string }>;
 }

@@ -13,7 +13,9 @@ import { applyProviderReport } from '../../core/delivery/report';
 import { parseEnv } from '../../runtime/config';
 import { HttpError, header } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
-import { type ApiRoute, logger, store, suppressions } from './context';
+import { loadTenantProviderConfig } from '../../runtime/tenant-provider-config';
+import { createCallbackTokens } from '../../runtime/tenant-providers';
+import { type ApiRoute, config, logger, store, suppressions } from './context';
 
 const settings = parseEnv(
   z.object({
@@ -22,6 +24,8 @@ const settings = parseEnv(
   }),
   process.env,
 );
+
+const callbackToken = createCallbackTokens(loadTenantProviderConfig(), config.tableName);
 
 /** The account's auth token, from the Twilio secret (Powertools cache, 5 minutes). */
 async function authToken(secretId: string): Promise<string> {
@@ -71,7 +75,9 @@ export const twilioStatusRoutes: ApiRoute[] = [
       const { signed, fields: params } = callbackForm(event);
       const url = twilioStatusCallbackUrl(base, ids);
       const signature = header(event, 'x-twilio-signature') ?? '';
-      if (!validateRequest(await authToken(secretId), signature, url, signed)) {
+      // The token of the account that sent: the tenant's own Twilio account, else the stack's.
+      const token = await callbackToken(() => authToken(secretId), ids.tenantId, params.AccountSid);
+      if (!validateRequest(token, signature, url, signed)) {
         logger.warn('Twilio callback with a bad signature', { deliveryId: ids.deliveryId });
         throw new HttpError(403, 'Invalid X-Twilio-Signature');
       }

@@ -1,0 +1,194 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import * as z from 'zod/mini';
+import { ProviderStore } from '../../adapters/dynamodb/provider-store';
+import { slackVerifier, twilioVerifier } from '../../adapters/providers/verify/provider-verifiers';
+import { SecretsManagerProviderVault } from '../../adapters/secrets/provider-vault';
+import {
+  parseProviderPath,
+  slackProviderSchema,
+  TENANT_PROVIDER_CHANNELS,
+  twilioProviderSchema,
+} from '../../core/providers/config';
+import {
+  type ProviderManagement,
+  putProvider,
+  removeProvider,
+  verifyProvider,
+} from '../../core/providers/manage';
+import type { TenantProvider } from '../../core/providers/model';
+import { senderFor } from '../../core/providers/senders';
+import { NotFoundError } from '../../core/shared/errors';
+import { dynamo } from '../../runtime/aws-clients';
+import { HttpError, json, parseJsonBody } from '../../runtime/http';
+import { errorSchema } from '../../runtime/openapi';
+import { loadTenantProviderConfig } from '../../runtime/tenant-provider-config';
+import { poolOf } from '../../runtime/tenant-providers';
+import { traced } from '../../runtime/tracing';
+import { type ApiRoute, config, pathParameter, tenantOf } from './context';
+
+const settings = loadTenantProviderConfig();
+const deps: ProviderManagement | undefined = settings && {
+  providers: new ProviderStore(dynamo, config.tableName),
+  vault: new SecretsManagerProviderVault(
+    traced(new SecretsManagerClient({})),
+    settings.secretPrefix,
+  ),
+  verifiers: {
+    sms: twilioVerifier(settings.twilioApiBaseUrl),
+    whatsapp: twilioVerifier(settings.twilioApiBaseUrl),
+    slack: slackVerifier(settings.slackApiUrl),
+  },
+};
+
+function providerDeps(): ProviderManagement {
+  if (!deps) throw new HttpError(404, 'Tenant providers are not enabled in this deployment');
+  return deps;
+}
+
+const pathOf = (event: APIGatewayProxyEvent) =>
+  parseProviderPath(
+    pathParameter(event, 'channel', 'Provider'),
+    pathParameter(event, 'name', 'Provider'),
+  );
+
+/** A provider as the API shows it: settings, the rate each sender gets, never the secret. */
+function present(p: TenantProvider) {
+  const pool = poolOf(p);
+  const rates =
+    p.channel === 'slack'
+      ? [{ sender: 'each channel', ratePerSecond: senderFor(pool, 'slack', '#any').ratePerSecond }]
+      : pool.ids.map((id) => ({
+          sender: id,
+          ratePerSecond: senderFor({ ...pool, ids: [id] }, p.channel, id).ratePerSecond,
+        }));
+  return {
+    channel: p.channel,
+    name: p.name,
+    priority: p.priority,
+    settings: p.settings,
+    rates,
+    credentials: 'stored (write-only)',
+    createdAt: p.createdAt,
+    updatedAt: p.updatedAt,
+    ...(p.verification && { verification: p.verification }),
+  };
+}
+
+const verificationShape = z.object({
+  ok: z.boolean(),
+  checkedAt: z.string(),
+  problem: z.optional(z.string()),
+});
+const providerShape = z.object({
+  channel: z.enum(TENANT_PROVIDER_CHANNELS),
+  name: z.string(),
+  priority: z.number(),
+  settings: z.record(z.string(), z.unknown()),
+  rates: z.array(z.object({ sender: z.string(), ratePerSecond: z.number() })),
+  credentials: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  verification: z.optional(verificationShape),
+});
+
+/** A tenant's own providers: credentials write-only (Secrets Manager), managed with `admin`. */
+export const providerRoutes: ApiRoute[] = [
+  {
+    method: 'GET',
+    path: '/v1/providers',
+    access: 'read',
+    doc: {
+      summary: "The tenant's own providers",
+      description: 'Settings, each sender’s rate, the last verification; never a credential.',
+      tag: 'providers',
+      responses: {
+        200: {
+          description: 'Every provider, in failover order per channel',
+          schema: z.object({ items: z.array(providerShape) }),
+        },
+      },
+    },
+    handler: async (event) => {
+      const items = await providerDeps().providers.list(tenantOf(event));
+      return json(200, { items: items.map(present) });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/providers/{channel}/{name}',
+    access: 'read',
+    doc: {
+      summary: 'One of the tenant’s providers',
+      tag: 'providers',
+      responses: { 200: { description: 'The provider', schema: providerShape } },
+    },
+    handler: async (event) => {
+      const { channel, name } = pathOf(event);
+      const found = await providerDeps().providers.get(tenantOf(event), channel, name);
+      if (!found) throw new NotFoundError(`No ${channel} provider named ${name}`);
+      return json(200, present(found));
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/v1/providers/{channel}/{name}',
+    access: 'admin',
+    doc: {
+      summary: 'Bring your own provider for a channel (Twilio for sms/whatsapp, a Slack bot)',
+      description:
+        'Credentials of the wrong shape are a 400 at the field; a rate of 0 or above the provider’s documented maximum is a 400 naming the limit. Credentials go to Secrets Manager (one secret per tenant and provider) and are never returned. Sends of the channel then go through this provider; POST …/verify checks the credentials.',
+      tag: 'providers',
+      body: z.union([twilioProviderSchema, slackProviderSchema]),
+      responses: {
+        201: { description: 'Created', schema: providerShape },
+        200: { description: 'Replaced', schema: providerShape },
+      },
+    },
+    handler: async (event) => {
+      const { channel, name } = pathOf(event);
+      const body = parseJsonBody(event, config.maxBodyBytes);
+      const { provider, created } = await putProvider(
+        providerDeps(),
+        tenantOf(event),
+        channel,
+        name,
+        body,
+      );
+      return json(created ? 201 : 200, present(provider));
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/providers/{channel}/{name}',
+    access: 'admin',
+    doc: {
+      summary: 'Remove a provider and its secret',
+      tag: 'providers',
+      responses: { 204: { description: 'Removed', schema: null } },
+    },
+    handler: async (event) => {
+      const { channel, name } = pathOf(event);
+      await removeProvider(providerDeps(), tenantOf(event), channel, name);
+      return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/providers/{channel}/{name}/verify',
+    access: 'admin',
+    doc: {
+      summary: 'Check the provider’s credentials with one cheap real call',
+      description: 'Twilio: the account fetch; Slack: auth.test. `problem` says what is wrong.',
+      tag: 'providers',
+      responses: {
+        200: { description: 'What the provider said', schema: verificationShape },
+        404: { description: 'No such provider', schema: errorSchema },
+      },
+    },
+    handler: async (event) => {
+      const { channel, name } = pathOf(event);
+      return json(200, await verifyProvider(providerDeps(), tenantOf(event), channel, name));
+    },
+  },
+];
