@@ -21,6 +21,7 @@ import { createSenders } from './constructs/senders';
 import { SesFeedback } from './constructs/ses-feedback';
 import { Templates } from './constructs/templates';
 import { addTenantProviders, grantSendRates } from './constructs/tenant-providers';
+import { Topics } from './constructs/topics';
 
 export { API_SUPPRESSION_ACTIONS, API_TABLE_ACTIONS } from './constructs/api-functions';
 export { UNROUTED_ALARMS_WARNING } from './constructs/monitoring';
@@ -146,6 +147,8 @@ export class HeraldStack extends Stack {
       v1: api.v1,
       secured: api.secured,
     });
+    // Topics and their fan-out (issue 21).
+    new Topics(this, 'Topics', { table, v1: api.v1, secured: api.secured, apiFunction });
     const consoleSite = new HeraldConsole(this, 'Console', {
       api: api.api,
       serviceName: serviceName('console'),

@@ -17,6 +17,7 @@ import { preferenceRoutes } from './api/preferences';
 import { recipientRoutes } from './api/recipients';
 import { suppressionRoutes } from './api/suppressions';
 import { templateRoutes } from './api/templates';
+import { topicRoutes } from './api/topics';
 import { twilioStatusRoutes } from './api/twilio-status';
 import { webhookRoutes } from './api/webhooks';
 import { workflowRoutes } from './api/workflows';
@@ -31,6 +32,7 @@ const routes: ApiRoute[] = [
   ...webhookRoutes,
   ...suppressionRoutes,
   ...recipientRoutes,
+  ...topicRoutes,
   ...categoryRoutes,
   ...preferenceRoutes,
   ...twilioStatusRoutes,

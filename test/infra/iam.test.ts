@@ -66,9 +66,13 @@ describe('function permissions', () => {
     // Providers per tenant: test/infra/tenant-providers.test.ts.
     const onProviders = (g: { condition?: string }) =>
       g.condition?.includes('PROVIDERS#*') ?? false;
+    // Topics (issue 21): test/infra/topics.test.ts.
+    const onTopics = (g: { condition?: string }) =>
+      /TOPIC#\*|TSUB#\*|RTOP#\*/.test(g.condition ?? '');
     const dynamo = grants.filter(
       (g) =>
         g.action.startsWith('dynamodb:') &&
+        !onTopics(g) &&
         !onIndex(g) &&
         !onSuppressions(g) &&
         !onIdempotency(g) &&
@@ -121,7 +125,13 @@ describe('function permissions', () => {
     // (Tenants' own provider secrets: test/infra/tenant-providers.test.ts.)
     expect(
       grants
-        .filter((g) => g.action.startsWith('secretsmanager:') && !g.resource.includes('/tenants/'))
+        .filter(
+          (g) =>
+            g.action.startsWith('secretsmanager:') &&
+            !g.resource.includes('/tenants/') &&
+            // The unsubscribe link key: test/infra/recipients.test.ts.
+            !g.resource.includes('UnsubscribeLinks'),
+        )
         .map(({ action, resource }) => ({ action, resource })),
     ).toEqual([
       {
@@ -201,6 +211,10 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } },
       // Providers per tenant (issue 22): the tenant's provider records.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROVIDERS#*'] } },
+      // Topics (issue 21): topics, subscriptions, memberships.
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOPIC#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TSUB#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RTOP#*'] } },
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),
@@ -268,7 +282,11 @@ describe('function permissions', () => {
 
       // (Tenants' own provider secrets: test/infra/tenant-providers.test.ts.)
       const secrets = grants.filter(
-        (g) => g.action.startsWith('secretsmanager:') && !g.resource.includes('/tenants/'),
+        (g) =>
+          g.action.startsWith('secretsmanager:') &&
+          !g.resource.includes('/tenants/') &&
+          // The unsubscribe link key (send-email): test/infra/recipients.test.ts.
+          !g.resource.includes('UnsubscribeLinks'),
       );
       const provider = SECRET_OF[channel];
       expect(secrets.map(({ action, resource }) => ({ action, resource }))).toEqual(

@@ -20,6 +20,7 @@ import {
 } from '../../core/recipients/validation';
 import { InvalidRequestError, NotFoundError } from '../../core/shared/errors';
 import type { FieldError } from '../../core/shared/field-errors';
+import { unsubscribeEverywhere } from '../../core/topics/manage';
 import { dynamo } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
@@ -30,6 +31,7 @@ import {
   profilePageShape,
   profileShape,
 } from './recipient-shapes';
+import { topics } from './topics';
 
 /** The tenant's recipient profiles (key design: adapters/dynamodb/recipient-keys.ts). */
 export const recipients = new DynamoRecipientStore(dynamo, config.tableName);
@@ -144,7 +146,7 @@ export const recipientRoutes: ApiRoute[] = [
     doc: {
       summary: 'Erase a recipient',
       description:
-        'Removes the profile, its addresses and preferences. Deliveries already recorded keep their masked recipient.',
+        'Removes the profile, its addresses and preferences, and unsubscribes it from every topic. Deliveries already recorded keep their masked recipient.',
       tag,
       responses: {
         204: { description: 'Erased', schema: null },
@@ -152,7 +154,12 @@ export const recipientRoutes: ApiRoute[] = [
       },
     },
     handler: async (event) => {
-      await eraseProfile(recipients, tenantOf(event), idOf(event));
+      const tenantId = tenantOf(event);
+      const id = idOf(event);
+      // Out of every topic first (issue 21): an erase retried after a failure still finds the
+      // memberships, and a topic send never reaches an erased recipient.
+      await unsubscribeEverywhere(topics, tenantId, id);
+      await eraseProfile(recipients, tenantId, id);
       return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
     },
   },
