@@ -22,6 +22,8 @@ import { SesFeedback } from './constructs/ses-feedback';
 import { Templates } from './constructs/templates';
 import { addTenantProviders, grantSendRates } from './constructs/tenant-providers';
 import { Topics } from './constructs/topics';
+import { UnsubscribeLinks } from './constructs/unsubscribe-links';
+import { Workflows } from './constructs/workflows';
 
 export { API_SUPPRESSION_ACTIONS, API_TABLE_ACTIONS } from './constructs/api-functions';
 export { UNROUTED_ALARMS_WARNING } from './constructs/monitoring';
@@ -154,6 +156,13 @@ export class HeraldStack extends Stack {
       serviceName: serviceName('console'),
       logRetention,
     });
+    // One-click unsubscribe links: signed by the email sender, verified by the api (issue 18).
+    new UnsubscribeLinks(this, 'UnsubscribeLinks', {
+      apiFunction,
+      // From the API id and stage name, not the Stage resource: no dependency cycle.
+      apiUrl: `https://${api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${config.stage}`,
+      ...(senders.get('email') && { emailSender: senders.get('email')?.function }),
+    });
     // Where Twilio reports each message (the sms/whatsapp senders) and the URL its signature
     // covers (the api function). Built from the API id and stage name, so no cycle.
     if (secrets.secrets.twilio) {
@@ -176,6 +185,22 @@ export class HeraldStack extends Stack {
       consoleFunction: consoleSite.function,
       sesFeedback,
       serviceName,
+    });
+    // Workflows on Lambda durable functions: function, alias, callback path, routes, alarms.
+    new Workflows(this, 'Workflows', {
+      table,
+      senders,
+      scheduling,
+      idempotency,
+      events,
+      apiFunction,
+      config,
+      logRetention,
+      v1: api.v1,
+      secured: api.secured,
+      alarmTopic: alarms.topic,
+      tracing: config.tracing,
+      serviceName: serviceName('workflow'),
     });
     new Reconciler(this, 'Reconciler', {
       table,

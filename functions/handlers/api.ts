@@ -12,13 +12,14 @@ import { listRoutes } from './api/list';
 import { meRoutes } from './api/me';
 import { notificationRoutes } from './api/notifications';
 import { publicRoutes } from './api/openapi';
-import { providerRoutes } from './api/providers';
 import { preferenceRoutes } from './api/preferences';
+import { providerRoutes } from './api/providers';
 import { recipientRoutes } from './api/recipients';
 import { suppressionRoutes } from './api/suppressions';
 import { templateRoutes } from './api/templates';
 import { topicRoutes } from './api/topics';
 import { twilioStatusRoutes } from './api/twilio-status';
+import { unsubscribeRoutes } from './api/unsubscribe';
 import { webhookRoutes } from './api/webhooks';
 import { workflowRoutes } from './api/workflows';
 
@@ -35,6 +36,7 @@ const routes: ApiRoute[] = [
   ...topicRoutes,
   ...categoryRoutes,
   ...preferenceRoutes,
+  ...unsubscribeRoutes,
   ...twilioStatusRoutes,
   ...providerRoutes,
   ...dlqRoutes,

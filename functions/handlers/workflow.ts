@@ -1,4 +1,5 @@
 import { type DurableContext, withDurableExecution } from '@aws/durable-execution-sdk-js';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import * as z from 'zod/mini';
@@ -12,7 +13,7 @@ import { type DurableOps, executeRun } from '../core/workflows/run';
 import { dynamo, dynamoClient, sqs } from '../runtime/aws-clients';
 import { loadApiConfig } from '../runtime/config';
 import { createIdempotency } from '../runtime/idempotency';
-import { createLogger, serviceName } from '../runtime/powertools';
+import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 import { traced } from '../runtime/tracing';
 import { createRunEffects } from '../runtime/workflow-effects';
 
@@ -24,6 +25,7 @@ import { createRunEffects } from '../runtime/workflow-effects';
 
 const config = loadApiConfig();
 const logger = createLogger(serviceName('herald-workflow'));
+const metrics = createMetrics(serviceName('herald-workflow'), logger);
 const store = new NotificationStore(dynamo, config.tableName, config.retentionDays);
 const runs = new DynamoWorkflowStore(dynamo, config.tableName, config.retentionDays);
 const queue = new SqsDeliveryQueue(sqs, config.queues);
@@ -94,5 +96,12 @@ export const handler = withDurableExecution(async (event: unknown, ctx: DurableC
   logger.appendKeys({ runId });
   const status = await executeRun(durableOps(ctx), effects, runId);
   logger.info('run ended', { runId, status });
+  // The alarm on failed runs counts these (lib/constructs/workflows.ts).
+  metrics.addMetric(
+    `WorkflowRuns${status[0]?.toUpperCase()}${status.slice(1)}`,
+    MetricUnit.Count,
+    1,
+  );
+  metrics.publishStoredMetrics();
   return { runId, status };
 });

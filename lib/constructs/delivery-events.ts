@@ -128,6 +128,8 @@ export class DeliveryEvents extends Construct {
           FilterCriteria.filter({
             dynamodb: { Keys: { sk: { S: FilterRule.beginsWith('WEBHOOK#') } } },
           }),
+          // Workflow runs (pk WFRUN#, sk RUN): workflow.run.* and workflow.step.* events.
+          FilterCriteria.filter({ dynamodb: { Keys: { sk: { S: ['RUN'] } } } }),
           // Recipient profiles: address health and one-click opt-outs (core/recipients/events.ts).
           FilterCriteria.filter({ dynamodb: { Keys: { sk: { S: ['PROFILE'] } } } }),
         ],

@@ -1,4 +1,5 @@
-import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import { Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import {
@@ -73,6 +74,22 @@ export function addRecipientRoutes(
   }
   const preferences = recipient.addResource('preferences');
   for (const method of ['GET', 'PUT']) preferences.addMethod(method, integration, secured);
+  // One-click unsubscribe (RFC 8058) and the preference page: mail clients POST without any key.
+  const unsubscribe = v1.addResource('unsubscribe');
+  for (const method of ['GET', 'POST']) {
+    const open = unsubscribe.addMethod(method, integration, {
+      authorizationType: apigw.AuthorizationType.NONE,
+    });
+    Validations.of(open).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        'One-click unsubscribe (RFC 8058) is POSTed by mail providers with no credentials; the link carries an HMAC-SHA-256 token (key in Secrets Manager) naming tenant, recipient, address and category with an expiry, and the api answers 4xx and changes nothing for any other.',
+    });
+    Validations.of(open).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason: 'A link in an email, authenticated by its signed token, not by a user pool.',
+    });
+  }
   const categories = v1.addResource('categories');
   categories.addMethod('GET', integration, secured);
   const category = categories.addResource('{key}');

@@ -40,6 +40,7 @@ interface SendEmailRequest {
     Simple?: {
       Subject?: { Data?: string };
       Body?: { Text?: { Data?: string }; Html?: { Data?: string } };
+      Headers?: { Name?: string; Value?: string }[];
     };
   };
 }
@@ -160,6 +161,10 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
           html: simple.Body?.Html?.Data,
           from: request.FromEmailAddress,
           ...(replyTo.length > 0 && { replyTo }),
+          // Custom headers as sent (List-Unsubscribe, List-Unsubscribe-Post).
+          ...(simple.Headers?.length && {
+            headers: Object.fromEntries(simple.Headers.map((h) => [h.Name, h.Value])),
+          }),
         },
         providerMessageId: messageId,
       });

@@ -12,7 +12,9 @@ export const STAGE = 'local';
 export function isPublicRoute(method: string, path: string): boolean {
   return (
     (method === 'GET' && PUBLIC_PATHS.includes(path)) ||
-    (method === 'POST' && path === '/v1/providers/twilio/status')
+    (method === 'POST' && path === '/v1/providers/twilio/status') ||
+    // One-click unsubscribe and the preference page: the signed token is the credential.
+    ((method === 'GET' || method === 'POST') && path === '/v1/unsubscribe')
   );
 }
 

@@ -27,6 +27,7 @@ import {
   SECRET_IDS,
   TABLE_NAME,
   TWILIO_SECRET,
+  UNSUBSCRIBE_SECRET,
   VISIBILITY_TIMEOUT_SECONDS,
 } from './settings';
 
@@ -100,6 +101,7 @@ export async function startEmulators(
         [SECRET_IDS.twilio]: JSON.stringify(TWILIO_SECRET),
         [SECRET_IDS.slack]: JSON.stringify({ botToken: 'xoxb-herald-local' }),
         [SECRET_IDS.fcm]: JSON.stringify(fcmServiceAccount()),
+        [SECRET_IDS.unsubscribe]: JSON.stringify(UNSUBSCRIBE_SECRET),
       },
     }),
     (s) => s.close(),

@@ -66,6 +66,9 @@ export function handlerEnvironment(
     SLACK_API_URL: slack.url,
     FCM_SECRET_ID: SECRET_IDS.fcm,
     FCM_API_BASE_URL: fcm.url,
+    // One-click unsubscribe links point at the local HTTP API.
+    UNSUBSCRIBE_SECRET_ID: SECRET_IDS.unsubscribe,
+    UNSUBSCRIBE_BASE_URL: apiUrl,
     // Revoking a key locally takes effect at once; deployed, the authorizer caches for 60 s.
     AUTHORIZER_CACHE_SECONDS: '0',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),

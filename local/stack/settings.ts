@@ -27,6 +27,7 @@ export const SECRET_IDS = {
   twilio: 'herald/twilio',
   slack: 'herald/slack',
   fcm: 'herald/fcm',
+  unsubscribe: 'herald/unsubscribe',
 } as const;
 export const RELEASE_FUNCTION = 'herald-release';
 /** Provider send rates run this much faster locally (LocalStackOptions.senderRateScale). */
@@ -62,3 +63,6 @@ export function portOf(url: string): number {
 export function stripSlash(url: string): string {
   return url.endsWith('/') ? url.slice(0, -1) : url;
 }
+
+/** The one-click unsubscribe signing key (Secrets Manager locally too): one per process. */
+export const UNSUBSCRIBE_SECRET = { key: randomBytes(32).toString('hex') };

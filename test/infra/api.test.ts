@@ -11,6 +11,9 @@ const KEYLESS = [
   'GET /openapi.json',
   ...CONSOLE,
   'POST /v1/providers/twilio/status',
+  // One-click unsubscribe (issue 18): the signed token in the link is the credential.
+  'GET /v1/unsubscribe',
+  'POST /v1/unsubscribe',
 ];
 
 describe('HeraldApi', () => {
@@ -41,7 +44,10 @@ describe('HeraldApi', () => {
           !route.includes(' /v1/templates') &&
           // Recipients and categories: test/infra/recipients.test.ts.
           !route.includes(' /v1/recipients') &&
-          !route.includes(' /v1/categories'),
+          !route.includes(' /v1/categories') &&
+          !route.includes(' /v1/unsubscribe') &&
+          // Workflows and runs: test/infra/workflows.test.ts.
+          !route.includes(' /v1/workflow'),
       ),
     );
     expect([...routes.keys()].sort()).toEqual(
@@ -277,7 +283,8 @@ describe('HeraldApi', () => {
     // failure queue (DeliveryEvents); plus the SES feedback queue, its DLQ and its mapping.
     variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2 + 1);
     variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3 + 2);
-    variant.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    // The enabled channel's provider secret and the unsubscribe link key (issue 18).
+    variant.resourceCountIs('AWS::SecretsManager::Secret', 2);
     variant.resourceCountIs('Custom::AWS', 0);
     expect(() => findFunction(variant, 'send-sms')).toThrow();
   });

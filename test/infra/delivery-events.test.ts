@@ -44,6 +44,8 @@ describe('DeliveryEvents', () => {
           { Pattern: json({ dynamodb: { Keys: { sk: { S: [{ prefix: 'DELIVERY#' }] } } } }) },
           { Pattern: json({ dynamodb: { Keys: { sk: { S: [{ prefix: 'WEBHOOK#' }] } } } }) },
           // Recipient profiles (issue 18): recipient.address_changed, recipient.unsubscribed.
+          // Workflow runs (issue 20): workflow.run.*, workflow.step.*.
+          { Pattern: json({ dynamodb: { Keys: { sk: { S: ['RUN'] } } } }) },
           { Pattern: json({ dynamodb: { Keys: { sk: { S: ['PROFILE'] } } } }) },
         ],
       },
@@ -67,6 +69,8 @@ describe('DeliveryEvents', () => {
         'ForAllValues:StringEquals': { 'dynamodb:Attributes': WEBHOOK_ROUTING_ATTRIBUTES },
         StringEquals: { 'dynamodb:Select': 'SPECIFIC_ATTRIBUTES' },
       },
+      // The runs waiting on a delivery (workflow bridge, lib/constructs/workflows.ts).
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WFWAIT#*'] } },
     ]);
     expect(WEBHOOK_ROUTING_ATTRIBUTES).not.toContain('secret');
     const grants = grantsOf(template, 'events');

@@ -142,10 +142,12 @@ describe('function permissions', () => {
       },
     ]);
     const services = new Set(grants.map((g) => g.action.split(':')[0]));
-    // iam:PassRole and scheduler: see scheduling.test.ts; xray: tracing (on by default).
+    // iam:PassRole and scheduler: see scheduling.test.ts; xray: tracing (on by default);
+    // lambda: starting workflow runs and completing their waits (workflows.test.ts).
     expect([...services].sort()).toEqual([
       'dynamodb',
       'iam',
+      'lambda',
       'logs',
       'scheduler',
       'secretsmanager',

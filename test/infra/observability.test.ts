@@ -67,8 +67,9 @@ describe('HeraldAlarms', () => {
     // authorizer error rate, schedule DLQ, Scheduler target errors, dropped and lost
     // invocations, release errors, API 5xx and p99 latency; the reconciler's "stuck deliveries found";
     // webhook DLQ and stream failures (DeliveryEvents); the error rates of the events, webhook
-    // sender, feedback and console functions and the SES feedback DLQ.
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5);
+    // sender, feedback and console functions and the SES feedback DLQ; failed workflow runs and
+    // workflow function errors (lib/constructs/workflows.ts).
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, grantsOf, methodsByRoute } from './fixture';
+import { buildStack, findFunction, grantsOf, methodsByRoute } from './fixture';
 
 // Recipients in the template: their routes behind the authorizer, their index, and grants that
 // reach recipient items only for the functions that need them.
@@ -11,6 +11,23 @@ beforeAll(() => {
 });
 
 describe('recipients', () => {
+  it('gives only the api and the email sender the unsubscribe signing key, by ARN', () => {
+    const secret = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) =>
+      id.startsWith('UnsubscribeLinksSigningKey'),
+    );
+    expect(secret).toBeDefined();
+    const readers = ['api', 'send-email'];
+    for (const name of ['api', 'authorizer', 'send-email', 'send-sms', 'feedback', 'events']) {
+      const reads = grantsOf(template, name).some(
+        (g) => g.action === 'secretsmanager:GetSecretValue' && g.resource.includes(String(secret)),
+      );
+      expect(reads, name).toBe(readers.includes(name));
+    }
+    const env = findFunction(template, 'send-email').props.Environment.Variables;
+    expect(JSON.stringify(env.UNSUBSCRIBE_SECRET_ID)).toContain(String(secret));
+    expect(env.UNSUBSCRIBE_BASE_URL).toBeDefined();
+  });
+
   it('serves the recipient and category routes through the authorizer', () => {
     const routes = [...methodsByRoute(template)].filter(
       ([route]) => route.includes(' /v1/recipients') || route.includes(' /v1/categories'),
@@ -32,15 +49,26 @@ describe('recipients', () => {
       ].sort(),
     );
     for (const [, method] of routes) expect(method.AuthorizationType).toBe('CUSTOM');
+    // The unsubscribe link: no key, its signed token is the credential.
+    const open = [...methodsByRoute(template)].filter(([route]) =>
+      route.endsWith(' /v1/unsubscribe'),
+    );
+    expect(open.map(([route]) => route).sort()).toEqual([
+      'GET /v1/unsubscribe',
+      'POST /v1/unsubscribe',
+    ]);
+    for (const [, method] of open) expect(method.AuthorizationType).toBe('NONE');
   });
 
   it('adds a keys-only recipients index to the table', () => {
     const table = Object.entries(template.findResources('AWS::DynamoDB::Table')).find(([id]) =>
       id.startsWith('Data'),
     )?.[1];
-    const index = (
-      table?.Properties.GlobalSecondaryIndexes as { IndexName: string; Projection: unknown }[]
-    ).find((i) => i.IndexName === 'recipients');
+    const indexes = (table?.Properties.GlobalSecondaryIndexes ?? []) as {
+      IndexName: string;
+      Projection: unknown;
+    }[];
+    const index = indexes.find((i) => i.IndexName === 'recipients');
     expect(index).toMatchObject({
       KeySchema: [
         { AttributeName: 'xpk', KeyType: 'HASH' },

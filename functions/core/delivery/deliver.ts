@@ -232,6 +232,7 @@ export async function deliverRecord(
     tenantId,
     recipient: message.recipient,
     content,
+    ...(message.recipientId && { recipientId: message.recipientId }),
   } as OutboundMessage;
 
   let receipt: Awaited<ReturnType<ChannelProvider['send']>>;

@@ -16,6 +16,7 @@ export function deliveryMessage(record: DeliveryRecord): DeliveryMessage {
     channel: record.channel,
     recipient: record.recipient,
     ...(record.tenantId && { tenantId: record.tenantId }),
+    ...(record.recipientId && { recipientId: record.recipientId }),
   };
 }
 
@@ -63,6 +64,7 @@ export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMe
   // optional (older messages lack it) and only kept when it is a non-empty string.
   const { v, notificationId, deliveryId, recipient } = json;
   const tenantId = (json as { tenantId?: unknown }).tenantId;
+  const recipientId = (json as { recipientId?: unknown }).recipientId;
   return {
     v,
     notificationId,
@@ -70,5 +72,6 @@ export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMe
     channel: json.channel,
     recipient,
     ...(nonEmpty(tenantId) && { tenantId }),
+    ...(nonEmpty(recipientId) && { recipientId }),
   };
 }

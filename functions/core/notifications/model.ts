@@ -41,6 +41,11 @@ export interface EmailContent {
   html?: string;
   from?: string;
   replyTo?: string;
+  /**
+   * Sent to recipient ids in a non-critical category (core/recipients): every email carries a
+   * one-click unsubscribe link (RFC 8058) for that category, signed per recipient at send.
+   */
+  listUnsubscribe?: { category: string };
 }
 export interface TextMessageContent {
   text: string;
@@ -122,6 +127,8 @@ export interface OutboundMessage<C extends Channel = Channel> {
   tenantId: string;
   recipient: string;
   content: ContentByChannel[C];
+  /** The recipient id (core/recipients) when the request named one. */
+  recipientId?: string;
 }
 
 /** The SQS message body for one delivery. Content lives on the notification item, not here. */
@@ -137,6 +144,8 @@ export interface DeliveryMessage {
    * reads it.
    */
   tenantId?: string;
+  /** The recipient id, when the request named one (the email's unsubscribe link names it). */
+  recipientId?: string;
 }
 
 /** The notification item: who sent it, when it goes out, and the content of every channel. */

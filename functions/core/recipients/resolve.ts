@@ -54,6 +54,11 @@ export async function resolveRecipients(
     send.targets.map((t) => t.id),
   );
   const request: NotificationRequest = { ...send.request, skipped: [] };
+  const email = request.channels.email;
+  if (email && context.category && !context.category.critical) {
+    // Every email in a non-critical category gets a one-click unsubscribe link (RFC 8058).
+    email.content = { ...email.content, listUnsubscribe: { category: context.category.key } };
+  }
   const skipped = request.skipped as Skip[];
   for (const channel of send.channels) {
     const channelRequest = request.channels[channel];

@@ -3,6 +3,7 @@ import * as z from 'zod/mini';
 import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
 import { PROVIDER_TIMEOUT_MS } from '../../core/notifications/model';
 import { traced } from '../tracing';
+import { unsubscribeLinks } from '../unsubscribe-links';
 import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({
@@ -18,9 +19,12 @@ export function createSesEmailSource(
   env: NodeJS.ProcessEnv = process.env,
 ): ProviderSource<'email'> {
   const settings = parseEnv(envSchema, env);
+  // One-click unsubscribe links for emails to recipient ids (runtime/unsubscribe-links.ts).
+  const links = unsubscribeLinks(env);
   const provider = new SesEmailProvider(
     {
       from: settings.EMAIL_FROM,
+      ...(links && { listUnsubscribe: links.linkFor }),
       ...(settings.SES_CONFIGURATION_SET !== undefined && {
         configurationSet: settings.SES_CONFIGURATION_SET,
       }),

@@ -9,6 +9,8 @@ import { sesTags } from './ses-tags';
 export interface SesEmailConfig {
   from: string;
   configurationSet?: string;
+  /** The one-click unsubscribe URL of this message, if it gets one (runtime/unsubscribe-links.ts). */
+  listUnsubscribe?: (message: OutboundMessage<'email'>) => Promise<string | undefined>;
 }
 
 /*
@@ -48,6 +50,13 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
 
   async send(message: OutboundMessage<'email'>, options: SendOptions): Promise<ProviderReceipt> {
     const { subject, text, html, from, replyTo } = message.content;
+    // RFC 8058: both headers, in the signed part of the message (SES signs custom headers).
+    const unsubscribe = await this.config.listUnsubscribe?.(message).catch((cause: unknown) => {
+      // The signing key could not be read: retried, never sent without its unsubscribe link.
+      throw new ProviderError('transient', 'UnsubscribeKey', 'unsubscribe link not signed', {
+        cause,
+      });
+    });
     const command = new SendEmailCommand({
       FromEmailAddress: lowerCaseDomain(from ?? this.config.from),
       Destination: { ToAddresses: [message.recipient] },
@@ -64,6 +73,12 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
             ...(text !== undefined && { Text: { Data: text, Charset: 'UTF-8' } }),
             ...(html !== undefined && { Html: { Data: html, Charset: 'UTF-8' } }),
           },
+          ...(unsubscribe && {
+            Headers: [
+              { Name: 'List-Unsubscribe', Value: `<${unsubscribe}>` },
+              { Name: 'List-Unsubscribe-Post', Value: 'List-Unsubscribe=One-Click' },
+            ],
+          }),
         },
       },
     });

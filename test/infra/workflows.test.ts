@@ -1,0 +1,105 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildStack, findFunction, grantsOf, methodsByRoute } from './fixture';
+
+// Workflows in the synthesized stack: the workflow function on Lambda durable functions, the
+// callback path from the events function, least-privilege grants, routes, alarms on failed runs.
+
+describe('workflows', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = buildStack().template;
+  });
+
+  it('runs the workflow function as a durable function that may wait a year', () => {
+    const { props } = findFunction(template, 'workflow');
+    expect(props.DurableConfig).toEqual({
+      ExecutionTimeout: 366 * 86_400,
+      RetentionPeriodInDays: 14,
+    });
+    const aliases = Object.values(template.findResources('AWS::Lambda::Alias'));
+    expect(aliases.some((a) => a.Properties.Name === 'live')).toBe(true);
+  });
+
+  it('lets the workflow function checkpoint only itself, and complete only its own callbacks', () => {
+    const grants = grantsOf(template, 'workflow');
+    const fnId = findFunction(template, 'workflow').id;
+    for (const action of [
+      'lambda:CheckpointDurableExecution',
+      'lambda:GetDurableExecutionState',
+      'lambda:SendDurableExecutionCallbackSuccess',
+    ]) {
+      const on = grants.filter((g) => g.action === action);
+      expect(on.length, action).toBeGreaterThan(0);
+      for (const g of on) expect(g.resource, action).toContain(fnId);
+    }
+    // Its table access is by item pattern, never the whole table.
+    const onData = grants.filter(
+      (x) => x.action.startsWith('dynamodb:') && x.resource.includes('DataTable'),
+    );
+    expect(onData.length).toBeGreaterThan(0);
+    for (const g of onData) expect(g.condition, g.action).toContain('LeadingKeys');
+  });
+
+  it('gives the events function the callback path: find a waiting run, complete its callback', () => {
+    const grants = grantsOf(template, 'events');
+    const fnId = findFunction(template, 'workflow').id;
+    expect(
+      grants
+        .filter((g) => g.action === 'lambda:SendDurableExecutionCallbackSuccess')
+        .every((g) => g.resource.includes(fnId)),
+    ).toBe(true);
+    expect(grants.some((g) => g.action === 'lambda:SendDurableExecutionCallbackSuccess')).toBe(
+      true,
+    );
+    const waits = grants
+      .filter((g) => g.condition?.includes('WFWAIT#*'))
+      .map((g) => g.action)
+      .sort();
+    expect(waits).toEqual(['dynamodb:DeleteItem', 'dynamodb:Query']);
+    // The stream passes run items to it (workflow events), not only deliveries.
+    const patterns = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping'),
+    ).flatMap((m) =>
+      (m.Properties.FilterCriteria?.Filters ?? []).map((f: { Pattern: string }) =>
+        JSON.parse(f.Pattern),
+      ),
+    );
+    expect(patterns).toContainEqual({ dynamodb: { Keys: { sk: { S: ['RUN'] } } } });
+  });
+
+  it('lets the api start runs on the alias only', () => {
+    const invokes = grantsOf(template, 'api').filter((g) => g.action === 'lambda:InvokeFunction');
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const g of invokes) expect(g.resource).toMatch(/Live|:live/);
+  });
+
+  it('serves every workflow route through the api function behind the authorizer', () => {
+    const apiFn = findFunction(template, 'api').id;
+    const routes = [...methodsByRoute(template)].filter(([route]) =>
+      route.includes('/v1/workflow'),
+    );
+    expect(routes.map(([route]) => route).sort()).toEqual([
+      'DELETE /v1/workflow-runs',
+      'DELETE /v1/workflow-runs/{id}',
+      'GET /v1/workflow-runs',
+      'GET /v1/workflow-runs/{id}',
+      'GET /v1/workflows',
+      'GET /v1/workflows/{key}',
+      'POST /v1/workflows/{key}/publish',
+      'POST /v1/workflows/{key}/trigger',
+      'PUT /v1/workflows/{key}',
+    ]);
+    for (const [route, method] of routes) {
+      expect(method.AuthorizationType, route).toBe('CUSTOM');
+      expect(JSON.stringify(method.Integration), route).toContain(apiFn);
+    }
+  });
+
+  it('alarms to the alarm topic when a run ends failed', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const failed = alarms.find((a) => a.Properties.MetricName === 'WorkflowRunsFailed');
+    expect(failed?.Properties.Threshold).toBe(1);
+    expect(failed?.Properties.AlarmActions).toHaveLength(1);
+  });
+});
