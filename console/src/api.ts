@@ -154,6 +154,9 @@ export function createApi(base: string, key: () => string | undefined) {
     rotateWebhook: (webhookId: string) =>
       request<{ secret?: string }>('POST', `v1/webhooks/${id(webhookId)}/rotate-secret`),
 
+    /** Any other route, for views that keep their calls in a module of their own. */
+    call: request,
+
     outbox: () => request<OutboxEntry[]>('GET', '_local/outbox'),
     /** The local stack's raw view of every DLQ (bodies included), no key needed. */
     localDlq: () => request<Record<string, LocalDeadLetter[]>>('GET', '_local/dlq'),

@@ -14,6 +14,7 @@ import { NotificationView } from './views/notification';
 import { NotificationsView } from './views/notifications';
 import { OutcomesView } from './views/outcomes';
 import { SuppressionsView } from './views/suppressions';
+import { TemplateEditorView, TemplatesView } from './views/templates';
 import { WebhooksView } from './views/webhooks';
 
 interface Route {
@@ -46,6 +47,7 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'dlq', label: 'DLQ', scope: 'admin' },
     { view: 'suppressions', label: 'Suppressions', scope: 'read' },
     { view: 'webhooks', label: 'Webhooks', scope: 'read' },
+    { view: 'templates', label: 'Templates', scope: 'read' },
     { view: 'local', label: 'Local stack', local: true },
   ];
 
@@ -131,6 +133,8 @@ function renderView(route: Route) {
       return <SuppressionsView />;
     case 'webhooks':
       return <WebhooksView />;
+    case 'templates':
+      return route.id ? <TemplateEditorView templateKey={route.id} /> : <TemplatesView />;
     case 'local':
       return <LocalView />;
     default:

@@ -393,7 +393,14 @@ describe('operator console in a real browser', () => {
       await open('#/compose');
       await page.waitForSelector('::-p-text(tenant local · read)');
       const nav = await page.$$eval('nav a', (links) => links.map((a) => a.textContent));
-      expect(nav).toEqual(['Notifications', 'Outcomes', 'Suppressions', 'Webhooks', 'Local stack']);
+      expect(nav).toEqual([
+        'Notifications',
+        'Outcomes',
+        'Suppressions',
+        'Webhooks',
+        'Templates',
+        'Local stack',
+      ]);
       expect(await textOf('main')).toContain('This key lacks the send scope');
       expect(await page.$('#f-channels-email-to')).toBeNull();
       await shot('13-read-only-key');
@@ -408,7 +415,7 @@ describe('operator console in a real browser', () => {
     const focused = () =>
       page.evaluate('document.activeElement.id || document.activeElement.textContent.trim()');
     const order: unknown[] = [];
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 10; i++) {
       await page.keyboard.press('Tab');
       order.push(await focused());
     }
@@ -420,15 +427,16 @@ describe('operator console in a real browser', () => {
       'DLQ',
       'Suppressions',
       'Webhooks',
+      'Templates',
       'Local stack',
       'Forget key',
     ]);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#api-key');
     expect(await page.evaluate('sessionStorage.getItem("herald.apiKey")')).toBeNull();
-    // Back to the top and tab to the key field: brand, seven views, then the key.
+    // Back to the top and tab to the key field: brand, eight views, then the key.
     await open('#/notifications');
-    for (let i = 0; i < 9; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 10; i++) await page.keyboard.press('Tab');
     expect(await focused()).toBe('api-key');
     await page.keyboard.type(stack.devApiKey);
     await page.keyboard.press('Enter');

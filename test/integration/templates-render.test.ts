@@ -69,6 +69,28 @@ describe('POST /v1/templates/{key}/render', () => {
     expect(stack.outbox.list()).toEqual([]);
   });
 
+  it('previews an unsaved draft sent with the request, its errors under `draft`', async () => {
+    const unsaved = {
+      defaultLocale: 'en',
+      locales: { en: { sms: { text: 'Draft for {{ name }}' } } },
+    };
+    const answer = await api.post('/v1/templates/order/render', { draft: unsaved, data });
+    expect(answer.body.content).toEqual({ sms: { text: 'Draft for Zoé <script>' } });
+    const broken = await api.post('/v1/templates/order/render', {
+      draft: { defaultLocale: 'en', locales: { en: { sms: { text: '{{ name | nope }}' } } } },
+      data,
+    });
+    expect(broken.status).toBe(422);
+    expect(broken.body.errors).toEqual([
+      expect.objectContaining({ path: 'draft.locales.en.sms.text' }),
+    ]);
+    // The saved draft is untouched.
+    expect((await api.get('/v1/templates/order')).body.draft).toMatchObject({
+      defaultLocale: 'en',
+    });
+    expect(JSON.stringify((await api.get('/v1/templates/order')).body.draft)).toContain('mjml');
+  });
+
   it('falls back fr-CA -> fr -> default per channel; the recipient’s locale wins', async () => {
     const answer = await api.post('/v1/templates/order/render', {
       data,

@@ -1,4 +1,9 @@
-import { ConflictError, NotFoundError, UnprocessableRequestError } from '../shared/errors';
+import {
+  ConflictError,
+  InvalidRequestError,
+  NotFoundError,
+  UnprocessableRequestError,
+} from '../shared/errors';
 import type { FieldError } from '../shared/field-errors';
 import { type CompiledContent, compileContent, type VersionCache } from './compile';
 import {
@@ -221,6 +226,23 @@ export async function describeVersion(
   return shown;
 }
 
+const underDraft = (e: FieldError): FieldError =>
+  e.path.startsWith('locales.') || e.path === ''
+    ? { ...e, path: `draft${e.path ? `.${e.path}` : ''}` }
+    : e;
+
+/** An unsaved draft sent with a preview, validated as PUT would (errors under `draft`). */
+function unsaved(body: unknown): TemplateContent {
+  try {
+    return parseDraft(body);
+  } catch (error) {
+    if (!(error instanceof InvalidRequestError)) throw error;
+    throw new InvalidRequestError(
+      error.errors.map((e) => ({ ...e, path: e.path ? `draft.${e.path}` : 'draft' })),
+    );
+  }
+}
+
 /**
  * `POST /v1/templates/{key}/render`: every channel rendered, nothing sent. Without `version`,
  * the draft (MJML compiled on the way, where a compiler is given).
@@ -243,8 +265,17 @@ export async function previewTemplate(
     const rendered = await renderCompiled(compiledVersion(deps, version), version, input);
     return { key, version: version.version, ...rendered };
   }
-  const draft = await deps.templates.draft(tenantId, key);
+  const draft =
+    request.draft === undefined
+      ? await deps.templates.draft(tenantId, key)
+      : unsaved(request.draft);
   if (!draft) throw new NotFoundError(`Template ${key} not found`);
-  const content = await compileMjml(deps, draft);
-  return { key, ...(await renderCompiled(checked(deps, content), content, input)) };
+  try {
+    const content = await compileMjml(deps, draft);
+    return { key, ...(await renderCompiled(checked(deps, content), content, input)) };
+  } catch (error) {
+    // An unsaved draft's own problems are at its paths in the request.
+    if (request.draft === undefined || !(error instanceof UnprocessableRequestError)) throw error;
+    throw new UnprocessableRequestError(error.errors.map(underDraft), error.message);
+  }
 }

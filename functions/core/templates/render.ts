@@ -130,7 +130,15 @@ export async function renderCompiled(
       'The template could not be rendered with this data',
     );
   }
-  return result;
+  // Channels in a stable order (they rendered concurrently).
+  const ordered: Pick<RenderedTemplate, 'content' | 'locales'> = { content: {}, locales: {} };
+  for (const name of wanted) {
+    const content = result.content[name];
+    if (content === undefined) continue;
+    (ordered.content as Record<string, unknown>)[name] = content;
+    ordered.locales[name] = result.locales[name] as string;
+  }
+  return ordered;
 }
 
 /** The compiled form of a published version, compiled once per container. */

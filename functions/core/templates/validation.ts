@@ -180,9 +180,14 @@ export function parsePublish(body: unknown): { note?: string } {
 
 const dataObject = z.record(z.string(), z.unknown());
 
-/** `POST /v1/templates/{key}/render` body. `version` absent: the draft. */
+/** `POST /v1/templates/{key}/render` body. `version` absent: the saved draft, or `draft`. */
 export const renderBody = z.strictObject({
   version: z.optional(z.int().check(z.minimum(1))),
+  draft: z.optional(
+    z
+      .unknown()
+      .check(z.describe('an unsaved draft (the PUT body) to preview instead of the saved one')),
+  ),
   locale: z.optional(locale),
   data: z.optional(dataObject),
   recipient: z.optional(dataObject),
@@ -190,6 +195,7 @@ export const renderBody = z.strictObject({
 
 export interface RenderRequest {
   version?: number;
+  draft?: unknown;
   locale?: string;
   data: Record<string, unknown>;
   recipient?: Record<string, unknown>;
@@ -208,13 +214,14 @@ export function parseRender(body: unknown): RenderRequest {
   const errors: FieldError[] = [];
   const parsed = validateAt(renderBody, body ?? {}, [], errors);
   if (!parsed) fail(errors);
-  const { version, locale: tag, data, recipient } = parsed.value;
+  const { version, locale: tag, data, recipient, draft } = parsed.value;
   checkData(data ?? {}, 'data', errors);
   if (recipient !== undefined) checkData(recipient, 'recipient', errors);
   if (errors.length > 0) fail(errors);
   return {
     data: data ?? {},
     ...(version !== undefined && { version }),
+    ...(draft !== undefined && { draft }),
     ...(tag !== undefined && { locale: canonicalLocale(tag) as string }),
     ...(recipient !== undefined && { recipient }),
   };
