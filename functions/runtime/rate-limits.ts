@@ -7,7 +7,10 @@ import { readRateHold, requeueForRate } from '../adapters/sqs/rate-wait-queue';
 import type { ChannelProvider } from '../core/delivery/ports';
 import type { DeliveryRepository } from '../core/delivery/report-ports';
 import { ATTEMPT_MAX_MS, type Channel, type DeliveryMessage } from '../core/notifications/model';
+import { DEFAULT_BREAKER, providerSideFailure } from '../core/providers/breaker';
 import { DEFAULT_RATE_GATE, gateDelivery } from '../core/providers/rate-gate';
+import type { SenderPool } from '../core/providers/senders';
+import { ProviderError } from '../core/shared/errors';
 import { parseEnv } from './config';
 import type { ProviderSource } from './providers/source';
 import { loadTenantProviderConfig } from './tenant-provider-config';
@@ -69,22 +72,43 @@ export function createRateLimiter(
       statusCallbackUrl: settings.TWILIO_STATUS_CALLBACK_URL,
     }),
   });
-  const routeOf = new WeakMap<DeliveryMessage, ProviderRoute>();
+  const routesOf = new WeakMap<DeliveryMessage, ProviderRoute[]>();
   const gateDeps = {
     channel,
     buckets,
-    pool: (message: DeliveryMessage) =>
-      routeOf.get(message)?.senders() ?? Promise.resolve(undefined),
+    breakers: buckets,
+    pools: async (message: DeliveryMessage) => {
+      const pools = await Promise.all((routesOf.get(message) ?? []).map((r) => r.senders()));
+      return pools.filter((pool): pool is SenderPool => pool !== undefined);
+    },
     content: (message: DeliveryMessage) =>
       store.getContent(message.notificationId, channel, message.deliveryId),
     settings: { ...DEFAULT_RATE_GATE, rateScale: settings.SENDER_RATE_SCALE },
   };
+  /** The provider, telling the sender's breaker about each provider-side failure. */
+  const observed = (provider: ChannelProvider, key: string | undefined): ChannelProvider => {
+    if (key === undefined) return provider;
+    return {
+      channel: provider.channel,
+      async send(message, options) {
+        try {
+          return await provider.send(message, options);
+        } catch (error) {
+          if (error instanceof ProviderError && providerSideFailure(error)) {
+            await buckets.failure(key, Date.now(), DEFAULT_BREAKER).catch(() => undefined);
+          }
+          throw error;
+        }
+      },
+    };
+  };
+
   return {
     buckets,
     async check(record, message, lane, receiveCount, deadline) {
-      const [route] = await router.routes(message.tenantId);
-      if (!route) return { proceed: true };
-      routeOf.set(message, route);
+      const routes = await router.routes(message.tenantId);
+      if (routes.length === 0) return { proceed: true };
+      routesOf.set(message, routes);
       const hold = readRateHold(record.messageAttributes);
       const maxInlineMs =
         deadline === undefined ? Number.POSITIVE_INFINITY : deadline - Date.now() - ATTEMPT_MAX_MS;
@@ -98,12 +122,15 @@ export function createRateLimiter(
       });
       if (decision.action === 'send') {
         if (decision.waitMs > 0) await sleep(decision.waitMs);
-        const sender = decision.sender?.kind === 'slack-channel' ? undefined : decision.sender?.id;
-        if (sender === undefined && !route.own) return { proceed: true };
+        const route = routes[decision.route ?? 0] ?? (routes[0] as ProviderRoute);
+        const chosen = decision.sender;
+        if (!chosen && !route.own) return { proceed: true };
+        const id = chosen?.kind === 'slack-channel' ? undefined : chosen?.id;
         return {
           proceed: true,
-          provider: () => route.get(sender),
-          ...(sender !== undefined && { sender }),
+          // Its failures count against the sender's breaker (failover to the next one).
+          provider: async () => observed(await route.get(id), chosen?.key),
+          ...(chosen && { sender: chosen.key }),
         };
       }
       const reason = `over the send rate of ${decision.sender.key}: waits ${Math.ceil(decision.delayMs / 1000)} s`;

@@ -5,6 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { ChangeMessageVisibilityCommand } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { withAttemptSender } from '../adapters/dynamodb/attempt-sender';
 import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { SuppressionsWithProfiles } from '../adapters/dynamodb/suppressions-with-profiles';
 import { type DeliverDependencies, deliverRecord } from '../core/delivery/deliver';
@@ -139,12 +140,15 @@ export function createChannelHandler<C extends Channel>(
             deliveryId: message.deliveryId,
             channel,
           },
+          // The attempt's history entry names the sender the rate gate chose (failover).
           () =>
-            deliverRecord(sendDeps, {
-              message,
-              receiveCount,
-              ...(deadline !== undefined && { deadline }),
-            }),
+            withAttemptSender(rate.sender, () =>
+              deliverRecord(sendDeps, {
+                message,
+                receiveCount,
+                ...(deadline !== undefined && { deadline }),
+              }),
+            ),
         ),
       );
     } catch (error) {

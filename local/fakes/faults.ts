@@ -8,6 +8,8 @@ export interface ChannelFaults {
   outage?: true;
   /** The fake records the message at once, then answers this much later. */
   latencyMs?: number;
+  /** Single senders (a From number, a messaging service, a Slack channel) that are down. */
+  senderOutages?: string[];
 }
 
 /** A request's response, which emits `close` when the connection ends (answered or aborted). */
@@ -19,6 +21,8 @@ interface ClosingResponse {
 export const faultRequestSchema = z
   .object({
     channel: z.enum(CHANNELS),
+    /** One sender of the channel (a From number or messaging service, a Slack channel), not all. */
+    sender: z.string().min(1).max(200).optional(),
     outage: z.boolean().optional(),
     // Longer than any Lambda could wait: a typo of a few zeros should be refused, not hang a fake.
     latencyMs: z.number().int().min(0).max(900_000).optional(),
@@ -27,6 +31,10 @@ export const faultRequestSchema = z
   .refine((body) => body.outage !== undefined || body.latencyMs !== undefined, {
     message: 'Set outage, latencyMs or both',
     path: ['outage'],
+  })
+  .refine((body) => body.sender === undefined || body.latencyMs === undefined, {
+    message: 'A single sender takes an outage only',
+    path: ['latencyMs'],
   });
 
 export type FaultRequest = z.infer<typeof faultRequestSchema>;
@@ -43,6 +51,16 @@ export class Faults {
 
   apply(request: FaultRequest): void {
     const current = { ...this.#byChannel.get(request.channel) };
+    if (request.sender !== undefined) {
+      const down = new Set(current.senderOutages);
+      if (request.outage === true) down.add(request.sender);
+      if (request.outage === false) down.delete(request.sender);
+      if (down.size > 0) current.senderOutages = [...down];
+      else delete current.senderOutages;
+      if (Object.keys(current).length === 0) this.#byChannel.delete(request.channel);
+      else this.#byChannel.set(request.channel, current);
+      return;
+    }
     if (request.outage === true) current.outage = true;
     if (request.outage === false) delete current.outage;
     if (request.latencyMs !== undefined && request.latencyMs > 0) {
@@ -67,8 +85,11 @@ export class Faults {
     this.#byChannel.clear();
   }
 
-  outage(channel: Channel): boolean {
-    return this.#byChannel.get(channel)?.outage === true;
+  /** Whether the channel is down, or (given one) that sender of it. */
+  outage(channel: Channel, sender?: string): boolean {
+    const set = this.#byChannel.get(channel);
+    if (set?.outage === true) return true;
+    return sender !== undefined && (set?.senderOutages?.includes(sender) ?? false);
   }
 
   /**

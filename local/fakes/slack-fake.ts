@@ -69,7 +69,7 @@ export async function startSlack(options: SlackFakeOptions): Promise<RunningSlac
     if (blocks === 'invalid') return replyJson(res, 200, { ok: false, error: 'invalid_blocks' });
     if (!text && blocks === undefined) return replyJson(res, 200, { ok: false, error: 'no_text' });
 
-    if (faults.outage('slack')) {
+    if (faults.outage('slack', channel)) {
       await faults.delay('slack');
       // Slack's front end answers 503 while the API is down; the SDK raises an HTTP error.
       return replyJson(res, 503, { ok: false, error: 'service_unavailable' });

@@ -138,12 +138,12 @@ export async function startTwilio(options: TwilioFakeOptions): Promise<RunningTw
     const whatsapp = to.startsWith('whatsapp:');
     const channel = whatsapp ? 'whatsapp' : 'sms';
     const recipient = whatsapp ? to.slice('whatsapp:'.length) : to;
-    if (faults.outage(channel)) {
+    const sender = from ?? messagingServiceSid ?? '';
+    if (faults.outage(channel, sender.replace('whatsapp:', ''))) {
       await faults.delay(channel);
       // Twilio's error resource for an outage: HTTP 503, code 20503 (Service Unavailable).
       return twilioError(res, 503, 20503, 'Service Unavailable');
     }
-    const sender = from ?? messagingServiceSid ?? '';
     const units = whatsapp ? 1 : smsSegments(body ?? '').segments;
     if (options.rates && !options.rates.twilio(sender, whatsapp, units)) {
       return twilioError(res, 429, 20429, 'Too Many Requests');

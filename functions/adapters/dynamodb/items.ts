@@ -9,6 +9,7 @@ import type {
   SkipReason,
 } from '../../core/notifications/model';
 import { ATTEMPT_ERROR_CHARS, ATTEMPT_HISTORY_SIZE } from '../../core/notifications/model';
+import { attemptSender } from './attempt-sender';
 
 /*
  * The single-table layout: a notification is partition `NOTIF#<id>` with its content on the
@@ -137,6 +138,9 @@ export function historyEntry(
   error?: string,
 ): Record<string, string | number> {
   const entry: Record<string, string | number> = { n: attempt, at, o: outcome };
+  // The sender this attempt went out from (failover and rates), when the function named one.
+  const sender = attemptSender();
+  if (sender) entry.s = sender;
   if (error) {
     entry.e =
       error.length > ATTEMPT_ERROR_CHARS ? `${error.slice(0, ATTEMPT_ERROR_CHARS - 1)}…` : error;
@@ -154,6 +158,7 @@ function toHistory(value: unknown): AttemptRecord[] {
       outcome: raw.o as AttemptOutcome,
     };
     if (typeof raw.e === 'string') entry.error = raw.e;
+    if (typeof raw.s === 'string') entry.sender = raw.s;
     entries.push(entry);
   }
   return entries.sort((a, b) => a.n - b.n || a.at - b.at);

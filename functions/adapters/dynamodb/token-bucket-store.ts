@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { BreakerSettings, SenderBreakers } from '../../core/providers/breaker';
 import type { RateBuckets, Reservation } from '../../core/providers/ports';
 
 /** Requests this store made (the bench's cost per delivery); one write unit each: items < 1 KB. */
@@ -12,6 +13,8 @@ export interface TokenBucketStats {
   reads: number;
   /** Denials decided from a bucket state already seen, with no request. */
   deniedWithoutRequest: number;
+  /** Writes counting provider-side failures and opening breakers (failures only). */
+  breakerWrites: number;
 }
 
 const TRIES = 4;
@@ -26,9 +29,17 @@ const KEEP_SECONDS = 2 * 24 * 3600;
  * takes the other form. `tat` only ever grows, so a bucket seen booked beyond the horizon is
  * refused from memory with no request at all. Items expire (TTL) two days after their last use.
  */
-export class TokenBucketStore implements RateBuckets {
-  readonly stats: TokenBucketStats = { writes: 0, refused: 0, reads: 0, deniedWithoutRequest: 0 };
+export class TokenBucketStore implements RateBuckets, SenderBreakers {
+  readonly stats: TokenBucketStats = {
+    writes: 0,
+    refused: 0,
+    reads: 0,
+    deniedWithoutRequest: 0,
+    breakerWrites: 0,
+  };
   readonly #seen = new Map<string, number>();
+  /** Each sender's breaker as last seen on its item (`openUntil`, epoch ms). */
+  readonly #openUntil = new Map<string, number>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -52,6 +63,7 @@ export class TokenBucketStore implements RateBuckets {
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         this.stats.refused++;
+        this.#learn(key, Number(error.Item?.openUntil?.N ?? 0));
         const old = Number(error.Item?.tat?.N ?? Number.NaN);
         known = Number.isFinite(old) ? old : await this.#read(key);
         if (known !== undefined) this.#seen.set(key, known);
@@ -61,20 +73,86 @@ export class TokenBucketStore implements RateBuckets {
     return { granted: false, freeAt: now + costMs };
   }
 
+  isOpen(key: string, now: number): boolean {
+    return (this.#openUntil.get(key) ?? 0) > now;
+  }
+
+  /**
+   * A provider-side failure of this sender: counted on its bucket item within the window (a
+   * failure after the window starts the count again), and at the threshold the breaker opens
+   * for every sender function (they read `openUntil` with their next booking). Successes write
+   * nothing: only failures cost.
+   */
+  async failure(key: string, now: number, settings: BreakerSettings): Promise<void> {
+    const Key = { pk: `RATE#${key}`, sk: 'RATE' };
+    let fails: number;
+    try {
+      this.stats.breakerWrites++;
+      const answer = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET fails = fails + :one, lastFail = :now, expiresAt = :expires',
+          ConditionExpression: 'lastFail >= :windowStart',
+          ExpressionAttributeValues: {
+            ':one': 1,
+            ':now': now,
+            ':windowStart': now - settings.windowMs,
+            ':expires': expiry(now),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      fails = Number(answer.Attributes?.fails ?? 1);
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      this.stats.breakerWrites++;
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key,
+          UpdateExpression: 'SET fails = :one, lastFail = :now, expiresAt = :expires',
+          ExpressionAttributeValues: { ':one': 1, ':now': now, ':expires': expiry(now) },
+        }),
+      );
+      fails = 1;
+    }
+    if (fails < settings.failures) return;
+    const until = now + settings.openMs;
+    this.stats.breakerWrites++;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key,
+        UpdateExpression: 'SET openUntil = :until, fails = :zero',
+        ExpressionAttributeValues: { ':until': until, ':zero': 0 },
+      }),
+    );
+    this.#learn(key, until);
+  }
+
+  #learn(key: string, openUntil: unknown): void {
+    const until = Number(openUntil ?? 0);
+    if (Number.isFinite(until) && until > 0) this.#openUntil.set(key, until);
+  }
+
   /** The idle form: the bucket's schedule starts now. */
   async #start(key: string, costMs: number, now: number): Promise<number> {
     this.stats.writes++;
     const tat = now + costMs;
-    await this.db.send(
+    const answer = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: `RATE#${key}`, sk: 'RATE' },
         UpdateExpression: 'SET tat = :tat, expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
         ExpressionAttributeValues: { ':tat': tat, ':now': now, ':expires': expiry(now) },
+        // The whole (tiny) item: its breaker state comes with the booking at no extra cost.
+        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    this.#learn(key, answer.Attributes?.openUntil);
     return tat;
   }
 
@@ -94,10 +172,11 @@ export class TokenBucketStore implements RateBuckets {
           ':expires': expiry(now),
           ...(bounded && { ':limit': now + horizonMs }),
         },
-        ReturnValues: 'UPDATED_NEW',
+        ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    this.#learn(key, answer.Attributes?.openUntil);
     return Number(answer.Attributes?.tat);
   }
 
@@ -110,6 +189,7 @@ export class TokenBucketStore implements RateBuckets {
         ConsistentRead: true,
       }),
     );
+    this.#learn(key, answer.Item?.openUntil);
     const tat = answer.Item?.tat;
     return typeof tat === 'number' ? tat : undefined;
   }

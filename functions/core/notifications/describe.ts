@@ -22,6 +22,7 @@ function presentDelivery(d: DeliveryRecord) {
       at: new Date(a.at).toISOString(),
       outcome: a.outcome,
       ...(a.error ? { error: a.error } : {}),
+      ...(a.sender ? { sender: a.sender } : {}),
     })),
     ...(d.version ? { version: d.version } : {}),
     ...(d.providerDetail ? { providerDetail: d.providerDetail } : {}),

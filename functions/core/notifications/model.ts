@@ -224,6 +224,8 @@ export interface AttemptRecord {
   outcome: AttemptOutcome;
   /** The reason, shortened to ATTEMPT_ERROR_CHARS (the full last one is `lastError`). */
   error?: string;
+  /** The sender it went out from (`<owner>:<channel>:<id>`), where rates or failover choose one. */
+  sender?: string;
 }
 
 /** Attempts kept per delivery: enough to see a retry history, small enough for a 1 KB item. */

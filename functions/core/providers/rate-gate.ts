@@ -1,6 +1,7 @@
 import type { Channel, DeliveryMessage, OutboundMessage, Priority } from '../notifications/model';
+import { chooseSender, type SenderBreakers } from './breaker';
 import type { RateBuckets, RateHold } from './ports';
-import { type Sender, type SenderPool, senderFor, unitsOf } from './senders';
+import { type Sender, type SenderPool, unitsOf } from './senders';
 
 /** How the gate schedules; every field in ms. */
 export interface RateGateSettings {
@@ -24,8 +25,13 @@ export const DEFAULT_RATE_GATE: RateGateSettings = {
 export interface RateGateDependencies {
   channel: Channel;
   buckets: RateBuckets;
-  /** The senders of the provider this delivery goes through; undefined: no rate applies. */
-  pool: (message: DeliveryMessage) => Promise<SenderPool | undefined>;
+  /**
+   * The senders of each provider this delivery may go through, in failover order (the tenant's
+   * own, else the stack's); empty: no rate applies.
+   */
+  pools: (message: DeliveryMessage) => Promise<SenderPool[]>;
+  /** Which senders are open (failing): the next one is chosen instead. */
+  breakers: Pick<SenderBreakers, 'isOpen'>;
   /** The delivery's content (to count SMS segments); undefined while not readable yet. */
   content: (message: DeliveryMessage) => Promise<OutboundMessage['content'] | undefined>;
   settings: RateGateSettings;
@@ -47,8 +53,8 @@ export interface GateInput {
 
 /** What to do with a message before any attempt. */
 export type GateDecision =
-  /** Send now (after `waitMs` inside the function) from `sender`. */
-  | { action: 'send'; sender?: Sender; waitMs: number; units: number }
+  /** Send now (after `waitMs` inside the function) from `sender` of provider `route`. */
+  | { action: 'send'; sender?: Sender; route?: number; waitMs: number; units: number }
   /** Over the rate: a new copy waits `delayMs` in the same queue, carrying `hold`. */
   | { action: 'requeue'; delayMs: number; hold: RateHold; sender: Sender }
   /** A retried message over the rate: hidden `delayMs` (its visibility), no attempt. */
@@ -68,12 +74,30 @@ export async function gateDelivery(
   deps: RateGateDependencies,
   input: GateInput,
 ): Promise<GateDecision> {
+  const decision = await gateOnce(deps, input);
+  // The booking itself can tell that another function opened this sender's breaker: choose again
+  // (the sender is skipped now; its slot goes unused, which only errs on the slow side).
+  const now = deps.now ?? Date.now;
+  if (
+    decision.action === 'send' &&
+    decision.sender &&
+    deps.breakers.isOpen(decision.sender.key, now())
+  ) {
+    return gateOnce(deps, input);
+  }
+  return decision;
+}
+
+async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<GateDecision> {
   const now = deps.now ?? Date.now;
   const random = deps.random ?? Math.random;
   const { message, lane } = input;
-  const pool = await deps.pool(message);
-  if (!pool) return { action: 'send', waitMs: 0, units: 1 };
-  const sender = senderFor(pool, deps.channel, message.recipient);
+  const pools = await deps.pools(message);
+  const chosen = chooseSender(pools, deps.channel, message.recipient, (key) =>
+    deps.breakers.isOpen(key, now()),
+  );
+  if (!chosen) return { action: 'send', waitMs: 0, units: 1 };
+  const { sender, pool, route } = chosen;
   const content = await deps.content(message);
   const units = content ? unitsOf({ channel: deps.channel, content } as OutboundMessage) : 1;
   const rate = sender.ratePerSecond * deps.settings.rateScale;
@@ -86,7 +110,7 @@ export async function gateDelivery(
   );
   const horizon = lane === 'high' ? deps.settings.highHorizonMs : normalHorizon;
   const inline = Math.max(0, Math.min(deps.settings.inlineMs, input.maxInlineMs));
-  const send = (waitMs: number): GateDecision => ({ action: 'send', sender, waitMs, units });
+  const send = (waitMs: number): GateDecision => ({ action: 'send', sender, route, waitMs, units });
   const fresh = input.receiveCount <= 1;
 
   if (!fresh) {

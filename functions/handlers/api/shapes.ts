@@ -73,6 +73,10 @@ export const deliveryShape = z.strictObject({
         at: instant,
         outcome: z.enum(['sent', 'delivered', 'failed', 'retry', 'suppressed']),
         error: optionalDescribed(z.string(), 'shortened; the full last one is lastError'),
+        sender: optionalDescribed(
+          z.string(),
+          'the sender it went out from (`<owner>:<channel>:<id>`: the stack or tenant/provider, then a number, messaging service or Slack channel), where send rates or failover choose one',
+        ),
       }),
     )
     .check(z.maxLength(10), z.describe('the last 10 attempts, oldest first')),

@@ -25,7 +25,8 @@ function setup(owner = 'stack') {
   const deps: RateGateDependencies = {
     channel: 'sms',
     buckets,
-    pool: async () => ({ owner, kind: 'long-code', ids: ['+14155550100'] }),
+    pools: async () => [{ owner, kind: 'long-code', ids: ['+14155550100'] }],
+    breakers: { isOpen: () => false },
     content: async () => ({ text: 'hello' }),
     settings: DEFAULT_RATE_GATE,
     now: () => clock,
@@ -131,7 +132,7 @@ describe('gateDelivery', () => {
 
   it('lets a channel without senders through untouched', async () => {
     const { deps, message, input, buckets } = setup();
-    deps.pool = async () => undefined;
+    deps.pools = async () => [];
     expect(await gateDelivery(deps, input(message(1)))).toEqual({
       action: 'send',
       waitMs: 0,
