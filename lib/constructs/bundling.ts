@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
  *   role's credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *   AWS_SESSION_TOKEN), so the chain stops at `fromEnv` (SSO/STS/sign-in clients, INI files,
  *   IMDS, container credentials are never loaded);
- * - event-stream serialization, loaded only by operations with event streams, which none of the
- *   services Herald calls (DynamoDB, SQS, SNS, SES, Scheduler, Secrets Manager, IoT data) has.
+ * Event-stream serialization (`@smithy/core/event-streams`) is bundled: the Lambda client (the
+ * durable SDK's checkpoints, starting workflow runs, completing their waits) imports it statically.
  * Were one ever imported, it would come from the copy the Lambda runtime ships.
  * test/unit/bundling.test.ts fails if an SDK update starts importing one of them statically.
  */
@@ -24,7 +24,6 @@ export const LAZY_UNUSED_MODULES = [
   '@aws-sdk/credential-provider-web-identity',
   '@aws-sdk/credential-provider-http',
   '@smithy/credential-provider-imds',
-  '@smithy/core/event-streams',
 ];
 
 /** `node:http` through require(): see node-http-shim.mjs (9–20 ms of cold start on Node 24). */
