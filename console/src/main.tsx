@@ -13,9 +13,11 @@ import { LocalView } from './views/local';
 import { NotificationView } from './views/notification';
 import { NotificationsView } from './views/notifications';
 import { OutcomesView } from './views/outcomes';
+import { ProvidersView } from './views/providers';
 import { SuppressionsView } from './views/suppressions';
 import { TemplateEditorView, TemplatesView } from './views/templates';
 import { WebhooksView } from './views/webhooks';
+import { WorkflowRunView, WorkflowsView } from './views/workflows';
 
 interface Route {
   view: string;
@@ -47,7 +49,9 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'dlq', label: 'DLQ', scope: 'admin' },
     { view: 'suppressions', label: 'Suppressions', scope: 'read' },
     { view: 'webhooks', label: 'Webhooks', scope: 'read' },
+    { view: 'providers', label: 'Providers', scope: 'read' },
     { view: 'templates', label: 'Templates', scope: 'read' },
+    { view: 'workflows', label: 'Workflows', scope: 'read' },
     { view: 'local', label: 'Local stack', local: true },
   ];
 
@@ -133,8 +137,12 @@ function renderView(route: Route) {
       return <SuppressionsView />;
     case 'webhooks':
       return <WebhooksView />;
+    case 'providers':
+      return <ProvidersView />;
     case 'templates':
       return route.id ? <TemplateEditorView templateKey={route.id} /> : <TemplatesView />;
+    case 'workflows':
+      return route.id ? <WorkflowRunView id={route.id} /> : <WorkflowsView />;
     case 'local':
       return <LocalView />;
     default:

@@ -399,6 +399,7 @@ describe('operator console in a real browser', () => {
         'Suppressions',
         'Webhooks',
         'Templates',
+        'Workflows',
         'Local stack',
       ]);
       expect(await textOf('main')).toContain('This key lacks the send scope');
@@ -415,7 +416,7 @@ describe('operator console in a real browser', () => {
     const focused = () =>
       page.evaluate('document.activeElement.id || document.activeElement.textContent.trim()');
     const order: unknown[] = [];
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < 11; i++) {
       await page.keyboard.press('Tab');
       order.push(await focused());
     }
@@ -428,15 +429,16 @@ describe('operator console in a real browser', () => {
       'Suppressions',
       'Webhooks',
       'Templates',
+      'Workflows',
       'Local stack',
       'Forget key',
     ]);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#api-key');
     expect(await page.evaluate('sessionStorage.getItem("herald.apiKey")')).toBeNull();
-    // Back to the top and tab to the key field: brand, eight views, then the key.
+    // Back to the top and tab to the key field: brand, nine views, then the key.
     await open('#/notifications');
-    for (let i = 0; i < 10; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < 11; i++) await page.keyboard.press('Tab');
     expect(await focused()).toBe('api-key');
     await page.keyboard.type(stack.devApiKey);
     await page.keyboard.press('Enter');

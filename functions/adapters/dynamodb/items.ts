@@ -6,9 +6,9 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
   NotificationRecord,
-  SkipReason,
 } from '../../core/notifications/model';
 import { ATTEMPT_ERROR_CHARS, ATTEMPT_HISTORY_SIZE } from '../../core/notifications/model';
+import type { SkipReason } from '../../core/notifications/recipient-fields';
 import { attemptSender } from './attempt-sender';
 
 /*

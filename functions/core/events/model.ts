@@ -6,6 +6,7 @@ import type {
   DeliveryStatus,
 } from '../notifications/model';
 import { type AggregateStatus, aggregateStatus, FINAL } from '../notifications/status';
+import { RECIPIENT_EVENT_TYPES, type RecipientEvent } from './recipient-event';
 
 /*
  * Delivery events: the public contract of what Herald tells clients (SNS topic, webhooks). They
@@ -32,10 +33,6 @@ export const DELIVERY_EVENT_TYPES = [
   'delivery.retrying',
 ] as const;
 export type DeliveryEventType = (typeof DELIVERY_EVENT_TYPES)[number];
-
-/** What changed about a recipient: an address's health, an unsubscribe (core/recipients). */
-export const RECIPIENT_EVENT_TYPES = ['recipient.address_changed', 'recipient.unsubscribed'] as const;
-export type RecipientEventType = (typeof RECIPIENT_EVENT_TYPES)[number];
 
 /** A workflow run started or ended; a step of one recorded its decision (core/workflows/events.ts). */
 export const WORKFLOW_EVENT_TYPES = [
@@ -134,27 +131,14 @@ export interface WorkflowEvent {
   recipientId: string;
   status: string;
   reason?: string;
-  step?: { id: string; type: string; decision: string; why?: string; until?: string; notificationId?: string };
-}
-
-/**
- * A recorded change of a recipient profile (core/recipients/events.ts): the health of one address
- * (`address_changed`: kind email|phone|push|slack|mqtt, status, previousStatus, source) or an
- * opt-out the recipient made with a one-click link (`unsubscribed`: category, channel).
- */
-export interface RecipientEvent {
-  id: string;
-  type: RecipientEventType;
-  occurredAt: string;
-  tenantId: string;
-  recipientId: string;
-  kind?: string;
-  address?: string;
-  status?: string;
-  previousStatus?: string;
-  source?: string;
-  category?: string;
-  channel?: Channel;
+  step?: {
+    id: string;
+    type: string;
+    decision: string;
+    why?: string;
+    until?: string;
+    notificationId?: string;
+  };
 }
 
 export type HeraldEvent =

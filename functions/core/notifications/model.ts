@@ -1,5 +1,6 @@
 /** The delivery channels Herald knows. One SQS queue, one DLQ and one channel function each. */
 import { CHANNELS, type Channel } from '../shared/vocabulary';
+import type { RecipientFields, SkippedRecipient } from './recipient-fields';
 
 export { CHANNELS, type Channel };
 
@@ -25,13 +26,6 @@ export const DELIVERY_STATUSES = [
 ] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-/**
- * Why a delivery to a recipient id was `skipped` (recorded final, never sent): the recipient has
- * no address for the channel, the address is dead, they opted out, or the address is suppressed.
- */
-export const SKIP_REASONS = ['no_address', 'address_invalid', 'opted_out', 'suppressed'] as const;
-export type SkipReason = (typeof SKIP_REASONS)[number];
-
 export type Priority = 'high' | 'normal';
 
 /** Channel content after validation: what the provider needs, minus the recipient. */
@@ -41,10 +35,7 @@ export interface EmailContent {
   html?: string;
   from?: string;
   replyTo?: string;
-  /**
-   * Sent to recipient ids in a non-critical category (core/recipients): every email carries a
-   * one-click unsubscribe link (RFC 8058) for that category, signed per recipient at send.
-   */
+  /** To recipient ids in a non-critical category: an RFC 8058 link per email (core/recipients). */
   listUnsubscribe?: { category: string };
 }
 export interface TextMessageContent {
@@ -109,17 +100,12 @@ export interface NotificationRequest {
   priority: Priority;
   metadata?: Record<string, string>;
   /** Recipient ids (`to`), resolved by core/recipients before ingest; what they could not get. */
-  skipped?: {
-    channel: Channel;
-    recipientId: string;
-    recipient: string;
-    reason: SkipReason;
-    detail: string;
-  }[];
+  skipped?: SkippedRecipient[];
 }
 
 /** One outbound unit: one channel x one recipient, as a provider sees it. */
-export interface OutboundMessage<C extends Channel = Channel> {
+export interface OutboundMessage<C extends Channel = Channel>
+  extends Pick<RecipientFields, 'recipientId'> {
   channel: C;
   notificationId: string;
   deliveryId: string;
@@ -127,12 +113,10 @@ export interface OutboundMessage<C extends Channel = Channel> {
   tenantId: string;
   recipient: string;
   content: ContentByChannel[C];
-  /** The recipient id (core/recipients) when the request named one. */
-  recipientId?: string;
 }
 
 /** The SQS message body for one delivery. Content lives on the notification item, not here. */
-export interface DeliveryMessage {
+export interface DeliveryMessage extends Pick<RecipientFields, 'recipientId'> {
   v: 1;
   notificationId: string;
   deliveryId: string;
@@ -144,8 +128,6 @@ export interface DeliveryMessage {
    * reads it.
    */
   tenantId?: string;
-  /** The recipient id, when the request named one (the email's unsubscribe link names it). */
-  recipientId?: string;
 }
 
 /** The notification item: who sent it, when it goes out, and the content of every channel. */
@@ -176,7 +158,7 @@ export interface NotificationRecord {
 export type FailureKind = 'permanent' | 'exhausted';
 
 /** One delivery item: one channel x one recipient, and where it stands. */
-export interface DeliveryRecord {
+export interface DeliveryRecord extends RecipientFields {
   notificationId: string;
   deliveryId: string;
   channel: Channel;
@@ -204,10 +186,6 @@ export interface DeliveryRecord {
   history?: AttemptRecord[];
   /** Provider feedback that did not change the status: a transient bounce, a delay, `read`. */
   providerDetail?: string;
-  /** The recipient id this delivery is for, when the request named recipient ids. */
-  recipientId?: string;
-  /** Set when `skipped`. */
-  skipReason?: SkipReason;
   /** Its own content, when its channel is personalized (stored as an item of its own). */
   content?: unknown;
 }

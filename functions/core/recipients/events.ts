@@ -1,4 +1,5 @@
-import { eventId, type RecipientEvent } from '../events/model';
+import { eventId } from '../events/model';
+import type { RecipientEvent } from '../events/recipient-event';
 import { type PublishEventsDependencies, webhookMessages } from '../publishing/publish-events';
 import { type AddressHealth, addressesOf, type RecipientProfile } from './model';
 

@@ -1,4 +1,5 @@
-import type { Channel, NotificationRequest, SkipReason } from '../notifications/model';
+import type { Channel, NotificationRequest } from '../notifications/model';
+import type { SkipReason } from '../notifications/recipient-fields';
 import { InvalidRequestError } from '../shared/errors';
 import type { FieldError } from '../shared/field-errors';
 import { upsertMany } from './manage';

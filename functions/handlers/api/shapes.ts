@@ -1,11 +1,7 @@
 import * as z from 'zod/mini';
 import { SCOPES } from '../../core/access/api-keys';
-import {
-  CHANNELS,
-  DELIVERY_STATUSES,
-  type FailureKind,
-  SKIP_REASONS,
-} from '../../core/notifications/model';
+import { CHANNELS, DELIVERY_STATUSES, type FailureKind } from '../../core/notifications/model';
+import { SKIP_REASONS } from '../../core/notifications/recipient-fields';
 import { AGGREGATE_STATUSES } from '../../core/notifications/requests/list-query';
 import { SUPPRESSION_REASONS } from '../../core/suppressions/model';
 
