@@ -14,6 +14,7 @@ import { NotificationView } from './views/notification';
 import { NotificationsView } from './views/notifications';
 import { OutcomesView } from './views/outcomes';
 import { ProvidersView } from './views/providers';
+import { ProvidersView } from './views/providers';
 import { SuppressionsView } from './views/suppressions';
 import { TemplateEditorView, TemplatesView } from './views/templates';
 import { WebhooksView } from './views/webhooks';
@@ -49,6 +50,7 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'dlq', label: 'DLQ', scope: 'admin' },
     { view: 'suppressions', label: 'Suppressions', scope: 'read' },
     { view: 'webhooks', label: 'Webhooks', scope: 'read' },
+    { view: 'providers', label: 'Providers', scope: 'read' },
     { view: 'providers', label: 'Providers', scope: 'read' },
     { view: 'templates', label: 'Templates', scope: 'read' },
     { view: 'workflows', label: 'Workflows', scope: 'read' },
@@ -137,6 +139,8 @@ function renderView(route: Route) {
       return <SuppressionsView />;
     case 'webhooks':
       return <WebhooksView />;
+    case 'providers':
+      return <ProvidersView />;
     case 'providers':
       return <ProvidersView />;
     case 'templates':

@@ -81,6 +81,8 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
     ],
     PROVIDER_ITEMS,
   );
+  // GET /v1/providers shows each sender's breaker, kept on its rate bucket.
+  grantItems(api, props.table, ['dynamodb:BatchGetItem'], RATE_BUCKET_ITEMS);
   api.addToRolePolicy(
     new iam.PolicyStatement({
       actions: [

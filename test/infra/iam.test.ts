@@ -65,7 +65,7 @@ describe('function permissions', () => {
       /RCP#\*|RADDR#\*|RIDX#\*|CAT#\*/.test(g.condition ?? '');
     // Providers per tenant: test/infra/tenant-providers.test.ts.
     const onProviders = (g: { condition?: string }) =>
-      g.condition?.includes('PROVIDERS#*') ?? false;
+      /PROVIDERS#\*|RATE#\*/.test(g.condition ?? '');
     // Topics (issue 21): test/infra/topics.test.ts.
     const onTopics = (g: { condition?: string }) =>
       /TOPIC#\*|TSUB#\*|RTOP#\*/.test(g.condition ?? '');
@@ -211,8 +211,9 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CAT#*'] } },
       // Templates: published versions, read at send.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } },
-      // Providers per tenant (issue 22): the tenant's provider records.
+      // Providers per tenant (issue 22): the tenant's provider records, its senders' breakers.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROVIDERS#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
       // Topics (issue 21): topics, subscriptions, memberships.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOPIC#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TSUB#*'] } },

@@ -72,6 +72,13 @@ describe('providers per tenant: secrets and records in the template', () => {
     ]);
   });
 
+  it('lets the api read senders’ breakers (BatchGetItem on RATE# items) and nothing else of them', () => {
+    const onRates = statementsOf(template, 'api').filter((s) =>
+      (json(s.condition) ?? '').includes('RATE#*'),
+    );
+    expect(onRates.flatMap((s) => s.actions)).toEqual(['dynamodb:BatchGetItem']);
+  });
+
   it('tells the api and the senders where tenant secrets are', () => {
     const fn = template.findResources('AWS::Lambda::Function');
     const envOf = (id: string) =>

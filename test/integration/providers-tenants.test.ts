@@ -5,7 +5,7 @@ import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../functions/adapters/dynamodb/api-key-store';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { apiClient, waitForFinal } from '../support/client';
+import { apiClient, waitFor, waitForFinal } from '../support/client';
 
 type Client = ReturnType<typeof apiClient>;
 type Delivery = {
@@ -92,7 +92,7 @@ describe('providers per tenant › each tenant’s own Twilio account and Slack 
     const items = body.items as { channel: string; rates: unknown[] }[];
     expect(items.map((p) => p.channel).sort()).toEqual(['slack', 'sms']);
     expect(items.find((p) => p.channel === 'sms')?.rates).toEqual([
-      { sender: '+14155551111', ratePerSecond: 1 },
+      { sender: '+14155551111', ratePerSecond: 1, breaker: 'closed', recentFailures: 0 },
     ]);
   });
 
@@ -119,8 +119,14 @@ describe('providers per tenant › each tenant’s own Twilio account and Slack 
     // Signed by the other tenant's account: refused, and nothing changes.
     expect((await post(twilio.globex.authToken)).status).toBe(403);
     // The fake's own callbacks (signed with acme's token) were taken: the delivery is delivered.
-    const after = await acme.get(`/v1/notifications/${done.id}`);
-    expect((after.body.deliveries as Delivery[])[0]?.status).toBe('delivered');
+    await waitFor(
+      async () => {
+        const after = await acme.get(`/v1/notifications/${done.id}`);
+        return (after.body.deliveries as Delivery[])[0]?.status === 'delivered' ? true : undefined;
+      },
+      10_000,
+      'the fake’s own callbacks, signed with acme’s token, to be taken',
+    );
     expect((await post(twilio.acme.authToken)).status).toBe(204);
   });
 

@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { BreakerSettings, SenderBreakers } from '../../core/providers/breaker';
 import type { RateBuckets, Reservation } from '../../core/providers/ports';
 
@@ -71,6 +76,38 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
     }
     // Still contended after every try: let it come back shortly rather than spend more writes.
     return { granted: false, freeAt: now + costMs };
+  }
+
+  /** Each sender's breaker as its item holds it (BatchGetItem, 100 keys a call): for display. */
+  async breakerStates(
+    keys: readonly string[],
+    now: number,
+  ): Promise<Map<string, { open: boolean; openUntil?: number; recentFailures: number }>> {
+    const states = new Map<string, { open: boolean; openUntil?: number; recentFailures: number }>();
+    for (let i = 0; i < keys.length; i += 100) {
+      const chunk = keys.slice(i, i + 100);
+      const answer = await this.db.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [this.tableName]: {
+              Keys: chunk.map((key) => ({ pk: `RATE#${key}`, sk: 'RATE' })),
+              ProjectionExpression: 'pk, openUntil, fails, lastFail',
+            },
+          },
+        }),
+      );
+      for (const item of answer.Responses?.[this.tableName] ?? []) {
+        const key = String(item.pk).slice('RATE#'.length);
+        const openUntil = Number(item.openUntil ?? 0);
+        const recent = Number(item.lastFail ?? 0) >= now - 30_000 ? Number(item.fails ?? 0) : 0;
+        states.set(key, {
+          open: openUntil > now,
+          ...(openUntil > now && { openUntil }),
+          recentFailures: recent,
+        });
+      }
+    }
+    return states;
   }
 
   isOpen(key: string, now: number): boolean {

@@ -2,6 +2,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ProviderStore } from '../../adapters/dynamodb/provider-store';
+import { TokenBucketStore } from '../../adapters/dynamodb/token-bucket-store';
 import { slackVerifier, twilioVerifier } from '../../adapters/providers/verify/provider-verifiers';
 import { SecretsManagerProviderVault } from '../../adapters/secrets/provider-vault';
 import {
@@ -41,6 +42,9 @@ const deps: ProviderManagement | undefined = settings && {
   },
 };
 
+/** The senders' rate buckets, read here only for their breaker state. */
+const buckets = new TokenBucketStore(dynamo, config.tableName);
+
 function providerDeps(): ProviderManagement {
   if (!deps) throw new HttpError(404, 'Tenant providers are not enabled in this deployment');
   return deps;
@@ -52,16 +56,38 @@ const pathOf = (event: APIGatewayProxyEvent) =>
     pathParameter(event, 'name', 'Provider'),
   );
 
-/** A provider as the API shows it: settings, the rate each sender gets, never the secret. */
-function present(p: TenantProvider) {
+type BreakerStates = Awaited<ReturnType<TokenBucketStore['breakerStates']>>;
+
+/** Every sender key of these providers (Slack: per channel, not listed). */
+const senderKeys = (providers: TenantProvider[]) =>
+  providers.flatMap((p) => {
+    const pool = poolOf(p);
+    if (p.channel === 'slack') return [];
+    return pool.ids.map((id) => senderFor({ ...pool, ids: [id] }, p.channel, id).key);
+  });
+
+function breakersOf(providers: TenantProvider[]): Promise<BreakerStates> {
+  return buckets.breakerStates(senderKeys(providers), Date.now());
+}
+
+/** A provider as the API shows it: settings, each sender's rate and breaker, never the secret. */
+function present(p: TenantProvider, breakers: BreakerStates = new Map()) {
   const pool = poolOf(p);
+  const breaker = (key: string) => {
+    const state = breakers.get(key);
+    return {
+      breaker: state?.open ? ('open' as const) : ('closed' as const),
+      ...(state?.openUntil && { openUntil: new Date(state.openUntil).toISOString() }),
+      recentFailures: state?.recentFailures ?? 0,
+    };
+  };
   const rates =
     p.channel === 'slack'
       ? [{ sender: 'each channel', ratePerSecond: senderFor(pool, 'slack', '#any').ratePerSecond }]
-      : pool.ids.map((id) => ({
-          sender: id,
-          ratePerSecond: senderFor({ ...pool, ids: [id] }, p.channel, id).ratePerSecond,
-        }));
+      : pool.ids.map((id) => {
+          const sender = senderFor({ ...pool, ids: [id] }, p.channel, id);
+          return { sender: id, ratePerSecond: sender.ratePerSecond, ...breaker(sender.key) };
+        });
   return {
     channel: p.channel,
     name: p.name,
@@ -85,7 +111,15 @@ const providerShape = z.object({
   name: z.string(),
   priority: z.number(),
   settings: z.record(z.string(), z.unknown()),
-  rates: z.array(z.object({ sender: z.string(), ratePerSecond: z.number() })),
+  rates: z.array(
+    z.object({
+      sender: z.string(),
+      ratePerSecond: z.number(),
+      breaker: z.optional(z.enum(['open', 'closed'])),
+      openUntil: z.optional(z.string()),
+      recentFailures: z.optional(z.number()),
+    }),
+  ),
   credentials: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -111,7 +145,8 @@ export const providerRoutes: ApiRoute[] = [
     },
     handler: async (event) => {
       const items = await providerDeps().providers.list(tenantOf(event));
-      return json(200, { items: items.map(present) });
+      const breakers = await breakersOf(items);
+      return json(200, { items: items.map((p) => present(p, breakers)) });
     },
   },
   {
@@ -127,7 +162,7 @@ export const providerRoutes: ApiRoute[] = [
       const { channel, name } = pathOf(event);
       const found = await providerDeps().providers.get(tenantOf(event), channel, name);
       if (!found) throw new NotFoundError(`No ${channel} provider named ${name}`);
-      return json(200, present(found));
+      return json(200, present(found, await breakersOf([found])));
     },
   },
   {
