@@ -10,6 +10,7 @@ import { benchGuarantees } from './guarantees';
 import { benchBatchLatency, benchPriorityLane, benchScheduling } from './latency';
 import { countSdkRequests } from './sdk-counter';
 import { quiet, servicesOf } from './support';
+import { benchTemplates } from './templates';
 import { benchCeiling, benchOwnCpu } from './throughput';
 
 /** `npm run bench [section]`: every section in turn, or only the one named. */
@@ -37,6 +38,7 @@ async function main() {
     replay: () => benchReplay(counter),
     idempotency: benchIdempotency,
     bundles: benchBundles,
+    templates: benchTemplates,
     guarantees: () => benchGuarantees(counter),
     cost: async () => {
       await benchCost(counter);

@@ -159,14 +159,22 @@ export async function renderTemplateSend(
   const asked = requestedChannels(channels, errors);
   if (errors.length > 0 || !ref || !isObject(input)) throw new InvalidRequestError(errors);
 
+  // The version is resolved once per send (the first render); every later render pins it, so
+  // the container's cached version serves them without a read.
+  let pinned = ref.value;
   const render = async (recipient?: RecipientFields) => {
     try {
-      return await renderForRecipient(deps, tenantId, ref.value, {
+      const rendered = await renderForRecipient(deps, tenantId, pinned, {
         data: input,
         ...(tag !== undefined && { locale: tag }),
         ...(asked && { channels: [...asked.keys()] }),
         ...(recipient && { recipient }),
       });
+      pinned = {
+        key: rendered.key,
+        ...(rendered.version !== undefined && { version: rendered.version }),
+      };
+      return rendered;
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
       const path = ref.value.version === undefined ? 'template.key' : 'template.version';

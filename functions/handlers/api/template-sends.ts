@@ -53,7 +53,7 @@ export function withTemplates(parse: Parse): Parse {
       return result;
     }
     if (!rendered.perRecipient) return result;
-    return { ok: true, value: personalize(result.value, rendered.perRecipient, options) };
+    return { ok: true, value: personalize(result.value, rendered.perRecipient) };
   };
 }
 

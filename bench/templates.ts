@@ -1,0 +1,216 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { build } from 'esbuild';
+import { LiquidTemplateEngine } from '../functions/adapters/templates/liquid-engine';
+import { VersionCache } from '../functions/core/templates/compile';
+import type { TemplateContent, TemplateVersion } from '../functions/core/templates/model';
+import type { TemplateRepository } from '../functions/core/templates/ports';
+import { renderForRecipient } from '../functions/core/templates/render';
+import { ESBUILD_OPTIONS } from '../lib/constructs/bundling';
+import { loadHandler } from '../local/emulators/lambda';
+import { startLocalStack } from '../local/stack';
+import { apiHandler, context, line, ms, percentile, quiet } from './support';
+
+/*
+ * Templates (issue 19): ingest with a 3-locale template rendered per recipient (their locale and
+ * fields) against the same send without a template, in one run; Liquid render CPU per delivery;
+ * compilations per version; bundle sizes with MJML kept to the templates function.
+ */
+
+const RECIPIENTS = 1_000;
+const RUNS = 12;
+const LOCALES = ['en', 'fr-CA', 'de'];
+
+const TEMPLATE = {
+  defaultLocale: 'en',
+  locales: {
+    en: {
+      email: {
+        subject: 'Your order {{ order.id }}, {{ recipient.name }}',
+        html: '<h1>Hi {{ recipient.name }}</h1><p>{{ order.items | size }} items, {{ order.total }} EUR</p>{% for i in order.items %}<li>{{ i }}</li>{% endfor %}',
+        text: 'Hi {{ recipient.name }}: order {{ order.id }}',
+      },
+    },
+    fr: {
+      email: {
+        subject: 'Votre commande {{ order.id }}, {{ recipient.name }}',
+        html: '<h1>Bonjour {{ recipient.name }}</h1><p>{{ order.total }} EUR</p>',
+        text: 'Bonjour {{ recipient.name }}',
+      },
+    },
+    de: {
+      email: {
+        subject: 'Ihre Bestellung {{ order.id }}, {{ recipient.name }}',
+        html: '<h1>Hallo {{ recipient.name }}</h1><p>{{ order.total }} EUR</p>',
+        text: 'Hallo {{ recipient.name }}',
+      },
+    },
+  },
+  dataSchema: {
+    type: 'object',
+    required: ['order'],
+    properties: { order: { type: 'object', required: ['id', 'total'] } },
+  },
+};
+const DATA = { order: { id: 'A-1001', total: 42.5, items: ['book', 'pen', 'mug'] } };
+
+type Handler = (event: APIGatewayProxyEvent, ctx: typeof context) => Promise<APIGatewayProxyResult>;
+
+function event(method: string, path: string, body: unknown): APIGatewayProxyEvent {
+  return {
+    httpMethod: method,
+    path,
+    resource: path,
+    headers: { 'content-type': 'application/json' },
+    multiValueHeaders: {},
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+    pathParameters: null,
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    stageVariables: null,
+    requestContext: {
+      authorizer: { tenantId: 'bench', keyId: 'bench', scopes: 'send read admin' },
+    } as unknown as APIGatewayProxyEvent['requestContext'],
+  };
+}
+
+async function call(handler: Handler, method: string, path: string, body?: unknown) {
+  const answer = await handler(event(method, path, body), context);
+  if (answer.statusCode >= 300)
+    throw new Error(`${method} ${path}: ${answer.statusCode} ${answer.body}`);
+  return answer;
+}
+
+async function ingestComparison() {
+  // No reconciler: with pollers off it would requeue what this section leaves queued.
+  const stack = await startLocalStack({
+    port: 0,
+    log: quiet,
+    pollers: false,
+    reconcileIntervalMs: 0,
+  });
+  try {
+    const api = (await apiHandler()) as Handler;
+    const templates = (await loadHandler('templates', 'bench-templates')) as Handler | undefined;
+    if (!templates) throw new Error('functions/handlers/templates.ts is missing');
+    await call(templates, 'PUT', '/v1/templates/order', TEMPLATE);
+    await call(templates, 'POST', '/v1/templates/order/publish', {});
+    const ids = Array.from({ length: RECIPIENTS }, (_, i) => `r-${i}`);
+    await call(api, 'POST', '/v1/recipients/batch', {
+      items: ids.map((id, i) => ({
+        id,
+        name: `Person ${i}`,
+        locale: LOCALES[i % LOCALES.length],
+        emails: [`${id}@bench.example`],
+      })),
+    });
+    const withTemplate = { template: { key: 'order' }, data: DATA, to: ids, channels: ['email'] };
+    const without = {
+      to: ids,
+      channels: { email: { subject: 'Your order A-1001', text: 'Hi: order A-1001' } },
+    };
+    for (const body of [withTemplate, without]) await call(api, 'POST', '/v1/notifications', body);
+    const times = { template: [] as number[], plain: [] as number[] };
+    // Alternated, so both see the same table and the same machine.
+    for (let i = 0; i < RUNS; i++) {
+      for (const [kind, body] of [
+        ['template', withTemplate],
+        ['plain', without],
+      ] as const) {
+        const start = performance.now();
+        await call(api, 'POST', '/v1/notifications', body);
+        times[kind].push(performance.now() - start);
+      }
+    }
+    const p99 = { template: percentile(times.template, 99), plain: percentile(times.plain, 99) };
+    line(
+      `${RECIPIENTS} recipient ids, 3-locale template: p50 / p99`,
+      `${ms(percentile(times.template, 50))} / ${ms(p99.template)}`,
+    );
+    line(
+      `${RECIPIENTS} recipient ids, same send without template`,
+      `${ms(percentile(times.plain, 50))} / ${ms(p99.plain)}`,
+    );
+    line('p99 ratio (target <= 2x)', `${(p99.template / p99.plain).toFixed(2)}x`);
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function renderCpu() {
+  // Published version 1, served as the store would (the container then keeps it).
+  const version: TemplateVersion = {
+    ...(TEMPLATE as unknown as TemplateContent),
+    tenantId: 'bench',
+    key: 'order',
+    version: 1,
+    publishedAt: new Date().toISOString(),
+    publishedBy: 'bench',
+  };
+  const templates = {
+    head: async () => ({ latestVersion: 1 }),
+    getVersion: async () => version,
+  } as unknown as TemplateRepository;
+  const deps = { templates, engine: new LiquidTemplateEngine(), cache: new VersionCache() };
+  const round = async () => {
+    const start = process.cpuUsage();
+    for (let i = 0; i < RECIPIENTS; i++) {
+      await renderForRecipient(
+        deps,
+        'bench',
+        { key: 'order' },
+        {
+          data: DATA,
+          recipient: { id: `r-${i}`, name: `Person ${i}`, locale: LOCALES[i % LOCALES.length] },
+        },
+      );
+    }
+    const used = process.cpuUsage(start);
+    return (used.user + used.system) / RECIPIENTS;
+  };
+  await round();
+  const rounds: number[] = [];
+  for (let i = 0; i < 5; i++) rounds.push(await round());
+  line(
+    'render CPU per delivery (email: subject, html, text; median of 5 x 1,000)',
+    `${(percentile(rounds, 50) / 1000).toFixed(3)} ms`,
+  );
+  line('compilations of the version in this container', String(deps.cache.compilations));
+}
+
+async function bundleSizes() {
+  const targets: Record<string, number | undefined> = {
+    api: 650,
+    'send-email': 500,
+    templates: undefined,
+  };
+  for (const [name, target] of Object.entries(targets)) {
+    const result = await build({
+      ...ESBUILD_OPTIONS,
+      entryPoints: [`functions/handlers/${name}.ts`],
+      write: false,
+      metafile: true,
+      outfile: `/tmp/herald-bench-${name}.mjs`,
+      logLevel: 'error',
+    });
+    const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
+    const kib = (js?.contents.length ?? 0) / 1024;
+    const inputs = Object.keys(result.metafile.inputs);
+    const mjml = inputs.some((i) => i.includes('node_modules/mjml'));
+    const liquid = inputs.some((i) => i.includes('node_modules/liquidjs'));
+    line(
+      `${name} bundle${target ? ` (target <= ${target} KiB)` : ''}`,
+      `${kib.toFixed(0)} KiB${mjml ? ', with MJML' : ''}${liquid ? ', with liquidjs' : ''}${
+        target ? (kib <= target ? ': met' : ': NOT met') : ''
+      }`,
+    );
+  }
+}
+
+/** `npm run bench -- templates`. */
+export async function benchTemplates() {
+  console.log('\nTemplates (issue 19)');
+  await renderCpu();
+  await bundleSizes();
+  await ingestComparison();
+}
