@@ -30,6 +30,8 @@ export const LAZY_UNUSED_MODULES = [
 const NODE_HTTP_SHIM = fileURLToPath(new URL('./node-http-shim.mjs', import.meta.url));
 /** `semver` reduced to the `gte` the X-Ray SDK calls: see semver-shim.cjs (28 KiB). */
 export const SEMVER_SHIM = fileURLToPath(new URL('./semver-shim.cjs', import.meta.url));
+/** `typescript`, which MJML's minifier could load for a `.ts` settings file: see typescript-shim.cjs. */
+const TYPESCRIPT_SHIM = fileURLToPath(new URL('./typescript-shim.cjs', import.meta.url));
 
 export const HERALD_BUNDLING = {
   mainFields: ['module', 'main'],
@@ -42,6 +44,7 @@ export const HERALD_BUNDLING = {
     'node:http': NODE_HTTP_SHIM,
     http: NODE_HTTP_SHIM,
     semver: SEMVER_SHIM,
+    typescript: TYPESCRIPT_SHIM,
   } as Record<string, string>,
   // CommonJS dependencies (twilio, firebase-admin) call require() inside an ESM bundle.
   banner:
