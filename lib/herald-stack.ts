@@ -150,7 +150,14 @@ export class HeraldStack extends Stack {
       secured: api.secured,
     });
     // Topics and their fan-out (issue 21).
-    new Topics(this, 'Topics', { table, v1: api.v1, secured: api.secured, apiFunction });
+    const topics = new Topics(this, 'Topics', {
+      ...{ table, v1: api.v1, secured: api.secured, apiFunction, senders, logRetention },
+      eventsFunction: events.eventsFunction,
+      dataRetentionDays: config.dataRetentionDays,
+      ...(senders.has('mqtt') && { mqttTopicPrefix: config.mqttTopicPrefix }),
+      serviceName: serviceName('fan-out'),
+      tracing: config.tracing,
+    });
     const consoleSite = new HeraldConsole(this, 'Console', {
       api: api.api,
       serviceName: serviceName('console'),
@@ -202,7 +209,7 @@ export class HeraldStack extends Stack {
       tracing: config.tracing,
       serviceName: serviceName('workflow'),
     });
-    new Reconciler(this, 'Reconciler', {
+    const reconciler = new Reconciler(this, 'Reconciler', {
       table,
       senders: [...senders.values()],
       serviceName: serviceName('reconcile'),
@@ -210,6 +217,7 @@ export class HeraldStack extends Stack {
       alarmTopic: alarms.topic,
       tracing: config.tracing,
     });
+    topics.grantReconciler(reconciler.function, table);
 
     addOutputs(this, {
       config,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { ensureConsoleBuilt } from '../console/build';
 import type { ReconcileReport } from '../functions/core/delivery/reconcile';
-import { CHANNELS, type Channel } from '../functions/core/notifications/model';
+import { CHANNELS, type Channel, MAX_RECEIVE_COUNT } from '../functions/core/notifications/model';
 import type { ReleaseResult } from '../functions/core/notifications/release';
 import { createConsoleHandler, readConsoleAssets } from '../functions/handlers/console';
 import {
@@ -14,6 +14,7 @@ import {
 } from './emulators/lambda';
 import type { DeadLetter } from './emulators/sqs';
 import { type LocalEventPipeline, startEventPipeline } from './events';
+import { createFanoutQueue } from './fanout';
 import { type HttpApi, startHttpApi } from './http-api';
 import type { LambdaThread } from './lambda-thread';
 import { startReconcilerTimer } from './reconciler-timer';
@@ -89,6 +90,15 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   // Workflows run on the durable SDK's local runner behind a Lambda API stand-in.
   const workflowEngine = await startLocalWorkflowEngine({ instance, region: REGION, log });
   Object.assign(env, workflowEngine.env);
+  // Topic sends: the fan-out queue its function polls (issue 21).
+  Object.assign(
+    env,
+    createFanoutQueue(sqsEmulator.server, {
+      region: REGION,
+      endpoint: sqsEmulator.endpoint,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }).env,
+  );
   Object.assign(process.env, env);
   const apiKey = options.devApiKey ?? developmentKey(dataPath(DEV_KEY_FILE));
 

@@ -5,6 +5,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { DynamoDeliveryStates } from '../adapters/dynamodb/delivery-states';
+import { DynamoFanoutStore } from '../adapters/dynamodb/fanout-store';
+import { fanoutChangesOf } from '../adapters/dynamodb/fanout-stream';
 import { profileChangesOf } from '../adapters/dynamodb/profile-stream';
 import { changesOf, type StreamImages } from '../adapters/dynamodb/stream-images';
 import { DynamoWebhookStore, type WebhookRoute } from '../adapters/dynamodb/webhook-store';
@@ -12,6 +14,7 @@ import { SnsEventTopic } from '../adapters/sns/event-topic';
 import { SqsWebhookQueue } from '../adapters/sqs/webhook-queue';
 import { publishChanges } from '../core/publishing/publish-events';
 import { publishRecipientChanges } from '../core/recipients/events';
+import { fanoutAwareStates, publishFanoutChanges } from '../core/topics/events';
 import { dynamo, sqs } from '../runtime/aws-clients';
 import { loadEventsConfig } from '../runtime/events-config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
@@ -37,7 +40,11 @@ async function webhooksOf(tenantId: string): Promise<WebhookRoute[]> {
 }
 
 const deps = {
-  states: new DynamoDeliveryStates(dynamo, config.tableName),
+  // A topic send still fanning out is not complete, whatever its deliveries say (issue 21).
+  states: fanoutAwareStates(
+    new DynamoDeliveryStates(dynamo, config.tableName),
+    new DynamoFanoutStore(dynamo, config.tableName),
+  ),
   topic: new SnsEventTopic(traced(new SNSClient({})), config.topicArn),
   webhooks: webhooksOf,
   webhookQueue: new SqsWebhookQueue(sqs, config.webhookQueueUrl),
@@ -56,6 +63,10 @@ async function onStream(event: DynamoDBStreamEvent): Promise<void> {
   // Recipient profiles: an address's health changed, a one-click opt-out (core/recipients).
   events.push(
     ...(await publishRecipientChanges(deps, profileChangesOf(event.Records as StreamImages[]))),
+  );
+  // Topic sends: the end of a fan-out, and the notification's completion if all is final.
+  events.push(
+    ...(await publishFanoutChanges(deps, fanoutChangesOf(event.Records as StreamImages[]))),
   );
   // Workflow runs waiting on these deliveries go on now (escalation on feedback, not timers).
   await wakeWaitingRuns(deliveries);

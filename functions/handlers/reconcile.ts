@@ -7,15 +7,18 @@ import { NotificationStore } from '../adapters/dynamodb/notification-store';
 import { ReconcileIndex } from '../adapters/dynamodb/reconcile-index';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
 import { type ReconcileReport, reconcile } from '../core/delivery/reconcile';
+import { resumeStalledFanouts } from '../core/topics/fanout';
 import { dynamo, sqs } from '../runtime/aws-clients';
-import { loadReconcilerConfig } from '../runtime/config';
+import { loadApiConfig, loadReconcilerConfig } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
+import { createFanoutDependencies, loadFanoutSettings } from '../runtime/topic-fanout';
 import { traceHandler } from '../runtime/tracing';
 
 const config = loadReconcilerConfig();
 const service = serviceName('herald-reconcile');
 const logger = createLogger(service);
 const metrics = createMetrics(service, logger);
+const fanout = createFanoutDependencies(loadApiConfig(), loadFanoutSettings());
 const deps = {
   store: new NotificationStore(dynamo, config.tableName),
   index: new ReconcileIndex(dynamo, config.tableName),
@@ -30,6 +33,9 @@ const deps = {
  */
 async function run(_event: unknown, context: Context): Promise<ReconcileReport> {
   const report = await reconcile(deps, Date.now() + context.getRemainingTimeInMillis());
+  // Topic sends whose fan-out checkpoint stopped moving: their page is sent again (issue 21).
+  const resumed = await resumeStalledFanouts(fanout, Date.now());
+  if (resumed.length > 0) logger.warn('stalled fan-outs resumed', { resumed });
   const count = (action: string) => report.stuck.filter((s) => s.action === action).length;
   metrics.addMetric('NotificationsReconciled', MetricUnit.Count, report.notificationsChecked);
   metrics.addMetric('StuckDeliveriesFound', MetricUnit.Count, report.stuck.length);

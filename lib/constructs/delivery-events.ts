@@ -132,6 +132,8 @@ export class DeliveryEvents extends Construct {
           FilterCriteria.filter({ dynamodb: { Keys: { sk: { S: ['RUN'] } } } }),
           // Recipient profiles: address health and one-click opt-outs (core/recipients/events.ts).
           FilterCriteria.filter({ dynamodb: { Keys: { sk: { S: ['PROFILE'] } } } }),
+          // Topic sends: the end of a fan-out (core/topics/events.ts).
+          FilterCriteria.filter({ dynamodb: { Keys: { sk: { S: ['FANOUT'] } } } }),
         ],
       }),
     );

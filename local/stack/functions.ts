@@ -12,6 +12,7 @@ import type { ReconcileReport } from '../../functions/core/delivery/reconcile';
 import { CHANNELS } from '../../functions/core/notifications/model';
 import type { ReleaseResult } from '../../functions/core/notifications/release';
 import { type LambdaHandler, loadHandler } from '../emulators/lambda';
+import { fanoutFunction } from '../fanout';
 import type { ApiHandler, AuthorizerHandler } from '../http-api';
 import { type LambdaThread, startLambdaThreads } from '../lambda-thread';
 import type { LocalEmulators } from './emulators';
@@ -66,6 +67,8 @@ export async function loadFunctions(
         }),
         // SES events: configuration set -> topic -> this queue -> the feedback function.
         { name: 'feedback', lanes: [{ url: feedback.queueUrl, arn: feedback.queueArn }] },
+        // Topic sends: one message per page of subscribers (local/fanout.ts).
+        ...fanoutFunction(env, REGION),
       ],
       // One handler copy per receive loop and lane (see PollerOptions.environments).
       pollersPerLane: options.pollersPerChannel ?? 2,

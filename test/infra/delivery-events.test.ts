@@ -47,6 +47,8 @@ describe('DeliveryEvents', () => {
           // Workflow runs (issue 20): workflow.run.*, workflow.step.*.
           { Pattern: json({ dynamodb: { Keys: { sk: { S: ['RUN'] } } } }) },
           { Pattern: json({ dynamodb: { Keys: { sk: { S: ['PROFILE'] } } } }) },
+          // Topic sends (issue 21): notification.fanout_completed.
+          { Pattern: json({ dynamodb: { Keys: { sk: { S: ['FANOUT'] } } } }) },
         ],
       },
     });
@@ -89,11 +91,13 @@ describe('DeliveryEvents', () => {
         .map((q) => json(getAtt(logicalId(template, 'AWS::SQS::Queue', q))))
         .sort(),
     );
-    expect(
-      grants.some((g) =>
-        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'].includes(g.action),
-      ),
-    ).toBe(false);
+    expect(grants.some((g) => ['dynamodb:PutItem', 'dynamodb:UpdateItem'].includes(g.action))).toBe(
+      false,
+    );
+    // GetItem only of notification items: a topic send's fan-out state (issue 21).
+    expect(grants.filter((g) => g.action === 'dynamodb:GetItem').map((g) => g.condition)).toEqual([
+      JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['NOTIF#*'] } }),
+    ]);
   });
 
   it('the routing query carries every condition the policy demands (Select, attributes, leading key)', async () => {

@@ -70,8 +70,13 @@ export function policyStatements(template: Template): {
 }[] {
   const out: { roles: string[]; actions: string[]; resources: unknown[]; condition?: unknown }[] =
     [];
-  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
-    const roles = (policy.Properties.Roles as { Ref: string }[]).map((r) => r.Ref);
+  // A role whose inline policy outgrows IAM's size limit gets CDK's overflow managed policies too.
+  const policies = [
+    ...Object.values(template.findResources('AWS::IAM::Policy')),
+    ...Object.values(template.findResources('AWS::IAM::ManagedPolicy')),
+  ];
+  for (const policy of policies) {
+    const roles = ((policy.Properties.Roles ?? []) as { Ref: string }[]).map((r) => r.Ref);
     for (const st of policy.Properties.PolicyDocument.Statement as Record<string, unknown>[]) {
       out.push({
         roles,

@@ -69,10 +69,14 @@ describe('function permissions', () => {
     // Topics (issue 21): test/infra/topics.test.ts.
     const onTopics = (g: { condition?: string }) =>
       /TOPIC#\*|TSUB#\*|RTOP#\*/.test(g.condition ?? '');
+    // Workflows (issue 20): definitions, runs, their indexes (seen since the fixture reads
+    // overflow policies too).
+    const onWorkflows = (g: { condition?: string }) => /"WF[A-Z]*#\*"/.test(g.condition ?? '');
     const dynamo = grants.filter(
       (g) =>
         g.action.startsWith('dynamodb:') &&
         !onTopics(g) &&
+        !onWorkflows(g) &&
         !onIndex(g) &&
         !onSuppressions(g) &&
         !onIdempotency(g) &&
@@ -109,6 +113,8 @@ describe('function permissions', () => {
       )
         // webhook.test events go on the webhook queue.
         .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue'))))
+        // A topic send's first page goes on the fan-out queue (issue 21).
+        .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'TopicsFanoutQueue'))))
         .sort(),
     );
     // The tenant's suppression list: GET/POST/DELETE /v1/suppressions, only in SUPP#... items.
@@ -218,6 +224,10 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOPIC#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TSUB#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RTOP#*'] } },
+      // Workflows (issue 20): definitions, runs, run lists, cancellation keys, waits.
+      ...['WF#*', 'WFRUN#*', 'WFRUNS#*', 'WFCANCEL#*', 'WFWAIT#*'].map((keys) => ({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] },
+      })),
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),

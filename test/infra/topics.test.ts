@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, grantsOf, methodsByRoute } from './fixture';
+import { buildStack, findFunction, grantsOf, logicalId, methodsByRoute } from './fixture';
 
 // Topics in the template: their routes behind the authorizer, and grants on topic items that
 // only the functions using them get.
@@ -51,5 +51,54 @@ describe('topics', () => {
       const topical = grantsOf(template, name).filter((g) => onTopicItems(g.condition));
       expect(topical, name).toEqual([]);
     }
+  });
+});
+
+describe('fan-out', () => {
+  it('a queue with a DLQ drives the fan-out function one page at a time', () => {
+    const fn = findFunction(template, 'fan-out');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'TopicsFanoutQueue');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fn.id },
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const props = template.findResources('AWS::SQS::Queue')[queue]?.Properties;
+    expect(props.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(fn.props.Environment.Variables).toMatchObject({ FANOUT_PAGE_SIZE: '1000' });
+  });
+
+  it('fan-out: notification items, subscriber reads, profile and category reads, the lanes and its own queue', () => {
+    const grants = grantsOf(template, 'fan-out');
+    const keys = (action: string) =>
+      grants
+        .filter((g) => g.action === action)
+        .map((g) => g.condition)
+        .sort();
+    const on = (prefix: string) =>
+      JSON.stringify({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [prefix] } });
+    expect(keys('dynamodb:PutItem')).toEqual([on('NOTIF#*')]);
+    expect(keys('dynamodb:UpdateItem')).toEqual([on('NOTIF#*')]);
+    expect(keys('dynamodb:Query')).toEqual([on('NOTIF#*'), on('TSUB#*')].sort());
+    expect(keys('dynamodb:BatchGetItem')).toEqual([on('RCP#*')]);
+    expect(keys('dynamodb:GetItem')).toEqual([on('CAT#*'), on('NOTIF#*')].sort());
+    expect(grants.some((g) => /^dynamodb:(Delete|BatchWrite|Scan)/.test(g.action))).toBe(false);
+    const sends = grants.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
+    expect(sends).toHaveLength(2 * 6 + 1);
+    expect(sends).toContain(
+      JSON.stringify({
+        'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'TopicsFanoutQueue'), 'Arn'],
+      }),
+    );
+  });
+
+  it('the reconciler may re-send a stalled page: the FANOUT#OPEN index partition and the queue', () => {
+    const grants = grantsOf(template, 'reconcile');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'TopicsFanoutQueue');
+    expect(grants.map((g) => g.resource)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [queue, 'Arn'] }),
+    );
+    expect(grants.some((g) => g.condition?.includes('FANOUT#OPEN'))).toBe(true);
   });
 });

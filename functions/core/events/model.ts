@@ -5,8 +5,15 @@ import type {
   DeliveryRecord,
   DeliveryStatus,
 } from '../notifications/model';
-import { type AggregateStatus, aggregateStatus, FINAL } from '../notifications/status';
+import { aggregateStatus, FINAL } from '../notifications/status';
+import {
+  FANOUT_EVENT_TYPES,
+  type FanoutCompletedEvent,
+  type NotificationCompletedEvent,
+} from './notification-events';
 import { RECIPIENT_EVENT_TYPES, type RecipientEvent } from './recipient-event';
+
+export type { FanoutCompletedEvent, NotificationCompletedEvent };
 
 /*
  * Delivery events: the public contract of what Herald tells clients (SNS topic, webhooks). They
@@ -55,6 +62,7 @@ export const EVENT_TYPES = [
   'webhook.disabled',
   'webhook.test',
   ...RECIPIENT_EVENT_TYPES,
+  ...FANOUT_EVENT_TYPES,
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -83,19 +91,6 @@ export interface DeliveryEvent {
   version: number;
   providerMessageId?: string;
   error?: string;
-  metadata: Record<string, string>;
-}
-
-/** Every delivery of a notification is final (status.ts FINAL). */
-export interface NotificationCompletedEvent {
-  id: string;
-  type: 'notification.completed';
-  occurredAt: string;
-  tenantId: string;
-  notificationId: string;
-  status: AggregateStatus;
-  counts: Partial<Record<DeliveryStatus, number>>;
-  deliveries: number;
   metadata: Record<string, string>;
 }
 
@@ -147,7 +142,8 @@ export type HeraldEvent =
   | NotificationCompletedEvent
   | WebhookDisabledEvent
   | WebhookTestEvent
-  | RecipientEvent;
+  | RecipientEvent
+  | FanoutCompletedEvent;
 
 /** A delivery item as recorded, with what events need beyond the DeliveryRecord. */
 export interface DeliverySnapshot extends DeliveryRecord {

@@ -42,6 +42,16 @@ import {
   partlyAcceptedShape,
 } from './shapes';
 import { withTemplateSchema, withTemplates } from './template-sends';
+import {
+  acceptTopic,
+  cancelTopicSend,
+  describeWithFanout,
+  fanoutCancelledShape,
+  fanoutShape,
+  namesTopic,
+  topicAcceptedShape,
+  topicSendSchema,
+} from './topic-sends';
 
 const ingestDeps = {
   store,
@@ -104,6 +114,13 @@ async function createOnce(
   const body = parseJsonBody(event, config.maxBodyBytes);
   const compute = async (): Promise<KeptAnswer> => {
     try {
+      // A topic send (`to: {topic}`) is recorded and fanned out afterwards (topic-sends.ts).
+      if (route === '/v1/notifications' && namesTopic(body)) {
+        return {
+          statusCode: 202,
+          body: await acceptTopic(tenantId, body, validationOptions(Date.now(), tenantId)),
+        };
+      }
       return { statusCode: 202, body: present(await accept(tenantId, body, parse)) };
     } catch (error) {
       if (!(error instanceof EnqueueError)) throw error;
@@ -181,13 +198,14 @@ export const notificationRoutes: ApiRoute[] = [
       description:
         'Validated whole before anything is recorded; one delivery per channel x recipient. With `routing: {method: "first", channels: [...], timeout: "10m"}` (one recipient per channel) the channels are tried in order as a workflow run: the next only if the last was not delivered (push/MQTT: sent) within `timeout`, or failed.',
       tag: 'notifications',
-      body: withTemplateSchema(v1OrRecipientsSchema(documented)),
+      body: z.union([withTemplateSchema(v1OrRecipientsSchema(documented)), topicSendSchema]),
       idempotent: true,
       responses: {
         202: {
           description: 'Accepted (with `routing`: the workflow run that tries the channels)',
-          schema: z.union([acceptedShape, routedShape]),
+          schema: z.union([acceptedShape, routedShape, topicAcceptedShape]),
         },
+        404: { description: '`to.topic` names no topic of the tenant', schema: errorSchema },
         503: partly,
         ...keyed,
       },
@@ -231,11 +249,20 @@ export const notificationRoutes: ApiRoute[] = [
     doc: {
       summary: 'A notification and every delivery',
       tag: 'notifications',
-      responses: { 200: { description: 'The notification', schema: notificationShape } },
+      responses: {
+        200: {
+          description: 'The notification (a topic send: with `fanout` progress)',
+          schema: z.union([
+            notificationShape,
+            z.extend(notificationShape, { fanout: fanoutShape }),
+          ]),
+        },
+      },
     },
     handler: async (event) => {
       const tenantId = tenantOf(event);
-      return json(200, await describeNotification(store, notificationIdOf(event), tenantId));
+      const described = await describeNotification(store, notificationIdOf(event), tenantId);
+      return json(200, await describeWithFanout(described));
     },
   },
   {
@@ -247,14 +274,22 @@ export const notificationRoutes: ApiRoute[] = [
       summary: 'Cancel what has not been sent',
       tag: 'notifications',
       responses: {
-        200: { description: 'Cancelled deliveries', schema: cancelledShape },
+        200: {
+          description: 'Cancelled deliveries (a topic send: the rest of its fan-out stopped too)',
+          schema: z.union([cancelledShape, fanoutCancelledShape]),
+        },
         409: { description: 'Nothing left to cancel', schema: errorSchema },
       },
     },
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const id = notificationIdOf(event);
-      return json(200, await cancelNotification({ store, scheduler }, id, tenantId, Date.now()));
+      const now = Date.now();
+      const fanout = await cancelTopicSend(id, tenantId, now);
+      return json(
+        200,
+        fanout ?? (await cancelNotification({ store, scheduler }, id, tenantId, now)),
+      );
     },
   },
 ];

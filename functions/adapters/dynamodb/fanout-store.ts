@@ -1,0 +1,221 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { DeliveryRecord } from '../../core/notifications/model';
+import { mapWithConcurrency } from '../../core/shared/concurrency';
+import type { FanoutState } from '../../core/topics/model';
+import type { FanoutStore } from '../../core/topics/ports';
+import { deliveryItem, notificationKey, RECONCILE_INDEX } from './items';
+
+/*
+ * A topic send's fan-out state is one item beside its notification: pk `NOTIF#<id>`, sk `FANOUT`
+ * (the checkpoint: cursor, page, counts). While the fan-out is open (running, or cancelled with
+ * leftovers to cancel) the item is on the `reconcile` index under its own partition
+ * `FANOUT#OPEN`, sorted by the time it counts as stalled, so the reconciler finds a fan-out whose
+ * checkpoint stopped moving with one Query; each checkpoint moves that time on.
+ */
+
+export const FANOUT_SK = 'FANOUT';
+export const FANOUT_OPEN = 'FANOUT#OPEN';
+/** Conditional creates in flight at once for one page. */
+const CREATE_PARALLEL = 32;
+
+const stallKey = (at: number, id: string) => `${new Date(at).toISOString()}#${id}`;
+
+export class DynamoFanoutStore implements FanoutStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  #key(id: string) {
+    return { pk: notificationKey(id), sk: FANOUT_SK };
+  }
+
+  async create(state: FanoutState, stallAt: number, expiresAt: number): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...this.#key(state.notificationId),
+          ...state,
+          rpk: FANOUT_OPEN,
+          rsk: stallKey(stallAt, state.notificationId),
+          expiresAt,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(notificationId: string): Promise<FanoutState | undefined> {
+    const answer = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: this.#key(notificationId),
+        ConsistentRead: true,
+      }),
+    );
+    return answer.Item ? toState(answer.Item) : undefined;
+  }
+
+  async createDeliveries(deliveries: readonly DeliveryRecord[], expiresAt: number) {
+    const created = new Set<string>();
+    await mapWithConcurrency(deliveries, CREATE_PARALLEL, async (d) => {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: deliveryItem(d, expiresAt),
+            // The same delivery id from an earlier run of this page: left as it is (it may be
+            // sending or final by now); a plain put would set it back to queued.
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        created.add(d.deliveryId);
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    });
+    return created;
+  }
+
+  async checkpoint(
+    notificationId: string,
+    page: number,
+    next: { cursor?: string; done: boolean; stallAt: number; now: string },
+    add: { total: number; enqueued: number; skipped: number },
+  ): Promise<boolean> {
+    const sets = ['#page = :next', 'updatedAt = :now'];
+    const removes: string[] = [];
+    const values: Record<string, unknown> = {
+      ':page': page,
+      ':next': page + 1,
+      ':now': next.now,
+      ':running': 'running',
+      ':total': add.total,
+      ':enqueued': add.enqueued,
+      ':skipped': add.skipped,
+    };
+    if (next.cursor !== undefined) {
+      sets.push('#cursor = :cursor');
+      values[':cursor'] = next.cursor;
+    } else removes.push('#cursor');
+    if (next.done) {
+      sets.push('#status = :done');
+      values[':done'] = 'done';
+      // Off the stalled list: nothing is left to do.
+      removes.push('rpk', 'rsk');
+    } else {
+      sets.push('rsk = :rsk');
+      values[':rsk'] = stallKey(next.stallAt, notificationId);
+    }
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.#key(notificationId),
+          UpdateExpression: `SET ${sets.join(', ')} ADD #total :total, #enqueued :enqueued, #skipped :skipped${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: '#page = :page AND #status = :running',
+          // DynamoDB reserves several of these names.
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#cursor': 'cursor',
+            '#page': 'page',
+            '#total': 'total',
+            '#enqueued': 'enqueued',
+            '#skipped': 'skipped',
+          },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async cancel(notificationId: string, now: string): Promise<FanoutState | undefined> {
+    try {
+      const answer = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.#key(notificationId),
+          UpdateExpression: 'SET #status = :cancelled, updatedAt = :now',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':cancelled': 'cancelled',
+            ':running': 'running',
+            ':now': now,
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return answer.Attributes ? toState(answer.Attributes) : undefined;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  async settle(notificationId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.#key(notificationId),
+          UpdateExpression: 'REMOVE rpk, rsk',
+          ConditionExpression: '#status = :cancelled',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':cancelled': 'cancelled' },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+
+  async stalled(now: number, limit: number): Promise<string[]> {
+    const answer = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: RECONCILE_INDEX,
+        KeyConditionExpression: 'rpk = :open AND rsk <= :now',
+        ExpressionAttributeValues: {
+          ':open': FANOUT_OPEN,
+          ':now': `${new Date(now).toISOString()}#~`,
+        },
+        Limit: limit,
+      }),
+    );
+    return (answer.Items ?? []).map((item) => String(item.pk).slice(notificationKey('').length));
+  }
+
+  async touch(notificationId: string, stallAt: number): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.#key(notificationId),
+          UpdateExpression: 'SET rsk = :rsk',
+          ConditionExpression: 'attribute_exists(rpk)',
+          ExpressionAttributeValues: { ':rsk': stallKey(stallAt, notificationId) },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+}
+
+export function toState(item: Record<string, unknown>): FanoutState {
+  const { pk: _pk, sk: _sk, rpk: _rpk, rsk: _rsk, expiresAt: _ttl, ...state } = item;
+  return state as unknown as FanoutState;
+}

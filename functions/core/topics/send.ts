@@ -1,0 +1,128 @@
+import {
+  type NotificationRecord,
+  type NotificationRequest,
+  RECONCILE_AFTER_SECONDS,
+} from '../notifications/model';
+import type { NotificationRepository } from '../notifications/ports';
+import { NotFoundError } from '../shared/errors';
+import { sweepCancelled } from './fanout';
+import { type FanoutState, fanoutProgress } from './model';
+import type { FanoutQueue, FanoutStore, TopicStore } from './ports';
+
+/*
+ * `POST /v1/notifications {to: {topic}, channels, ...}`: the api records the notification (its
+ * content, as any other) and the fan-out state, puts the first page on the fan-out queue and
+ * answers. Nothing in it grows with the audience: three writes and one message whatever the
+ * topic's size. An unknown topic is a 404 (a typo should not look like a send to nobody); an
+ * empty topic is accepted and its fan-out ends on its first page with total 0.
+ */
+
+export interface TopicSendDependencies {
+  store: NotificationRepository;
+  topics: TopicStore;
+  fanouts: FanoutStore;
+  fanoutQueue: FanoutQueue;
+  stallAfterMs: number;
+  expiresAt: (now: number) => number;
+  reconcileAfterSeconds?: number;
+  /** Told when the first page could not be queued (the reconciler sends it later). */
+  onQueueFailure?: (error: unknown) => void;
+}
+
+/** A validated topic send: the request's content, the channels, the topic, the category. */
+export interface TopicSend {
+  topic: string;
+  request: NotificationRequest;
+  category?: string;
+}
+
+export async function acceptTopicSend(
+  deps: TopicSendDependencies,
+  send: TopicSend,
+  context: { id: string; tenantId: string; now: number },
+) {
+  const { id, tenantId, now } = context;
+  const topic = await deps.topics.getTopic(tenantId, send.topic);
+  if (!topic) throw new NotFoundError(`Topic ${send.topic} not found`);
+  const createdAt = new Date(now).toISOString();
+  const { request } = send;
+  const channels = Object.values(request.channels).flatMap((c) => (c ? [c.channel] : []));
+  const notification: NotificationRecord = {
+    id,
+    tenantId,
+    createdAt,
+    priority: request.priority,
+    content: Object.fromEntries(
+      Object.values(request.channels).flatMap((c) => (c ? [[c.channel, c.content]] : [])),
+    ),
+    deliveryCount: 0,
+    reconcileAt: now + (deps.reconcileAfterSeconds ?? RECONCILE_AFTER_SECONDS) * 1000,
+    ...(request.metadata && { metadata: request.metadata }),
+  };
+  const state: FanoutState = {
+    notificationId: id,
+    tenantId,
+    topic: send.topic,
+    status: 'running',
+    channels,
+    priority: request.priority,
+    page: 0,
+    total: 0,
+    enqueued: 0,
+    skipped: 0,
+    createdAt,
+    updatedAt: createdAt,
+    ...(send.category && { category: send.category }),
+    ...(request.metadata && { metadata: request.metadata }),
+  };
+  // The state first, the notification item last: the notification is the commit (the fan-out
+  // stage sends nothing for a notification it cannot find), as for every other send.
+  await deps.fanouts.create(state, now + deps.stallAfterMs, deps.expiresAt(now));
+  await deps.store.create(notification, [], now);
+  try {
+    await deps.fanoutQueue.send({ notificationId: id, page: 0 });
+  } catch (error) {
+    // Recorded: the reconciler finds the fan-out stalled and sends its page (stallAfterMs).
+    deps.onQueueFailure?.(error);
+  }
+  return { id, status: 'accepted' as const, deliveries: 0, fanout: fanoutProgress(state) };
+}
+
+/** `GET /v1/notifications/{id}`: the fan-out's progress, for a topic send. */
+export async function withFanout<T extends { id: string }>(fanouts: FanoutStore, described: T) {
+  const state = await fanouts.get(described.id);
+  return state ? { ...described, fanout: fanoutProgress(state) } : described;
+}
+
+/** Deliveries listed in a cancel's answer (a large fan-out may cancel many more). */
+const LISTED = 1_000;
+
+/**
+ * `DELETE /v1/notifications/{id}` of a topic send still fanning out: the fan-out is marked
+ * cancelled first (no page enqueues after that: each checks before it enqueues), then every
+ * delivery already created that can be cancelled is. Undefined when the notification is not a
+ * running fan-out (the ordinary cancel applies).
+ */
+export async function cancelFanout(
+  deps: { store: NotificationRepository; fanouts: FanoutStore },
+  id: string,
+  tenantId: string,
+  now: number,
+) {
+  const owner = await deps.store.getTenant(id);
+  if (owner !== tenantId) throw new NotFoundError(`Notification ${id} not found`);
+  const before = await deps.fanouts.cancel(id, new Date(now).toISOString());
+  if (!before) return undefined;
+  const cancelled = await sweepCancelled(deps, { ...before, status: 'cancelled' }, now);
+  const after = (await deps.fanouts.get(id)) ?? { ...before, status: 'cancelled' as const };
+  return {
+    id,
+    cancelled: cancelled.length,
+    deliveries: cancelled.slice(0, LISTED).map((d) => ({
+      id: d.deliveryId,
+      channel: d.channel,
+      status: 'cancelled' as const,
+    })),
+    fanout: fanoutProgress(after),
+  };
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as z from 'zod/mini';
+import { DynamoFanoutStore } from '../../adapters/dynamodb/fanout-store';
+import type { ValidationOptions } from '../../core/notifications/requests';
+import { isPlainObject } from '../../core/notifications/requests/fields';
+import { parseRecipientSend } from '../../core/recipients/send-request';
+import { InvalidRequestError } from '../../core/shared/errors';
+import { type FieldError, validateAt } from '../../core/shared/field-errors';
+import { topicKey } from '../../core/topics/model';
+import { acceptTopicSend, cancelFanout, withFanout } from '../../core/topics/send';
+import { dynamo } from '../../runtime/aws-clients';
+import { fanoutQueueOf, loadFanoutSettings } from '../../runtime/topic-fanout';
+import { annotate } from '../../runtime/tracing';
+import { categoryOf } from './categories';
+import { config, logger, metrics, store } from './context';
+import { topics } from './topics';
+
+/*
+ * `POST /v1/notifications {to: {topic}, channels, category?, priority?, metadata?}`: the channel
+ * blocks carry content only, exactly as in a send to recipient ids (validated by the same
+ * parser); the api records the notification and the fan-out and answers at once
+ * (core/topics/send.ts); the fan-out function does the rest (handlers/fan-out.ts).
+ */
+
+const settings = loadFanoutSettings();
+export const fanouts = new DynamoFanoutStore(dynamo, config.tableName);
+const fanoutQueue = fanoutQueueOf(settings);
+const expiresAt = (now: number) => Math.floor(now / 1000) + config.retentionDays * 24 * 3600;
+
+/** True when `to` names a topic: this file's form. */
+export function namesTopic(body: unknown): boolean {
+  return isPlainObject(body) && isPlainObject(body.to) && 'topic' in body.to;
+}
+
+/** Validates a topic send, records it and queues its first page. */
+export async function acceptTopic(tenantId: string, body: unknown, options: ValidationOptions) {
+  const { to, ...rest } = body as { to: Record<string, unknown> } & Record<string, unknown>;
+  const errors: FieldError[] = [];
+  const topic = validateAt(topicKey, to.topic, ['to', 'topic'], errors);
+  for (const key of Object.keys(to)) {
+    if (key !== 'topic') errors.push({ path: `to.${key}`, message: 'is not a field of to' });
+  }
+  if ('template' in rest) {
+    errors.push({
+      path: 'template',
+      message: 'is not supported with to.topic yet: give each channel its content',
+    });
+  }
+  if ('sendAt' in rest) {
+    errors.push({
+      path: 'sendAt',
+      message: 'is not supported with to.topic: a topic send goes now',
+    });
+  }
+  // The content rules of a send to recipient ids, with one stand-in id for the audience.
+  const parsed = parseRecipientSend({ ...rest, to: ['topic-audience'] }, options);
+  if (!parsed.ok) errors.push(...parsed.errors);
+  if (!settings.queueUrl) {
+    errors.push({ path: 'to.topic', message: 'this deployment has no fan-out queue' });
+  }
+  if (errors.length > 0 || !parsed.ok || !topic) throw new InvalidRequestError(errors);
+  const { category } = parsed.value;
+  if (category) await categoryOf(tenantId, category);
+  const id = randomUUID();
+  logger.setCorrelationId(id);
+  annotate({ notificationId: id });
+  const accepted = await acceptTopicSend(
+    {
+      store,
+      topics,
+      fanouts,
+      fanoutQueue,
+      stallAfterMs: settings.stallAfterMs,
+      expiresAt,
+      reconcileAfterSeconds: config.reconcileAfterSeconds,
+      onQueueFailure: (error) =>
+        logger.error('first fan-out page not queued: the reconciler will send it', { error }),
+    },
+    { topic: topic.value, request: parsed.value.request, ...(category && { category }) },
+    { id, tenantId, now: Date.now() },
+  );
+  metrics.addMetric('NotificationsAccepted', MetricUnit.Count, 1);
+  metrics.addMetric('TopicSendsAccepted', MetricUnit.Count, 1);
+  logger.info('topic send accepted', { id, topic: topic.value });
+  return accepted;
+}
+
+/** GET /v1/notifications/{id} with `fanout` when it is a topic send. */
+export const describeWithFanout = <T extends { id: string }>(described: T) =>
+  withFanout(fanouts, described);
+
+/** DELETE /v1/notifications/{id} of a topic send still fanning out; undefined otherwise. */
+export const cancelTopicSend = (id: string, tenantId: string, now: number) =>
+  cancelFanout({ store, fanouts }, id, tenantId, now);
+
+/** A topic send's progress, as GET /v1/notifications/{id} and the 202 show it. */
+export const fanoutShape = z.strictObject({
+  topic: z.string(),
+  status: z.enum(['running', 'done', 'cancelled']),
+  total: z.int().check(z.minimum(0), z.describe('subscribers handled so far')),
+  enqueued: z.int().check(z.minimum(0), z.describe('deliveries put on a channel queue')),
+  skipped: z.int().check(z.minimum(0), z.describe('deliveries recorded skipped, with a reason')),
+  done: z.boolean(),
+});
+
+export const topicAcceptedShape = z.strictObject({
+  id: z.string(),
+  status: z.literal('accepted'),
+  deliveries: z.literal(0).check(z.describe('created by the fan-out: see fanout')),
+  fanout: fanoutShape,
+});
+
+export const fanoutCancelledShape = z.strictObject({
+  id: z.string(),
+  cancelled: z.int().check(z.minimum(0)),
+  deliveries: z.array(
+    z.strictObject({ id: z.string(), channel: z.string(), status: z.literal('cancelled') }),
+  ),
+  fanout: fanoutShape,
+});
+
+/** The document: `to: {topic}` with content-only channel blocks. */
+export const topicSendSchema = z.strictObject({
+  to: z
+    .strictObject({ topic: topicKey })
+    .check(
+      z.describe(
+        "a topic's subscribers (PUT /v1/topics/{key}): answered at once, fanned out afterwards; GET shows fanout progress",
+      ),
+    ),
+  category: z.optional(z.string()),
+  channels: z.record(z.string(), z.record(z.string(), z.unknown())),
+  priority: z.optional(z.enum(['high', 'normal'])),
+  metadata: z.optional(z.record(z.string(), z.string())),
+});
