@@ -15,6 +15,8 @@ import { NotificationsView } from './views/notifications';
 import { OutcomesView } from './views/outcomes';
 import { ProvidersView } from './views/providers';
 import { ProvidersView } from './views/providers';
+import { RecipientView } from './views/recipient';
+import { RecipientsView } from './views/recipients';
 import { SuppressionsView } from './views/suppressions';
 import { TemplateEditorView, TemplatesView } from './views/templates';
 import { WebhooksView } from './views/webhooks';
@@ -48,6 +50,7 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'compose', label: 'Compose', scope: 'send' },
     { view: 'outcomes', label: 'Outcomes', scope: 'read' },
     { view: 'dlq', label: 'DLQ', scope: 'admin' },
+    { view: 'recipients', label: 'Recipients', scope: 'read' },
     { view: 'suppressions', label: 'Suppressions', scope: 'read' },
     { view: 'webhooks', label: 'Webhooks', scope: 'read' },
     { view: 'providers', label: 'Providers', scope: 'read' },
@@ -135,6 +138,8 @@ function renderView(route: Route) {
       return <OutcomesView />;
     case 'dlq':
       return <DlqView />;
+    case 'recipients':
+      return route.id ? <RecipientView id={route.id} /> : <RecipientsView />;
     case 'suppressions':
       return <SuppressionsView />;
     case 'webhooks':

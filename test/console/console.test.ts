@@ -396,8 +396,10 @@ describe('operator console in a real browser', () => {
       expect(nav).toEqual([
         'Notifications',
         'Outcomes',
+        'Recipients',
         'Suppressions',
         'Webhooks',
+        'Providers',
         'Templates',
         'Workflows',
         'Local stack',
@@ -416,29 +418,32 @@ describe('operator console in a real browser', () => {
     const focused = () =>
       page.evaluate('document.activeElement.id || document.activeElement.textContent.trim()');
     const order: unknown[] = [];
-    for (let i = 0; i < 11; i++) {
-      await page.keyboard.press('Tab');
-      order.push(await focused());
-    }
-    expect(order).toEqual([
+    const expected = [
       'Herald',
       'Notifications',
       'Compose',
       'Outcomes',
       'DLQ',
+      'Recipients',
       'Suppressions',
       'Webhooks',
+      'Providers',
       'Templates',
       'Workflows',
       'Local stack',
       'Forget key',
-    ]);
+    ];
+    for (let i = 0; i < expected.length; i++) {
+      await page.keyboard.press('Tab');
+      order.push(await focused());
+    }
+    expect(order).toEqual(expected);
     await page.keyboard.press('Enter');
     await page.waitForSelector('#api-key');
     expect(await page.evaluate('sessionStorage.getItem("herald.apiKey")')).toBeNull();
-    // Back to the top and tab to the key field: brand, nine views, then the key.
+    // Back to the top and tab to the key field: brand, the views, then the key.
     await open('#/notifications');
-    for (let i = 0; i < 11; i++) await page.keyboard.press('Tab');
+    for (let i = 0; i < expected.length; i++) await page.keyboard.press('Tab');
     expect(await focused()).toBe('api-key');
     await page.keyboard.type(stack.devApiKey);
     await page.keyboard.press('Enter');
