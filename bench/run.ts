@@ -12,6 +12,7 @@ import { countSdkRequests } from './sdk-counter';
 import { quiet, servicesOf } from './support';
 import { benchTemplates } from './templates';
 import { benchCeiling, benchOwnCpu } from './throughput';
+import { benchWorkflows } from './workflows';
 
 /** `npm run bench [section]`: every section in turn, or only the one named. */
 async function main() {
@@ -43,6 +44,7 @@ async function main() {
     cost: async () => {
       await benchCost(counter);
     },
+    workflows: () => benchWorkflows(counter),
   };
   for (const [name, run] of Object.entries(sections)) {
     if (only && only !== name) continue;

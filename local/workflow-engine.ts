@@ -17,6 +17,14 @@ export const LOCAL_WORKFLOW_FUNCTION = 'herald-workflow';
 /** Clients built at import keep the first stack's endpoint: later stacks in the process reuse its port. */
 let pinnedPort: number | undefined;
 
+/** What the local engine ran in this process (bench: durable operations and invocations per run). */
+export const workflowEngineStats = {
+  executions: 0,
+  operations: 0,
+  invocations: 0,
+  invocationMs: 0,
+};
+
 export interface LocalWorkflowEngine {
   /** AWS_ENDPOINT_URL_LAMBDA and WORKFLOW_FUNCTION_NAME for the functions. */
   env: Record<string, string>;
@@ -69,6 +77,12 @@ export async function startLocalWorkflowEngine(options: {
         const result = await new LocalDurableTestRunner({ handlerFunction: loaded }).run({
           payload,
         });
+        workflowEngineStats.executions++;
+        workflowEngineStats.operations += result.getOperations().length;
+        for (const { startTimestamp: from, endTimestamp: to } of result.getInvocations()) {
+          workflowEngineStats.invocations++;
+          if (from && to) workflowEngineStats.invocationMs += to.getTime() - from.getTime();
+        }
         if (result.getStatus() !== 'SUCCEEDED') {
           options.log(
             `[workflows] execution ${name} ${result.getStatus()}: ${JSON.stringify(result.getError())}`,

@@ -79,7 +79,8 @@ export async function triggerWorkflow(
   const version = await versionToRun(deps.store, tenantId, key, request.version);
   const at = new Date(input.now).toISOString();
   const runs: Triggered['runs'] = [];
-  const concurrency = 16;
+  // Each run is a few writes and an asynchronous invoke: 1,000 recipients well within the api timeout.
+  const concurrency = 64;
   const queue = [...request.to];
   const worker = async () => {
     for (let recipient = queue.shift(); recipient; recipient = queue.shift()) {
