@@ -9,6 +9,7 @@ import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { benchBatchLatency, benchPriorityLane, benchScheduling } from './latency';
 import { countSdkRequests } from './sdk-counter';
+import { benchRecipients } from './recipients';
 import { quiet, servicesOf } from './support';
 import { benchTemplates } from './templates';
 import { benchCeiling, benchOwnCpu } from './throughput';
@@ -40,6 +41,7 @@ async function main() {
     idempotency: benchIdempotency,
     bundles: benchBundles,
     templates: benchTemplates,
+    recipients: () => benchRecipients(counter),
     guarantees: () => benchGuarantees(counter),
     cost: async () => {
       await benchCost(counter);
