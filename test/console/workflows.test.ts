@@ -27,7 +27,9 @@ describe('console: workflows', () => {
       ],
     });
     await api.post('/v1/workflows/nudge/publish', {});
-    const trigger = await api.post('/v1/workflows/nudge/trigger', { to: [{ id: 'ops', slack: '#ops' }] });
+    const trigger = await api.post('/v1/workflows/nudge/trigger', {
+      to: [{ id: 'ops', slack: '#ops' }],
+    });
     runId = (trigger.body.runs as { id: string }[])[0]?.id ?? '';
     browser = await puppeteer.launch({
       args: chromium.args.filter((arg) => !arg.startsWith('--lang')),
@@ -50,13 +52,28 @@ describe('console: workflows', () => {
   const main = () => page.$eval('main', (m) => m.textContent ?? '');
 
   it('lists the workflow and its run, shows the run timeline, and cancels it', async () => {
-    await waitFor(async () => ((await main()).includes('hello:send → later:delay → again:send') ? true : undefined), 10_000, 'the definition');
+    await waitFor(
+      async () =>
+        (await main()).includes('hello:send → later:delay → again:send') ? true : undefined,
+      10_000,
+      'the definition',
+    );
     await page.goto(`${stack.url}/console#/workflows/${runId}`);
-    await waitFor(async () => ((await main()).includes('delay 1h') ? true : undefined), 10_000, 'the timeline');
+    await waitFor(
+      async () => ((await main()).includes('delay 1h') ? true : undefined),
+      10_000,
+      'the timeline',
+    );
     expect(await main()).toContain('hello (send)');
     await (await page.waitForSelector('::-p-text(Cancel run)'))?.click();
-    await waitFor(async () => ((await main()).includes('nothing more is sent') ? true : undefined), 10_000, 'the cancel');
-    const run = (await apiClient(stack).get(`/v1/workflow-runs/${runId}`)).body as { status: string };
+    await waitFor(
+      async () => ((await main()).includes('nothing more is sent') ? true : undefined),
+      10_000,
+      'the cancel',
+    );
+    const run = (await apiClient(stack).get(`/v1/workflow-runs/${runId}`)).body as {
+      status: string;
+    };
     expect(run.status).toBe('cancelled');
     expect(pageErrors).toEqual([]);
   });
