@@ -103,3 +103,10 @@ export function recipientApi(api: Api) {
       }),
   };
 }
+
+/** The one-click unsubscribe URL an outbox email carries (List-Unsubscribe), if any. */
+export function unsubscribeLink(content: Record<string, unknown>): string | undefined {
+  const headers = content.headers as Record<string, string> | undefined;
+  const match = /^<(https?:\/\/[^>]+)>$/.exec(headers?.['List-Unsubscribe'] ?? '');
+  return match?.[1];
+}

@@ -113,4 +113,21 @@ describe('console: recipients', () => {
     expect(await page.evaluate(() => window.cspViolations)).toEqual([]);
     expect(await axeViolations()).toEqual([]);
   });
+
+  it('the Local stack view links an email to its preference page, which opens', async () => {
+    await apiClient(stack).post('/v1/notifications', {
+      to: ['alan'],
+      category: 'news',
+      channels: { email: { subject: 'News', text: 'Hi' } },
+    });
+    await page.goto(`${stack.url}/console#/local`, { waitUntil: 'networkidle0' });
+    const link = await page.waitForSelector('::-p-text(Open its preference page)', {
+      timeout: 10_000,
+    });
+    const href = String(await link?.evaluate((a) => (a as unknown as { href: string }).href));
+    expect(href).toContain('/v1/unsubscribe?token=');
+    await page.goto(href);
+    expect(await page.$eval('h1', (h) => h.textContent)).toBe('Notification preferences');
+    expect(await page.$eval('main', (m) => m.textContent ?? '')).toContain('a***@console.example');
+  });
 });

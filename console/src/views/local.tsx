@@ -1,6 +1,20 @@
 import { useState } from 'preact/hooks';
 import type { Channel, Fault } from '../api';
+import { unsubscribeLink } from '../recipient-api';
 import { describeError, ErrorNote, formatTime, useFlash, useLoad, useSession } from '../ui';
+
+/** An email's one-click unsubscribe link (List-Unsubscribe), to open its preference page. */
+function UnsubscribeLink({ content }: { content: Record<string, unknown> }) {
+  const href = unsubscribeLink(content);
+  return href ? (
+    <>
+      {' '}
+      <a href={href} target="_blank" rel="noreferrer">
+        Open its preference page
+      </a>
+    </>
+  ) : null;
+}
 
 const REFRESH_MS = 2000;
 const OUTBOX_ROWS = 100;
@@ -156,7 +170,10 @@ function Outbox() {
                   <td>{e.channel}</td>
                   <td class="mono">{e.recipient}</td>
                   <td class="mono">{e.providerMessageId}</td>
-                  <td class="content">{JSON.stringify(e.content)}</td>
+                  <td class="content">
+                    {JSON.stringify(e.content)}
+                    <UnsubscribeLink content={e.content} />
+                  </td>
                 </tr>
               ))}
             </tbody>
