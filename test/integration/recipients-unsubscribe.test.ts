@@ -67,6 +67,34 @@ describe('one-click unsubscribe', () => {
     expect(link).not.toContain('reader'); // the address is not in the link
   });
 
+  it('a template rendered per recipient keeps the link (each email its own)', async () => {
+    await api.request('PUT', '/v1/templates/news-hello', {
+      defaultLocale: 'en',
+      locales: { en: { email: { subject: 'Hello {{ recipient.name }}', text: 'News' } } },
+    });
+    await api.post('/v1/templates/news-hello/publish', {});
+    await api.request('PUT', '/v1/recipients/u-2', { name: 'Bo', emails: ['bo@unsub.example'] });
+    await api.request('PATCH', '/v1/recipients/u-1', { name: 'Al' });
+    const before = stack.outbox.list().length;
+    const accepted = await api.post('/v1/notifications', {
+      template: { key: 'news-hello' },
+      to: ['u-1', 'u-2'],
+      category: 'news',
+      channels: ['email'],
+    });
+    expect(accepted.status).toBe(202);
+    const mails = await waitFor(() => {
+      const got = stack.outbox.list().slice(before);
+      return got.length >= 2 ? got : undefined;
+    });
+    expect(mails.map((m) => m.content.subject).sort()).toEqual(['Hello Al', 'Hello Bo']);
+    for (const mail of mails) {
+      expect((mail.content.headers as Record<string, string>)['List-Unsubscribe']).toMatch(
+        /\/v1\/unsubscribe\?token=/,
+      );
+    }
+  });
+
   it('a critical category carries none', async () => {
     const mail = await sendAndGetMail('security');
     expect(mail.content.headers).toBeUndefined();

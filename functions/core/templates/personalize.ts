@@ -57,11 +57,13 @@ function contentOf(
   }
   switch (channel) {
     case 'email': {
-      const { from, replyTo } = base;
+      // listUnsubscribe: a non-critical category's one-click link (core/recipients/resolve.ts).
+      const { from, replyTo, listUnsubscribe } = base;
       return {
         ...rendered,
         ...(from !== undefined && { from }),
         ...(replyTo !== undefined && { replyTo }),
+        ...(listUnsubscribe !== undefined && { listUnsubscribe }),
       };
     }
     case 'whatsapp':
