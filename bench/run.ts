@@ -12,6 +12,7 @@ import { benchRecipients } from './recipients';
 import { countSdkRequests } from './sdk-counter';
 import { quiet, servicesOf } from './support';
 import { benchTemplates } from './templates';
+import { benchTopics } from './topics';
 import { benchCeiling, benchOwnCpu } from './throughput';
 import { benchWorkflows } from './workflows';
 
@@ -41,6 +42,7 @@ async function main() {
     idempotency: benchIdempotency,
     bundles: benchBundles,
     templates: benchTemplates,
+    topics: benchTopics,
     recipients: () => benchRecipients(counter),
     guarantees: () => benchGuarantees(counter),
     cost: async () => {

@@ -5,9 +5,15 @@ import type { FauxqsServer } from 'fauxqs';
  * and its DLQ in fauxqs, polled by the fan-out function on the Lambda thread.
  */
 
-/** Subscribers per fan-out page locally: small, so a test's few hundred make several pages. */
+/**
+ * Subscribers per fan-out page locally: small, so a test's few hundred make several pages
+ * (HERALD_FANOUT_PAGE_SIZE overrides it: the bench uses the deployed 1,000).
+ */
 const LOCAL_PAGE_SIZE = 100;
-/** A checkpoint not moved for this long is re-sent by the reconciler (its timer runs every 5 s). */
+/**
+ * A checkpoint not moved for this long is re-sent by the reconciler (its timer runs every 5 s);
+ * HERALD_FANOUT_STALL_SECONDS overrides it (pages of 1,000 take longer than 5 s here).
+ */
 const LOCAL_STALL_SECONDS = 5;
 
 export interface LocalFanoutQueue {
@@ -42,8 +48,12 @@ export function createFanoutQueue(
     arn: queue.queueArn,
     env: {
       FANOUT_QUEUE_URL: queue.queueUrl,
-      FANOUT_PAGE_SIZE: String(options.pageSize ?? LOCAL_PAGE_SIZE),
-      FANOUT_STALL_SECONDS: String(LOCAL_STALL_SECONDS),
+      FANOUT_PAGE_SIZE: String(
+        options.pageSize ?? (Number(process.env.HERALD_FANOUT_PAGE_SIZE) || LOCAL_PAGE_SIZE),
+      ),
+      FANOUT_STALL_SECONDS: String(
+        Number(process.env.HERALD_FANOUT_STALL_SECONDS) || LOCAL_STALL_SECONDS,
+      ),
     },
   };
 }

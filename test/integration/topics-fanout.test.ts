@@ -116,6 +116,8 @@ describe('POST /v1/notifications with to: {topic}', () => {
       enqueued: 223,
       skipped: 27,
       done: true,
+      listed: 250,
+      more: false,
     });
     const byReason = (reason: string) =>
       deliveries.filter((d) => d.skipReason === reason).map((d) => d.recipientId);
@@ -167,6 +169,8 @@ describe('POST /v1/notifications with to: {topic}', () => {
       enqueued: 0,
       skipped: 0,
       done: true,
+      listed: 0,
+      more: false,
     });
   });
 

@@ -10,7 +10,13 @@ import type { DeliveryRecord } from '../../core/notifications/model';
 import { mapWithConcurrency } from '../../core/shared/concurrency';
 import type { FanoutState } from '../../core/topics/model';
 import type { FanoutStore } from '../../core/topics/ports';
-import { deliveryItem, notificationKey, RECONCILE_INDEX } from './items';
+import {
+  DELIVERY_PREFIX,
+  deliveryItem,
+  notificationKey,
+  RECONCILE_INDEX,
+  toDelivery,
+} from './items';
 
 /*
  * A topic send's fan-out state is one item beside its notification: pk `NOTIF#<id>`, sk `FANOUT`
@@ -196,6 +202,28 @@ export class DynamoFanoutStore implements FanoutStore {
       }),
     );
     return (answer.Items ?? []).map((item) => String(item.pk).slice(notificationKey('').length));
+  }
+
+  async deliveriesPage(notificationId: string, limit: number) {
+    const deliveries: DeliveryRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const answer = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
+          ExpressionAttributeValues: {
+            ':pk': notificationKey(notificationId),
+            ':delivery': DELIVERY_PREFIX,
+          },
+          Limit: limit - deliveries.length,
+          ...(start && { ExclusiveStartKey: start }),
+        }),
+      );
+      for (const item of answer.Items ?? []) deliveries.push(toDelivery(notificationId, item));
+      start = answer.LastEvaluatedKey;
+    } while (start && deliveries.length < limit);
+    return { deliveries, more: start !== undefined };
   }
 
   async touch(notificationId: string, stallAt: number): Promise<void> {

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { InvalidRequestError } from '../../core/shared/errors';
-import type { Topic } from '../../core/topics/model';
+import { TOPIC_SHARDS, type Topic, topicShardOf } from '../../core/topics/model';
 import type { Page, TopicStore } from '../../core/topics/ports';
 import { putBatch } from './batch-write';
 
@@ -23,7 +23,6 @@ import { putBatch } from './batch-write';
  *   (a recipient's erase removes them everywhere with one Query).
  */
 
-export const TOPIC_SHARDS = 16;
 export const TOPIC_ITEMS = 'TOPIC#';
 export const SUBSCRIBER_ITEMS = 'TSUB#';
 export const MEMBERSHIP_ITEMS = 'RTOP#';
@@ -33,16 +32,6 @@ const subscriberPartition = (tenantId: string, key: string, shard: number) =>
   `${SUBSCRIBER_ITEMS}${tenantId}#${key}#${shard}`;
 const membershipPartition = (tenantId: string, id: string) =>
   `${MEMBERSHIP_ITEMS}${tenantId}#${id}`;
-
-/** FNV-1a: a cheap, stable spread of ids over the shards. */
-export function topicShardOf(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) {
-    hash ^= id.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0) % TOPIC_SHARDS;
-}
 
 export class DynamoTopicStore implements TopicStore {
   constructor(

@@ -5,7 +5,7 @@ import type { NotificationRepository } from './ports';
 import { aggregateStatus } from './status';
 
 /** A delivery as the API shows it: personal recipients masked. */
-function presentDelivery(d: DeliveryRecord) {
+export function presentDelivery(d: DeliveryRecord) {
   return {
     id: d.deliveryId,
     channel: d.channel,

@@ -6,7 +6,7 @@ import type { RecipientStore, SuppressionLookup } from '../recipients/ports';
 import type { Category } from '../recipients/preferences';
 import { type ResolveContext, resolveRecipients } from '../recipients/resolve';
 import { mapWithConcurrency } from '../shared/concurrency';
-import type { FanoutMessage, FanoutState } from './model';
+import { type FanoutMessage, type FanoutState, topicShardOf } from './model';
 import type { FanoutQueue, FanoutStore, TopicStore } from './ports';
 
 /*
@@ -53,10 +53,15 @@ export type FanoutOutcome =
     }
   | { outcome: 'stale' | 'missing' | 'finished' | 'cancelled' | 'lost-race' };
 
-/** Delivery id of a topic send: the same recipient and address always give the same id. */
+/**
+ * Delivery id of a topic send: the same recipient and address always give the same id. It starts
+ * with the recipient's subscription shard (the order the fan-out reads them in), so a
+ * notification's delivery items sort roughly in the order they were created, and the completion
+ * check, which reads newest first and stops at the first open one, keeps reading a page or two.
+ */
 export function fanoutDeliveryId(channel: Channel, recipientId: string, address: string): string {
   const hash = createHash('sha256').update(`${recipientId}\n${address}`).digest('hex');
-  return `${channel}#${hash.slice(0, 20)}`;
+  return `${channel}#${topicShardOf(recipientId).toString(16)}${hash.slice(0, 19)}`;
 }
 
 /** Handles one fan-out message. Throws (to be retried) when a write or an enqueue failed. */

@@ -18,6 +18,19 @@ export const topicKey = z
   );
 export const topicName = z.string().check(z.minLength(1), z.maxLength(200));
 
+/** Partitions a topic's subscriptions are spread over (adapters/dynamodb/topic-store.ts). */
+export const TOPIC_SHARDS = 16;
+
+/** FNV-1a: a cheap, stable spread of recipient ids over the shards. */
+export function topicShardOf(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % TOPIC_SHARDS;
+}
+
 /** Recipient ids per subscribe call. */
 export const MAX_SUBSCRIBE_IDS = 1_000;
 

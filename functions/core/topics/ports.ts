@@ -62,6 +62,11 @@ export interface FanoutStore {
   settle(notificationId: string): Promise<void>;
   /** Fan-outs (running, or cancelled and not yet settled) whose checkpoint has not moved by `now`. */
   stalled(now: number, limit: number): Promise<string[]>;
+  /** The first `limit` deliveries of a notification in key order (eventually consistent). */
+  deliveriesPage(
+    notificationId: string,
+    limit: number,
+  ): Promise<{ deliveries: DeliveryRecord[]; more: boolean }>;
   /** Pushes a fan-out's stall deadline out (the reconciler just re-sent its page). */
   touch(notificationId: string, stallAt: number): Promise<void>;
 }

@@ -1,9 +1,12 @@
+import { presentDelivery } from '../notifications/describe';
 import {
+  type DeliveryStatus,
   type NotificationRecord,
   type NotificationRequest,
   RECONCILE_AFTER_SECONDS,
 } from '../notifications/model';
 import type { NotificationRepository } from '../notifications/ports';
+import { aggregateStatus } from '../notifications/status';
 import { NotFoundError } from '../shared/errors';
 import { sweepCancelled } from './fanout';
 import { type FanoutState, fanoutProgress } from './model';
@@ -88,10 +91,31 @@ export async function acceptTopicSend(
   return { id, status: 'accepted' as const, deliveries: 0, fanout: fanoutProgress(state) };
 }
 
-/** `GET /v1/notifications/{id}`: the fan-out's progress, for a topic send. */
-export async function withFanout<T extends { id: string }>(fanouts: FanoutStore, described: T) {
-  const state = await fanouts.get(described.id);
-  return state ? { ...described, fanout: fanoutProgress(state) } : described;
+/** Deliveries a GET of a topic send lists (its answer must stay well under Lambda's 6 MB). */
+export const LISTED_DELIVERIES = 1_000;
+
+/**
+ * `GET /v1/notifications/{id}` of a topic send: its fan-out's progress and its first
+ * LISTED_DELIVERIES deliveries (`fanout.listed`; status and counts are over those), read without
+ * the notification's content or the rest of its deliveries. Undefined when it is not a topic send.
+ */
+export async function describeFanout(fanouts: FanoutStore, id: string, tenantId: string) {
+  const state = await fanouts.get(id);
+  if (!state) return undefined;
+  if (state.tenantId !== tenantId) throw new NotFoundError(`Notification ${id} not found`);
+  const { deliveries, more } = await fanouts.deliveriesPage(id, LISTED_DELIVERIES);
+  const counts: Partial<Record<DeliveryStatus, number>> = {};
+  for (const d of deliveries) counts[d.status] = (counts[d.status] ?? 0) + 1;
+  return {
+    id,
+    status: aggregateStatus(deliveries.map((d) => d.status)),
+    createdAt: state.createdAt,
+    priority: state.priority,
+    ...(state.metadata && { metadata: state.metadata }),
+    counts,
+    deliveries: deliveries.map(presentDelivery),
+    fanout: { ...fanoutProgress(state), listed: deliveries.length, more },
+  };
 }
 
 /** Deliveries listed in a cancel's answer (a large fan-out may cancel many more). */

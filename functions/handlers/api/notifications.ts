@@ -45,7 +45,7 @@ import { withTemplateSchema, withTemplates } from './template-sends';
 import {
   acceptTopic,
   cancelTopicSend,
-  describeWithFanout,
+  describeTopicSend,
   fanoutCancelledShape,
   fanoutShape,
   namesTopic,
@@ -251,7 +251,8 @@ export const notificationRoutes: ApiRoute[] = [
       tag: 'notifications',
       responses: {
         200: {
-          description: 'The notification (a topic send: with `fanout` progress)',
+          description:
+            'The notification (a topic send: with `fanout` progress and its first 1,000 deliveries)',
           schema: z.union([
             notificationShape,
             z.extend(notificationShape, { fanout: fanoutShape }),
@@ -261,8 +262,9 @@ export const notificationRoutes: ApiRoute[] = [
     },
     handler: async (event) => {
       const tenantId = tenantOf(event);
-      const described = await describeNotification(store, notificationIdOf(event), tenantId);
-      return json(200, await describeWithFanout(described));
+      const id = notificationIdOf(event);
+      const topicSend = await describeTopicSend(id, tenantId);
+      return json(200, topicSend ?? (await describeNotification(store, id, tenantId)));
     },
   },
   {

@@ -8,7 +8,7 @@ import { parseRecipientSend } from '../../core/recipients/send-request';
 import { InvalidRequestError } from '../../core/shared/errors';
 import { type FieldError, validateAt } from '../../core/shared/field-errors';
 import { topicKey } from '../../core/topics/model';
-import { acceptTopicSend, cancelFanout, withFanout } from '../../core/topics/send';
+import { acceptTopicSend, cancelFanout, describeFanout } from '../../core/topics/send';
 import { dynamo } from '../../runtime/aws-clients';
 import { fanoutQueueOf, loadFanoutSettings } from '../../runtime/topic-fanout';
 import { annotate } from '../../runtime/tracing';
@@ -86,9 +86,9 @@ export async function acceptTopic(tenantId: string, body: unknown, options: Vali
   return accepted;
 }
 
-/** GET /v1/notifications/{id} with `fanout` when it is a topic send. */
-export const describeWithFanout = <T extends { id: string }>(described: T) =>
-  withFanout(fanouts, described);
+/** GET /v1/notifications/{id} of a topic send (progress, first deliveries); undefined otherwise. */
+export const describeTopicSend = (id: string, tenantId: string) =>
+  describeFanout(fanouts, id, tenantId);
 
 /** DELETE /v1/notifications/{id} of a topic send still fanning out; undefined otherwise. */
 export const cancelTopicSend = (id: string, tenantId: string, now: number) =>
@@ -102,6 +102,10 @@ export const fanoutShape = z.strictObject({
   enqueued: z.int().check(z.minimum(0), z.describe('deliveries put on a channel queue')),
   skipped: z.int().check(z.minimum(0), z.describe('deliveries recorded skipped, with a reason')),
   done: z.boolean(),
+  listed: z.optional(
+    z.int().check(z.minimum(0), z.describe('deliveries listed in this answer (the first 1,000)')),
+  ),
+  more: z.optional(z.boolean().check(z.describe('more deliveries than listed'))),
 });
 
 export const topicAcceptedShape = z.strictObject({

@@ -71,6 +71,10 @@ class MemoryFanouts implements FanoutStore {
       .filter((s) => s.stallAt !== undefined && s.stallAt <= now)
       .map((s) => s.notificationId);
   }
+  async deliveriesPage(id: string, limit: number) {
+    const all = [...this.repo.deliveries.values()].filter((d) => d.notificationId === id);
+    return { deliveries: all.slice(0, limit), more: all.length > limit };
+  }
   async touch(id: string, stallAt: number) {
     const s = this.states.get(id);
     if (s?.stallAt !== undefined) s.stallAt = stallAt;
