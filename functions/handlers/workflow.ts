@@ -16,6 +16,7 @@ import { createIdempotency } from '../runtime/idempotency';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 import { traced } from '../runtime/tracing';
 import { createRunEffects } from '../runtime/workflow-effects';
+import { createWorkflowSendParser } from './workflow-sends';
 
 /*
  * The workflow function: one durable execution per run (named by the run id). Its steps are
@@ -44,7 +45,11 @@ const engine = new LambdaDurableEngine(
 const inputSchema = z.object({ runId: z.string().check(z.minLength(1)) });
 
 let lambdaContext: DurableContext['lambdaContext'] | undefined;
+const sends = createWorkflowSendParser(config.tableName);
 const effects = createRunEffects({
+  parse: sends.parse,
+  profiles: sends.profiles,
+  categories: sends.categories,
   runs,
   notifications: store,
   ingest: {

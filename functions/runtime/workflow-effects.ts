@@ -3,12 +3,26 @@ import type { Context } from 'aws-lambda';
 import type { DynamoWorkflowStore, Waiter } from '../adapters/dynamodb/workflow-store';
 import { type IngestDependencies, ingestNotification } from '../core/notifications/ingest';
 import type { NotificationRepository } from '../core/notifications/ports';
-import { parseV1Request, type ValidationOptions } from '../core/notifications/requests';
+import {
+  parseV1Request,
+  type ValidationOptions,
+  type ValidationResult,
+} from '../core/notifications/requests';
+import type { RecipientProfile } from '../core/recipients/model';
+import type { Category } from '../core/recipients/preferences';
+import { InvalidRequestError, UnprocessableRequestError } from '../core/shared/errors';
+import { CHANNELS, type Channel } from '../core/shared/vocabulary';
 import { stepOutcome } from '../core/workflows/conditions';
 import type { GateStore } from '../core/workflows/gates';
+import type { RunRecord, SendStep } from '../core/workflows/model';
 import type { WorkflowEngine } from '../core/workflows/ports';
-import type { RunEffects, SendResult } from '../core/workflows/run';
+import type { Digest, RunEffects, SendResult } from '../core/workflows/run';
 import { sendBody } from '../core/workflows/send-request';
+import {
+  firstReachable,
+  hasInlineAddresses,
+  templateSendBody,
+} from '../core/workflows/template-sends';
 import type { Idempotency } from './idempotency';
 
 /*
@@ -26,6 +40,83 @@ export interface RunEffectsDependencies {
   gates: GateStore;
   validation: (tenantId: string) => ValidationOptions;
   context: () => Context;
+  /**
+   * The notification API's own parser for `{to: [ids], template, data, category}` bodies
+   * (render per recipient, resolve profiles, preferences, skips); handlers/workflow-sends.ts.
+   */
+  parse: (body: unknown, options: ValidationOptions) => Promise<ValidationResult>;
+  profiles: { get(tenantId: string, id: string): Promise<RecipientProfile | undefined> };
+  categories: { get(tenantId: string, key: string): Promise<Category | undefined> };
+}
+
+/** A run for a recipient id reads the profile once: timezone, locale, name, attributes. */
+async function withProfile(deps: RunEffectsDependencies, run: RunRecord): Promise<RunRecord> {
+  if (hasInlineAddresses(run.recipient)) return run;
+  const profile = await deps.profiles.get(run.tenantId, run.recipient.id);
+  if (!profile) return run;
+  return {
+    ...run,
+    recipient: {
+      ...run.recipient,
+      ...(profile.timezone !== undefined && { timezone: profile.timezone }),
+      attributes: {
+        ...profile.attributes,
+        ...(profile.name !== undefined && { name: profile.name }),
+        ...(profile.locale !== undefined && { locale: profile.locale }),
+      },
+    },
+  };
+}
+
+/** The body of a send for a run: inline content + addresses, or a template to the recipient id. */
+async function bodyOf(
+  deps: RunEffectsDependencies,
+  run: RunRecord,
+  step: SendStep,
+  metadata: Record<string, string>,
+  priority: 'high' | 'normal',
+  digest: Digest | undefined,
+): Promise<Record<string, unknown> | undefined> {
+  if (!step.template) {
+    return sendBody(step, run.recipient, metadata, priority, {
+      data: run.data,
+      ...(digest && { digest }),
+    });
+  }
+  let channels: Channel[] | undefined;
+  if (step.mode === 'any' || step.mode === 'first') {
+    const listed = step.channels ?? [...CHANNELS];
+    const [profile, category] = await Promise.all([
+      deps.profiles.get(run.tenantId, run.recipient.id),
+      step.category ? deps.categories.get(run.tenantId, step.category) : undefined,
+    ]);
+    const pick = profile && firstReachable(listed, profile, category);
+    // None reachable: every listed channel, so each skip is recorded with its reason.
+    channels = pick ? [pick] : listed;
+  }
+  return templateSendBody(step as SendStep & { template: { key: string } }, {
+    recipientId: run.recipient.id,
+    data: { ...run.data, ...(digest && { digest }) },
+    ...(channels && { channels }),
+    metadata,
+    priority,
+  });
+}
+
+async function parseBody(
+  deps: RunEffectsDependencies,
+  step: SendStep,
+  body: Record<string, unknown>,
+  options: ValidationOptions,
+): Promise<ValidationResult> {
+  if (!step.template) return parseV1Request(body, options);
+  try {
+    return await deps.parse(body, options);
+  } catch (error) {
+    if (error instanceof InvalidRequestError || error instanceof UnprocessableRequestError)
+      return { ok: false, errors: [...error.errors] };
+    throw error;
+  }
 }
 
 export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
@@ -34,10 +125,10 @@ export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
     async load(runId) {
       const run = await runs.getRun(runId);
       if (!run) throw new Error(`run ${runId} not found`);
-      if (run.definition) return { run, definition: run.definition };
+      if (run.definition) return { run: await withProfile(deps, run), definition: run.definition };
       const version = await runs.getVersion(run.tenantId, run.workflowKey, run.version);
       if (!version) throw new Error(`workflow ${run.workflowKey} version ${run.version} not found`);
-      return { run, definition: version.definition };
+      return { run: await withProfile(deps, run), definition: version.definition };
     },
     gates: deps.gates,
     async send(run, step, definition, digest): Promise<SendResult> {
@@ -48,17 +139,14 @@ export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
       };
       if (digest) metadata.digestCount = String(digest.count);
       const priority = definition.critical ? 'high' : 'normal';
-      const body = sendBody(step, run.recipient, metadata, priority, {
-        data: run.data,
-        ...(digest && { digest }),
-      });
+      const body = await bodyOf(deps, run, step, metadata, priority, digest);
       const at = new Date().toISOString();
       if (!body) {
-        const why = `no address for ${step.channels.join(', ')}`;
+        const why = `no address for ${(step.channels ?? []).join(', ')}`;
         await runs.recordStep(run.id, { id: step.id, type: 'send', at, decision: 'skipped', why });
         return { sent: false, decision: 'skipped', why };
       }
-      const parsed = parseV1Request(body, deps.validation(run.tenantId));
+      const parsed = await parseBody(deps, step, body, deps.validation(run.tenantId));
       if (!parsed.ok) {
         const why = parsed.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
         await runs.recordStep(run.id, { id: step.id, type: 'send', at, decision: 'failed', why });
@@ -98,7 +186,7 @@ export function createRunEffects(deps: RunEffectsDependencies): RunEffects {
           type: 'send',
           at,
           decision: 'sent',
-          why: `on ${Object.keys(body.channels as object).join(', ')}`,
+          why: `on ${Object.keys(parsed.value.channels).join(', ')}`,
           notificationId: accepted.id,
           deliveries,
         });

@@ -17,7 +17,9 @@ import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import type { DeliveryEvents } from './delivery-events';
 import { HeraldFunction } from './herald-function';
 import type { IdempotencyTable } from './idempotency-table';
+import { CATEGORY_ITEMS, PROFILE_ITEMS } from './recipients';
 import type { Scheduling } from './scheduling';
+import { TEMPLATE_ITEMS } from './templates';
 
 /*
  * Workflows (functions/core/workflows): the workflow function on Lambda durable functions (one
@@ -110,6 +112,10 @@ export class Workflows extends Construct {
     );
     grantItems(fn, table, ['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query'], 'WFDIGEST#*');
     grantItems(fn, table, ['dynamodb:UpdateItem'], 'WFTHROTTLE#*');
+    // Template sends to recipient ids: render the template, read the profile and the category.
+    grantItems(fn, table, ['dynamodb:GetItem'], TEMPLATE_ITEMS);
+    grantItems(fn, table, ['dynamodb:GetItem', 'dynamodb:BatchGetItem'], PROFILE_ITEMS);
+    grantItems(fn, table, ['dynamodb:GetItem'], CATEGORY_ITEMS);
     for (const sender of props.senders.values()) {
       for (const queue of sender.queues) queue.grant(fn, 'sqs:SendMessage');
     }

@@ -39,6 +39,13 @@ describe('workflows', () => {
     );
     expect(onData.length).toBeGreaterThan(0);
     for (const g of onData) expect(g.condition, g.action).toContain('LeadingKeys');
+    // Template sends to recipient ids: reads templates, profiles and categories, writes none.
+    for (const items of ['TEMPLATE#', 'RCP#', 'CAT#']) {
+      const on = onData.filter((g) => g.condition.includes(items));
+      expect(on.map((g) => g.action).sort(), items).toEqual(
+        items === 'RCP#' ? ['dynamodb:BatchGetItem', 'dynamodb:GetItem'] : ['dynamodb:GetItem'],
+      );
+    }
   });
 
   it('gives the events function the callback path: find a waiting run, complete its callback', () => {

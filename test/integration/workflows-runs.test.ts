@@ -2,19 +2,39 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
 
-// Workflow runs on the local durable engine: escalation push -> wait for delivered -> SMS,
-// driven by the recorded delivery changes; replayed triggers, cancel mid-wait, pinned versions.
+// Workflow runs on the local durable engine: escalation push -> wait for delivered -> SMS, with a
+// template and recipient ids (rendering, preferences, address health and skips are the
+// notification API's own), driven by the recorded delivery changes; replayed triggers, cancel
+// mid-wait, pinned versions, trigger data checked against the template's schema.
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
+
+/** One template, push and SMS; its data schema requires orderId. */
+const shippedTemplate = {
+  defaultLocale: 'en',
+  dataSchema: {
+    type: 'object',
+    required: ['orderId'],
+    properties: { orderId: { type: 'string' } },
+  },
+  locales: {
+    en: {
+      push: { title: 'Shipped', body: 'Order {{ orderId }} shipped' },
+      sms: { text: 'Order {{ orderId }} shipped, {{ recipient.name }}' },
+    },
+    fr: { sms: { text: 'Commande {{ orderId }} expédiée' } },
+  },
+};
 
 const escalation = (timeout: string) => ({
   steps: [
     {
       id: 'push',
       type: 'send',
+      template: { key: 'wf-shipped' },
       channels: ['push'],
-      content: { push: { title: 'Shipped', body: 'Order 42 shipped' } },
+      category: 'orders',
     },
     { id: 'seen', type: 'waitFor', step: 'push', status: 'delivered', timeout },
     {
@@ -26,8 +46,9 @@ const escalation = (timeout: string) => ({
         {
           id: 'sms',
           type: 'send',
+          template: { key: 'wf-shipped' },
           channels: ['sms'],
-          content: { sms: { text: 'Order 42 shipped' } },
+          category: 'orders',
         },
       ],
     },
@@ -63,43 +84,126 @@ const pushTo = (token: string) =>
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, log: () => undefined });
   api = apiClient(stack);
+  expect((await api.request('PUT', '/v1/templates/wf-shipped', shippedTemplate)).status).toBe(200);
+  expect((await api.post('/v1/templates/wf-shipped/publish', {})).status).toBe(201);
+  const category = { name: 'Orders', defaults: {} };
+  expect((await api.request('PUT', '/v1/categories/orders', category)).status).toBe(201);
 });
 afterAll(() => stack?.stop());
 
 describe('escalation on provider feedback', () => {
-  it('sends no SMS when the push is delivered, and an SMS on UNREGISTERED or on timeout', async () => {
+  it('sends no SMS when the push is delivered, and an SMS on UNREGISTERED, on timeout or on a skipped push', async () => {
     await publish('shipped', escalation('4s'));
+    // cy exists beforehand and is named by id; the others are upserted inline by the trigger.
+    const cy = { pushTokens: [{ token: 'fail-always-token-cy' }], phones: ['+14155550123'] };
+    expect((await api.request('PUT', '/v1/recipients/cy', { name: 'Cy', ...cy })).status).toBe(201);
     const trigger = await api.post('/v1/workflows/shipped/trigger', {
       to: [
-        { id: 'ada', push: 'ok-token-ada', sms: '+14155550121' },
-        { id: 'bob', push: 'unregistered-token-bob', sms: '+14155550122' },
-        { id: 'cy', push: 'fail-always-token-cy', sms: '+14155550123' },
+        { id: 'ada', pushTokens: [{ token: 'ok-token-ada' }], phones: ['+14155550121'] },
+        {
+          id: 'bob',
+          name: 'Bob',
+          pushTokens: [{ token: 'unregistered-token-bob' }],
+          phones: ['+14155550122'],
+        },
+        'cy',
+        // No push token: the push is a skipped delivery, an outcome the wait ends on at once.
+        { id: 'dot', phones: ['+14155550125'], locale: 'fr' },
       ],
       data: { orderId: '42' },
     });
     expect(trigger.status).toBe(202);
     const runs = trigger.body.runs as { id: string; recipient: string }[];
-    const [ada, bob, cy] = await Promise.all(runs.map((r) => ended(r.id)));
+    expect(runs.map((r) => r.recipient)).toEqual(['ada', 'bob', 'cy', 'dot']);
+    const [ada, bob, cyRun, dot] = await Promise.all(runs.map((r) => ended(r.id)));
 
     expect(ada?.status).toBe('completed');
     expect(ada?.steps.find((s) => s.id === 'seen')?.decision).toBe('met');
+    expect(pushTo('ok-token-ada')[0]?.content).toMatchObject({ body: 'Order 42 shipped' });
     expect(smsTo('+14155550121')).toHaveLength(0);
 
     // FCM answered UNREGISTERED: the wait ended on that recorded failure, not on its timeout.
     expect(bob?.steps.find((s) => s.id === 'seen')?.decision).toBe('notMet');
-    await waitFor(() => (smsTo('+14155550122').length > 0 ? true : undefined), 10_000, 'bob sms');
+    const bobSms = await waitFor(() => smsTo('+14155550122')[0], 10_000, 'bob sms');
+    // Rendered for the recipient: the profile's name from the template.
+    expect(bobSms.content).toMatchObject({ text: 'Order 42 shipped, Bob' });
 
     // Push kept failing transiently: no outcome within 4 s, so the SMS went after the timeout.
-    expect(cy?.steps.find((s) => s.id === 'seen')?.decision).toBe('timedOut');
+    expect(cyRun?.steps.find((s) => s.id === 'seen')?.decision).toBe('timedOut');
     await waitFor(() => (smsTo('+14155550123').length > 0 ? true : undefined), 10_000, 'cy sms');
     expect(smsTo('+14155550123')).toHaveLength(1);
+
+    // dot has no push token: the skipped push decided the wait (notMet), not the 4 s timeout;
+    // the SMS is rendered in dot's own locale.
+    expect(dot?.steps.find((s) => s.id === 'seen')?.decision).toBe('notMet');
+    const dotSms = await waitFor(() => smsTo('+14155550125')[0], 10_000, 'dot sms');
+    expect(dotSms.content).toMatchObject({ text: 'Commande 42 expédiée' });
+  });
+
+  it('with mode any, sends on the first listed channel the recipient can be reached on in the category', async () => {
+    await publish('shipped-any', {
+      steps: [
+        {
+          id: 'tell',
+          type: 'send',
+          template: { key: 'wf-shipped' },
+          channels: ['push', 'sms'],
+          mode: 'any',
+          category: 'orders',
+        },
+      ],
+    });
+    const trigger = await api.post('/v1/workflows/shipped-any/trigger', {
+      to: [
+        // Push first in the list, but opted out of orders on push: SMS is the first reachable.
+        {
+          id: 'gus',
+          name: 'Gus',
+          pushTokens: [{ token: 'ok-token-gus' }],
+          phones: ['+14155550126'],
+          preferences: { categories: { orders: { push: false } } },
+        },
+      ],
+      data: { orderId: '43' },
+    });
+    expect(trigger.status).toBe(202);
+    const run = await ended((trigger.body.runs as { id: string }[])[0]?.id ?? '');
+    expect(run).toMatchObject({ status: 'completed' });
+    expect(run.steps.find((s) => s.id === 'tell')).toMatchObject({
+      decision: 'sent',
+      why: 'on sms',
+    });
+    await waitFor(() => smsTo('+14155550126')[0], 10_000, 'gus sms');
+    expect(pushTo('ok-token-gus')).toHaveLength(0);
+  });
+
+  it("refuses a trigger whose data does not fit the template's schema: 422 at the path, nothing started", async () => {
+    const before = (await api.get('/v1/workflow-runs?workflow=shipped&limit=100')).body
+      .items as unknown[];
+    const answer = await api.post('/v1/workflows/shipped/trigger', {
+      to: [{ id: 'hal', phones: ['+14155550127'] }],
+      data: { orderId: 42 },
+    });
+    expect(answer.status).toBe(422);
+    expect(answer.body.errors).toEqual([
+      { path: 'data.orderId', message: expect.stringMatching(/^must be string .*wf-shipped/) },
+    ]);
+    const after = (await api.get('/v1/workflow-runs?workflow=shipped&limit=100')).body
+      .items as unknown[];
+    expect(after).toHaveLength(before.length);
+    // The inline profile was not written either.
+    expect((await api.get('/v1/recipients/hal')).status).toBe(404);
   });
 });
 
 describe('runs', () => {
   it('answers a replayed trigger with the same runs and sends once', async () => {
     await publish('once', escalation('2s'));
-    const body = { to: [{ id: 'dee', push: 'ok-token-dee' }], idempotencyKey: 'order-7' };
+    const body = {
+      to: [{ id: 'dee', pushTokens: [{ token: 'ok-token-dee' }] }],
+      data: { orderId: '7' },
+      idempotencyKey: 'order-7',
+    };
     const first = await api.post('/v1/workflows/once/trigger', body);
     const second = await api.post('/v1/workflows/once/trigger', body);
     const id = (first.body.runs as { id: string }[])[0]?.id ?? '';
@@ -115,7 +219,10 @@ describe('runs', () => {
   it('cancels a run waiting for a delivery: it ends cancelled and sends nothing more', async () => {
     await publish('cancel-me', escalation('60s'));
     const trigger = await api.post('/v1/workflows/cancel-me/trigger', {
-      to: [{ id: 'eve', push: 'fail-always-token-eve', sms: '+14155550124' }],
+      to: [
+        { id: 'eve', pushTokens: [{ token: 'fail-always-token-eve' }], phones: ['+14155550124'] },
+      ],
+      data: { orderId: '9' },
       cancellationKey: 'order-9',
     });
     const id = (trigger.body.runs as { id: string }[])[0]?.id ?? '';
@@ -139,7 +246,8 @@ describe('runs', () => {
     await publish('pinned', escalation('2s'));
     await publish('pinned', { steps: [{ id: 'only', type: 'delay', duration: '1s' }] });
     const trigger = await api.post('/v1/workflows/pinned/trigger', {
-      to: [{ id: 'fay', push: 'ok-token-fay' }],
+      to: [{ id: 'fay', pushTokens: [{ token: 'ok-token-fay' }] }],
+      data: { orderId: '1' },
       version: 1,
     });
     const run = await ended((trigger.body.runs as { id: string }[])[0]?.id ?? '');
@@ -148,12 +256,12 @@ describe('runs', () => {
   });
 
   it('refuses a trigger to 1,001 recipients, and an unpublished workflow', async () => {
-    const to = Array.from({ length: 1001 }, (_, i) => ({ id: `r${i}`, sms: '+14155550100' }));
+    const to = Array.from({ length: 1001 }, (_, i) => `r${i}`);
     const answer = await api.post('/v1/workflows/shipped/trigger', { to });
     expect(answer.status).toBe(400);
     expect(answer.body.errors).toEqual([{ path: 'to', message: 'must have at most 1000 items' }]);
     await api.request('PUT', '/v1/workflows/draft-only', escalation('2s'));
-    const unpublished = await api.post('/v1/workflows/draft-only/trigger', { to: [{ id: 'x' }] });
+    const unpublished = await api.post('/v1/workflows/draft-only/trigger', { to: ['x'] });
     expect(unpublished).toMatchObject({
       status: 409,
       body: { message: expect.stringMatching(/no published version/) },

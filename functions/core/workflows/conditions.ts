@@ -19,6 +19,8 @@ const FINAL = [
   'bounced',
   'complained',
   'undelivered',
+  // A recipient who opted out or has no healthy address: nothing more will happen to it.
+  'skipped',
 ];
 
 /** Whether one delivery at `status` meets the wait (`met`), never can (`notMet`), or may yet. */

@@ -163,19 +163,32 @@ function parseStep(
   };
   switch (step.type) {
     case 'send':
-      for (const channel of step.channels) {
-        if (!step.content[channel])
-          errors.push({
-            path: formatPath([...path, 'content', channel]),
-            message: `is required: ${channel} is in channels`,
-          });
+      if ((step.template === undefined) === (step.content === undefined)) {
+        errors.push({ path: formatPath(path), message: 'needs exactly one of template, content' });
+        break;
       }
-      for (const channel of Object.keys(step.content)) {
-        if (!step.channels.includes(channel as never))
+      if (step.content) {
+        if (!step.channels) {
           errors.push({
-            path: formatPath([...path, 'content', channel]),
-            message: 'is not in channels',
+            path: formatPath([...path, 'channels']),
+            message: 'is required with content',
           });
+          break;
+        }
+        for (const channel of step.channels) {
+          if (!step.content[channel])
+            errors.push({
+              path: formatPath([...path, 'content', channel]),
+              message: `is required: ${channel} is in channels`,
+            });
+        }
+        for (const channel of Object.keys(step.content)) {
+          if (!step.channels.includes(channel as never))
+            errors.push({
+              path: formatPath([...path, 'content', channel]),
+              message: 'is not in channels',
+            });
+        }
       }
       errors.push(...walk.check(step, path));
       break;

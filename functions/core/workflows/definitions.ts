@@ -1,7 +1,18 @@
-import { ConflictError, NotFoundError } from '../shared/errors';
+import { ConflictError, NotFoundError, UnprocessableRequestError } from '../shared/errors';
 import { parseDefinition, type SendContentCheck } from './definition';
-import type { WorkflowRecord, WorkflowVersion } from './model';
+import type { WorkflowDefinition, WorkflowRecord, WorkflowVersion } from './model';
 import type { WorkflowRepository } from './ports';
+import { checkReferences, type ReferenceLookup } from './template-sends';
+
+/** 422 naming each send whose template or category does not exist (at PUT and at publish). */
+async function requireReferences(definition: WorkflowDefinition, lookup?: ReferenceLookup) {
+  const errors = lookup ? await checkReferences(definition, lookup) : [];
+  if (errors.length > 0)
+    throw new UnprocessableRequestError(
+      errors,
+      'A send names a template or category that does not exist',
+    );
+}
 
 /*
  * Definitions: PUT stores a validated draft; publish freezes the draft as the next version
@@ -15,17 +26,22 @@ export async function saveDraft(
   store: WorkflowRepository,
   check: SendContentCheck,
   input: { tenantId: string; key: string; body: unknown; now: number },
+  lookup?: ReferenceLookup,
 ): Promise<WorkflowRecord> {
   const draft = parseDefinition(input.body, check);
+  await requireReferences(draft, lookup);
   return store.putDraft(input.tenantId, input.key, draft, new Date(input.now).toISOString());
 }
 
 export async function publish(
   store: WorkflowRepository,
   input: { tenantId: string; key: string; now: number },
+  lookup?: ReferenceLookup,
 ): Promise<WorkflowVersion> {
   const workflow = await store.getWorkflow(input.tenantId, input.key);
   if (!workflow) throw new NotFoundError('Workflow not found');
+  // A template archived or a category removed since the draft was saved.
+  await requireReferences(workflow.draft, lookup);
   const version: WorkflowVersion = {
     tenantId: input.tenantId,
     key: input.key,

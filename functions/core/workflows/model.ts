@@ -15,6 +15,7 @@ export const WAIT_STATUSES = [
   'complained',
   'undelivered',
   'cancelled',
+  'skipped',
 ] as const;
 export type WaitStatus = (typeof WAIT_STATUSES)[number];
 
@@ -30,12 +31,20 @@ export type Condition =
 export interface SendStep {
   id: string;
   type: 'send';
-  /** In order of preference. */
-  channels: Channel[];
-  /** `all` (default): every listed channel the recipient has; `first`: the first of them only. */
-  mode?: 'all' | 'first';
-  /** The content of each listed channel, as in POST /v1/notifications minus the recipients. */
-  content: Partial<Record<Channel, Record<string, unknown>>>;
+  /**
+   * In order of preference. Required with `content`; with `template` it narrows the template's
+   * channels (absent: every channel the template has).
+   */
+  channels?: Channel[];
+  /**
+   * `all` (default): every listed channel the recipient has; `any` (alias `first`): only the
+   * first listed channel the recipient can be reached on (healthy address, not opted out).
+   */
+  mode?: 'all' | 'first' | 'any';
+  /** A published template (its latest version, or `version`), rendered per recipient. */
+  template?: { key: string; version?: number };
+  /** Inline content per channel (the routing shorthand's form; runs with inline addresses). */
+  content?: Partial<Record<Channel, Record<string, unknown>>>;
   category?: string;
 }
 export interface DelayStep {
@@ -114,7 +123,10 @@ export interface WorkflowVersion {
   publishedAt: string;
 }
 
-/** Who a run is for: the caller's id for them and how each channel reaches them. */
+/**
+ * Who a run is for: a recipient id (its profile gives addresses, locale, timezone, preferences at
+ * send time), or, for inline-content runs (routing shorthand), the caller's id and inline addresses.
+ */
 export interface RunRecipient {
   id: string;
   email?: string;

@@ -35,10 +35,10 @@ function block(channel: Channel, address: string, content: Record<string, unknow
 
 /** The channels of the step the recipient can be reached on, in the step's order. */
 export function reachableChannels(step: SendStep, recipient: RunRecipient): Channel[] {
-  const reachable = step.channels.filter(
+  const reachable = (step.channels ?? []).filter(
     (c) => typeof recipient[c] === 'string' && recipient[c] !== '',
   );
-  return step.mode === 'first' ? reachable.slice(0, 1) : reachable;
+  return step.mode === 'first' || step.mode === 'any' ? reachable.slice(0, 1) : reachable;
 }
 
 /** Values a step's text may name until templates land: `{{data.<field>}}`, `{{digest.count}}`. */
@@ -82,7 +82,7 @@ export function sendBody(
         block(
           c,
           recipient[c] as string,
-          fill(step.content[c] ?? {}, vars) as Record<string, unknown>,
+          fill(step.content?.[c] ?? {}, vars) as Record<string, unknown>,
         ),
       ]),
     ),

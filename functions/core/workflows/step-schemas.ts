@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
+import { categoryKey } from '../recipients/validation';
 import { CHANNELS } from '../shared/vocabulary';
+import { TEMPLATE_KEY_MESSAGE, TEMPLATE_KEY_PATTERN } from '../templates/model';
 import { parseClock, parseDuration } from './duration';
 import { WAIT_OUTCOMES, WAIT_STATUSES } from './model';
 
@@ -30,10 +32,18 @@ export const stepSchemas = {
   send: z.strictObject({
     id,
     type: z.literal('send'),
-    channels: z.array(z.enum(CHANNELS)).check(z.minLength(1), z.maxLength(CHANNELS.length)),
-    mode: z.optional(z.enum(['all', 'first'])),
-    content: z.partialRecord(z.enum(CHANNELS), z.record(z.string(), z.unknown())),
-    category: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+    channels: z.optional(
+      z.array(z.enum(CHANNELS)).check(z.minLength(1), z.maxLength(CHANNELS.length)),
+    ),
+    mode: z.optional(z.enum(['all', 'any', 'first'])),
+    template: z.optional(
+      z.strictObject({
+        key: z.string().check(z.regex(TEMPLATE_KEY_PATTERN, TEMPLATE_KEY_MESSAGE)),
+        version: z.optional(z.int().check(z.minimum(1))),
+      }),
+    ),
+    content: z.optional(z.partialRecord(z.enum(CHANNELS), z.record(z.string(), z.unknown()))),
+    category: z.optional(categoryKey),
   }),
   delay: z.strictObject({
     id,

@@ -1,11 +1,20 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import { InvalidRequestError } from '../shared/errors';
+import type { ProfileInput } from '../recipients/model';
+import { parseProfileWithId, profileWithIdSchema, recipientId } from '../recipients/validation';
+import { InvalidRequestError, UnprocessableRequestError } from '../shared/errors';
 import { type FieldError, validateAt } from '../shared/field-errors';
+import type { DataSchema } from '../templates/data-schema';
 import { versionToRun } from './definitions';
-import { MAX_TRIGGER_RECIPIENTS, type RunRecord } from './model';
+import {
+  MAX_TRIGGER_RECIPIENTS,
+  type RunRecipient,
+  type RunRecord,
+  type WorkflowDefinition,
+} from './model';
 import type { WorkflowEngine, WorkflowRepository } from './ports';
 import { isTimeZone, quietHoursSchema } from './step-schemas';
+import { checkTriggerData, usesTemplates } from './template-sends';
 
 /*
  * POST /v1/workflows/{key}/trigger: one run per recipient of the latest (or a pinned) published
@@ -26,14 +35,29 @@ export const recipientSchema = z.strictObject({
   quietHours: z.optional(quietHoursSchema),
   attributes: z.optional(z.record(z.string(), z.unknown())),
 });
+/** The documented `to`: recipient ids, `{id, ...profile}` upserts, or inline addresses. */
+const targetSchema = z.union([recipientId, profileWithIdSchema, recipientSchema]);
 export const triggerSchema = z.strictObject({
-  to: z.array(recipientSchema).check(z.minLength(1), z.maxLength(MAX_TRIGGER_RECIPIENTS)),
+  to: z
+    .array(targetSchema)
+    .check(
+      z.minLength(1),
+      z.maxLength(MAX_TRIGGER_RECIPIENTS),
+      z.describe(
+        'recipient ids; or {id, ...profile fields} upserted first (workflows with template sends); or {id, email?, sms?, push?, ...} inline addresses (workflows with inline content)',
+      ),
+    ),
   data: z.optional(z.record(z.string(), z.unknown())),
   idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   cancellationKey: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   version: z.optional(z.number().check(z.int(), z.minimum(1))),
 });
-export type TriggerRequest = z.output<typeof triggerSchema>;
+const looseTrigger = z.extend(triggerSchema, {
+  to: z
+    .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+    .check(z.minLength(1), z.maxLength(MAX_TRIGGER_RECIPIENTS)),
+});
+export type TriggerRequest = z.output<typeof looseTrigger>;
 
 /** Started (or, for a replayed idempotencyKey, found) runs. */
 export interface Triggered {
@@ -42,20 +66,82 @@ export interface Triggered {
   runs: { id: string; recipient: string; replayed?: true }[];
 }
 
+/** The request's shape; `to` items are checked against the version's form in triggerWorkflow. */
 export function parseTrigger(body: unknown): TriggerRequest {
   const errors: FieldError[] = [];
-  const parsed = validateAt(triggerSchema, body, [], errors);
+  const parsed = validateAt(looseTrigger, body, [], errors);
   if (!parsed) throw new InvalidRequestError(errors);
-  const ids = new Set<string>();
-  parsed.value.to.forEach((r, i) => {
-    if (ids.has(r.id)) errors.push({ path: `to[${i}].id`, message: 'appears twice' });
-    ids.add(r.id);
-  });
   if (JSON.stringify(parsed.value.data ?? {}).length > 32_768) {
     errors.push({ path: 'data', message: 'must be at most 32 KiB as JSON' });
   }
   if (errors.length > 0) throw new InvalidRequestError(errors);
   return parsed.value;
+}
+
+/** What a trigger of a workflow with template sends needs (the api's recipients and templates). */
+export interface TriggerTemplateDependencies {
+  /** Upserts inline profiles; the errors of those refused, at `to[i].<field>`. */
+  upsertProfiles(
+    tenantId: string,
+    items: { id: string; input: ProfileInput; at: string }[],
+  ): Promise<FieldError[]>;
+  schemaOf(
+    tenantId: string,
+    ref: { key: string; version?: number },
+  ): Promise<DataSchema | undefined>;
+}
+
+/**
+ * Each `to` item as a run recipient: ids as they are; objects as profiles to upsert (template
+ * workflows) or inline addresses (inline-content workflows). Then the data against each
+ * template's schema (422). Nothing is written before every check passed but the upserts.
+ */
+async function recipientsOf(
+  deps: { templates?: TriggerTemplateDependencies },
+  tenantId: string,
+  definition: WorkflowDefinition,
+  request: TriggerRequest,
+): Promise<RunRecipient[]> {
+  const errors: FieldError[] = [];
+  const templated = usesTemplates(definition);
+  const out: RunRecipient[] = [];
+  const upserts: { id: string; input: ProfileInput; at: string }[] = [];
+  request.to.forEach((item, i) => {
+    if (typeof item === 'string') {
+      const id = validateAt(recipientId, item, ['to', i], errors);
+      if (id) out.push({ id: id.value });
+    } else if (templated) {
+      const profile = parseProfileWithId(item, ['to', i], errors);
+      if (profile) {
+        const { id, ...input } = profile;
+        upserts.push({ id, input, at: `to[${i}]` });
+        out.push({ id });
+      }
+    } else {
+      const r = validateAt(recipientSchema, item, ['to', i], errors);
+      if (r) out.push(r.value);
+    }
+  });
+  const ids = new Set<string>();
+  out.forEach((r, i) => {
+    if (ids.has(r.id)) errors.push({ path: `to[${i}].id`, message: 'appears twice' });
+    ids.add(r.id);
+  });
+  if (errors.length > 0) throw new InvalidRequestError(errors);
+  if (templated) {
+    if (!deps.templates) throw new Error('template sends need the templates dependencies');
+    const { schemaOf } = deps.templates;
+    const dataErrors = await checkTriggerData(definition, request.data ?? {}, (ref) =>
+      schemaOf(tenantId, ref),
+    );
+    if (dataErrors.length > 0)
+      throw new UnprocessableRequestError(dataErrors, "The data does not fit a template's schema");
+    if (upserts.length > 0) {
+      const refused = await deps.templates.upsertProfiles(tenantId, upserts);
+      if (refused.length > 0) throw new InvalidRequestError(refused);
+    }
+  }
+  return out;
 }
 
 function runIdOf(
@@ -72,18 +158,25 @@ function runIdOf(
 }
 
 export async function triggerWorkflow(
-  deps: { store: WorkflowRepository; engine: WorkflowEngine },
+  deps: {
+    store: WorkflowRepository;
+    engine: WorkflowEngine;
+    templates?: TriggerTemplateDependencies;
+  },
   input: { tenantId: string; key: string; request: TriggerRequest; now: number },
 ): Promise<Triggered> {
   const { tenantId, key, request } = input;
   const version = await versionToRun(deps.store, tenantId, key, request.version);
+  const recipients = await recipientsOf(deps, tenantId, version.definition, request);
   const at = new Date(input.now).toISOString();
   const runs: Triggered['runs'] = [];
   // Each run is a few writes and an asynchronous invoke: 1,000 recipients well within the api timeout.
   const concurrency = 64;
-  const queue = [...request.to];
+  // Answered in the order of `to`, whichever run was started first.
+  const queue = recipients.map((recipient, index) => ({ recipient, index }));
   const worker = async () => {
-    for (let recipient = queue.shift(); recipient; recipient = queue.shift()) {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const { recipient, index } = next;
       const run: RunRecord = {
         id: runIdOf(tenantId, key, request.idempotencyKey, recipient.id),
         tenantId,
@@ -99,11 +192,11 @@ export async function triggerWorkflow(
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       };
       const { created, run: stored } = await startRun(deps, run);
-      runs.push({
+      runs[index] = {
         id: stored.id,
         recipient: recipient.id,
         ...(!created && { replayed: true as const }),
-      });
+      };
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

@@ -14,6 +14,7 @@ import {
 import { json, parseJsonBody } from '../../runtime/http';
 import { type ApiRoute, config, metrics, pathParameter, store, tenantOf } from './context';
 import { workflowEngine, workflowStore } from './workflow-context';
+import { triggerTemplates } from './workflow-templates';
 
 /*
  * Runs: trigger a published workflow for up to 1,000 recipients (one run each), read a run's
@@ -95,12 +96,16 @@ export const workflowRunRoutes: ApiRoute[] = [
     doc: {
       summary: 'Start a run of the published workflow for each recipient',
       description:
-        'One run per recipient (at most 1,000), on the latest published version or `version`. With `idempotencyKey` a retried trigger answers the same run ids (`replayed`) and starts nothing twice.',
+        "One run per recipient (at most 1,000), on the latest published version or `version`. `to`: recipient ids, or `{id, ...profile}` upserted first (as POST /v1/notifications does); a workflow with inline content takes `{id, email?, sms?, push?, ...}` inline addresses. `data` is checked against each template's data schema: a mismatch is a 422 at `data.<field>` and starts nothing. With `idempotencyKey` a retried trigger answers the same run ids (`replayed`) and starts nothing twice.",
       tag: 'workflows',
       body: triggerSchema,
       responses: {
         202: { description: 'Runs started', schema: triggeredShape },
         409: { description: 'The workflow has no published version', schema: null },
+        422: {
+          description: "`data` does not fit a template's data schema; nothing started",
+          schema: null,
+        },
       },
     },
     handler: async (event) => {
@@ -109,7 +114,7 @@ export const workflowRunRoutes: ApiRoute[] = [
       if (!WORKFLOW_KEY.test(key)) throw new NotFoundError('Workflow not found');
       const request = parseTrigger(parseJsonBody(event, config.maxBodyBytes));
       const triggered = await triggerWorkflow(
-        { store: workflowStore, engine: workflowEngine },
+        { store: workflowStore, engine: workflowEngine, templates: triggerTemplates },
         { tenantId, key, request, now: Date.now() },
       );
       metrics.addMetric('WorkflowRunsStarted', MetricUnit.Count, triggered.runs.length);

@@ -9,6 +9,7 @@ import { json, parseJsonBody } from '../../runtime/http';
 import { type ApiRoute, config, pathParameter, queue, tenantOf } from './context';
 import { workflowStore } from './workflow-context';
 import { workflowRunRoutes } from './workflow-runs';
+import { workflowReferences } from './workflow-templates';
 
 /*
  * Workflow definitions: PUT a draft (validated whole, paths in every error), publish it as an
@@ -17,6 +18,8 @@ import { workflowRunRoutes } from './workflow-runs';
 
 /** A send step's content checked as the notification it will become, with sample addresses. */
 export const checkSendContent: SendContentCheck = (step, at) => {
+  // A template send's content is the published template's, checked when it was published.
+  if (step.template) return [];
   const body = sendBody({ ...step, mode: 'all' }, SAMPLE_RECIPIENT, {});
   if (!body) return [];
   const result = parseV1Request(body, {
@@ -64,21 +67,27 @@ const definitionRoutes: ApiRoute[] = [
     doc: {
       summary: 'Create or replace a workflow draft',
       description:
-        'Steps `send`, `delay`, `waitFor`, `branch`, `digest`, `throttle`; settings `critical`, `quietHours`. Validated whole: unknown step references, loops (a reference to a step that does not run before), waits over 365 days and bad content are 400s naming the path. Runs use published versions only.',
+        'Steps `send` (a `template` {key, version?} with optional `channels`, `mode` all|any and `category`; or inline `content` per channel), `delay`, `waitFor`, `branch`, `digest`, `throttle`; settings `critical`, `quietHours`. Validated whole: unknown step references, loops (a reference to a step that does not run before), waits over 365 days and bad content are 400s naming the path; a template or category that does not exist is a 422 at its path (checked again at publish). Runs use published versions only.',
       tag: 'workflows',
       body: definitionSchema,
-      responses: { 200: { description: 'The stored draft', schema: workflowShape } },
+      responses: {
+        200: { description: 'The stored draft', schema: workflowShape },
+        422: {
+          description: 'A send names a template or category that does not exist',
+          schema: null,
+        },
+      },
     },
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const key = keyOf(event);
       const body = parseJsonBody(event, config.maxBodyBytes);
-      const saved = await saveDraft(workflowStore, checkSendContent, {
-        tenantId,
-        key,
-        body,
-        now: Date.now(),
-      });
+      const saved = await saveDraft(
+        workflowStore,
+        checkSendContent,
+        { tenantId, key, body, now: Date.now() },
+        workflowReferences(tenantId),
+      );
       return json(200, present(saved));
     },
   },
@@ -92,15 +101,19 @@ const definitionRoutes: ApiRoute[] = [
       responses: {
         201: { description: 'The new version', schema: versionShape },
         409: { description: 'Another publish took this version number; retry', schema: null },
+        422: {
+          description: 'A send names a template or category that does not exist',
+          schema: null,
+        },
       },
     },
     handler: async (event) => {
       const tenantId = tenantOf(event);
-      const { tenantId: _t, ...version } = await publish(workflowStore, {
-        tenantId,
-        key: keyOf(event),
-        now: Date.now(),
-      });
+      const { tenantId: _t, ...version } = await publish(
+        workflowStore,
+        { tenantId, key: keyOf(event), now: Date.now() },
+        workflowReferences(tenantId),
+      );
       return json(201, version);
     },
   },
