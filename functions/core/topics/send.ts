@@ -133,8 +133,10 @@ export async function cancelFanout(
   tenantId: string,
   now: number,
 ) {
-  const owner = await deps.store.getTenant(id);
-  if (owner !== tenantId) throw new NotFoundError(`Notification ${id} not found`);
+  // A read first: an ordinary notification costs no write here.
+  const state = await deps.fanouts.get(id);
+  if (!state) return undefined;
+  if (state.tenantId !== tenantId) throw new NotFoundError(`Notification ${id} not found`);
   const before = await deps.fanouts.cancel(id, new Date(now).toISOString());
   if (!before) return undefined;
   const cancelled = await sweepCancelled(deps, { ...before, status: 'cancelled' }, now);

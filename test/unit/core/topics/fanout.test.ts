@@ -10,7 +10,12 @@ import {
 } from '../../../../functions/core/topics/fanout';
 import type { FanoutMessage, FanoutState } from '../../../../functions/core/topics/model';
 import type { FanoutStore, TopicStore } from '../../../../functions/core/topics/ports';
-import { acceptTopicSend, cancelFanout } from '../../../../functions/core/topics/send';
+import {
+  acceptTopicSend,
+  cancelFanout,
+  describeFanout,
+  LISTED_DELIVERIES,
+} from '../../../../functions/core/topics/send';
 import { InMemoryQueue, InMemoryRepository } from '../fakes';
 
 /** The fan-out checkpoint in memory, with the store's conditions. */
@@ -243,5 +248,36 @@ describe('topics › fanoutPage', () => {
     const statuses = [...repo.deliveries.values()].map((d) => d.status);
     expect(statuses.filter((s) => s === 'queued')).toEqual([]);
     expect(pages).toEqual([]);
+  });
+});
+
+describe('topics › describeFanout and cancelFanout', () => {
+  it('lists the first 1,000 deliveries of a large topic send, with its progress', async () => {
+    const big = Array.from({ length: 1_005 }, (_, i) => `r${i}`);
+    deps = { ...deps, topics: topicOf(big), pageSize: 1000 };
+    await drain();
+    const described = await describeFanout(fanouts, 'n1', 't');
+    expect(described?.deliveries).toHaveLength(LISTED_DELIVERIES);
+    expect(described?.fanout).toMatchObject({
+      status: 'done',
+      total: 1_005,
+      listed: 1_000,
+      more: true,
+    });
+    await expect(describeFanout(fanouts, 'n1', 'other-tenant')).rejects.toThrow('not found');
+    expect(await describeFanout(fanouts, 'not-a-topic-send', 't')).toBeUndefined();
+  });
+
+  it('leaves a notification that is not a running fan-out to the ordinary cancel, writing nothing', async () => {
+    const cancel = fanouts.cancel.bind(fanouts);
+    let writes = 0;
+    fanouts.cancel = async (id, now) => {
+      writes++;
+      return cancel(id, now);
+    };
+    expect(await cancelFanout({ store: repo, fanouts }, 'plain', 't', clock)).toBeUndefined();
+    expect(writes).toBe(0);
+    await drain();
+    expect(await cancelFanout({ store: repo, fanouts }, 'n1', 't', clock)).toBeUndefined();
   });
 });
