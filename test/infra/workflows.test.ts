@@ -41,7 +41,7 @@ describe('workflows', () => {
     for (const g of onData) expect(g.condition, g.action).toContain('LeadingKeys');
     // Template sends to recipient ids: reads templates, profiles and categories, writes none.
     for (const items of ['TEMPLATE#', 'RCP#', 'CAT#']) {
-      const on = onData.filter((g) => g.condition.includes(items));
+      const on = onData.filter((g) => (g.condition ?? '').includes(items));
       expect(on.map((g) => g.action).sort(), items).toEqual(
         items === 'RCP#' ? ['dynamodb:BatchGetItem', 'dynamodb:GetItem'] : ['dynamodb:GetItem'],
       );

@@ -38,6 +38,12 @@ const escalation = {
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, log: () => undefined });
+  const admin = apiClient(stack);
+  const template = { defaultLocale: 'en', locales: { en: { sms: { text: 'Hi' } } } };
+  expect((await admin.request('PUT', '/v1/templates/wf-def', template)).status).toBe(200);
+  expect((await admin.post('/v1/templates/wf-def/publish', {})).status).toBe(201);
+  const category = { name: 'Orders', defaults: {} };
+  expect((await admin.request('PUT', '/v1/categories/orders', category)).status).toBe(201);
   api = apiClient(stack);
 });
 afterAll(() => stack?.stop());
@@ -77,6 +83,76 @@ describe('workflow definitions', () => {
       expect.arrayContaining(['steps[0].content.push.title', 'steps[1].step', 'steps[1].timeout']),
     );
     expect((await api.get('/v1/workflows/bad-one')).status).toBe(404);
+  });
+
+  it('refuses a send naming a template or category that does not exist: 422 at the path, at PUT and at publish', async () => {
+    const send = (template: unknown, category?: string) => ({
+      steps: [
+        {
+          id: 'tell',
+          type: 'send',
+          template,
+          channels: ['sms'],
+          ...(category !== undefined && { category }),
+        },
+      ],
+    });
+    const unknown = await api.request('PUT', '/v1/workflows/templated', {
+      steps: [
+        ...send({ key: 'no-such-template' }, 'no-such-category').steps,
+        {
+          id: 'later',
+          type: 'branch',
+          if: { path: 'data.x', exists: true },
+          whenTrue: [{ id: 'pinned', type: 'send', template: { key: 'wf-def', version: 9 } }],
+          whenFalse: [],
+        },
+      ],
+    });
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.errors).toEqual([
+      {
+        path: 'steps[0].template.key',
+        message: 'Template no-such-template has no published version',
+      },
+      { path: 'steps[0].category', message: expect.stringMatching(/is not a category/) },
+      {
+        path: 'steps[1].whenTrue[0].template.version',
+        message: 'Template wf-def has no version 9',
+      },
+    ]);
+    expect((await api.get('/v1/workflows/templated')).status).toBe(404);
+
+    // Exactly one of template and content; mode any needs the channels to try.
+    const both = await api.request('PUT', '/v1/workflows/templated', {
+      steps: [
+        {
+          id: 'a',
+          type: 'send',
+          template: { key: 'wf-def' },
+          channels: ['sms'],
+          content: { sms: { text: 'x' } },
+        },
+        { id: 'b', type: 'send', template: { key: 'wf-def' }, mode: 'any' },
+      ],
+    });
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual([
+      { path: 'steps[0]', message: 'needs exactly one of template, content' },
+      { path: 'steps[1].channels', message: expect.stringMatching(/is required with mode any/) },
+    ]);
+
+    // Valid at PUT; the template archived before publish: publish is refused at the same path.
+    expect(
+      (await api.request('PUT', '/v1/workflows/templated', send({ key: 'wf-def' }, 'orders')))
+        .status,
+    ).toBe(200);
+    expect((await api.delete('/v1/templates/wf-def')).status).toBe(204);
+    const publish = await api.post('/v1/workflows/templated/publish', {});
+    expect(publish.status).toBe(422);
+    expect(publish.body.errors).toEqual([
+      { path: 'steps[0].template.key', message: 'Template wf-def is archived' },
+    ]);
   });
 
   it('keeps another tenant out, and needs the admin scope to change a definition', async () => {

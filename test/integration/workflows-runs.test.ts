@@ -196,6 +196,48 @@ describe('escalation on provider feedback', () => {
   });
 });
 
+describe("the recipient profile's timezone", () => {
+  it('places quiet hours and delay until in the timezone of the profile', async () => {
+    // Quiet hours around the current time in Tokyo (no DST): in UTC they would not hold now.
+    const tokyoHour = (new Date().getUTCHours() + 9) % 24;
+    const hh = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
+    const quietHours = { start: hh(tokyoHour - 1), end: hh(tokyoHour + 2) };
+    await publish('tz', {
+      quietHours,
+      steps: [{ id: 'tell', type: 'send', template: { key: 'wf-shipped' }, channels: ['sms'] }],
+    });
+    await publish('tz-delay', { steps: [{ id: 'nine', type: 'delay', until: '09:00' }] });
+    const ian = { id: 'ian', name: 'Ian', timezone: 'Asia/Tokyo', phones: ['+14155550128'] };
+    const quiet = await api.post('/v1/workflows/tz/trigger', { to: [ian], data: { orderId: '5' } });
+    const delay = await api.post('/v1/workflows/tz-delay/trigger', { to: ['ian'] });
+    const step = (trigger: typeof quiet, id: string) =>
+      waitFor(
+        async () => {
+          const runId = (trigger.body.runs as { id: string }[])[0]?.id ?? '';
+          const run = (await api.get(`/v1/workflow-runs/${runId}`)).body as unknown as Run;
+          return run.steps.find((s) => s.id === id) as Run['steps'][number] & { until?: string };
+        },
+        10_000,
+        `step ${id}`,
+      );
+    const deferred = await step(quiet, 'tell');
+    expect(deferred).toMatchObject({
+      decision: 'deferred',
+      why: `quiet hours ${quietHours.start}-${quietHours.end}`,
+    });
+    // The end of quiet hours in Tokyo is a whole hour in UTC, minus 9 hours.
+    expect(new Date(deferred.until ?? '').getUTCHours()).toBe((tokyoHour + 2 - 9 + 24) % 24);
+    const nine = await step(delay, 'nine');
+    expect(nine).toMatchObject({ decision: 'waiting', why: 'until 09:00 Asia/Tokyo' });
+    expect(nine.until).toMatch(/T00:00:00\.000Z$/);
+    for (const t of [quiet, delay]) {
+      const runId = (t.body.runs as { id: string }[])[0]?.id ?? '';
+      expect((await api.delete(`/v1/workflow-runs/${runId}`)).status).toBe(200);
+    }
+    expect(smsTo('+14155550128')).toHaveLength(0);
+  });
+});
+
 describe('runs', () => {
   it('answers a replayed trigger with the same runs and sends once', async () => {
     await publish('once', escalation('2s'));

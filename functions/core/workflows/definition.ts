@@ -167,6 +167,12 @@ function parseStep(
         errors.push({ path: formatPath(path), message: 'needs exactly one of template, content' });
         break;
       }
+      if (step.template && (step.mode === 'any' || step.mode === 'first') && !step.channels) {
+        errors.push({
+          path: formatPath([...path, 'channels']),
+          message: `is required with mode ${step.mode}: the channels to try, in order`,
+        });
+      }
       if (step.content) {
         if (!step.channels) {
           errors.push({
