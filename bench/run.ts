@@ -8,6 +8,7 @@ import { benchEndToEnd } from './end-to-end';
 import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { benchBatchLatency, benchPriorityLane, benchScheduling } from './latency';
+import { benchFailover, benchSendRates } from './providers';
 import { benchRecipients } from './recipients';
 import { countSdkRequests } from './sdk-counter';
 import { quiet, servicesOf } from './support';
@@ -41,6 +42,8 @@ async function main() {
     replay: () => benchReplay(counter),
     idempotency: benchIdempotency,
     bundles: benchBundles,
+    rates: () => benchSendRates(counter),
+    failover: benchFailover,
     templates: benchTemplates,
     topics: benchTopics,
     recipients: () => benchRecipients(counter),

@@ -111,6 +111,16 @@ function watchRequests(report: (seen: Seen) => void): void {
               (request.body as Uint8Array).byteLength,
             ).toString('utf8');
       written = writeUnits(operation, body);
+      // Send-rate buckets (issue 22) are counted apart: their cost per delivery is a figure.
+      if (body.includes('"pk":{"S":"RATE#')) {
+        report({
+          hostname: request.hostname ?? '',
+          port: request.port,
+          operation: `${operation} RATE#`,
+          ...written,
+        });
+        return original.call(this, request as never, options as never);
+      }
     }
     report({ hostname: request.hostname ?? '', port: request.port, operation, ...written });
     return original.call(this, request as never, options as never);

@@ -121,7 +121,7 @@ export function createRateLimiter(
         maxInlineMs,
       });
       if (decision.action === 'send') {
-        if (decision.waitMs > 0) await sleep(decision.waitMs);
+        const notBefore = Date.now() + decision.waitMs;
         const route = routes[decision.route ?? 0] ?? (routes[0] as ProviderRoute);
         const chosen = decision.sender;
         if (!chosen && !route.own) return { proceed: true };
@@ -129,7 +129,15 @@ export function createRateLimiter(
         return {
           proceed: true,
           // Its failures count against the sender's breaker (failover to the next one).
-          provider: async () => observed(await route.get(id), chosen?.key),
+          // Handed out no earlier than the sender's booked slot: the wait is spent right before
+          // the call (after the claim and the content read, whose latency would otherwise bunch
+          // sends up), and before the call's own timeout starts (core/delivery/deliver.ts).
+          provider: async () => {
+            const provider = observed(await route.get(id), chosen?.key);
+            const wait = notBefore - Date.now();
+            if (wait > 0) await sleep(wait);
+            return provider;
+          },
           ...(chosen && { sender: chosen.key }),
         };
       }

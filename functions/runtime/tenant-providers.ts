@@ -199,25 +199,45 @@ export function createTenantRouter(deps: TenantRouterDeps) {
  * (`AccountSid` of the callback) among the tenant's own providers, else the stack's. A callback
  * signed with another tenant's (or any other) token does not verify.
  */
+const CALLBACK_TOKEN_CACHE_MS = 60_000;
+
 export function createCallbackTokens(config: TenantProviderConfig | undefined, tableName: string) {
   const store = config && new ProviderStore(dynamo, tableName);
   const vault =
     config &&
     new SecretsManagerProviderVault(traced(new SecretsManagerClient({})), config.secretPrefix);
+  // Every message brings two or three callbacks: the tenant's token is kept a minute (as
+  // Powertools keeps the stack's five), not read per callback.
+  const cache = new Map<string, { until: number; token: Promise<string | undefined> }>();
+  const tenantToken = async (tenantId: string, accountSid: string) => {
+    if (!store || !vault) return undefined;
+    const lists = await Promise.all([
+      store.list(tenantId, 'sms'),
+      store.list(tenantId, 'whatsapp'),
+    ]);
+    const sender = lists
+      .flat()
+      .find((p) => p.settings.vendor === 'twilio' && p.settings.accountSid === accountSid);
+    return sender ? ((await vault.read(sender.secretName))?.authToken ?? '') : undefined;
+  };
   return async (
     stackToken: () => Promise<string>,
     tenantId: string,
     accountSid: string | undefined,
   ) => {
-    if (store && vault && tenantId && accountSid) {
-      const providers = await Promise.all([
-        store.list(tenantId, 'sms'),
-        store.list(tenantId, 'whatsapp'),
-      ]);
-      const sender = providers
-        .flat()
-        .find((p) => p.settings.vendor === 'twilio' && p.settings.accountSid === accountSid);
-      if (sender) return (await vault.read(sender.secretName))?.authToken ?? '';
+    if (tenantId && accountSid) {
+      const key = `${tenantId}\n${accountSid}`;
+      let hit = cache.get(key);
+      if (!hit || hit.until < Date.now()) {
+        hit = {
+          until: Date.now() + CALLBACK_TOKEN_CACHE_MS,
+          token: tenantToken(tenantId, accountSid),
+        };
+        cache.set(key, hit);
+        hit.token.catch(() => cache.delete(key));
+      }
+      const token = await hit.token;
+      if (token !== undefined) return token;
     }
     return stackToken();
   };

@@ -73,9 +73,9 @@ export function handlerEnvironment(
     AUTHORIZER_CACHE_SECONDS: '0',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
     SENDER_RATE_SCALE: String(emulators.providerRates.scale),
-    // Tenants' own providers: their secrets in the shim under this prefix, no list cache.
+    // Tenants' own providers: their secrets in the shim under this prefix, lists kept 5 s.
     TENANT_SECRET_PREFIX: 'herald/local/tenants/',
-    PROVIDER_CACHE_SECONDS: '0',
+    PROVIDER_CACHE_SECONDS: '5',
     RECONCILE_AFTER_SECONDS: String(options.reconcileAfterSeconds ?? 30),
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.

@@ -58,7 +58,8 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
         this.stats.deniedWithoutRequest++;
         return { granted: false, freeAt: known - horizonMs };
       }
-      const idle = known === undefined || known < now;
+      // Busy (or just caught up: within one cost of now), book after what is booked.
+      const idle = known === undefined || known < now - costMs;
       try {
         const tat = idle
           ? await this.#start(key, costMs, now)
@@ -182,8 +183,8 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
         TableName: this.tableName,
         Key: { pk: `RATE#${key}`, sk: 'RATE' },
         UpdateExpression: 'SET tat = :tat, expiresAt = :expires',
-        ConditionExpression: 'attribute_not_exists(tat) OR tat < :now',
-        ExpressionAttributeValues: { ':tat': tat, ':now': now, ':expires': expiry(now) },
+        ConditionExpression: 'attribute_not_exists(tat) OR tat < :floor',
+        ExpressionAttributeValues: { ':tat': tat, ':floor': now - costMs, ':expires': expiry(now) },
         // The whole (tiny) item: its breaker state comes with the booking at no extra cost.
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -202,10 +203,12 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
         TableName: this.tableName,
         Key: { pk: `RATE#${key}`, sk: 'RATE' },
         UpdateExpression: 'SET tat = tat + :cost, expiresAt = :expires',
-        ConditionExpression: bounded ? 'tat BETWEEN :now AND :limit' : 'tat >= :now',
+        // From one cost in the past: a bucket that just ran dry is still extended in one write
+        // (its next slot starts at most one unit early), rather than refused into the idle form.
+        ConditionExpression: bounded ? 'tat BETWEEN :floor AND :limit' : 'tat >= :floor',
         ExpressionAttributeValues: {
           ':cost': costMs,
-          ':now': now,
+          ':floor': now - costMs,
           ':expires': expiry(now),
           ...(bounded && { ':limit': now + horizonMs }),
         },

@@ -237,13 +237,15 @@ export async function deliverRecord(
 
   let receipt: Awaited<ReturnType<ChannelProvider['send']>>;
   const timeoutMs = deps.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS;
-  const signal = AbortSignal.timeout(timeoutMs);
+  let signal: AbortSignal | undefined;
   try {
     const provider = await deps.provider();
+    // Started with the call: the provider may first wait for its sender's booked slot (rates).
+    signal = AbortSignal.timeout(timeoutMs);
     receipt = await provider.send(outbound, { signal });
   } catch (error) {
     const described = safeReason(error, deps.channel, message.recipient);
-    const unknown = signal.aborted || (error instanceof ProviderError && error.outcomeUnknown);
+    const unknown = signal?.aborted || (error instanceof ProviderError && error.outcomeUnknown);
     const reason = unknown
       ? `outcome unknown (no answer within ${timeoutMs} ms; the provider may have accepted it): ${described}`
       : described;

@@ -18,7 +18,7 @@ export interface RateGateSettings {
 export const DEFAULT_RATE_GATE: RateGateSettings = {
   normalHorizonMs: 5_000,
   highHorizonMs: 120_000,
-  inlineMs: 1_000,
+  inlineMs: 2_000,
   rateScale: 1,
 };
 
@@ -125,32 +125,46 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
   const hold = input.hold?.sender === sender.key ? input.hold : undefined;
   const requeue = (at: number, next: RateHold): GateDecision => ({
     action: 'requeue',
-    delayMs: Math.max(0, at - now()),
+    // A second early: a copy due now may wait for a free poller; the rest is spent in the function.
+    delayMs: Math.max(0, at - now() - 1_000),
     hold: next,
     sender,
   });
   if (hold?.senderSlot !== undefined) {
     const wait = hold.senderSlot - now();
-    return wait <= inline ? send(Math.max(0, wait)) : requeue(hold.senderSlot, hold);
+    if (wait > inline) return requeue(hold.senderSlot, hold);
+    // Back in time (or at most one unit late): its slot. Much later (a busy queue held it), the
+    // slot has gone by unused and later ones are taken: sending now would bunch up with them, so
+    // it books again (a missed slot only errs on the slow side).
+    if (wait >= -costMs) return send(Math.max(0, wait));
   }
 
   let tenantSlot = hold?.tenantSlot;
   if (tenantSlot === undefined) {
     // The common case, no backlog: one write books a slot the function can wait for itself.
-    const quick = await deps.buckets.reserve(sender.key, costMs, inline, now());
+    // Two slots ahead at most: a function holds a record it waits for, so a burst past that
+    // waits in the queue instead (a function's concurrency is worth more than its sleep).
+    const quick = await deps.buckets.reserve(
+      sender.key,
+      costMs,
+      Math.min(inline, 2 * costMs),
+      now(),
+    );
     if (quick.granted) return send(Math.max(0, quick.startAt - now()));
   }
-  const shared = pool.owner === 'stack';
-  if (shared && tenantSlot === undefined) {
-    const tenantKey = `${sender.key}|tenant:${message.tenantId ?? '-'}|${lane}`;
-    const turn = await deps.buckets.reserve(tenantKey, costMs, Number.POSITIVE_INFINITY, now());
+  // Its turn in the queue of its own lane on this sender (on a sender shared by tenants, of its
+  // own tenant too), booked however far ahead: it comes back just before its turn, so a backlog
+  // waits in the queue at its own pace and books the sender itself at most one horizon ahead.
+  if (tenantSlot === undefined) {
+    const shared = pool.owner === 'stack';
+    const turnKey = `${sender.key}|${shared ? `tenant:${message.tenantId ?? '-'}|` : ''}${lane}`;
+    const turn = await deps.buckets.reserve(turnKey, costMs, Number.POSITIVE_INFINITY, now());
     tenantSlot = turn.granted ? turn.startAt : now();
   }
   const base: RateHold = { sender: sender.key, ...(tenantSlot !== undefined && { tenantSlot }) };
-  // (a second of slack: copies come back on whole seconds of delay)
-  if (tenantSlot !== undefined && tenantSlot - now() > horizon + 1000) {
-    return requeue(tenantSlot - horizon, base);
-  }
+  // Not its turn yet: back at its turn (whole seconds of delay, rounded down: the rest, under a
+  // second, is spent in the function once it has booked the sender).
+  if (tenantSlot !== undefined && tenantSlot - now() > inline) return requeue(tenantSlot, base);
   const booked = await deps.buckets.reserve(sender.key, costMs, horizon, now());
   if (booked.granted) {
     const wait = booked.startAt - now();
