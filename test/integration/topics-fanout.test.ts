@@ -186,6 +186,44 @@ describe('POST /v1/notifications with to: {topic}', () => {
     );
   });
 
+  it('renders a template once in the request locale; one that needs recipient fields is a 422', async () => {
+    const publish = async (key: string, content: unknown) => {
+      expect((await api.request('PUT', `/v1/templates/${key}`, content)).status).toBe(200);
+      expect((await api.post(`/v1/templates/${key}/publish`, {})).status).toBe(201);
+    };
+    await publish('topic-news', {
+      defaultLocale: 'en',
+      locales: {
+        en: { email: { subject: 'News {{ t }}', text: 'x' } },
+        fr: { email: { subject: 'Nouvelles {{ t }}', text: 'x' } },
+      },
+    });
+    await topicOf('tpl', 3);
+    const accepted = await api.post('/v1/notifications', {
+      to: { topic: 'tpl' },
+      template: { key: 'topic-news' },
+      data: { t: '42' },
+      locale: 'fr-CA',
+      channels: ['email'],
+    });
+    expect(accepted.status).toBe(202);
+    await settled(String(accepted.body.id));
+    expect(sentTo('tpl.example').map((m) => m.content.subject)).toEqual(
+      Array(3).fill('Nouvelles 42'),
+    );
+
+    await publish('topic-personal', {
+      defaultLocale: 'en',
+      locales: { en: { email: { subject: 'Hi {{ recipient.name }}', text: 'x' } } },
+    });
+    const personal = await api.post('/v1/notifications', {
+      to: { topic: 'tpl' },
+      template: { key: 'topic-personal' },
+      channels: ['email'],
+    });
+    expect(personal.status).toBe(422);
+  });
+
   it('DELETE mid-fan-out stops the rest: nothing is sent that was not already being sent', async () => {
     await topicOf('stop', 600);
     const accepted = await api.post('/v1/notifications', {

@@ -5,8 +5,9 @@ import { DynamoFanoutStore } from '../../adapters/dynamodb/fanout-store';
 import type { ValidationOptions } from '../../core/notifications/requests';
 import { isPlainObject } from '../../core/notifications/requests/fields';
 import { parseRecipientSend } from '../../core/recipients/send-request';
-import { InvalidRequestError } from '../../core/shared/errors';
+import { InvalidRequestError, UnprocessableRequestError } from '../../core/shared/errors';
 import { type FieldError, validateAt } from '../../core/shared/field-errors';
+import { renderedContentErrors, renderTemplateSend } from '../../core/templates/send';
 import { topicKey } from '../../core/topics/model';
 import { acceptTopicSend, cancelFanout, describeFanout } from '../../core/topics/send';
 import { dynamo } from '../../runtime/aws-clients';
@@ -14,6 +15,7 @@ import { fanoutQueueOf, loadFanoutSettings } from '../../runtime/topic-fanout';
 import { annotate } from '../../runtime/tracing';
 import { categoryOf } from './categories';
 import { config, logger, metrics, store } from './context';
+import { templateRenderDeps } from './templates';
 import { topics } from './topics';
 
 /*
@@ -41,21 +43,26 @@ export async function acceptTopic(tenantId: string, body: unknown, options: Vali
   for (const key of Object.keys(to)) {
     if (key !== 'topic') errors.push({ path: `to.${key}`, message: 'is not a field of to' });
   }
-  if ('template' in rest) {
-    errors.push({
-      path: 'template',
-      message: 'is not supported with to.topic yet: give each channel its content',
-    });
-  }
   if ('sendAt' in rest) {
     errors.push({
       path: 'sendAt',
       message: 'is not supported with to.topic: a topic send goes now',
     });
   }
+  // A template renders once, in the request's locale, before anything is checked or recorded
+  // (per-recipient fields and locales need rendering in the fan-out: not built, so a template
+  // that uses `recipient.*` is a 422 for a missing variable here).
+  const content =
+    'template' in rest && errors.length === 0
+      ? (await renderTemplateSend(templateRenderDeps, tenantId, rest)).body
+      : rest;
   // The content rules of a send to recipient ids, with one stand-in id for the audience.
-  const parsed = parseRecipientSend({ ...rest, to: ['topic-audience'] }, options);
-  if (!parsed.ok) errors.push(...parsed.errors);
+  const parsed = parseRecipientSend({ ...content, to: ['topic-audience'] }, options);
+  if (!parsed.ok) {
+    const fromTemplate = content !== rest && renderedContentErrors(parsed.errors);
+    if (fromTemplate) throw new UnprocessableRequestError(fromTemplate);
+    errors.push(...parsed.errors);
+  }
   if (!settings.queueUrl) {
     errors.push({ path: 'to.topic', message: 'this deployment has no fan-out queue' });
   }
@@ -134,7 +141,17 @@ export const topicSendSchema = z.strictObject({
       ),
     ),
   category: z.optional(z.string()),
-  channels: z.record(z.string(), z.record(z.string(), z.unknown())),
+  channels: z.union([
+    z.record(z.string(), z.record(z.string(), z.unknown())),
+    z.array(z.string()).check(z.describe('with template: the channels to render')),
+  ]),
+  template: z.optional(
+    z
+      .record(z.string(), z.unknown())
+      .check(z.describe('{key, version?}: rendered once, in `locale` (no recipient fields)')),
+  ),
+  data: z.optional(z.record(z.string(), z.unknown())),
+  locale: z.optional(z.string()),
   priority: z.optional(z.enum(['high', 'normal'])),
   metadata: z.optional(z.record(z.string(), z.string())),
 });
