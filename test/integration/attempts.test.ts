@@ -84,10 +84,13 @@ describe('attempt discipline under a provider hang', () => {
       async () => {
         const { body } = await api.get(`/v1/notifications/${id}`);
         const all = (body.deliveries ?? []) as Delivery[];
-        return all.length === CHANNELS.length &&
-          all.every((d) => SUCCEEDED.includes(d.status as never))
-          ? all
-          : undefined;
+        // A channel whose provider reports delivery is done when that report is recorded: it
+        // comes in a callback of its own, after the attempt that sent it recorded `sent`.
+        const done = (d: Delivery) =>
+          reported.includes(d.channel)
+            ? d.status === 'delivered'
+            : SUCCEEDED.includes(d.status as never);
+        return all.length === CHANNELS.length && all.every(done) ? all : undefined;
       },
       60_000,
       'every delivery to go out',
