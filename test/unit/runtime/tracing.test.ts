@@ -85,8 +85,10 @@ describe('every Lambda entry point', () => {
   it('runs its middy chain through the tracer middleware', () => {
     const dir = 'functions/handlers';
     // The console only serves its static files: no AWS or HTTPS call to trace, and Lambda's active
-    // tracing records its invocations without a Tracer.
-    const untraced = new Set(['console.ts']);
+    // tracing records its invocations without a Tracer. The workflow function's entry point must be
+    // the durable SDK's own handler (withDurableExecution reads the checkpoint state from the
+    // event); its AWS clients are wrapped with traced() instead (checked below).
+    const untraced = new Set(['console.ts', 'workflow.ts']);
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !untraced.has(f))) {
       const source = readFileSync(`${dir}/${file}`, 'utf8');
       // Channel handlers get it from createChannelHandler.
@@ -95,5 +97,11 @@ describe('every Lambda entry point', () => {
         `${file} does not use traceHandler()`,
       ).toBe(true);
     }
+  });
+
+  it('traces the workflow function through its AWS clients', () => {
+    const source = readFileSync('functions/handlers/workflow.ts', 'utf8');
+    expect(source).toContain('withDurableExecution(');
+    expect(source).toMatch(/traced\(new LambdaClient\(/);
   });
 });
