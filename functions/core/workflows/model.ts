@@ -82,10 +82,16 @@ export interface DigestStep {
 export interface ThrottleStep {
   id: string;
   type: 'throttle';
-  /** At most `limit` runs per key per `window`; the rest end `throttled`. */
+  /**
+   * At most `limit` runs per key per `window`; the rest end `throttled` (`overflow: drop`, the
+   * default) or are folded into one digest sent when the window ends (`overflow: digest`: the
+   * first run over the limit leads it and goes on with `digest` {count, events}; the others end
+   * `folded`).
+   */
   limit: number;
   window: string;
   key?: string;
+  overflow?: 'drop' | 'digest';
 }
 export type Step = SendStep | DelayStep | WaitForStep | BranchStep | DigestStep | ThrottleStep;
 export type StepType = Step['type'];

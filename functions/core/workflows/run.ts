@@ -198,44 +198,70 @@ async function runStep(ops: DurableOps, fx: RunEffects, state: RunState, step: S
         const window = gateWindow(step, run, fx.now());
         return fx.gates.admit(window.id, run.id, step.limit);
       });
+      const over = `over ${step.limit} runs per ${step.window}`;
       await record({
-        decision: admitted ? 'admitted' : 'throttled',
+        decision: admitted ? 'admitted' : step.overflow === 'digest' ? 'overflow' : 'throttled',
         why: `at most ${step.limit} per ${step.window}`,
       });
-      if (!admitted) throw new RunEnded('throttled', `over ${step.limit} runs per ${step.window}`);
+      if (admitted) return;
+      if (step.overflow !== 'digest') throw new RunEnded('throttled', over);
+      // The runs over the limit are folded into one digest sent when the window ends.
+      await collectDigest(ops, fx, state, `${step.id}:overflow`, record, (now) => {
+        const window = gateWindow(step, run, now);
+        return { id: `${window.id}#overflow`, end: window.end, why: `${over}: digest at its end` };
+      });
       return;
     }
-    case 'digest': {
-      const joined = await ops.step(step.id, async () => {
-        const window = gateWindow(step, run, fx.now());
-        const { leader, end } = await fx.gates.joinDigest(window.id, run.id, run.data, {
-          end: window.end,
-          now: fx.now(),
-          ...(window.opensFor !== undefined && { opensFor: window.opensFor }),
-        });
-        return { leader, id: window.id, end };
-      });
-      if (joined.leader !== run.id) {
-        await record({ decision: 'folded', why: `into the digest run ${joined.leader} sends` });
-        throw new RunEnded('folded', `folded into run ${joined.leader}`);
-      }
-      await record({
-        decision: 'collecting',
-        until: iso(joined.end),
+    case 'digest':
+      await collectDigest(ops, fx, state, step.id, record, (now) => ({
+        ...gateWindow(step, run, now),
         why: `window ${step.window}`,
-      });
-      await sleepUntil(ops, fx, `${step.id}:window`, joined.end + DIGEST_GRACE_MS);
-      const events = await ops.step(`${step.id}:collect`, () =>
-        fx.gates.digestEvents(joined.id, joined.leader),
-      );
-      state.digest = { count: events.length, events: events.map((e) => e.data) };
-      await record(
-        { decision: 'collected', why: `${events.length} events` },
-        `${step.id}:collected`,
-      );
+      }));
       return;
-    }
   }
+}
+
+type StepRecorder = (r: Omit<StepRecord, 'id' | 'type' | 'at'>, name?: string) => Promise<void>;
+
+/**
+ * Joins the digest of the window `open` names: the first run in leads and, after the window,
+ * goes on with every collected event (`state.digest`); every other run ends `folded` into it.
+ */
+async function collectDigest(
+  ops: DurableOps,
+  fx: RunEffects,
+  state: RunState,
+  name: string,
+  record: StepRecorder,
+  open: (now: number) => { id: string; end: number; opensFor?: number; why: string },
+) {
+  const { run } = state;
+  const joined = await ops.step(name, async () => {
+    const window = open(fx.now());
+    const { leader, end } = await fx.gates.joinDigest(window.id, run.id, run.data, {
+      end: window.end,
+      now: fx.now(),
+      ...(window.opensFor !== undefined && { opensFor: window.opensFor }),
+    });
+    return { leader, id: window.id, end, why: window.why };
+  });
+  if (joined.leader !== run.id) {
+    await record(
+      { decision: 'folded', why: `into the digest run ${joined.leader} sends` },
+      `${name}:record`,
+    );
+    throw new RunEnded('folded', `folded into run ${joined.leader}`);
+  }
+  await record(
+    { decision: 'collecting', until: iso(joined.end), why: joined.why },
+    `${name}:record`,
+  );
+  await sleepUntil(ops, fx, `${name}:window`, joined.end + DIGEST_GRACE_MS);
+  const events = await ops.step(`${name}:collect`, () =>
+    fx.gates.digestEvents(joined.id, joined.leader),
+  );
+  state.digest = { count: events.length, events: events.map((e) => e.data) };
+  await record({ decision: 'collected', why: `${events.length} events` }, `${name}:collected`);
 }
 
 /** A send due inside quiet hours waits for their end (never dropped); critical workflows do not. */

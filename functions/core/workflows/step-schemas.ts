@@ -85,6 +85,7 @@ export const stepSchemas = {
     limit: z.number().check(z.int(), z.minimum(1), z.maximum(1_000)),
     window: duration,
     key: z.optional(dataPath),
+    overflow: z.optional(z.enum(['drop', 'digest'])),
   }),
 } as const;
 
