@@ -174,15 +174,14 @@ describe('POST /v1/notifications with to: {topic}', () => {
     });
   });
 
-  it('400 naming the field: a bad topic key, an address in a block, sendAt, template', async () => {
+  it('400 naming the field: a bad topic key, an extra field of to, an address in a block', async () => {
     const answer = await api.post('/v1/notifications', {
       to: { topic: 'bad key', extra: 1 },
-      sendAt: new Date(Date.now() + 60_000).toISOString(),
       channels: { email: { to: ['x@y.example'], subject: 's', text: 't' } },
     });
     expect(answer.status).toBe(400);
     expect((answer.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(
-      ['channels.email.to', 'sendAt', 'to.extra', 'to.topic'].sort(),
+      ['channels.email.to', 'to.extra', 'to.topic'].sort(),
     );
   });
 
@@ -222,6 +221,26 @@ describe('POST /v1/notifications with to: {topic}', () => {
       channels: ['email'],
     });
     expect(personal.status).toBe(422);
+  });
+
+  it('with sendAt the fan-out starts then: scheduled, nothing created before it', async () => {
+    await topicOf('later', 5);
+    const sendAt = new Date(Date.now() + 3_000).toISOString();
+    const accepted = await api.post('/v1/notifications', {
+      to: { topic: 'later' },
+      sendAt,
+      channels: { email: { subject: 'Later', text: 'x' } },
+    });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.status).toBe('scheduled');
+    const id = String(accepted.body.id);
+    const early = await api.get(`/v1/notifications/${id}`);
+    expect(early.body).toMatchObject({ sendAt, fanout: { status: 'running', total: 0 } });
+    const body = await settled(id);
+    expect(body.fanout).toMatchObject({ status: 'done', total: 5, enqueued: 5 });
+    for (const d of body.deliveries as (Delivery & { createdAt: string })[]) {
+      expect(Date.parse(d.createdAt)).toBeGreaterThanOrEqual(Date.parse(sendAt));
+    }
   });
 
   it('DELETE mid-fan-out stops the rest: nothing is sent that was not already being sent', async () => {

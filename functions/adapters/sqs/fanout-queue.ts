@@ -9,11 +9,12 @@ export class SqsFanoutQueue implements FanoutQueue {
     private readonly queueUrl: string,
   ) {}
 
-  async send(message: Omit<FanoutMessage, 'v'>): Promise<void> {
+  async send(message: Omit<FanoutMessage, 'v'>, delaySeconds?: number): Promise<void> {
     await this.sqs.send(
       new SendMessageCommand({
         QueueUrl: this.queueUrl,
         MessageBody: encodeFanoutMessage(message),
+        ...(delaySeconds ? { DelaySeconds: delaySeconds } : {}),
       }),
     );
   }

@@ -51,7 +51,15 @@ export type FanoutOutcome =
       skipped: number;
       done: boolean;
     }
-  | { outcome: 'stale' | 'missing' | 'finished' | 'cancelled' | 'lost-race' };
+  | { outcome: 'stale' | 'missing' | 'finished' | 'cancelled' | 'lost-race' | 'waiting' };
+
+/** Seconds a message due at `notBefore` still waits (one SQS delay: at most 900). */
+export function waitSeconds(notBefore: number | undefined, now: number): number {
+  if (notBefore === undefined || notBefore <= now) return 0;
+  return Math.min(900, Math.ceil((notBefore - now) / 1000));
+}
+
+const stripVersion = ({ v: _v, ...message }: FanoutMessage) => message;
 
 /**
  * Delivery id of a topic send: the same recipient and address always give the same id. It starts
@@ -84,6 +92,12 @@ export async function fanoutPage(
       await deps.fanoutQueue.send({ notificationId: state.notificationId, page: state.page });
     }
     return { outcome: 'stale' };
+  }
+  // A send due later: the message goes back to wait, at most SQS's 15 minutes a hop.
+  const wait = waitSeconds(message.notBefore, clock());
+  if (wait > 0) {
+    await deps.fanoutQueue.send({ ...stripVersion(message) }, wait);
+    return { outcome: 'waiting' };
   }
   // The notification item is the commit of a topic send: without it nothing goes out.
   if (!(await deps.store.getTenant(state.notificationId))) return { outcome: 'missing' };
@@ -245,7 +259,11 @@ export async function resumeStalledFanouts(
     if (!state) continue;
     // Pushed out first: a slow page is not sent again on every run.
     await deps.fanouts.touch(id, now + deps.stallAfterMs);
-    await deps.fanoutQueue.send({ notificationId: id, page: state.page });
+    const notBefore = state.sendAt === undefined ? undefined : Date.parse(state.sendAt);
+    await deps.fanoutQueue.send(
+      { notificationId: id, page: state.page, ...(notBefore !== undefined && { notBefore }) },
+      waitSeconds(notBefore, now),
+    );
     resumed.push(id);
   }
   return resumed;

@@ -64,6 +64,8 @@ export interface FanoutState {
   category?: string;
   priority: Priority;
   metadata?: Record<string, string>;
+  /** When the fan-out starts (ISO), for a send with `sendAt`. */
+  sendAt?: string;
   /** Where the next page of subscribers starts; absent on the first page. */
   cursor?: string;
   page: number;
@@ -82,6 +84,8 @@ export interface FanoutMessage {
   v: 1;
   notificationId: string;
   page: number;
+  /** Epoch ms: a send with `sendAt` starts then (the message waits in 15-minute hops). */
+  notBefore?: number;
 }
 
 /** What `GET /v1/notifications/{id}` shows of a fan-out. */
@@ -108,7 +112,8 @@ export function decodeFanoutMessage(body: string): FanoutMessage | undefined {
       value.v === 1 &&
       typeof value.notificationId === 'string' &&
       Number.isInteger(value.page) &&
-      (value.page as number) >= 0
+      (value.page as number) >= 0 &&
+      (value.notBefore === undefined || Number.isFinite(value.notBefore))
     ) {
       return value as FanoutMessage;
     }

@@ -73,5 +73,6 @@ export interface FanoutStore {
 
 /** The fan-out queue: one message per page to work on. */
 export interface FanoutQueue {
-  send(message: Omit<FanoutMessage, 'v'>): Promise<void>;
+  /** `delaySeconds` (<= 900): SQS holds the message back that long. */
+  send(message: Omit<FanoutMessage, 'v'>, delaySeconds?: number): Promise<void>;
 }

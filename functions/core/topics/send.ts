@@ -8,7 +8,7 @@ import {
 import type { NotificationRepository } from '../notifications/ports';
 import { aggregateStatus } from '../notifications/status';
 import { NotFoundError } from '../shared/errors';
-import { sweepCancelled } from './fanout';
+import { sweepCancelled, waitSeconds } from './fanout';
 import { type FanoutState, fanoutProgress } from './model';
 import type { FanoutQueue, FanoutStore, TopicStore } from './ports';
 
@@ -49,6 +49,8 @@ export async function acceptTopicSend(
   if (!topic) throw new NotFoundError(`Topic ${send.topic} not found`);
   const createdAt = new Date(now).toISOString();
   const { request } = send;
+  // With sendAt the fan-out starts then: its first message waits (in 15-minute hops).
+  const startAt = Math.max(now, request.sendAt ?? now);
   const channels = Object.values(request.channels).flatMap((c) => (c ? [c.channel] : []));
   const notification: NotificationRecord = {
     id,
@@ -59,7 +61,8 @@ export async function acceptTopicSend(
       Object.values(request.channels).flatMap((c) => (c ? [[c.channel, c.content]] : [])),
     ),
     deliveryCount: 0,
-    reconcileAt: now + (deps.reconcileAfterSeconds ?? RECONCILE_AFTER_SECONDS) * 1000,
+    reconcileAt: startAt + (deps.reconcileAfterSeconds ?? RECONCILE_AFTER_SECONDS) * 1000,
+    ...(request.sendAt !== undefined && { sendAt: new Date(request.sendAt).toISOString() }),
     ...(request.metadata && { metadata: request.metadata }),
   };
   const state: FanoutState = {
@@ -77,18 +80,23 @@ export async function acceptTopicSend(
     updatedAt: createdAt,
     ...(send.category && { category: send.category }),
     ...(request.metadata && { metadata: request.metadata }),
+    ...(startAt > now && { sendAt: new Date(startAt).toISOString() }),
   };
   // The state first, the notification item last: the notification is the commit (the fan-out
   // stage sends nothing for a notification it cannot find), as for every other send.
-  await deps.fanouts.create(state, now + deps.stallAfterMs, deps.expiresAt(now));
-  await deps.store.create(notification, [], now);
+  await deps.fanouts.create(state, startAt + deps.stallAfterMs, deps.expiresAt(startAt));
+  await deps.store.create(notification, [], startAt);
   try {
-    await deps.fanoutQueue.send({ notificationId: id, page: 0 });
+    await deps.fanoutQueue.send(
+      { notificationId: id, page: 0, ...(startAt > now && { notBefore: startAt }) },
+      waitSeconds(startAt, now),
+    );
   } catch (error) {
     // Recorded: the reconciler finds the fan-out stalled and sends its page (stallAfterMs).
     deps.onQueueFailure?.(error);
   }
-  return { id, status: 'accepted' as const, deliveries: 0, fanout: fanoutProgress(state) };
+  const status = startAt > now ? ('scheduled' as const) : ('accepted' as const);
+  return { id, status, deliveries: 0, fanout: fanoutProgress(state) };
 }
 
 /** Deliveries a GET of a topic send lists (its answer must stay well under Lambda's 6 MB). */
@@ -110,6 +118,7 @@ export async function describeFanout(fanouts: FanoutStore, id: string, tenantId:
     id,
     status: aggregateStatus(deliveries.map((d) => d.status)),
     createdAt: state.createdAt,
+    ...(state.sendAt && { sendAt: state.sendAt }),
     priority: state.priority,
     ...(state.metadata && { metadata: state.metadata }),
     counts,

@@ -43,12 +43,6 @@ export async function acceptTopic(tenantId: string, body: unknown, options: Vali
   for (const key of Object.keys(to)) {
     if (key !== 'topic') errors.push({ path: `to.${key}`, message: 'is not a field of to' });
   }
-  if ('sendAt' in rest) {
-    errors.push({
-      path: 'sendAt',
-      message: 'is not supported with to.topic: a topic send goes now',
-    });
-  }
   // A template renders once, in the request's locale, before anything is checked or recorded
   // (per-recipient fields and locales need rendering in the fan-out: not built, so a template
   // that uses `recipient.*` is a 422 for a missing variable here).
@@ -117,7 +111,7 @@ export const fanoutShape = z.strictObject({
 
 export const topicAcceptedShape = z.strictObject({
   id: z.string(),
-  status: z.literal('accepted'),
+  status: z.enum(['accepted', 'scheduled']),
   deliveries: z.literal(0).check(z.describe('created by the fan-out: see fanout')),
   fanout: fanoutShape,
 });
@@ -152,6 +146,7 @@ export const topicSendSchema = z.strictObject({
   ),
   data: z.optional(z.record(z.string(), z.unknown())),
   locale: z.optional(z.string()),
+  sendAt: z.optional(z.string().check(z.describe('the fan-out starts then'))),
   priority: z.optional(z.enum(['high', 'normal'])),
   metadata: z.optional(z.record(z.string(), z.string())),
 });

@@ -281,3 +281,41 @@ describe('topics › describeFanout and cancelFanout', () => {
     expect(await cancelFanout({ store: repo, fanouts }, 'n1', 't', clock)).toBeUndefined();
   });
 });
+
+describe('topics › sendAt', () => {
+  it('the first page waits in hops of at most 15 minutes until sendAt, then runs', async () => {
+    const sendAt = clock + 20 * 60_000;
+    await acceptTopicSend(
+      { ...deps },
+      {
+        topic: 'news',
+        request: {
+          channels: { email: { channel: 'email', recipients: [], content: { subject: 's' } } },
+          priority: 'normal',
+          sendAt,
+        },
+      },
+      { id: 'later', tenantId: 't', now: clock },
+    );
+    const delays: (number | undefined)[] = [];
+    const waiting: FanoutDependencies = {
+      ...deps,
+      fanoutQueue: {
+        send: async (m, delay) => {
+          delays.push(delay);
+          pages.push(m);
+        },
+      },
+    };
+    const first = pages.pop() as Omit<FanoutMessage, 'v'>;
+    expect(first).toEqual({ notificationId: 'later', page: 0, notBefore: sendAt });
+    expect(await fanoutPage(waiting, { v: 1, ...first })).toEqual({ outcome: 'waiting' });
+    expect(delays).toEqual([900]);
+    clock = sendAt - 5_000;
+    expect(await fanoutPage(waiting, { v: 1, ...first })).toEqual({ outcome: 'waiting' });
+    expect(delays).toEqual([900, 5]);
+    expect(queue.messages.filter((m) => m.record.notificationId === 'later')).toEqual([]);
+    clock = sendAt;
+    expect((await fanoutPage(waiting, { v: 1, ...first })).outcome).toBe('page');
+  });
+});
