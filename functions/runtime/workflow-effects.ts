@@ -49,7 +49,7 @@ export interface RunEffectsDependencies {
   categories: { get(tenantId: string, key: string): Promise<Category | undefined> };
 }
 
-/** A run for a recipient id reads the profile once: timezone, locale, name, attributes. */
+/** A run for a recipient id reads the profile once: timezone, quiet hours, locale, name, attributes. */
 async function withProfile(deps: RunEffectsDependencies, run: RunRecord): Promise<RunRecord> {
   if (hasInlineAddresses(run.recipient)) return run;
   const profile = await deps.profiles.get(run.tenantId, run.recipient.id);
@@ -59,6 +59,7 @@ async function withProfile(deps: RunEffectsDependencies, run: RunRecord): Promis
     recipient: {
       ...run.recipient,
       ...(profile.timezone !== undefined && { timezone: profile.timezone }),
+      ...(profile.quietHours !== undefined && { quietHours: profile.quietHours }),
       attributes: {
         ...profile.attributes,
         ...(profile.name !== undefined && { name: profile.name }),

@@ -238,6 +238,43 @@ describe("the recipient profile's timezone", () => {
   });
 });
 
+describe("the recipient profile's quiet hours", () => {
+  it('defer a send of a workflow that has none, in the profile timezone', async () => {
+    const tokyoHour = (new Date().getUTCHours() + 9) % 24;
+    const hh = (h: number) => `${String((h + 24) % 24).padStart(2, '0')}:00`;
+    const quietHours = { start: hh(tokyoHour - 1), end: hh(tokyoHour + 2) };
+    await api.request('PUT', '/v1/recipients/kim', {
+      name: 'Kim',
+      timezone: 'Asia/Tokyo',
+      quietHours,
+      phones: ['+14155550129'],
+    });
+    await publish('tz-profile', {
+      steps: [{ id: 'tell', type: 'send', template: { key: 'wf-shipped' }, channels: ['sms'] }],
+    });
+    const trigger = await api.post('/v1/workflows/tz-profile/trigger', {
+      to: ['kim'],
+      data: { orderId: '6' },
+    });
+    const runId = (trigger.body.runs as { id: string }[])[0]?.id ?? '';
+    const tell = await waitFor(
+      async () => {
+        const run = (await api.get(`/v1/workflow-runs/${runId}`)).body as unknown as Run;
+        return run.steps.find((s) => s.id === 'tell') as Run['steps'][number] & { until?: string };
+      },
+      10_000,
+      'step tell',
+    );
+    expect(tell).toMatchObject({
+      decision: 'deferred',
+      why: `quiet hours ${quietHours.start}-${quietHours.end}`,
+    });
+    expect(new Date(tell.until ?? '').getUTCHours()).toBe((tokyoHour + 2 - 9 + 24) % 24);
+    expect((await api.delete(`/v1/workflow-runs/${runId}`)).status).toBe(200);
+    expect(smsTo('+14155550129')).toHaveLength(0);
+  });
+});
+
 describe('runs', () => {
   it('answers a replayed trigger with the same runs and sends once', async () => {
     await publish('once', escalation('2s'));

@@ -77,6 +77,7 @@ export function buildProfile(
     profile.mqtt = { topic: input.mqtt.topic, ...keep(same ? previous?.mqtt : undefined) };
   }
   if (input.timezone !== undefined) profile.timezone = input.timezone;
+  if (input.quietHours !== undefined) profile.quietHours = input.quietHours;
   if (input.locale !== undefined) profile.locale = input.locale;
   if (input.attributes !== undefined) profile.attributes = input.attributes;
   return profile;
@@ -110,6 +111,7 @@ export function inputOf(profile: RecipientProfile): ProfileInput {
   if (profile.slack) input.slack = target(profile.slack);
   if (profile.mqtt) input.mqtt = { topic: profile.mqtt.topic };
   if (profile.timezone !== undefined) input.timezone = profile.timezone;
+  if (profile.quietHours !== undefined) input.quietHours = profile.quietHours;
   if (profile.locale !== undefined) input.locale = profile.locale;
   if (profile.attributes !== undefined) input.attributes = profile.attributes;
   return input;

@@ -64,6 +64,8 @@ export interface RecipientProfile {
   mqtt?: MqttAddress;
   /** IANA time zone. */
   timezone?: string;
+  /** Local times (HH:MM, in `timezone`) a workflow defers its sends out of; wins over the workflow's. */
+  quietHours?: QuietHours;
   /** BCP 47 tag. */
   locale?: string;
   attributes?: Record<string, unknown>;
@@ -91,9 +93,16 @@ export interface ProfileInput {
   slack?: { channel: string } | { userId: string };
   mqtt?: { topic: string };
   timezone?: string;
+  quietHours?: QuietHours;
   locale?: string;
   attributes?: Record<string, unknown>;
   preferences?: Preferences;
+}
+
+/** A daily window of local times (`22:00`-`07:00` wraps past midnight). */
+export interface QuietHours {
+  start: string;
+  end: string;
 }
 
 /** A PATCH: each field given replaces that field; `null` removes it. */

@@ -52,6 +52,11 @@ const timezone = z.string().check(
   }, 'must be an IANA time zone such as Europe/Paris'),
 );
 
+const localTime = z
+  .string()
+  .check(z.regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00-23:59)'));
+const quietHours = z.strictObject({ start: localTime, end: localTime });
+
 const locale = z.string().check(
   z.refine((value: string) => {
     try {
@@ -121,6 +126,7 @@ const fields = {
   ]),
   mqtt: z.strictObject({ topic: mqttTopic }),
   timezone,
+  quietHours,
   locale,
   attributes,
   preferences: preferencesSchema,
@@ -135,6 +141,7 @@ export const profileSchema = z.strictObject({
   slack: z.optional(fields.slack),
   mqtt: z.optional(fields.mqtt),
   timezone: z.optional(fields.timezone),
+  quietHours: z.optional(fields.quietHours),
   locale: z.optional(fields.locale),
   attributes: z.optional(fields.attributes),
   preferences: z.optional(fields.preferences),
@@ -149,6 +156,7 @@ export const profilePatchSchema = z.strictObject({
   slack: z.optional(z.nullable(fields.slack)),
   mqtt: z.optional(z.nullable(fields.mqtt)),
   timezone: z.optional(z.nullable(fields.timezone)),
+  quietHours: z.optional(z.nullable(fields.quietHours)),
   locale: z.optional(z.nullable(fields.locale)),
   attributes: z.optional(z.nullable(fields.attributes)),
   preferences: z.optional(z.nullable(fields.preferences)),

@@ -38,6 +38,7 @@ export const profileShape = z.strictObject({
   ),
   mqtt: z.optional(z.strictObject({ topic: z.string(), ...health })),
   timezone: z.optional(z.string()),
+  quietHours: z.optional(z.strictObject({ start: z.string(), end: z.string() })),
   locale: z.optional(z.string()),
   attributes: z.optional(z.record(z.string(), z.unknown())),
   preferences: preferencesSchema,

@@ -124,6 +124,21 @@ describe('validation', () => {
     expect(() => requireProfile({ name: null })).toThrow(InvalidRequestError);
   });
 
+  it('keeps quiet hours (local HH:MM) and names a bad one at its field', () => {
+    const quietHours = { start: '22:00', end: '07:00' };
+    const profile = buildProfile('t', 'u', requireProfile({ quietHours }), undefined, T0);
+    expect(profile.quietHours).toEqual(quietHours);
+    expect(inputOf(profile).quietHours).toEqual(quietHours);
+    expect(mergePatch(inputOf(profile), { quietHours: null }).quietHours).toBeUndefined();
+    try {
+      requireProfile({ quietHours: { start: '24:00', end: '7' } });
+      expect.unreachable();
+    } catch (error) {
+      const paths = (error as InvalidRequestError).errors.map((e) => e.path).sort();
+      expect(paths).toEqual(['quietHours.end', 'quietHours.start']);
+    }
+  });
+
   it('refuses attributes nested deeper than DynamoDB stores', () => {
     let deep: Record<string, unknown> = { leaf: 1 };
     for (let n = 0; n < 20; n++) deep = { n: deep };
