@@ -33,8 +33,9 @@ export interface RunningTwilioFake {
 
 /**
  * What Twilio reports after the send, by the number's last four digits: 0004 is undelivered
- * (30003, unreachable handset), 0005 has replied STOP (21610); every other number is delivered,
- * and a WhatsApp message is then read.
+ * (30003, unreachable handset), 0005 has replied STOP (21610), 3005 is undelivered (30005, unknown
+ * handset: the number does not exist); every other number is delivered, and a WhatsApp message
+ * is then read.
  */
 function callbackSequence(
   channel: 'sms' | 'whatsapp',
@@ -44,6 +45,8 @@ function callbackSequence(
   if (recipient.endsWith('0004'))
     return [sent, { MessageStatus: 'undelivered', ErrorCode: '30003' }];
   if (recipient.endsWith('0005')) return [sent, { MessageStatus: 'failed', ErrorCode: '21610' }];
+  if (recipient.endsWith('3005'))
+    return [sent, { MessageStatus: 'undelivered', ErrorCode: '30005' }];
   const delivered = [sent, { MessageStatus: 'delivered' }];
   return channel === 'whatsapp' ? [...delivered, { MessageStatus: 'read' }] : delivered;
 }

@@ -4,7 +4,8 @@ import type { AddressHealth, AddressKind, AddressStatus, RecipientProfile } from
 import type { RecipientStore } from './ports';
 
 /*
- * What providers say about an address (SES bounce/complaint, Twilio STOP, FCM UNREGISTERED)
+ * What providers say about an address (SES bounce/complaint, Twilio STOP or an
+ * unknown number, FCM UNREGISTERED)
  * reaches the suppression list and the health of that address on every profile of the tenant
  * that holds it; lifting a suppression sets it back to ok. Only that address changes, never the
  * whole recipient. The profile write is a stream record: `recipient.address_changed`.
@@ -15,6 +16,7 @@ const STATUS_OF: Record<SuppressionEntry['reason'], AddressStatus> = {
   complaint: 'complained',
   unsubscribed: 'unsubscribed',
   'invalid-token': 'unregistered',
+  undeliverable: 'undeliverable',
   manual: 'undeliverable',
 };
 

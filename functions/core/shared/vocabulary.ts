@@ -13,6 +13,7 @@ export const SUPPRESSION_REASONS = [
   'complaint',
   'unsubscribed',
   'invalid-token',
+  'undeliverable',
   'manual',
 ] as const;
 export type SuppressionReason = (typeof SUPPRESSION_REASONS)[number];

@@ -2,6 +2,7 @@ import type { ChannelProvider, ProviderReceipt, SendOptions } from '../../../cor
 import type { OutboundMessage } from '../../../core/notifications/model';
 import { ProviderError } from '../../../core/shared/errors';
 import { classifyNetworkError, errorMessage, parseRetryAfter } from '../classify';
+import { twilioSuppression } from './twilio-address-codes';
 import { twilioStatusCallbackUrl } from './twilio-callback';
 
 /** The channels Twilio's Messages API carries for Herald. */
@@ -67,8 +68,6 @@ const CONFIGURATION = new Set([
   63007, // WhatsApp: no channel for this From address
 ]);
 
-/** Codes that mean the recipient must not be messaged again. */
-export const TWILIO_UNSUBSCRIBED = 21610;
 /** WhatsApp free text outside the 24-hour session window. */
 export const TWILIO_NEEDS_TEMPLATE = 63016;
 
@@ -189,9 +188,10 @@ function classifyTwilioAnswer(
       ? body.message
       : `HTTP ${response.status}: ${text.slice(0, 200)}`;
   const retryAfterSeconds = parseRetryAfter(response.headers.get('retry-after'));
+  const suppress = twilioSuppression(code);
   const options = {
     ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
-    ...(code === TWILIO_UNSUBSCRIBED && { suppress: 'unsubscribed' as const }),
+    ...(suppress && { suppress }),
   };
   if (code === undefined) {
     return new ProviderError('transient', `http_${response.status}`, message, options);

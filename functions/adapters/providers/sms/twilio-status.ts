@@ -1,9 +1,6 @@
 import type { ProviderReport } from '../../../core/delivery/report';
-import {
-  NEEDS_TEMPLATE_REASON,
-  TWILIO_NEEDS_TEMPLATE,
-  TWILIO_UNSUBSCRIBED,
-} from './twilio-messaging-provider';
+import { twilioSuppression } from './twilio-address-codes';
+import { NEEDS_TEMPLATE_REASON, TWILIO_NEEDS_TEMPLATE } from './twilio-messaging-provider';
 
 /** The delivery a callback names, from the query string Herald put on its statusCallback. */
 export interface CallbackIds {
@@ -42,12 +39,8 @@ export function twilioStatusReport(
         errorCode === TWILIO_NEEDS_TEMPLATE
           ? `${errorCode}: ${NEEDS_TEMPLATE_REASON}`
           : `${errorCode ?? 'unknown'}: Twilio reported the message ${status}`;
-      return {
-        ...base,
-        status,
-        reason,
-        ...(errorCode === TWILIO_UNSUBSCRIBED && { suppress: 'unsubscribed' as const }),
-      };
+      const suppress = twilioSuppression(errorCode);
+      return { ...base, status, reason, ...(suppress && { suppress }) };
     }
     default:
       return undefined;

@@ -164,7 +164,7 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
     });
   });
 
-  it('marks 21610 (replied STOP) for suppression and explains 63016', async () => {
+  it('marks 21610 (replied STOP) and 21614 (not a mobile) for suppression and explains 63016', async () => {
     const server = await edge;
     server.answerWith(() => ({ status: 400, body: { code: 21610, message: 'unsubscribed' } }));
     const send = async () =>
@@ -175,6 +175,11 @@ describe('TwilioMessagingProvider at the HTTP edge', () => {
     expect(await providerError(send)).toMatchObject({
       kind: 'permanent',
       suppress: 'unsubscribed',
+    });
+    server.answerWith(() => ({ status: 400, body: { code: 21614, message: 'not a mobile' } }));
+    expect(await providerError(send)).toMatchObject({
+      kind: 'permanent',
+      suppress: 'undeliverable',
     });
     server.answerWith(() => ({ status: 400, body: { code: 63016, message: 'outside window' } }));
     const err = await providerError(send);
