@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
+import { startReceiver } from '../support/webhook-receiver';
 
 // Twilio errors that mean the number itself can never receive (30005 unknown handset, 30006
 // landline or unreachable carrier, 21614 not a mobile number) mark the number `undeliverable`
@@ -9,13 +10,17 @@ import { apiClient, waitFor } from '../support/client';
 
 let stack: LocalStack;
 let api: ReturnType<typeof apiClient>;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
+  receiver = await startReceiver();
   stack = await startLocalStack({ port: 0, log: () => undefined });
   api = apiClient(stack);
+  await api.post('/v1/webhooks', { url: `${receiver.url}/events`, events: ['delivery.skipped'] });
 });
 afterAll(async () => {
   await stack?.stop();
+  await receiver?.close();
 });
 
 type Delivery = { channel: string; status: string; skipReason?: string };
@@ -61,6 +66,15 @@ describe('number health from Twilio error codes', () => {
 
     const next = await sendSms('tw-30005');
     expect(next.map((d) => [d.status, d.skipReason])).toEqual([['skipped', 'address_invalid']]);
+    // The delivery event names the recipient profile it was addressed to.
+    const event = await waitFor(() =>
+      receiver.received.find((r) => r.body.includes('+14155553005')),
+    );
+    expect(JSON.parse(event.body)).toMatchObject({
+      type: 'delivery.skipped',
+      recipient: '+14155553005',
+      recipientId: 'tw-30005',
+    });
   });
 
   it('30003 (handset off, transient) -> the number stays ok and is sent to again', async () => {

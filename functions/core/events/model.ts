@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type {
   AttemptRecord,
   Channel,
@@ -6,14 +5,23 @@ import type {
   DeliveryStatus,
 } from '../notifications/model';
 import { aggregateStatus, FINAL } from '../notifications/status';
+import { eventId } from './event-id';
 import {
   FANOUT_EVENT_TYPES,
   type FanoutCompletedEvent,
   type NotificationCompletedEvent,
 } from './notification-events';
 import { RECIPIENT_EVENT_TYPES, type RecipientEvent } from './recipient-event';
+import type { WebhookDisabledEvent, WebhookTestEvent } from './webhook-events';
 
+export {
+  type WebhookDisabledEvent,
+  type WebhookSnapshot,
+  type WebhookTestEvent,
+  webhookDisabledEventOf,
+} from './webhook-events';
 export type { FanoutCompletedEvent, NotificationCompletedEvent };
+export { eventId };
 
 /*
  * Delivery events: the public contract of what Herald tells clients (SNS topic, webhooks). They
@@ -85,6 +93,8 @@ export interface DeliveryEvent {
   deliveryId: string;
   channel: Channel;
   recipient: string;
+  /** The recipient profile id, when the delivery was addressed to one (`to: [id]`). */
+  recipientId?: string;
   status: DeliveryStatus;
   attempts: number;
   /** Grows with every write of the delivery: orders the events of one delivery. */
@@ -92,26 +102,6 @@ export interface DeliveryEvent {
   providerMessageId?: string;
   error?: string;
   metadata: Record<string, string>;
-}
-
-/** An endpoint was switched off by Herald (410 Gone, or failing for too long). */
-export interface WebhookDisabledEvent {
-  id: string;
-  type: 'webhook.disabled';
-  occurredAt: string;
-  tenantId: string;
-  webhookId: string;
-  url: string;
-  reason: string;
-}
-
-/** Sent on request to check an endpoint. */
-export interface WebhookTestEvent {
-  id: string;
-  type: 'webhook.test';
-  occurredAt: string;
-  tenantId: string;
-  webhookId: string;
 }
 
 /** A run's recorded change: its status, or one step's decision (when, what, why, deliveries). */
@@ -159,11 +149,6 @@ export interface DeliveryChange {
   after?: DeliverySnapshot;
 }
 
-/** A stable, opaque event id from the parts that identify one change. */
-export function eventId(...parts: Array<string | number>): string {
-  return `evt_${createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 26)}`;
-}
-
 function latestAttempt(snapshot: DeliverySnapshot | undefined): AttemptRecord | undefined {
   let latest: AttemptRecord | undefined;
   for (const entry of snapshot?.history ?? []) {
@@ -208,6 +193,7 @@ export function deliveryEventOf(change: DeliveryChange): DeliveryEvent | undefin
     version: after.version,
     metadata: after.metadata,
   };
+  if (after.recipientId) event.recipientId = after.recipientId;
   if (after.providerMessageId) event.providerMessageId = after.providerMessageId;
   if (after.lastError && type !== 'delivery.sent' && type !== 'delivery.delivered') {
     event.error = after.lastError;
@@ -260,37 +246,5 @@ export function completionEventOf(
     counts,
     deliveries: states.length,
     metadata: trigger.metadata,
-  };
-}
-
-/** The parts of a webhook item the events function sees in its stream images. */
-export interface WebhookSnapshot {
-  id: string;
-  tenantId: string;
-  url: string;
-  enabled: boolean;
-  disabledReason?: string;
-  disabledAt?: string;
-  updatedAt: string;
-}
-
-/**
- * `webhook.disabled` when Herald switched an endpoint off (410 Gone, or failing for days): the
- * write sets `disabledReason`. A tenant disabling its own endpoint sets none and makes no event.
- */
-export function webhookDisabledEventOf(
-  before: WebhookSnapshot | undefined,
-  after: WebhookSnapshot | undefined,
-): WebhookDisabledEvent | undefined {
-  if (!before?.enabled || !after || after.enabled || !after.disabledReason) return undefined;
-  const occurredAt = after.disabledAt ?? after.updatedAt;
-  return {
-    id: eventId(after.id, 'disabled', occurredAt),
-    type: 'webhook.disabled',
-    occurredAt,
-    tenantId: after.tenantId,
-    webhookId: after.id,
-    url: after.url,
-    reason: after.disabledReason,
   };
 }

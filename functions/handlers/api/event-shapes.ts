@@ -28,6 +28,9 @@ export const deliveryEventShape = z.strictObject({
   recipient: z
     .string()
     .check(z.describe('as sent (events go to the tenant’s own endpoints and topic)')),
+  recipientId: z.optional(
+    z.string().check(z.describe('the recipient profile id, when the delivery was sent to one')),
+  ),
   status: z.enum(DELIVERY_STATUSES),
   attempts: count(0),
   version: count(1).check(z.describe('orders the events of one delivery')),
