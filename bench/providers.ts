@@ -62,7 +62,7 @@ async function arrivals(stack: LocalStack, to: string[], timeoutMs: number) {
 }
 
 export async function benchSendRates(counter: ReturnType<typeof countSdkRequests>) {
-  const scale = Number(process.env.BENCH_RATE_SCALE ?? 20);
+  const scale = Number(process.env.BENCH_RATE_SCALE ?? 5);
   const total = Number(process.env.BENCH_RATE_MESSAGES ?? 10_000);
   const stack = await startLocalStack({
     port: 0,
