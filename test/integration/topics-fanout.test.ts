@@ -174,14 +174,15 @@ describe('POST /v1/notifications with to: {topic}', () => {
     });
   });
 
-  it('400 naming the field: a bad topic key, an extra field of to, an address in a block', async () => {
+  it('400 naming the field: a bad topic key, an extra field of to, an address in a block, the high lane', async () => {
     const answer = await api.post('/v1/notifications', {
       to: { topic: 'bad key', extra: 1 },
+      priority: 'high',
       channels: { email: { to: ['x@y.example'], subject: 's', text: 't' } },
     });
     expect(answer.status).toBe(400);
     expect((answer.body.errors as { path: string }[]).map((e) => e.path).sort()).toEqual(
-      ['channels.email.to', 'to.extra', 'to.topic'].sort(),
+      ['channels.email.to', 'priority', 'to.extra', 'to.topic'].sort(),
     );
   });
 

@@ -43,6 +43,14 @@ export async function acceptTopic(tenantId: string, body: unknown, options: Vali
   for (const key of Object.keys(to)) {
     if (key !== 'topic') errors.push({ path: `to.${key}`, message: 'is not a field of to' });
   }
+  // The high lane is for the few sends that must overtake everything: an audience of any size
+  // on it would be the backlog it exists to bypass.
+  if (rest.priority === 'high') {
+    errors.push({
+      path: 'priority',
+      message: 'must be normal for a topic send (the high lane is for single urgent sends)',
+    });
+  }
   // A template renders once, in the request's locale, before anything is checked or recorded
   // (per-recipient fields and locales need rendering in the fan-out: not built, so a template
   // that uses `recipient.*` is a 422 for a missing variable here).
@@ -147,6 +155,6 @@ export const topicSendSchema = z.strictObject({
   data: z.optional(z.record(z.string(), z.unknown())),
   locale: z.optional(z.string()),
   sendAt: z.optional(z.string().check(z.describe('the fan-out starts then'))),
-  priority: z.optional(z.enum(['high', 'normal'])),
+  priority: z.optional(z.literal('normal').check(z.describe('topic sends use the normal lane'))),
   metadata: z.optional(z.record(z.string(), z.string())),
 });
