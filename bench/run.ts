@@ -13,8 +13,8 @@ import { benchRecipients } from './recipients';
 import { countSdkRequests } from './sdk-counter';
 import { quiet, servicesOf } from './support';
 import { benchTemplates } from './templates';
-import { benchTopics } from './topics';
 import { benchCeiling, benchOwnCpu } from './throughput';
+import { benchTopics } from './topics';
 import { benchWorkflows } from './workflows';
 
 /** `npm run bench [section]`: every section in turn, or only the one named. */

@@ -14,7 +14,6 @@ import { NotificationView } from './views/notification';
 import { NotificationsView } from './views/notifications';
 import { OutcomesView } from './views/outcomes';
 import { ProvidersView } from './views/providers';
-import { ProvidersView } from './views/providers';
 import { RecipientView } from './views/recipient';
 import { RecipientsView } from './views/recipients';
 import { SuppressionsView } from './views/suppressions';
@@ -53,7 +52,6 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'recipients', label: 'Recipients', scope: 'read' },
     { view: 'suppressions', label: 'Suppressions', scope: 'read' },
     { view: 'webhooks', label: 'Webhooks', scope: 'read' },
-    { view: 'providers', label: 'Providers', scope: 'read' },
     { view: 'providers', label: 'Providers', scope: 'read' },
     { view: 'templates', label: 'Templates', scope: 'read' },
     { view: 'workflows', label: 'Workflows', scope: 'read' },
@@ -144,8 +142,6 @@ function renderView(route: Route) {
       return <SuppressionsView />;
     case 'webhooks':
       return <WebhooksView />;
-    case 'providers':
-      return <ProvidersView />;
     case 'providers':
       return <ProvidersView />;
     case 'templates':
