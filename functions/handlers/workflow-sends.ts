@@ -10,8 +10,11 @@ import { parseRecipientSend } from '../core/recipients/send-request';
 import { InvalidRequestError, UnprocessableRequestError } from '../core/shared/errors';
 import { VersionCache } from '../core/templates/compile';
 import { personalize } from '../core/templates/personalize';
-import type { RecipientFields } from '../core/templates/render';
-import { renderedContentErrors, renderTemplateSend } from '../core/templates/send';
+import {
+  recipientFieldsFrom,
+  renderedContentErrors,
+  renderTemplateSend,
+} from '../core/templates/send';
 import { dynamo } from '../runtime/aws-clients';
 
 /*
@@ -31,20 +34,7 @@ export function createWorkflowSendParser(tableName: string) {
     engine: new LiquidTemplateEngine(),
     cache: new VersionCache(),
   };
-  const fieldsOf = async (tenantId: string, ids: readonly string[]) => {
-    const profiles = await recipients.batchGet(tenantId, ids);
-    const fields = new Map<string, RecipientFields>();
-    for (const [id, p] of profiles) {
-      fields.set(id, {
-        id,
-        ...(p.name !== undefined && { name: p.name }),
-        ...(p.locale !== undefined && { locale: p.locale }),
-        ...(p.timezone !== undefined && { timezone: p.timezone }),
-        attributes: p.attributes ?? {},
-      });
-    }
-    return fields;
-  };
+  const { fieldsOf } = recipientFieldsFrom(recipients);
   const parse = async (body: unknown, options: ValidationOptions): Promise<ValidationResult> => {
     const tenantId = options.tenantId ?? '';
     const rendered = await renderTemplateSend(render, tenantId, body as Record<string, unknown>, {

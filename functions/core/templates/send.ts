@@ -112,6 +112,38 @@ export interface RecipientFieldsSource {
   fieldsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, RecipientFields>>;
 }
 
+/** The profile fields a profile store can give (structural: templates import no recipients code). */
+interface ProfileFields {
+  name?: string;
+  locale?: string;
+  timezone?: string;
+  attributes?: Record<string, unknown>;
+}
+
+/**
+ * Recipients' fields as templates see them (`recipient.id`, `name`, `locale`, `timezone`,
+ * `attributes`), from any store that reads profiles by id in batches.
+ */
+export function recipientFieldsFrom(profiles: {
+  batchGet(tenantId: string, ids: readonly string[]): Promise<Map<string, ProfileFields>>;
+}): RecipientFieldsSource {
+  return {
+    async fieldsOf(tenantId, ids) {
+      const fields = new Map<string, RecipientFields>();
+      for (const [id, p] of await profiles.batchGet(tenantId, ids)) {
+        fields.set(id, {
+          id,
+          ...(p.name !== undefined && { name: p.name }),
+          ...(p.locale !== undefined && { locale: p.locale }),
+          ...(p.timezone !== undefined && { timezone: p.timezone }),
+          attributes: p.attributes ?? {},
+        });
+      }
+      return fields;
+    },
+  };
+}
+
 /** What a template send became: the body to validate, and the content rendered per recipient. */
 export interface RenderedSend {
   body: Record<string, unknown>;

@@ -2,9 +2,8 @@ import * as z from 'zod/mini';
 import type { ValidationOptions, ValidationResult } from '../../core/notifications/requests';
 import { UnprocessableRequestError } from '../../core/shared/errors';
 import { personalize } from '../../core/templates/personalize';
-import type { RecipientFields } from '../../core/templates/render';
 import {
-  type RecipientFieldsSource,
+  recipientFieldsFrom,
   renderedContentErrors,
   renderTemplateSend,
   templateSendFields,
@@ -13,23 +12,7 @@ import {
 import { recipients } from './recipients';
 import { templateRenderDeps } from './templates';
 
-/** Recipients' fields as templates see them: `recipient.id`, `name`, `locale`, `timezone`, `attributes`. */
-const recipientFields: RecipientFieldsSource = {
-  async fieldsOf(tenantId, ids) {
-    const profiles = await recipients.batchGet(tenantId, ids);
-    const fields = new Map<string, RecipientFields>();
-    for (const [id, p] of profiles) {
-      fields.set(id, {
-        id,
-        ...(p.name !== undefined && { name: p.name }),
-        ...(p.locale !== undefined && { locale: p.locale }),
-        ...(p.timezone !== undefined && { timezone: p.timezone }),
-        attributes: p.attributes ?? {},
-      });
-    }
-    return fields;
-  },
-};
+const recipientFields = recipientFieldsFrom(recipients);
 
 type Parse = (
   body: unknown,
