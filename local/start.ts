@@ -81,7 +81,7 @@ const example = {
     email: { to: ['ada@example.com'], subject: 'Hello from Herald', text: 'It works.' },
     sms: { to: ['+15555550100'], text: 'Hello from Herald' },
     slack: { channel: '#general', text: 'Hello from Herald' },
-    mqtt: { topic: 'herald/demo', payload: { hello: 'world' } },
+    mqtt: { topic: 'demo', payload: { hello: 'world' } },
   },
 };
 console.log(`Herald local stack up in ${totalMs} ms (stack ${stackMs} ms, loading code ${totalMs - stackMs} ms)
@@ -108,7 +108,7 @@ Send a notification:
 Throttle per tenant: ${plan.rateLimit} requests/s, bursts of ${plan.burstLimit}, ${plan.quota.limit} per ${plan.quota.period.toLowerCase()} (cdk.json herald.api.usagePlan; over it: 429 with Retry-After).
 /_local/* and the console's local views are unauthenticated and exist only on this local stack.
 
-Watch MQTT as a device:  npm run subscribe -- 'herald/#'${mqttPort === 1883 ? '' : ` --url ${stack.mqttUrl}`}
+Watch MQTT as a device:  npm run subscribe -- 'herald/local/#'   (the dev key's namespace: topics are relative to it)${mqttPort === 1883 ? '' : ` --url ${stack.mqttUrl}`}
 Ctrl-C stops everything.`);
 
 let stopping = false;
