@@ -47,7 +47,9 @@ describe('HeraldApi', () => {
           !route.includes(' /v1/categories') &&
           !route.includes(' /v1/unsubscribe') &&
           // Workflows and runs: test/infra/workflows.test.ts.
-          !route.includes(' /v1/workflow'),
+          !route.includes(' /v1/workflow') &&
+          // Topics and their subscribers: test/infra/topics.test.ts.
+          !route.includes(' /v1/topics'),
       ),
     );
     expect([...routes.keys()].sort()).toEqual(
@@ -280,9 +282,10 @@ describe('HeraldApi', () => {
   it('creates senders, secrets and the IoT lookup only for enabled channels', () => {
     // Two lanes per channel; each channel's two queues and DLQ, plus the schedule DLQ; plus the
     // events stream and webhook queue mappings, the webhook queue, its DLQ and the stream
-    // failure queue (DeliveryEvents); plus the SES feedback queue, its DLQ and its mapping.
-    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2 + 1);
-    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3 + 2);
+    // failure queue (DeliveryEvents); plus the SES feedback queue, its DLQ and its mapping; plus
+    // the topics fan-out queue, its DLQ and its mapping (topics.test.ts).
+    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2 + 1 + 1);
+    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3 + 2 + 2);
     // The enabled channel's provider secret and the unsubscribe link key (issue 18).
     variant.resourceCountIs('AWS::SecretsManager::Secret', 2);
     variant.resourceCountIs('Custom::AWS', 0);
