@@ -39,12 +39,11 @@ async function webhooksOf(tenantId: string): Promise<WebhookRoute[]> {
   return webhooks;
 }
 
+const deliveryStates = new DynamoDeliveryStates(dynamo, config.tableName);
 const deps = {
   // A topic send still fanning out is not complete, whatever its deliveries say (issue 21).
-  states: fanoutAwareStates(
-    new DynamoDeliveryStates(dynamo, config.tableName),
-    new DynamoFanoutStore(dynamo, config.tableName),
-  ),
+  states: fanoutAwareStates(deliveryStates, new DynamoFanoutStore(dynamo, config.tableName)),
+  commits: deliveryStates,
   topic: new SnsEventTopic(traced(new SNSClient({})), config.topicArn),
   webhooks: webhooksOf,
   webhookQueue: new SqsWebhookQueue(sqs, config.webhookQueueUrl),

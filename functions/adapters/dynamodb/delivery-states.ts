@@ -1,9 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryState } from '../../core/events/model';
-import type { DeliveryStateReader } from '../../core/events/ports';
+import type { DeliveryStateReader, IngestCommits } from '../../core/events/ports';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { FINAL } from '../../core/notifications/status';
-import { DELIVERY_PREFIX, notificationKey } from './items';
+import { DELIVERY_PREFIX, deliveryKey, META, notificationKey } from './items';
 import { queryItems } from './query-items';
 
 /** Items read per page: most checks stop on the first page. */
@@ -15,7 +15,7 @@ const PAGE = 25;
  * roughly in the order they were enqueued, so the open ones sit at the end of the key range and
  * a check for a notification still in progress usually costs one page (1 read unit up to 4 KB).
  */
-export class DynamoDeliveryStates implements DeliveryStateReader {
+export class DynamoDeliveryStates implements DeliveryStateReader, IngestCommits {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -52,5 +52,30 @@ export class DynamoDeliveryStates implements DeliveryStateReader {
       if (!FINAL.includes(status)) return states;
     }
     return states;
+  }
+
+  /**
+   * Whether the notification item exists, else whether the delivery item does: strongly
+   * consistent Queries on one key each (the events function may Query notification items; a
+   * GetItem would need a grant of its own).
+   */
+  async commitState(
+    notificationId: string,
+    deliveryId: string,
+  ): Promise<'committed' | 'pending' | 'discarded'> {
+    if (await this.exists(notificationId, META)) return 'committed';
+    return (await this.exists(notificationId, deliveryKey(deliveryId))) ? 'pending' : 'discarded';
+  }
+
+  private async exists(notificationId: string, sk: string): Promise<boolean> {
+    for await (const _item of queryItems(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND sk = :sk',
+      ExpressionAttributeValues: { ':pk': notificationKey(notificationId), ':sk': sk },
+      ProjectionExpression: 'sk',
+      ConsistentRead: true,
+    }))
+      return true;
+    return false;
   }
 }

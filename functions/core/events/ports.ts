@@ -9,6 +9,20 @@ export interface DeliveryStateReader {
   deliveryStates(notificationId: string): Promise<DeliveryState[]>;
 }
 
+/**
+ * Whether a notification's ingest committed. Ingest writes every delivery item (`skipped` ones
+ * included) before the notification item, and deletes them if that write fails: a delivery item
+ * inserted already final is only an event once the notification item exists.
+ * `committed`: the notification item exists; `pending`: not yet, but the delivery item does
+ * (ingest is still writing); `discarded`: neither (ingest failed and took it back).
+ */
+export interface IngestCommits {
+  commitState(
+    notificationId: string,
+    deliveryId: string,
+  ): Promise<'committed' | 'pending' | 'discarded'>;
+}
+
 /** The operators' topic (SNS): every event, with attributes to filter on. */
 export interface EventTopic {
   publish(events: readonly HeraldEvent[]): Promise<void>;

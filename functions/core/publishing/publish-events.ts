@@ -8,7 +8,7 @@ import {
   type WebhookSnapshot,
   webhookDisabledEventOf,
 } from '../events/model';
-import type { DeliveryStateReader, EventTopic } from '../events/ports';
+import type { DeliveryStateReader, EventTopic, IngestCommits } from '../events/ports';
 import { mapWithConcurrency } from '../shared/concurrency';
 import type { WebhookMessage, WebhookRecord } from '../webhooks/model';
 import type { WebhookQueue } from '../webhooks/ports';
@@ -21,6 +21,39 @@ export interface PublishEventsDependencies {
     tenantId: string,
   ) => Promise<ReadonlyArray<Pick<WebhookRecord, 'id' | 'events' | 'enabled'>>>;
   webhookQueue: WebhookQueue;
+  /** Inserts that are already final (`skipped`) wait for their notification's commit. */
+  commits: IngestCommits;
+}
+
+/** Thrown to have the stream batch come again: an ingest is still writing its items. */
+export class IngestNotCommittedError extends Error {
+  override readonly name = 'IngestNotCommittedError';
+  constructor(readonly notificationId: string) {
+    super(`notification ${notificationId} is not committed yet; the batch comes again`);
+  }
+}
+
+/**
+ * The changes that are events now. A delivery inserted already final (a `skipped` delivery,
+ * written at ingest before the notification item that commits it) is one only once its
+ * notification is committed: before that the batch comes again; if the ingest failed and took
+ * its items back, it never is.
+ */
+async function committedChanges(
+  commits: IngestCommits,
+  changes: readonly DeliveryChange[],
+): Promise<DeliveryChange[]> {
+  const inserted = new Map<string, string>();
+  for (const change of changes)
+    if (!change.before && change.after && becameFinal(change))
+      inserted.set(change.after.notificationId, change.after.deliveryId);
+  const discarded = new Set<string>();
+  for (const [notificationId, deliveryId] of inserted) {
+    const state = await commits.commitState(notificationId, deliveryId);
+    if (state === 'pending') throw new IngestNotCommittedError(notificationId);
+    if (state === 'discarded') discarded.add(notificationId);
+  }
+  return changes.filter((c) => !c.after || !discarded.has(c.after.notificationId));
 }
 
 /** Completion checks in flight at once. */
@@ -44,7 +77,7 @@ export async function publishChanges(
   }
   // The last change in the batch that finished a delivery, per notification: one check each.
   const finishing = new Map<string, DeliverySnapshot>();
-  for (const change of changes) {
+  for (const change of await committedChanges(deps.commits, changes)) {
     const event = deliveryEventOf(change);
     if (event) events.push(event);
     if (change.after && becameFinal(change))
