@@ -146,3 +146,38 @@ export function describeError(error: unknown): string {
   if (error instanceof ApiError) return `${error.status}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Previous/next over a cursor-paged list: `cursors` is the stack of cursors that led to the page
+ * shown (empty on the first page), `nextCursor` the page's own.
+ */
+export function Pager({
+  cursors,
+  nextCursor,
+  onChange,
+}: {
+  cursors: string[];
+  nextCursor: string | undefined;
+  onChange: (cursors: string[]) => void;
+}) {
+  return (
+    <div class="pager">
+      <button
+        type="button"
+        disabled={cursors.length === 0}
+        onClick={() => onChange(cursors.slice(0, -1))}
+      >
+        Previous page
+      </button>
+      <button
+        type="button"
+        disabled={!nextCursor}
+        onClick={() => {
+          if (nextCursor) onChange([...cursors, nextCursor]);
+        }}
+      >
+        Next page
+      </button>
+    </div>
+  );
+}

@@ -11,6 +11,7 @@ import {
   formatTime,
   NeedsKey,
   NotAllowed,
+  Pager,
   StatusChip,
   useLoad,
   useSession,
@@ -133,25 +134,7 @@ function NotificationList() {
       </p>
       <ErrorNote error={page.error} />
       {page.data ? <SummaryTable items={page.data.items} /> : null}
-      <div class="pager">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() => {
-            const next = page.data?.nextCursor;
-            if (next) setCursors([...cursors, next]);
-          }}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager cursors={cursors} nextCursor={page.data?.nextCursor} onChange={setCursors} />
     </>
   );
 }

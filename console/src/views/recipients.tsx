@@ -7,6 +7,7 @@ import {
   formatTime,
   NeedsKey,
   NotAllowed,
+  Pager,
   StatusChip,
   useFlash,
   useLoad,
@@ -97,25 +98,7 @@ function RecipientSearch() {
           </table>
         )
       ) : null}
-      <div class="pager">
-        <button
-          type="button"
-          disabled={cursors.length === 0}
-          onClick={() => setCursors(cursors.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!loaded.data?.nextCursor}
-          onClick={() => {
-            const next = loaded.data?.nextCursor;
-            if (next) setCursors([...cursors, next]);
-          }}
-        >
-          Next page
-        </button>
-      </div>
+      <Pager cursors={cursors} nextCursor={loaded.data?.nextCursor} onChange={setCursors} />
     </>
   );
 }

@@ -68,6 +68,7 @@ export class NotificationStore implements DeliveryRepository {
   /** The notification and its deliveries, or undefined if there is no such notification. */
   async get(
     id: string,
+    options: { consistent?: boolean } = {},
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined> {
     let notification: NotificationRecord | undefined;
     const deliveries: DeliveryRecord[] = [];
@@ -75,6 +76,7 @@ export class NotificationStore implements DeliveryRepository {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': notificationKey(id) },
+      ...(options.consistent && { ConsistentRead: true }),
     })) {
       if (item.sk === META) notification = toNotification(item);
       // Beside deliveries the partition may hold their own content (CONTENT#): not deliveries.

@@ -19,6 +19,9 @@ export async function tenantOfNotification(
       TableName: tableName,
       Key: { pk: notificationKey(id), sk: META },
       ProjectionExpression: 'tenantId',
+      // Strongly consistent: right after ingest (a topic send's first fan-out page) an eventually
+      // consistent miss would read as "no such notification". Only misses of the cache get here.
+      ConsistentRead: true,
     }),
   );
   const tenant = answer.Item?.tenantId;

@@ -32,9 +32,10 @@ export interface NotificationRepository {
     deliveries: readonly DeliveryRecord[],
     retainFrom: number,
   ): Promise<void>;
-  /** The notification and its deliveries, or undefined. */
+  /** The notification and its deliveries, or undefined; `consistent` reads strongly consistent. */
   get(
     id: string,
+    options?: { consistent?: boolean },
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined>;
   /**
    * One channel's content of a notification (it never changes, so it may be cached); for a

@@ -239,7 +239,8 @@ export async function sweepCancelled(
   state: FanoutState,
   now: number,
 ): Promise<DeliveryRecord[]> {
-  const found = await deps.store.get(state.notificationId);
+  // Strongly consistent: a page that created rows just before the cancel must be swept too.
+  const found = await deps.store.get(state.notificationId, { consistent: true });
   const open = (found?.deliveries ?? []).filter((d) => CANCEL_CANDIDATES.includes(d.status));
   const cancelled = await cancelEach(deps, state.notificationId, open, now);
   await deps.fanouts.settle(state.notificationId);

@@ -251,6 +251,45 @@ describe('topics › fanoutPage', () => {
   });
 });
 
+describe('topics › a cancel reads what a page just wrote', () => {
+  it('sweeps rows a page enqueued just before the cancel, even where plain reads lag', async () => {
+    // An eventually consistent read that has not seen the page's rows yet: only a strongly
+    // consistent one does.
+    const laggingGet = (id: string, options?: { consistent?: boolean }) =>
+      options?.consistent
+        ? repo.get(id)
+        : repo.get(id).then((found) => found && { ...found, deliveries: [] });
+    const lagging = new Proxy(repo, {
+      get(target, prop) {
+        if (prop === 'get') return laggingGet;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    // The cancel comes right after the first page was enqueued (its rows queued, not yet claimed).
+    let cancelled = false;
+    const racing: FanoutDependencies = {
+      ...deps,
+      queue: {
+        channels: queue.channels,
+        enqueue: async (ds, priority, delay) => {
+          const failed = await queue.enqueue(ds, priority, delay);
+          if (!cancelled) {
+            cancelled = true;
+            await cancelFanout({ store: lagging, fanouts }, 'n1', 't', clock);
+          }
+          return failed;
+        },
+      },
+    };
+    await drain(racing);
+    const statuses = [...repo.deliveries.values()].map((d) => d.status);
+    expect(statuses.length).toBeGreaterThan(0);
+    // Not yet claimed when the answer came: cancelled, so none is sent after it.
+    expect(statuses.filter((s) => s === 'queued')).toEqual([]);
+  });
+});
+
 describe('topics › describeFanout and cancelFanout', () => {
   it('lists the first 1,000 deliveries of a large topic send, with its progress', async () => {
     const big = Array.from({ length: 1_005 }, (_, i) => `r${i}`);
