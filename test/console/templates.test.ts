@@ -26,7 +26,7 @@ declare const location: { hash: string };
 type FieldLike = { value: string; dispatchEvent(event: Event): boolean };
 type FrameLike = {
   contentDocument: {
-    body: { textContent: string | null };
+    body: { textContent: string | null } | null;
     querySelector(s: string): unknown;
     defaultView: { getComputedStyle(el: unknown): { color: string } };
   } | null;
@@ -117,14 +117,18 @@ describe('console: templates', () => {
     expect(await frame?.evaluate((f) => f.getAttribute('sandbox'))).toBe('allow-same-origin');
     return waitFor(
       async () => {
-        const seen = await frame?.evaluate((f) => {
-          const doc = (f as unknown as FrameLike).contentDocument;
-          const h1 = doc?.querySelector('h1');
-          return {
-            text: doc?.body.textContent ?? '',
-            color: h1 && doc ? doc.defaultView.getComputedStyle(h1).color : '',
-          };
-        });
+        // The frame reloads on every edit: between two documents its body is null, and React may
+        // have replaced the element itself, so each poll looks the frame up again.
+        const seen = await page
+          .$eval('iframe.email-frame', (f) => {
+            const doc = (f as unknown as FrameLike).contentDocument;
+            const h1 = doc?.querySelector('h1');
+            return {
+              text: doc?.body?.textContent ?? '',
+              color: h1 && doc ? doc.defaultView.getComputedStyle(h1).color : '',
+            };
+          })
+          .catch(() => undefined);
         return seen?.text.includes(text) && seen.color !== '' ? seen : undefined;
       },
       10_000,
