@@ -120,7 +120,15 @@ export function createChannelHandler<C extends Channel>(
     };
     let outcome: Awaited<ReturnType<typeof deliverRecord>>;
     const receiveCount = Number(record.attributes.ApproximateReceiveCount ?? '1');
-    const rate = await rates.check(record, message, laneOf(config, record), receiveCount, deadline);
+    let rate: Awaited<ReturnType<typeof rates.check>>;
+    try {
+      rate = await rates.check(record, message, laneOf(config, record), receiveCount, deadline);
+    } catch (error) {
+      // Before any attempt, but on the last receive the message leaves: record the final state.
+      logger.error('send-rate check failed', { ...fields, error: error as Error });
+      await lastReceiveFallback(message, receiveCount, error);
+      throw error;
+    }
     if (!rate.proceed) {
       metrics.addMetric('DeliveryRateWaited', MetricUnit.Count, 1);
       logger.info('delivery waits for its sender', { ...fields, reason: rate.reason });
