@@ -46,7 +46,14 @@ afterAll(async () => {
 async function seed(id: string) {
   const now = new Date().toISOString();
   await store.create(
-    { id, createdAt: now, priority: 'normal', content: { sms: { text: 'hi' } }, deliveryCount: 1 },
+    {
+      id,
+      tenantId: 't1',
+      createdAt: now,
+      priority: 'normal',
+      content: { sms: { text: 'hi' } },
+      deliveryCount: 1,
+    },
     [
       {
         notificationId: id,
