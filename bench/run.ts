@@ -16,6 +16,7 @@ import { benchTemplates } from './templates';
 import { benchCeiling, benchOwnCpu } from './throughput';
 import { benchTopics } from './topics';
 import { benchWorkflows } from './workflows';
+import { benchWrites } from './writes';
 
 /** `npm run bench [section]`: every section in turn, or only the one named. */
 async function main() {
@@ -52,6 +53,7 @@ async function main() {
       await benchCost(counter);
     },
     workflows: () => benchWorkflows(counter),
+    writes: () => benchWrites(counter),
   };
   for (const [name, run] of Object.entries(sections)) {
     if (only && only !== name) continue;

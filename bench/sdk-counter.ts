@@ -13,6 +13,8 @@ export interface SdkCounts {
   dynamoWriteUnits: number;
   /** DynamoDB items written (each entry of a BatchWriteItem, each Put/Update/DeleteItem). */
   dynamoItemsWritten: number;
+  /** Write units by operation and kind of item (its sort key up to the first `#`). */
+  dynamoWriteUnitsByKind: Record<string, number>;
 }
 
 type Request = {
@@ -32,6 +34,8 @@ interface Seen {
   /** Write units and items, when the body is a DynamoDB write (every other request: 0). */
   units: number;
   items: number;
+  /** Write units by kind of item written (`<operation> <sort key prefix>`). */
+  kinds?: Record<string, number>;
 }
 
 /** For `LocalStackOptions.lambdaPreload`: importing this module on a worker thread reports to it. */
@@ -52,6 +56,7 @@ export function countSdkRequests(services: Record<string, string>): {
     byOperation: {},
     dynamoWriteUnits: 0,
     dynamoItemsWritten: 0,
+    dynamoWriteUnitsByKind: {},
   };
   const add = (seen: Seen) => {
     const host = `${seen.hostname}:${seen.port}`;
@@ -63,6 +68,9 @@ export function countSdkRequests(services: Record<string, string>): {
     counts.byOperation[key] = (counts.byOperation[key] ?? 0) + 1;
     counts.dynamoWriteUnits += seen.units;
     counts.dynamoItemsWritten += seen.items;
+    for (const [kind, units] of Object.entries(seen.kinds ?? {})) {
+      counts.dynamoWriteUnitsByKind[kind] = (counts.dynamoWriteUnitsByKind[kind] ?? 0) + units;
+    }
   };
   watchRequests(add);
   const fromThreads = new BroadcastChannel(CHANNEL);
@@ -77,6 +85,7 @@ export function countSdkRequests(services: Record<string, string>): {
       counts.byOperation = {};
       counts.dynamoWriteUnits = 0;
       counts.dynamoItemsWritten = 0;
+      counts.dynamoWriteUnitsByKind = {};
     },
   };
 }
@@ -98,7 +107,10 @@ function watchRequests(report: (seen: Seen) => void): void {
     const operation = target
       ? (String(target).split('.').pop() ?? '')
       : (action ?? `${request.method} ${request.path?.split('/')[1] ?? ''}`);
-    let written = { units: 0, items: 0 };
+    let written: { units: number; items: number; kinds?: Record<string, number> } = {
+      units: 0,
+      items: 0,
+    };
     // Only DynamoDB's JSON protocol names DynamoDB_20120810 in its target.
     if (String(target).startsWith('DynamoDB_') && request.body) {
       const body =
@@ -163,22 +175,52 @@ function putUnits(item: unknown): number {
   return itemUnits(item) + indexUnits(item as Record<string, unknown>);
 }
 
-function writeUnits(operation: string, body: string): { units: number; items: number } {
+/** The kind of an item: its sort key up to the first `#` (`DELIVERY`, `META`, `PAGE`, ...). */
+function kindOf(operation: string, item: unknown): string {
+  const sk = (item as { sk?: { S?: string } } | undefined)?.sk?.S ?? '?';
+  return `${operation} ${sk.split('#')[0]}`;
+}
+
+function writeUnits(
+  operation: string,
+  body: string,
+): { units: number; items: number; kinds: Record<string, number> } {
   const parsed = JSON.parse(body) as Record<string, unknown>;
+  const kinds: Record<string, number> = {};
+  const count = (kind: string, units: number) => {
+    kinds[kind] = (kinds[kind] ?? 0) + units;
+    return units;
+  };
   if (operation === 'BatchWriteItem') {
-    const tables = parsed.RequestItems as Record<string, { PutRequest?: { Item: unknown } }[]>;
+    const tables = parsed.RequestItems as Record<
+      string,
+      { PutRequest?: { Item: unknown }; DeleteRequest?: { Key: unknown } }[]
+    >;
     const entries = Object.values(tables).flat();
     return {
-      units: entries.reduce((sum, r) => sum + (r.PutRequest ? putUnits(r.PutRequest.Item) : 1), 0),
+      units: entries.reduce(
+        (sum, r) =>
+          sum +
+          (r.PutRequest
+            ? count(kindOf('BatchPut', r.PutRequest.Item), putUnits(r.PutRequest.Item))
+            : count(kindOf('BatchDelete', r.DeleteRequest?.Key), 1)),
+        0,
+      ),
       items: entries.length,
+      kinds,
     };
   }
-  if (operation === 'PutItem') return { units: putUnits(parsed.Item), items: 1 };
+  if (operation === 'PutItem') {
+    return { units: count(kindOf(operation, parsed.Item), putUnits(parsed.Item)), items: 1, kinds };
+  }
   // Delivery items stay well under 1 KB, so an update is one unit (checked in the report).
   if (operation === 'UpdateItem') {
     const expression = String(parsed.UpdateExpression ?? '');
-    return { units: 1 + (/\brsk\s*=/.test(expression) ? 2 : 0), items: 1 };
+    const units = 1 + (/\brsk\s*=/.test(expression) ? 2 : 0);
+    return { units: count(kindOf(operation, parsed.Key), units), items: 1, kinds };
   }
-  if (operation === 'DeleteItem') return { units: 1, items: 1 };
-  return { units: 0, items: 0 };
+  if (operation === 'DeleteItem') {
+    return { units: count(kindOf(operation, parsed.Key), 1), items: 1, kinds };
+  }
+  return { units: 0, items: 0, kinds };
 }
