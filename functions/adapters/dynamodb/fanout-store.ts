@@ -17,6 +17,7 @@ import {
   RECONCILE_INDEX,
   toDelivery,
 } from './items';
+import { decodeCursor, encodeCursor, invalidCursor } from './topic-store';
 
 /*
  * A topic send's fan-out state is one item beside its notification: pk `NOTIF#<id>`, sk `FANOUT`
@@ -204,26 +205,36 @@ export class DynamoFanoutStore implements FanoutStore {
     return (answer.Items ?? []).map((item) => String(item.pk).slice(notificationKey('').length));
   }
 
-  async deliveriesPage(notificationId: string, limit: number) {
+  async deliveriesPage(notificationId: string, limit: number, cursor?: string) {
     const deliveries: DeliveryRecord[] = [];
+    const pk = notificationKey(notificationId);
     let start: Record<string, unknown> | undefined;
+    if (cursor !== undefined) {
+      const { s, k } = decodeCursor(cursor);
+      // Only a position among this notification's deliveries (shard 0: items are not sharded).
+      if (s !== 0 || !k.startsWith(DELIVERY_PREFIX)) throw invalidCursor();
+      start = { pk, sk: k };
+    }
+    let last: string | undefined;
     do {
       const answer = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
-          ExpressionAttributeValues: {
-            ':pk': notificationKey(notificationId),
-            ':delivery': DELIVERY_PREFIX,
-          },
+          ExpressionAttributeValues: { ':pk': pk, ':delivery': DELIVERY_PREFIX },
           Limit: limit - deliveries.length,
           ...(start && { ExclusiveStartKey: start }),
         }),
       );
-      for (const item of answer.Items ?? []) deliveries.push(toDelivery(notificationId, item));
+      for (const item of answer.Items ?? []) {
+        deliveries.push(toDelivery(notificationId, item));
+        last = String(item.sk);
+      }
       start = answer.LastEvaluatedKey;
     } while (start && deliveries.length < limit);
-    return { deliveries, more: start !== undefined };
+    // A full page may end exactly at the last delivery: the next one is then empty.
+    const more = start !== undefined && last !== undefined;
+    return { deliveries, more, ...(more && { nextCursor: encodeCursor({ s: 0, k: last ?? '' }) }) };
   }
 
   async touch(notificationId: string, stallAt: number): Promise<void> {

@@ -171,11 +171,13 @@ function toTopic(item: Record<string, unknown>): Topic {
   return topic as unknown as Topic;
 }
 
-function encodeCursor(position: { s: number; k: string }): string {
+/** A list position as an opaque cursor (base64url JSON: shard and last sort key). */
+export function encodeCursor(position: { s: number; k: string }): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
 }
 
-function decodeCursor(cursor: string): { s: number; k: string } {
+/** A cursor back to its position; 400 at `cursor` when it is not one a list gave out. */
+export function decodeCursor(cursor: string): { s: number; k: string } {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as {
       s?: unknown;
@@ -190,7 +192,7 @@ function decodeCursor(cursor: string): { s: number; k: string } {
   throw invalidCursor();
 }
 
-function invalidCursor(): InvalidRequestError {
+export function invalidCursor(): InvalidRequestError {
   return new InvalidRequestError([
     { path: 'cursor', message: 'is not a cursor this list gave out' },
   ]);

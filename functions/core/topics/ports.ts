@@ -62,11 +62,15 @@ export interface FanoutStore {
   settle(notificationId: string): Promise<void>;
   /** Fan-outs (running, or cancelled and not yet settled) whose checkpoint has not moved by `now`. */
   stalled(now: number, limit: number): Promise<string[]>;
-  /** The first `limit` deliveries of a notification in key order (eventually consistent). */
+  /**
+   * Up to `limit` deliveries of a notification in key order (eventually consistent), after
+   * `cursor` (a `nextCursor` this gave out; anything else is a 400 at `cursor`).
+   */
   deliveriesPage(
     notificationId: string,
     limit: number,
-  ): Promise<{ deliveries: DeliveryRecord[]; more: boolean }>;
+    cursor?: string,
+  ): Promise<{ deliveries: DeliveryRecord[]; more: boolean; nextCursor?: string }>;
   /** Pushes a fan-out's stall deadline out (the reconciler just re-sent its page). */
   touch(notificationId: string, stallAt: number): Promise<void>;
 }

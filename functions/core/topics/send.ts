@@ -103,15 +103,25 @@ export async function acceptTopicSend(
 export const LISTED_DELIVERIES = 1_000;
 
 /**
- * `GET /v1/notifications/{id}` of a topic send: its fan-out's progress and its first
- * LISTED_DELIVERIES deliveries (`fanout.listed`; status and counts are over those), read without
- * the notification's content or the rest of its deliveries. Undefined when it is not a topic send.
+ * `GET /v1/notifications/{id}` of a topic send: its fan-out's progress and a page of up to
+ * `limit` (LISTED_DELIVERIES) deliveries after `cursor` (`fanout.listed`; status and counts are
+ * over those; `nextCursor` when there may be more), read without the notification's content or
+ * the rest of its deliveries. Undefined when it is not a topic send.
  */
-export async function describeFanout(fanouts: FanoutStore, id: string, tenantId: string) {
+export async function describeFanout(
+  fanouts: FanoutStore,
+  id: string,
+  tenantId: string,
+  page: { cursor?: string; limit?: number } = {},
+) {
   const state = await fanouts.get(id);
   if (!state) return undefined;
   if (state.tenantId !== tenantId) throw new NotFoundError(`Notification ${id} not found`);
-  const { deliveries, more } = await fanouts.deliveriesPage(id, LISTED_DELIVERIES);
+  const { deliveries, more, nextCursor } = await fanouts.deliveriesPage(
+    id,
+    page.limit ?? LISTED_DELIVERIES,
+    page.cursor,
+  );
   const counts: Partial<Record<DeliveryStatus, number>> = {};
   for (const d of deliveries) counts[d.status] = (counts[d.status] ?? 0) + 1;
   return {
@@ -124,6 +134,7 @@ export async function describeFanout(fanouts: FanoutStore, id: string, tenantId:
     counts,
     deliveries: deliveries.map(presentDelivery),
     fanout: { ...fanoutProgress(state), listed: deliveries.length, more },
+    ...(nextCursor && { nextCursor }),
   };
 }
 

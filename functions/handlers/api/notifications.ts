@@ -45,6 +45,7 @@ import { withTemplateSchema, withTemplates } from './template-sends';
 import {
   acceptTopic,
   cancelTopicSend,
+  deliveriesQuery,
   describeTopicSend,
   fanoutCancelledShape,
   fanoutShape,
@@ -249,13 +250,17 @@ export const notificationRoutes: ApiRoute[] = [
     doc: {
       summary: 'A notification and every delivery',
       tag: 'notifications',
+      query: deliveriesQuery,
       responses: {
         200: {
           description:
-            'The notification (a topic send: with `fanout` progress and its first 1,000 deliveries)',
+            'The notification (a topic send: with `fanout` progress and a page of up to 1,000 deliveries; `nextCursor` for the next)',
           schema: z.union([
             notificationShape,
-            z.extend(notificationShape, { fanout: fanoutShape }),
+            z.extend(notificationShape, {
+              fanout: fanoutShape,
+              nextCursor: z.optional(z.string()),
+            }),
           ]),
         },
       },
@@ -263,7 +268,7 @@ export const notificationRoutes: ApiRoute[] = [
     handler: async (event) => {
       const tenantId = tenantOf(event);
       const id = notificationIdOf(event);
-      const topicSend = await describeTopicSend(id, tenantId);
+      const topicSend = await describeTopicSend(id, tenantId, event.queryStringParameters);
       return json(200, topicSend ?? (await describeNotification(store, id, tenantId)));
     },
   },

@@ -95,9 +95,61 @@ export async function acceptTopic(tenantId: string, body: unknown, options: Vali
   return accepted;
 }
 
-/** GET /v1/notifications/{id} of a topic send (progress, first deliveries); undefined otherwise. */
-export const describeTopicSend = (id: string, tenantId: string) =>
-  describeFanout(fanouts, id, tenantId);
+/** GET /v1/notifications/{id}'s query: a page of a topic send's deliveries. */
+export const deliveriesQuery = z.strictObject({
+  cursor: z.optional(
+    z.string().check(z.maxLength(2048), z.describe("a topic send's nextCursor: the next page")),
+  ),
+  limit: z.optional(
+    z.pipe(
+      z
+        .string()
+        .check(
+          z.regex(/^\d{1,4}$/, 'must be a whole number from 1 to 1000'),
+          z.describe('deliveries of a topic send listed (1-1000, default 1000)'),
+        ),
+      z.transform(Number),
+    ),
+  ),
+});
+
+/**
+ * GET /v1/notifications/{id} of a topic send (progress, a page of deliveries); undefined
+ * otherwise. The query is checked first: a malformed one is a 400 whatever the notification, and
+ * a cursor for a notification that is not a topic send (which lists every delivery at once) too.
+ */
+export async function describeTopicSend(
+  id: string,
+  tenantId: string,
+  query: Record<string, string | undefined> | null,
+) {
+  const errors: FieldError[] = [];
+  const q = query ?? {};
+  const parsed = validateAt(
+    deliveriesQuery,
+    {
+      ...(q.cursor !== undefined && { cursor: q.cursor }),
+      ...(q.limit !== undefined && { limit: q.limit }),
+    },
+    [],
+    errors,
+  );
+  if (!parsed) throw new InvalidRequestError(errors);
+  const { cursor, limit } = parsed.value;
+  if (limit !== undefined && (limit < 1 || limit > 1000)) {
+    throw new InvalidRequestError([{ path: 'limit', message: 'must be from 1 to 1000' }]);
+  }
+  const described = await describeFanout(fanouts, id, tenantId, {
+    ...(cursor !== undefined && { cursor }),
+    ...(limit !== undefined && { limit }),
+  });
+  if (!described && cursor !== undefined) {
+    throw new InvalidRequestError([
+      { path: 'cursor', message: 'is not a cursor this list gave out' },
+    ]);
+  }
+  return described;
+}
 
 /** DELETE /v1/notifications/{id} of a topic send still fanning out; undefined otherwise. */
 export const cancelTopicSend = (id: string, tenantId: string, now: number) =>
@@ -112,7 +164,7 @@ export const fanoutShape = z.strictObject({
   skipped: z.int().check(z.minimum(0), z.describe('deliveries recorded skipped, with a reason')),
   done: z.boolean(),
   listed: z.optional(
-    z.int().check(z.minimum(0), z.describe('deliveries listed in this answer (the first 1,000)')),
+    z.int().check(z.minimum(0), z.describe('deliveries listed in this answer (up to limit)')),
   ),
   more: z.optional(z.boolean().check(z.describe('more deliveries than listed'))),
 });
