@@ -1,7 +1,5 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProviderStore } from '../adapters/dynamodb/provider-store';
-import { SlackProvider } from '../adapters/providers/slack/slack-provider';
-import { TwilioMessagingProvider } from '../adapters/providers/sms/twilio-messaging-provider';
 import { SecretsManagerProviderVault } from '../adapters/secrets/provider-vault';
 import type { ChannelProvider } from '../core/delivery/ports';
 import type { Channel } from '../core/notifications/model';
@@ -125,7 +123,10 @@ export function createTenantRouter(deps: TenantRouterDeps) {
     get: (sender) => deps.stack.get(sender),
   };
   const supported = (TENANT_PROVIDER_CHANNELS as readonly string[]).includes(channel);
-  if (!config || !supported) return { routes: async (_tenantId?: string) => [stackRoute] };
+  const build = deps.stack.tenant;
+  if (!config || !supported || !build)
+    return { routes: async (_tenantId?: string) => [stackRoute] };
+  const buildOwn = build;
 
   const store = new ProviderStore(dynamo, deps.tableName);
   const vault = new SecretsManagerProviderVault(
@@ -145,30 +146,17 @@ export function createTenantRouter(deps: TenantRouterDeps) {
     const secret = (await vault.read(p.secretName)) ?? {};
     const label = `${p.channel}/${p.name}`;
     const pool = poolOf(p);
-    let base: ChannelProvider;
-    if (p.settings.vendor === 'slack') {
-      base = new SlackProvider({
-        botToken: secret.botToken ?? '',
-        ...(config?.slackApiUrl && { apiUrl: config.slackApiUrl }),
-      });
-    } else {
-      base = new TwilioMessagingProvider(p.channel as 'sms' | 'whatsapp', {
-        accountSid: p.settings.accountSid,
-        authToken: secret.authToken ?? '',
-        from: p.settings.senders[0] as string,
-        ...(config?.twilioApiBaseUrl && { apiBaseUrl: config.twilioApiBaseUrl }),
-        ...(deps.statusCallbackUrl && { statusCallbackUrl: deps.statusCallbackUrl }),
-      });
-    }
+    const base = buildOwn(p, secret, {
+      config: config as TenantProviderConfig,
+      ...(deps.statusCallbackUrl && { statusCallbackUrl: deps.statusCallbackUrl }),
+    });
     const bySender = new Map<string, ChannelProvider>();
     return {
       owner: pool.owner,
       own: true,
       senders: async () => pool,
       async get(sender) {
-        if (sender === undefined || !(base instanceof TwilioMessagingProvider)) {
-          return ownedProvider(base, label);
-        }
+        if (sender === undefined || !base.fromSender) return ownedProvider(base.provider, label);
         let chosen = bySender.get(sender);
         if (!chosen) {
           chosen = ownedProvider(base.fromSender(sender), label);

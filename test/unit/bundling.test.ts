@@ -31,7 +31,57 @@ const OPTIONAL = ['supports-color'];
 const isBuiltin = (path: string) =>
   path.startsWith('node:') || builtinModules.includes(path.split('/')[0] ?? path);
 
+/**
+ * Libraries a function never calls, so must never carry: each was once pulled in by a shared
+ * module (the tenant router gave every sender @slack/web-api, 64 KiB); `npm run bench -- bundles`
+ * prints what each cut saved.
+ */
+const VENDOR_SDKS = ['@slack/web-api', 'twilio', 'firebase-admin'];
+const TEMPLATE_LIBS = ['liquidjs', 'mjml', 'html-minifier', 'juice'];
+const NEVER_CARRIED: Record<string, string[]> = {
+  'send-email': [...VENDOR_SDKS, ...TEMPLATE_LIBS],
+  'send-sms': ['@slack/web-api', 'firebase-admin', ...TEMPLATE_LIBS],
+  'send-whatsapp': ['@slack/web-api', 'firebase-admin', ...TEMPLATE_LIBS],
+  'send-slack': ['twilio', 'firebase-admin', ...TEMPLATE_LIBS],
+  'send-mqtt': [...VENDOR_SDKS, ...TEMPLATE_LIBS],
+  'send-push': ['@slack/web-api', 'twilio', ...TEMPLATE_LIBS],
+};
+/** Herald modules that must stay out of a bundle (the vendor a sender does not send with). */
+const NEVER_CARRIED_HERALD: Record<string, string[]> = {
+  'send-email': ['adapters/providers/slack/', 'adapters/providers/sms/'],
+  'send-mqtt': ['adapters/providers/slack/', 'adapters/providers/sms/'],
+  'send-sms': ['adapters/providers/slack/'],
+  'send-slack': ['adapters/providers/sms/'],
+};
+
 describe('Lambda bundles', () => {
+  it('carry no library and no vendor adapter their function never calls', async () => {
+    const result = await buildAll(false);
+    const carried = (handler: string) =>
+      Object.keys(result.metafile.outputs[`out/${handler}.js`]?.inputs ?? {});
+    for (const [handler, packages] of Object.entries(NEVER_CARRIED)) {
+      const inputs = carried(handler);
+      expect([handler, inputs.length > 0]).toEqual([handler, true]);
+      for (const name of packages)
+        expect([handler, name, inputs.filter((i) => i.includes(`node_modules/${name}/`))]).toEqual([
+          handler,
+          name,
+          [],
+        ]);
+    }
+    for (const [handler, modules] of Object.entries(NEVER_CARRIED_HERALD))
+      for (const module of modules)
+        expect([
+          handler,
+          carried(handler).filter((i) => i.includes(`functions/${module}`)),
+        ]).toEqual([handler, []]);
+    // The check can fail: the slack function does carry its SDK, the templates function MJML.
+    expect(carried('send-slack').some((i) => i.includes('node_modules/@slack/web-api/'))).toBe(
+      true,
+    );
+    expect(carried('templates').some((i) => i.includes('node_modules/mjml'))).toBe(true);
+  }, 60_000);
+
   it('leave out only modules the SDK imports lazily on paths Herald never takes, and nothing else', async () => {
     const result = await buildAll();
     const leftOut = Object.entries(result.metafile.outputs).flatMap(([output, { imports }]) =>

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { SlackProvider } from '../../adapters/providers/slack/slack-provider';
+import { slackTenantProvider } from './slack-tenant';
 import {
   type ProviderSource,
   type ProviderSourceDeps,
@@ -35,5 +36,9 @@ export function createSlackSource(
     },
   );
   // Slack counts ~1 message/s per channel: each channel (of the stack's bot) is a sender.
-  return { ...source, senders: async () => ({ owner: 'stack', kind: 'slack-channel', ids: [] }) };
+  return {
+    ...source,
+    senders: async () => ({ owner: 'stack', kind: 'slack-channel', ids: [] }),
+    tenant: slackTenantProvider,
+  };
 }

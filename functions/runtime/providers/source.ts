@@ -7,6 +7,7 @@ import type { SenderPool } from '../../core/providers/senders';
 import { ProviderError } from '../../core/shared/errors';
 import { parseEnv as parseSettings } from '../config';
 import { traced } from '../tracing';
+import type { TenantProviderBuilder } from './tenant-builder';
 
 /** A missing or malformed provider setting or secret; the message names it. */
 export class ProviderConfigError extends Error {
@@ -19,6 +20,8 @@ export interface ProviderSource<C extends Channel = Channel> {
   get(sender?: string): Promise<ChannelProvider<C>>;
   /** The senders the provider sends from, for the send-rate gate; absent: no rate applies. */
   senders?(): Promise<SenderPool | undefined>;
+  /** Builds a tenant's own provider of this channel; absent: the channel has none. */
+  tenant?: TenantProviderBuilder;
 }
 
 /** Reads a secret's parsed JSON value; Powertools (cached 5 minutes) unless a test injects one. */

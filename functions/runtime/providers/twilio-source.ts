@@ -10,6 +10,7 @@ import {
   secretBackedSource,
   secretReader,
 } from './source';
+import { twilioTenantProvider } from './twilio-tenant';
 
 const nonEmpty = z.string().check(z.minLength(1));
 
@@ -65,7 +66,7 @@ export function createTwilioSource<C extends 'sms' | 'whatsapp'>(
       }),
     });
   });
-  return withSenders(source, async () => {
+  const withPool = withSenders(source, async () => {
     const secret = parseSecret(
       secretSchema,
       await read(settings.TWILIO_SECRET_ID),
@@ -73,4 +74,5 @@ export function createTwilioSource<C extends 'sms' | 'whatsapp'>(
     );
     return twilioPool('stack', channel, secret);
   });
+  return { ...withPool, tenant: twilioTenantProvider };
 }
