@@ -17,7 +17,7 @@ import { grantIndexQuery, grantItems } from './data-table';
 
 /** Profiles (`RCP#<tenant>#<id>`). */
 export const PROFILE_ITEMS = 'RCP#*';
-/** The address -> recipient entries (`RADDR#<tenant>#<kind>#<value>`). */
+/** The address entries: lookup and email/phone search (`RADDR#<tenant>#<shard>`). */
 export const ADDRESS_ITEMS = 'RADDR#*';
 /** A tenant's categories (`CAT#<tenant>`). */
 export const CATEGORY_ITEMS = 'CAT#*';

@@ -10,26 +10,21 @@ import {
 import { type AddressKind, addressesOf, type RecipientProfile } from '../../core/recipients/model';
 import type { ProfilePage, RecipientStore } from '../../core/recipients/ports';
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
-import { InvalidRequestError } from '../../core/shared/errors';
 import { deleteBatch, putBatch } from './batch-write';
 import {
+  ADDRESS_PREFIX,
   addressKey,
   addressPartition,
   ID_PREFIX,
   indexAttributes,
-  indexPartition,
+  legacyAddressKey,
   profileKey,
-  RECIPIENT_INDEX,
-  RECIPIENT_INDEX_SHARDS,
-  RECIPIENT_INDEX_SK,
-  SEARCH_PREFIX,
 } from './recipient-keys';
+import { searchProfiles } from './recipient-search';
 
 const BATCH_GET = 100;
 const UNPROCESSED_RETRIES = 5;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** Above every character ids, addresses and numbers are made of (all ASCII): a prefix's end. */
-const PREFIX_END = '\u007f';
 
 type Address = { kind: AddressKind; value: string };
 const addressId = (a: Address) => `${a.kind}#${a.value}`;
@@ -81,14 +76,9 @@ export class DynamoRecipientStore implements RecipientStore {
     const after = new Map(addressesOf(profile).map((a) => [addressId(a), a]));
     const added = [...after].filter(([key]) => !before.has(key)).map(([, a]) => a);
     const removed = [...before].filter(([key]) => !after.has(key)).map(([, a]) => a);
-    // Index first: a crash after it leaves an entry readers find stale, never a missing one.
-    for (const batch of chunk(added, 25)) {
-      await putBatch(
-        this.db,
-        this.tableName,
-        batch.map((a) => addressItem(tenantId, a, id)),
-      );
-    }
+    // Entries first: a crash after it leaves an entry readers find stale, never a missing one.
+    // Only when the address set changes: any other write is the profile item alone (1 WU).
+    await this.putEntries(tenantId, id, added);
     try {
       await this.db.send(
         new PutCommand({
@@ -133,157 +123,68 @@ export class DynamoRecipientStore implements RecipientStore {
     return true;
   }
 
+  private async putEntries(tenantId: string, id: string, addresses: Address[]) {
+    const items = addresses.flatMap((a) => addressKey(tenantId, a.kind, a.value, id) ?? []);
+    for (const batch of chunk(items, 25)) await putBatch(this.db, this.tableName, batch);
+  }
+
   private async unindex(tenantId: string, id: string, addresses: Address[]) {
-    for (const batch of chunk(addresses, 25)) {
-      await deleteBatch(
-        this.db,
-        this.tableName,
-        batch.map((a) => addressKey(tenantId, a.kind, a.value, id)),
-      );
-    }
+    const keys = addresses.flatMap((a) => addressKey(tenantId, a.kind, a.value, id) ?? []);
+    for (const batch of chunk(keys, 25)) await deleteBatch(this.db, this.tableName, batch);
+  }
+
+  /**
+   * Migration of a profile written before 2026-12-07 (one `RADDR#<tenant>#<kind>#<value>`
+   * partition per address, emails and phones also in the index): writes its address entries in
+   * today's shape, then deletes the old ones (their index entries go with them). Idempotent.
+   */
+  async migrateAddresses(profile: RecipientProfile): Promise<void> {
+    const { tenantId, id } = profile;
+    const addresses = addressesOf(profile);
+    await this.putEntries(tenantId, id, addresses);
+    const legacy = addresses.map((a) => legacyAddressKey(tenantId, a.kind, a.value, id));
+    for (const batch of chunk(legacy, 25)) await deleteBatch(this.db, this.tableName, batch);
   }
 
   async findByAddress(tenantId: string, kind: AddressKind, value: string): Promise<string[]> {
-    const answer = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': addressPartition(tenantId, kind, value) },
-        ProjectionExpression: 'sk',
-      }),
-    );
-    return (answer.Items ?? []).map((item) => String(item.sk));
+    const prefix = `${ADDRESS_PREFIX[kind] ?? ''}${value}#`;
+    if (ADDRESS_PREFIX[kind] === undefined) return [];
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const answer = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: {
+            ':pk': addressPartition(tenantId, value),
+            ':prefix': prefix,
+          },
+          ProjectionExpression: 'sk',
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of answer.Items ?? []) {
+        const rest = String(item.sk).slice(prefix.length);
+        // `t#abc#` also begins `t#abc#def#<id>` (another token): an id has no `#`.
+        if (!rest.includes('#')) ids.push(rest);
+      }
+      start = answer.LastEvaluatedKey;
+    } while (start);
+    return ids;
   }
 
-  async list(
+  list(
     tenantId: string,
     options: { q?: string; cursor?: string; limit: number },
   ): Promise<ProfilePage> {
-    const runs = searchRuns(options.q);
-    const start = options.cursor === undefined ? { r: 0, k: '' } : decodeCursor(options.cursor);
-    if (start.r >= runs.length || (start.k !== '' && !start.k.startsWith(runs[start.r] ?? ''))) {
-      throw invalidCursor();
-    }
-    const ids: string[] = [];
-    const matched = new Map<string, Address | undefined>();
-    let nextCursor: string | undefined;
-    for (let r = start.r; r < runs.length && ids.length < options.limit; r++) {
-      const prefix = runs[r] as string;
-      const after = r === start.r ? start.k : '';
-      const want = options.limit - ids.length;
-      const { keys, more } = await this.mergedShards(tenantId, prefix, after, want);
-      for (const key of keys.slice(0, want)) {
-        const entry = parseIndexKey(key);
-        if (!matched.has(entry.id)) ids.push(entry.id);
-        matched.set(entry.id, entry.address ?? matched.get(entry.id));
-      }
-      const last = keys[Math.min(keys.length, want) - 1];
-      if ((keys.length > want || more) && last !== undefined) {
-        nextCursor = encodeCursor({ r, k: last });
-        break;
-      }
-      if (r + 1 < runs.length && ids.length >= options.limit) {
-        nextCursor = encodeCursor({ r: r + 1, k: '' });
-      }
-    }
-    const profiles = await this.batchGet(tenantId, ids);
-    const items = ids
-      .map((id) => profiles.get(id))
-      .filter((p): p is RecipientProfile => {
-        if (!p) return false;
-        const address = matched.get(p.id);
-        // A stale address entry (the profile dropped the address): not a match.
-        return !address || addressesOf(p).some((a) => addressId(a) === addressId(address));
-      });
-    return nextCursor ? { items, nextCursor } : { items };
-  }
-
-  /** Index sort keys with `prefix` after `after`, merged over the shards in key order. */
-  private async mergedShards(tenantId: string, prefix: string, after: string, want: number) {
-    let more = false;
-    const pages = await mapWithConcurrency(
-      Array.from({ length: RECIPIENT_INDEX_SHARDS }, (_, shard) => shard),
-      RECIPIENT_INDEX_SHARDS,
-      async (shard) => {
-        const answer = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: RECIPIENT_INDEX,
-            KeyConditionExpression: 'xpk = :pk AND xsk BETWEEN :from AND :to',
-            ExpressionAttributeValues: {
-              ':pk': indexPartition(tenantId, shard),
-              ':from': after === '' ? prefix : after,
-              ':to': `${prefix}${PREFIX_END}`,
-            },
-            Limit: want + 1,
-          }),
-        );
-        if (answer.LastEvaluatedKey) more = true;
-        return (answer.Items ?? []).map((item) => String(item[RECIPIENT_INDEX_SK]));
-      },
+    return searchProfiles(this.db, this.tableName, tenantId, options, (ids) =>
+      this.batchGet(tenantId, ids),
     );
-    const keys = pages
-      .flat()
-      .filter((key) => key !== after)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return { keys, more };
   }
 }
 
-/** Address index entry; emails and phones also carry the search index attributes. */
-function addressItem(tenantId: string, address: Address, id: string): Record<string, unknown> {
-  const prefix = SEARCH_PREFIX[address.kind];
-  return {
-    ...addressKey(tenantId, address.kind, address.value, id),
-    ...(prefix && indexAttributes(tenantId, `${prefix}${address.value}#${id}`, address.value)),
-  };
-}
-
-/** Which index ranges a search reads, in order: ids, then emails, then phones. */
-function searchRuns(q: string | undefined): string[] {
-  if (q === undefined) return [ID_PREFIX];
-  const runs = [`${ID_PREFIX}${q}`, `${SEARCH_PREFIX.email}${q.toLowerCase()}`];
-  if (/^\+\d*$/.test(q)) runs.push(`${SEARCH_PREFIX.phone}${q}`);
-  return runs;
-}
-
-function parseIndexKey(key: string): { id: string; address?: Address } {
-  if (key.startsWith(ID_PREFIX)) return { id: key.slice(ID_PREFIX.length) };
-  const kind: AddressKind = key.startsWith(SEARCH_PREFIX.email ?? '') ? 'email' : 'phone';
-  const rest = key.slice(2);
-  const hash = rest.lastIndexOf('#');
-  return { id: rest.slice(hash + 1), address: { kind, value: rest.slice(0, hash) } };
-}
-
-function toProfile(item: Record<string, unknown>): RecipientProfile {
+export function toProfile(item: Record<string, unknown>): RecipientProfile {
   const { pk: _pk, sk: _sk, xpk: _xpk, xsk: _xsk, ...profile } = item;
   return profile as unknown as RecipientProfile;
-}
-
-function encodeCursor(position: { r: number; k: string }): string {
-  return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): { r: number; k: string } {
-  try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (
-      typeof value === 'object' &&
-      value !== null &&
-      Number.isInteger((value as { r: unknown }).r) &&
-      (value as { r: number }).r >= 0 &&
-      typeof (value as { k: unknown }).k === 'string'
-    ) {
-      return value as { r: number; k: string };
-    }
-  } catch {
-    // fall through
-  }
-  throw invalidCursor();
-}
-
-function invalidCursor(): InvalidRequestError {
-  return new InvalidRequestError([
-    { path: 'cursor', message: 'is not a cursor this list gave out' },
-  ]);
 }
