@@ -3,6 +3,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { LiquidTemplateEngine } from '../adapters/templates/liquid-engine';
 import { MjmlPackageCompiler } from '../adapters/templates/mjml-compiler';
 import { HttpError, httpErrors } from '../runtime/http';
 import { traceHandler } from '../runtime/tracing';
@@ -15,7 +16,7 @@ import { templateRoutes } from './api/templates';
  * neither the api function nor any sender loads it. The routes are the same objects the api's
  * OpenAPI document lists.
  */
-const routes = templateRoutes(new MjmlPackageCompiler());
+const routes = templateRoutes(new MjmlPackageCompiler(), new LiquidTemplateEngine());
 
 /** API Gateway REST proxy integration for /v1/templates and below. */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()

@@ -75,6 +75,21 @@ describe('Lambda bundles', () => {
           handler,
           carried(handler).filter((i) => i.includes(`functions/${module}`)),
         ]).toEqual([handler, []]);
+    // The api renders templates only for sends that name one: liquidjs is bundled (a template
+    // send needs it) but reached only through the lazy engine's import(), never at cold start.
+    const liquidImports = Object.entries(result.metafile.inputs).flatMap(([from, { imports }]) =>
+      imports
+        .filter((i) => i.path.endsWith('adapters/templates/liquid-engine.ts'))
+        .map((i) => `${i.kind} ${from.replace(/^.*functions\//, '')}`),
+    );
+    const staticInApi = liquidImports.filter(
+      (line) => !line.startsWith('dynamic-import') && !line.endsWith('handlers/templates.ts'),
+    );
+    expect(staticInApi.filter((line) => !line.includes('workflow-sends'))).toEqual([]);
+    expect(carried('api').some((i) => i.includes('node_modules/liquidjs/'))).toBe(true);
+    expect(
+      carried('api').filter((i) => /node_modules\/(mjml|html-minifier|juice)/.test(i)),
+    ).toEqual([]);
     // The check can fail: the slack function does carry its SDK, the templates function MJML.
     expect(carried('send-slack').some((i) => i.includes('node_modules/@slack/web-api/'))).toBe(
       true,

@@ -56,6 +56,8 @@ export interface TemplateEngine {
    * TemplateProblem on a syntax error or an unknown filter.
    */
   compile(source: string, mode: 'html' | 'text'): CompiledTemplate;
+  /** An engine loaded on first use: awaited before the first compile. */
+  ready?(): Promise<void>;
 }
 
 /** MJML -> HTML, run at publish only (adapters/templates/mjml-compiler.ts). */

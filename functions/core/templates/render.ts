@@ -209,6 +209,7 @@ export async function renderForRecipient(
   input: RenderInput,
 ): Promise<RenderedTemplate> {
   const version = await resolveVersion(deps, tenantId, ref);
+  await deps.engine.ready?.();
   const rendered = await renderCompiled(compiledVersion(deps, version), version, input);
   return { key: version.key, version: version.version, ...rendered };
 }

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { DynamoTemplateStore } from '../../adapters/dynamodb/template-store';
-import { LiquidTemplateEngine } from '../../adapters/templates/liquid-engine';
+import { LazyTemplateEngine } from '../../adapters/templates/lazy-engine';
 import { VersionCache } from '../../core/templates/compile';
 import {
   archiveTemplate,
@@ -14,7 +14,7 @@ import {
   previewTemplate,
   publishTemplate,
 } from '../../core/templates/manage';
-import type { MjmlCompiler } from '../../core/templates/ports';
+import type { MjmlCompiler, TemplateEngine } from '../../core/templates/ports';
 import type { RenderDependencies } from '../../core/templates/render';
 import { publishBody, renderBody, templateDraftBody } from '../../core/templates/validation';
 import { dynamo } from '../../runtime/aws-clients';
@@ -31,11 +31,12 @@ import {
 
 /**
  * What rendering needs, once per container: the store, the Liquid engine and the compiled
- * versions. The send path (POST /v1/notifications with a template) uses the same.
+ * versions. The send path (POST /v1/notifications with a template) uses the same; in the api the
+ * engine (liquidjs) loads on the first template send, not at cold start.
  */
 export const templateRenderDeps: RenderDependencies = {
   templates: new DynamoTemplateStore(dynamo, config.tableName),
-  engine: new LiquidTemplateEngine(),
+  engine: new LazyTemplateEngine(),
   cache: new VersionCache(),
 };
 
@@ -60,12 +61,16 @@ const unprocessable = {
 };
 
 /**
- * The template routes. `mjml` is given where MJML may be compiled: the templates function
- * (handlers/templates.ts), which API Gateway sends every /v1/templates route to; the api function
- * lists them for the OpenAPI document only.
+ * The template routes. `mjml` and the (eagerly loaded) `engine` are given where the routes run:
+ * the templates function (handlers/templates.ts), which API Gateway sends every /v1/templates
+ * route to; the api function lists them for the OpenAPI document only.
  */
-export function templateRoutes(mjml?: MjmlCompiler): ApiRoute[] {
-  const deps: ManageTemplateDependencies = { ...templateRenderDeps, ...(mjml && { mjml }) };
+export function templateRoutes(mjml?: MjmlCompiler, engine?: TemplateEngine): ApiRoute[] {
+  const deps: ManageTemplateDependencies = {
+    ...templateRenderDeps,
+    ...(engine && { engine }),
+    ...(mjml && { mjml }),
+  };
   return [
     {
       method: 'GET',
