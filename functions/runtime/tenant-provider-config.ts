@@ -11,6 +11,9 @@ export interface TenantProviderConfig {
   cacheSeconds: number;
   twilioApiBaseUrl?: string;
   slackApiUrl?: string;
+  fcmApiBaseUrl?: string;
+  /** Google's OAuth token endpoint for verify's access token (GOOGLE_OAUTH_TOKEN_URL). */
+  googleTokenUrl?: string;
 }
 
 const schema = () =>
@@ -22,6 +25,8 @@ const schema = () =>
     PROVIDER_CACHE_SECONDS: z._default(z.coerce.number().check(z.int(), z.minimum(0)), 30),
     TWILIO_API_BASE_URL: z.optional(z.url()),
     SLACK_API_URL: z.optional(z.url()),
+    FCM_API_BASE_URL: z.optional(z.url()),
+    GOOGLE_OAUTH_TOKEN_URL: z.optional(z.url()),
   });
 
 /** Undefined when the stack gives tenants no providers of their own (no TENANT_SECRET_PREFIX). */
@@ -36,5 +41,7 @@ export function loadTenantProviderConfig(
     cacheSeconds: parsed.PROVIDER_CACHE_SECONDS,
     ...(parsed.TWILIO_API_BASE_URL && { twilioApiBaseUrl: parsed.TWILIO_API_BASE_URL }),
     ...(parsed.SLACK_API_URL && { slackApiUrl: parsed.SLACK_API_URL }),
+    ...(parsed.FCM_API_BASE_URL && { fcmApiBaseUrl: parsed.FCM_API_BASE_URL }),
+    ...(parsed.GOOGLE_OAUTH_TOKEN_URL && { googleTokenUrl: parsed.GOOGLE_OAUTH_TOKEN_URL }),
   };
 }

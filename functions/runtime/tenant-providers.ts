@@ -1,10 +1,12 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ProviderStore } from '../adapters/dynamodb/provider-store';
+import { FCM_CREDENTIAL_CODES } from '../adapters/providers/push/fcm-credential-codes';
 import { SecretsManagerProviderVault } from '../adapters/secrets/provider-vault';
 import type { ChannelProvider } from '../core/delivery/ports';
 import type { Channel } from '../core/notifications/model';
 import { TENANT_PROVIDER_CHANNELS, type TenantProviderChannel } from '../core/providers/config';
 import type { TenantProvider } from '../core/providers/model';
+import { fcmPool } from '../core/providers/push-config';
 import type { SenderPool } from '../core/providers/senders';
 import { ProviderError } from '../core/shared/errors';
 import { dynamo } from './aws-clients';
@@ -35,6 +37,7 @@ export function poolOf(p: TenantProvider): SenderPool {
       ...(rate !== undefined && { ratePerSecond: rate }),
     };
   }
+  if (p.settings.vendor === 'fcm') return fcmPool(owner, p.settings.projectId, rate);
   const channel = p.channel === 'whatsapp' ? 'whatsapp' : 'sms';
   const senders = p.settings.senders;
   return twilioPool(owner, channel, {
@@ -61,6 +64,7 @@ const CREDENTIAL_CODES = new Set([
   'account_inactive',
   'missing_scope',
   'not_in_channel',
+  ...FCM_CREDENTIAL_CODES,
 ]);
 
 /** A tenant's provider: a refused credential is the tenant's permanent failure, not a retry. */

@@ -29,10 +29,16 @@ const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
  * A fake of the two Google endpoints firebase-admin's `send()` calls: the OAuth token endpoint
  * (`POST /token`, a JWT-bearer grant) and FCM HTTP v1 (`POST /v1/projects/{p}/messages:send`).
  * Errors use Google's `{ error: { code, message, status, details: [FcmError] } }` shape.
+ * Projects are held apart: an access token belongs to the service account of its grant (the
+ * assertion's `iss`, `…@<project>.iam.gserviceaccount.com`) and sends only for that project
+ * (else 403 PERMISSION_DENIED); an account whose email contains `invalid` is refused at the grant
+ * (`invalid_grant`); a `validate_only` message is answered and delivers nothing; the outbox names
+ * the project (`account`).
  */
 export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake> {
   const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
-  const issuedTokens = new Set<string>();
+  // Each access token belongs to the service account it was issued to, and so to its project.
+  const issuedTokens = new Map<string, ServiceAccountOf>();
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) =>
@@ -50,12 +56,22 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
       return googleError(res, 404, 'NOT_FOUND', `Unknown path ${path}`);
     }
     const auth = req.headers.authorization ?? '';
-    if (!auth.startsWith('Bearer ') || !issuedTokens.has(auth.slice(7))) {
+    const caller = auth.startsWith('Bearer ') ? issuedTokens.get(auth.slice(7)) : undefined;
+    if (!caller) {
       return googleError(
         res,
         401,
         'UNAUTHENTICATED',
         'Request had invalid authentication credentials.',
+      );
+    }
+    // Projects are held apart: a service account sends only for its own project.
+    if (caller.project !== undefined && caller.project !== project) {
+      return googleError(
+        res,
+        403,
+        'PERMISSION_DENIED',
+        `Permission 'cloudmessaging.messages.create' denied on resource '//cloudresourcemanager.googleapis.com/projects/${project}' (or it may not exist).`,
       );
     }
     const message = parseMessage(raw);
@@ -113,6 +129,7 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
           ...(message.data !== undefined && { data: message.data }),
         },
         providerMessageId: name,
+        account: project,
       });
       await faults.delay('push', { response: res, recipient: message.token });
     }
@@ -129,8 +146,15 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
       replyJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT.' });
       return;
     }
+    const caller = serviceAccountOf(assertion);
+    // The local convention: a service account whose email contains `invalid` is refused, as
+    // Google refuses a deleted key or disabled account.
+    if (caller.email.includes('invalid')) {
+      replyJson(res, 400, { error: 'invalid_grant', error_description: 'Invalid JWT Signature.' });
+      return;
+    }
     const accessToken = `ya29.local-${randomBytes(12).toString('hex')}`;
-    issuedTokens.add(accessToken);
+    issuedTokens.set(accessToken, caller);
     replyJson(res, 200, { access_token: accessToken, expires_in: 3599, token_type: 'Bearer' });
   }
 
@@ -173,6 +197,24 @@ export function createLocalServiceAccount(projectId = 'herald-local'): ServiceAc
     auth_provider_x509_cert_url: 'https://www.googleapis.com/oauth2/v1/certs',
     client_x509_cert_url: `https://www.googleapis.com/robot/v1/metadata/x509/${encodeURIComponent(clientEmail)}`,
   };
+}
+
+/** Who a JWT-bearer assertion speaks for: its `iss`, and the project of a `…@<project>.iam…` account. */
+interface ServiceAccountOf {
+  email: string;
+  project?: string;
+}
+
+function serviceAccountOf(assertion: string): ServiceAccountOf {
+  let email = '';
+  try {
+    const payload = JSON.parse(Buffer.from(assertion.split('.')[1] ?? '', 'base64url').toString());
+    if (typeof payload?.iss === 'string') email = payload.iss;
+  } catch {
+    // An unreadable payload names nobody: treated as an account of no particular project.
+  }
+  const project = /@([a-z][a-z0-9-]*)\.iam\.gserviceaccount\.com$/.exec(email)?.[1];
+  return { email, ...(project !== undefined && { project }) };
 }
 
 interface FcmMessage {

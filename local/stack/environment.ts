@@ -66,6 +66,8 @@ export function handlerEnvironment(
     SLACK_API_URL: slack.url,
     FCM_SECRET_ID: SECRET_IDS.fcm,
     FCM_API_BASE_URL: fcm.url,
+    // POST /v1/providers/push/{name}/verify signs its own grant (no firebase-admin in the api).
+    GOOGLE_OAUTH_TOKEN_URL: `${fcm.url}/token`,
     // One-click unsubscribe links point at the local HTTP API.
     UNSUBSCRIBE_SECRET_ID: SECRET_IDS.unsubscribe,
     UNSUBSCRIBE_BASE_URL: apiUrl,

@@ -34,7 +34,7 @@ describe('providers per tenant: secrets and records in the template', () => {
       expect(tenant.map((g) => g.action)).toEqual(['secretsmanager:GetSecretValue']);
       expect(tenant[0]?.resource).toContain(`:secret:herald/test/tenants/*/${channel}/*`);
     }
-    for (const channel of ['email', 'push', 'mqtt']) {
+    for (const channel of ['email', 'mqtt']) {
       expect(secretGrants(`send-${channel}`).some((g) => g.resource.includes('/tenants/'))).toBe(
         false,
       );

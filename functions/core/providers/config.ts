@@ -2,10 +2,11 @@ import * as z from 'zod/mini';
 import { phoneNumber } from '../notifications/requests/fields';
 import { InvalidRequestError } from '../shared/errors';
 import { type FieldError, validateAt } from '../shared/field-errors';
+import { type PushProviderSettings, parsePushProviderRequest } from './push-config';
 import { MAX_RATES, PUBLISHED_RATES, phoneSenderKind, RATE_UNIT, type SenderKind } from './senders';
 
 /** Channels a tenant can bring its own provider for (this version). */
-export const TENANT_PROVIDER_CHANNELS = ['sms', 'whatsapp', 'slack'] as const;
+export const TENANT_PROVIDER_CHANNELS = ['sms', 'whatsapp', 'slack', 'push'] as const;
 export type TenantProviderChannel = (typeof TENANT_PROVIDER_CHANNELS)[number];
 
 /** A provider's name within a tenant and channel: in paths, keys and secret names. */
@@ -80,7 +81,8 @@ export interface ProviderRequest {
 /** What a provider record keeps in the table: never a secret. */
 export type ProviderSettings =
   | { vendor: 'twilio'; accountSid: string; senders: string[]; ratePerSecond?: number }
-  | { vendor: 'slack'; ratePerSecond?: number };
+  | { vendor: 'slack'; ratePerSecond?: number }
+  | PushProviderSettings;
 
 function checkRate(
   value: number | undefined,
@@ -104,6 +106,7 @@ export function parseProviderRequest(
   channel: TenantProviderChannel,
   body: unknown,
 ): ProviderRequest {
+  if (channel === 'push') return parsePushProviderRequest(body);
   const errors: FieldError[] = [];
   if (channel === 'slack') {
     const parsed = validateAt(slackProviderSchema, body, [], errors);

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { ProviderStore } from '../../adapters/dynamodb/provider-store';
 import { TokenBucketStore } from '../../adapters/dynamodb/token-bucket-store';
+import { fcmVerifier } from '../../adapters/providers/verify/fcm-verifier';
 import { slackVerifier, twilioVerifier } from '../../adapters/providers/verify/provider-verifiers';
 import { SecretsManagerProviderVault } from '../../adapters/secrets/provider-vault';
 import {
@@ -18,6 +19,7 @@ import {
   verifyProvider,
 } from '../../core/providers/manage';
 import type { TenantProvider } from '../../core/providers/model';
+import { fcmProviderSchema } from '../../core/providers/push-config';
 import { senderFor } from '../../core/providers/senders';
 import { NotFoundError } from '../../core/shared/errors';
 import { dynamo } from '../../runtime/aws-clients';
@@ -39,6 +41,7 @@ const deps: ProviderManagement | undefined = settings && {
     sms: twilioVerifier(settings.twilioApiBaseUrl),
     whatsapp: twilioVerifier(settings.twilioApiBaseUrl),
     slack: slackVerifier(settings.slackApiUrl),
+    push: fcmVerifier(settings.fcmApiBaseUrl, settings.googleTokenUrl),
   },
 };
 
@@ -170,11 +173,12 @@ export const providerRoutes: ApiRoute[] = [
     path: '/v1/providers/{channel}/{name}',
     access: 'admin',
     doc: {
-      summary: 'Bring your own provider for a channel (Twilio for sms/whatsapp, a Slack bot)',
+      summary:
+        'Bring your own provider for a channel (Twilio for sms/whatsapp, a Slack bot, an FCM project for push)',
       description:
         'Credentials of the wrong shape are a 400 at the field; a rate of 0 or above the provider’s documented maximum is a 400 naming the limit. Credentials go to Secrets Manager (one secret per tenant and provider) and are never returned. Sends of the channel then go through this provider; POST …/verify checks the credentials.',
       tag: 'providers',
-      body: z.union([twilioProviderSchema, slackProviderSchema]),
+      body: z.union([twilioProviderSchema, slackProviderSchema, fcmProviderSchema]),
       responses: {
         201: { description: 'Created', schema: providerShape },
         200: { description: 'Replaced', schema: providerShape },
@@ -214,7 +218,8 @@ export const providerRoutes: ApiRoute[] = [
     access: 'admin',
     doc: {
       summary: 'Check the provider’s credentials with one cheap real call',
-      description: 'Twilio: the account fetch; Slack: auth.test. `problem` says what is wrong.',
+      description:
+        'Twilio: the account fetch; Slack: auth.test; FCM: a dry run (validate_only) to a token that cannot exist. `problem` says what is wrong.',
       tag: 'providers',
       responses: {
         200: { description: 'What the provider said', schema: verificationShape },

@@ -4,6 +4,7 @@ import {
   type AccessTokenSource,
   FcmPushProvider,
 } from '../../adapters/providers/push/fcm-push-provider';
+import { fcmTenantProvider } from './fcm-tenant';
 import {
   type ProviderSource,
   type ProviderSourceDeps,
@@ -49,7 +50,7 @@ export function createFcmPushSource(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<'push'> {
   const settings = parseEnv(envSchema, env);
-  return secretBackedSource('FCM', settings.FCM_SECRET_ID, secretReader(deps), (value) => {
+  const source = secretBackedSource('FCM', settings.FCM_SECRET_ID, secretReader(deps), (value) => {
     const serviceAccount = parseSecret(serviceAccountSchema, value, settings.FCM_SECRET_ID);
     return new FcmPushProvider({
       projectId: serviceAccount.project_id,
@@ -57,4 +58,6 @@ export function createFcmPushSource(
       ...(settings.FCM_API_BASE_URL !== undefined && { apiBaseUrl: settings.FCM_API_BASE_URL }),
     });
   });
+  // A tenant's own FCM project, when it has one (PUT /v1/providers/push/{name}).
+  return { ...source, tenant: fcmTenantProvider };
 }

@@ -71,6 +71,8 @@ export class FcmPushProvider implements ChannelProvider<'push'> {
       token = await untilAborted(this.config.accessToken(), options.signal);
     } catch (err) {
       if (options.signal.aborted) throw classifyNetworkError(options.signal.reason) ?? err;
+      // Already classified by the token source (a refused service account: fcm-credentials.ts).
+      if (err instanceof ProviderError) throw err;
       throw new ProviderError('transient', 'app/invalid-credential', errorMessage(err), {
         cause: err,
       });
