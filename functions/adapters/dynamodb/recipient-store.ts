@@ -28,6 +28,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Address = { kind: AddressKind; value: string };
 const addressId = (a: Address) => `${a.kind}#${a.value}`;
+/** Conditional profile puts in flight at once (putMany). */
+const PUT_PARALLEL = 16;
+
+/** The addresses a write adds and drops. */
+function addressChanges(profile: RecipientProfile, previous?: RecipientProfile) {
+  const before = new Map((previous ? addressesOf(previous) : []).map((a) => [addressId(a), a]));
+  const after = new Map(addressesOf(profile).map((a) => [addressId(a), a]));
+  return {
+    added: [...after].filter(([key]) => !before.has(key)).map(([, a]) => a),
+    removed: [...before].filter(([key]) => !after.has(key)).map(([, a]) => a),
+  };
+}
 
 /** Profiles in Herald's table (key design: recipient-keys.ts). */
 export class DynamoRecipientStore implements RecipientStore {
@@ -71,14 +83,52 @@ export class DynamoRecipientStore implements RecipientStore {
   }
 
   async put(profile: RecipientProfile, previous?: RecipientProfile): Promise<boolean> {
-    const { tenantId, id } = profile;
-    const before = new Map((previous ? addressesOf(previous) : []).map((a) => [addressId(a), a]));
-    const after = new Map(addressesOf(profile).map((a) => [addressId(a), a]));
-    const added = [...after].filter(([key]) => !before.has(key)).map(([, a]) => a);
-    const removed = [...before].filter(([key]) => !after.has(key)).map(([, a]) => a);
+    return (await this.putMany([{ profile, previous }]))[0] ?? false;
+  }
+
+  /**
+   * Puts as `put` does each, sharing requests: the address entries every write adds go out in
+   * BatchWriteItems of 25 (whichever profile they belong to) before any profile is written, then
+   * one conditional PutItem per profile, then the entries the written ones dropped are deleted.
+   */
+  async putMany(
+    writes: readonly { profile: RecipientProfile; previous?: RecipientProfile | undefined }[],
+  ): Promise<boolean[]> {
+    const changes = writes.map((w) => addressChanges(w.profile, w.previous));
     // Entries first: a crash after it leaves an entry readers find stale, never a missing one.
     // Only when the address set changes: any other write is the profile item alone (1 WU).
-    await this.putEntries(tenantId, id, added);
+    await this.writeEntries(
+      'put',
+      writes.flatMap((w, n) => this.entryKeys(w.profile, changes[n]?.added ?? [])),
+    );
+    const done = await mapWithConcurrency(writes, PUT_PARALLEL, (w) =>
+      this.putProfile(w.profile, w.previous),
+    );
+    await this.writeEntries(
+      'delete',
+      writes.flatMap((w, n) =>
+        done[n] ? this.entryKeys(w.profile, changes[n]?.removed ?? []) : [],
+      ),
+    );
+    return done;
+  }
+
+  private entryKeys(profile: RecipientProfile, addresses: Address[]) {
+    return addresses.flatMap(
+      (a) => addressKey(profile.tenantId, a.kind, a.value, profile.id) ?? [],
+    );
+  }
+
+  private async writeEntries(what: 'put' | 'delete', keys: Record<string, unknown>[]) {
+    await mapWithConcurrency(chunk(keys, 25), 4, (batch) =>
+      what === 'put'
+        ? putBatch(this.db, this.tableName, batch)
+        : deleteBatch(this.db, this.tableName, batch),
+    );
+  }
+
+  private async putProfile(profile: RecipientProfile, previous?: RecipientProfile) {
+    const { tenantId, id } = profile;
     try {
       await this.db.send(
         new PutCommand({
@@ -96,12 +146,11 @@ export class DynamoRecipientStore implements RecipientStore {
             : { ConditionExpression: 'attribute_not_exists(pk)' }),
         }),
       );
+      return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-    await this.unindex(tenantId, id, removed);
-    return true;
   }
 
   async delete(previous: RecipientProfile): Promise<boolean> {
@@ -119,18 +168,8 @@ export class DynamoRecipientStore implements RecipientStore {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
-    await this.unindex(tenantId, id, addressesOf(previous));
+    await this.writeEntries('delete', this.entryKeys(previous, addressesOf(previous)));
     return true;
-  }
-
-  private async putEntries(tenantId: string, id: string, addresses: Address[]) {
-    const items = addresses.flatMap((a) => addressKey(tenantId, a.kind, a.value, id) ?? []);
-    for (const batch of chunk(items, 25)) await putBatch(this.db, this.tableName, batch);
-  }
-
-  private async unindex(tenantId: string, id: string, addresses: Address[]) {
-    const keys = addresses.flatMap((a) => addressKey(tenantId, a.kind, a.value, id) ?? []);
-    for (const batch of chunk(keys, 25)) await deleteBatch(this.db, this.tableName, batch);
   }
 
   /**
@@ -141,7 +180,7 @@ export class DynamoRecipientStore implements RecipientStore {
   async migrateAddresses(profile: RecipientProfile): Promise<void> {
     const { tenantId, id } = profile;
     const addresses = addressesOf(profile);
-    await this.putEntries(tenantId, id, addresses);
+    await this.writeEntries('put', this.entryKeys(profile, addresses));
     const legacy = addresses.map((a) => legacyAddressKey(tenantId, a.kind, a.value, id));
     for (const batch of chunk(legacy, 25)) await deleteBatch(this.db, this.tableName, batch);
   }

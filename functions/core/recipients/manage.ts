@@ -9,7 +9,7 @@ import {
   storedBytes,
 } from './model';
 import type { RecipientStore, SuppressionLookup } from './ports';
-import { markSuppressed } from './suppressed-addresses';
+import { markSuppressed, prefetchSuppressions } from './suppressed-addresses';
 
 /** Writes that lost a race are read and tried again this often before a 409. */
 const WRITE_TRIES = 4;
@@ -189,8 +189,11 @@ export type BatchResult =
   | { id: string; status: 'error'; errors: { path: string; message: string }[] };
 
 /**
- * Upserts many profiles (merge: fields given replace, others stay): one batch read for all, then
- * one conditional put each, BATCH_WRITE_PARALLEL at once. Each item succeeds or fails alone.
+ * Upserts many profiles (merge: fields given replace, others stay): one batch read for all and one
+ * suppression lookup for all their addresses; then, if the store can, every profile at once
+ * (address entries in shared batch writes, a conditional put each); what that could not write
+ * (a lost race, an id twice in the batch, an error) goes one by one, BATCH_WRITE_PARALLEL at once,
+ * reading again. Each item succeeds or fails alone.
  */
 export async function upsertMany(
   store: RecipientStore,
@@ -202,14 +205,25 @@ export async function upsertMany(
     tenantId,
     items.map((i) => i.id),
   );
-  return mapWithConcurrency(items, BATCH_WRITE_PARALLEL, async (item): Promise<BatchResult> => {
+  const suppressions =
+    options.suppressions &&
+    (await prefetchSuppressions(
+      options.suppressions,
+      tenantId,
+      items.map((i) => i.input),
+    ));
+  const opts = { ...options, ...(suppressions && { suppressions }) };
+  const first = await writeAtOnce(store, tenantId, items, existing, opts);
+  return mapWithConcurrency(items, BATCH_WRITE_PARALLEL, async (item, n): Promise<BatchResult> => {
+    const done = first.get(n);
+    if (done) return done;
     try {
       const { created } = await writeProfile(
         store,
         tenantId,
         item.id,
         { merge: item.input },
-        { ...options, known: existing.get(item.id) ?? null },
+        { ...opts, ...(!store.putMany && { known: existing.get(item.id) ?? null }) },
       );
       return { id: item.id, status: created ? 'created' : 'updated' };
     } catch (error) {
@@ -230,4 +244,34 @@ export async function upsertMany(
       throw error;
     }
   });
+}
+
+/** The first try of a batch with the store's putMany: results by item index, for those written. */
+async function writeAtOnce(
+  store: RecipientStore,
+  tenantId: string,
+  items: readonly { id: string; input: ProfileInput }[],
+  existing: Map<string, RecipientProfile>,
+  options: { now?: () => string; suppressions?: SuppressionLookup | undefined },
+): Promise<Map<number, BatchResult>> {
+  const results = new Map<number, BatchResult>();
+  if (!store.putMany) return results;
+  const now = options.now ?? (() => new Date().toISOString());
+  const writes: { n: number; profile: RecipientProfile; previous?: RecipientProfile }[] = [];
+  const seen = new Set<string>();
+  for (const [n, item] of items.entries()) {
+    if (seen.has(item.id)) continue; // a second write of the id must read the first
+    seen.add(item.id);
+    const previous = existing.get(item.id);
+    const input = mergePatch(previous ? inputOf(previous) : {}, item.input);
+    const profile = buildProfile(tenantId, item.id, input, previous, now());
+    if (options.suppressions) await markSuppressed(options.suppressions, profile, previous);
+    if (storedBytes(profile) > MAX_PROFILE_BYTES) continue; // refused one by one, with its path
+    writes.push({ n, profile, ...(previous && { previous }) });
+  }
+  const done = await store.putMany(writes);
+  writes.forEach((w, k) => {
+    if (done[k]) results.set(w.n, { id: w.profile.id, status: w.previous ? 'updated' : 'created' });
+  });
+  return results;
 }

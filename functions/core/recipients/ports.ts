@@ -31,6 +31,13 @@ export interface RecipientStore {
    * them against the profile) but never misses an address a profile holds.
    */
   put(profile: RecipientProfile, previous?: RecipientProfile): Promise<boolean>;
+  /**
+   * Many `put`s sharing requests (a batch upsert, an import): true for each profile written,
+   * false for one that lost a race. Optional: without it a batch is written one `put` at a time.
+   */
+  putMany?(
+    writes: readonly { profile: RecipientProfile; previous?: RecipientProfile | undefined }[],
+  ): Promise<boolean[]>;
   /** Erases the profile (if still `previous`) and its address index entries; false on conflict. */
   delete(previous: RecipientProfile): Promise<boolean>;
   /**

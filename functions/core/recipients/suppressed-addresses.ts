@@ -1,6 +1,6 @@
 import type { Channel } from '../shared/vocabulary';
 import { suppressionKey } from '../suppressions/model';
-import type { AddressHealth, RecipientProfile } from './model';
+import type { AddressHealth, ProfileInput, RecipientProfile } from './model';
 import type { SuppressionLookup } from './ports';
 
 /*
@@ -56,4 +56,36 @@ export async function markSuppressed(
       (target.health as { channels?: Channel[] }).channels = on as ('sms' | 'whatsapp')[];
     }
   }
+}
+
+/**
+ * For a batch of writes: one lookup (a BatchGetItem per 100 keys) of every address the inputs
+ * name, answered from memory afterwards, so each write's `markSuppressed` reads nothing. An
+ * address a write adds is always one its input names (a merge keeps only addresses it had).
+ */
+export async function prefetchSuppressions(
+  lookup: SuppressionLookup,
+  tenantId: string,
+  inputs: readonly ProfileInput[],
+): Promise<SuppressionLookup> {
+  const wanted = inputs.flatMap((input) => [
+    ...(input.emails ?? []).map((recipient) => ({ channel: 'email' as Channel, recipient })),
+    ...(input.phones ?? []).flatMap((recipient) =>
+      (['sms', 'whatsapp'] as const).map((channel) => ({ channel, recipient })),
+    ),
+    ...(input.pushTokens ?? []).map((t) => ({ channel: 'push' as Channel, recipient: t.token })),
+  ]);
+  const key = (r: { channel: Channel; recipient: string }) =>
+    suppressionKey(r.channel, r.recipient);
+  const asked = new Set(wanted.map(key));
+  const found = wanted.length > 0 ? await lookup.findSuppressed(tenantId, wanted) : new Set();
+  return {
+    async findSuppressed(tenant, recipients) {
+      const missing = recipients.filter((r) => tenant !== tenantId || !asked.has(key(r)));
+      const more = missing.length > 0 ? await lookup.findSuppressed(tenant, missing) : new Set();
+      return new Set(
+        recipients.map(key).filter((k) => (tenant === tenantId && found.has(k)) || more.has(k)),
+      );
+    },
+  };
 }
