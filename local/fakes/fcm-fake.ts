@@ -5,6 +5,7 @@ import type { ServiceAccountJson } from '../../functions/adapters/providers/push
 import { readText, replyJson } from '../emulators/net';
 import { Faults } from './faults';
 import type { FailureInjector, Outbox } from './outbox';
+import { ProviderRates } from './rate-enforcer';
 
 /** Where the fake records and how it decides to fail. */
 export interface FcmFakeOptions {
@@ -12,6 +13,8 @@ export interface FcmFakeOptions {
   failures: FailureInjector;
   /** Outages and latency set through `/_local/faults`; none when absent. */
   faults?: Faults;
+  /** The project rate enforced (429 QUOTA_EXCEEDED above it); the published one when absent. */
+  rates?: ProviderRates;
   host?: string;
   port?: number;
 }
@@ -37,6 +40,7 @@ const FCM_ERROR_TYPE = 'type.googleapis.com/google.firebase.fcm.v1.FcmError';
  */
 export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake> {
   const { outbox, failures, faults = new Faults(), host = '127.0.0.1', port = 0 } = options;
+  const rates = options.rates ?? new ProviderRates(1);
   // Each access token belongs to the service account it was issued to, and so to its project.
   const issuedTokens = new Map<string, ServiceAccountOf>();
 
@@ -119,6 +123,17 @@ export async function startFcm(options: FcmFakeOptions): Promise<RunningFcmFake>
 
     const name = `projects/${project}/messages/${randomUUID()}`;
     const validateOnly = parseValidateOnly(raw);
+    // Over the project's rate: FCM's own answer (firebase-admin: messaging/message-rate-exceeded).
+    if (!validateOnly && !rates.fcm(project)) {
+      return googleError(
+        res,
+        429,
+        'RESOURCE_EXHAUSTED',
+        `Quota exceeded for quota metric 'Send requests' of service 'fcm.googleapis.com' for project ${project}.`,
+        'QUOTA_EXCEEDED',
+        { 'retry-after': '1' },
+      );
+    }
     if (!validateOnly) {
       outbox.add({
         channel: 'push',

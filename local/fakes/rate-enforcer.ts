@@ -6,7 +6,7 @@ import {
 
 /** One refusal: which sender went over its rate, and when. */
 export interface RateRefusal {
-  provider: 'twilio' | 'slack';
+  provider: 'twilio' | 'slack' | 'fcm';
   sender: string;
   at: number;
 }
@@ -43,6 +43,11 @@ export class ProviderRates {
   /** Slack: about one message per second per channel, per workspace (bot token). */
   slack(token: string, channel: string): boolean {
     return this.#admit('slack', `slack:${token}:${channel}`, PUBLISHED_RATES['slack-channel'], 1);
+  }
+
+  /** FCM: 600,000 messages a minute per project (PUBLISHED_RATES fcm-project, per second). */
+  fcm(project: string): boolean {
+    return this.#admit('fcm', `fcm:${project}`, PUBLISHED_RATES['fcm-project'], 1);
   }
 
   /** Refusals so far for senders whose key contains `sender` (all when absent). */

@@ -129,7 +129,10 @@ export async function startEmulators(
   // Handlers read the API's public URL (Twilio's statusCallback) at import: known before start.
   const apiPortStarting =
     ports.api ?? (options.port === 0 ? freePort(HOST) : Promise.resolve(options.port ?? 3000));
-  const fcmStarting = started(startFcm({ ...fakes, port: ports.fcm ?? 0 }), (f) => f.close());
+  const fcmStarting = started(
+    startFcm({ ...fakes, rates: providerRates, port: ports.fcm ?? 0 }),
+    (f) => f.close(),
+  );
   const schedulerStarting = started(
     startSchedulerShim({
       host: HOST,

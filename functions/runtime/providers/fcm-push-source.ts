@@ -4,6 +4,8 @@ import {
   type AccessTokenSource,
   FcmPushProvider,
 } from '../../adapters/providers/push/fcm-push-provider';
+import { fcmPool } from '../../core/providers/push-config';
+import type { SenderPool } from '../../core/providers/senders';
 import { fcmTenantProvider } from './fcm-tenant';
 import {
   type ProviderSource,
@@ -24,6 +26,8 @@ const serviceAccountSchema = z.looseObject({
   client_email: z.string().check(z.minLength(1)),
   private_key: z.string().check(z.minLength(1)),
   private_key_id: z.optional(z.string()),
+  /** Herald's own field: the project's send rate when FCM raised it (default its 10,000/s). */
+  ratePerSecond: z.optional(z.number().check(z.positive())),
 });
 
 /**
@@ -50,14 +54,27 @@ export function createFcmPushSource(
   deps: ProviderSourceDeps = {},
 ): ProviderSource<'push'> {
   const settings = parseEnv(envSchema, env);
+  let pool: SenderPool | undefined;
   const source = secretBackedSource('FCM', settings.FCM_SECRET_ID, secretReader(deps), (value) => {
     const serviceAccount = parseSecret(serviceAccountSchema, value, settings.FCM_SECRET_ID);
+    // FCM counts its rate per project: the stack's project is one sender.
+    pool = fcmPool('stack', serviceAccount.project_id, serviceAccount.ratePerSecond);
     return new FcmPushProvider({
       projectId: serviceAccount.project_id,
       accessToken: serviceAccountTokens(serviceAccount),
       ...(settings.FCM_API_BASE_URL !== undefined && { apiBaseUrl: settings.FCM_API_BASE_URL }),
     });
   });
-  // A tenant's own FCM project, when it has one (PUT /v1/providers/push/{name}).
-  return { ...source, tenant: fcmTenantProvider };
+  return {
+    ...source,
+    // The project of the secret's current value; an unreadable secret books no rate (the send
+    // itself then reports it).
+    senders: () =>
+      source.get().then(
+        () => pool,
+        () => undefined,
+      ),
+    // A tenant's own FCM project, when it has one (PUT /v1/providers/push/{name}).
+    tenant: fcmTenantProvider,
+  };
 }
