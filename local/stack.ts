@@ -34,6 +34,7 @@ import {
 import { lazyTemplatesFunction } from './templates-function';
 import { UsagePlanLimiter } from './usage-plan';
 import { startLocalWorkflowEngine } from './workflow-engine';
+import { createWorkflowTriggerQueue } from './workflow-triggers';
 
 export type { LocalStack, LocalStackOptions } from './stack/options';
 
@@ -90,6 +91,15 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
   // Workflows run on the durable SDK's local runner behind a Lambda API stand-in.
   const workflowEngine = await startLocalWorkflowEngine({ instance, region: REGION, log });
   Object.assign(env, workflowEngine.env);
+  // Triggers to a topic: the queue the workflow trigger function polls (local/workflow-triggers.ts).
+  Object.assign(
+    env,
+    createWorkflowTriggerQueue(sqsEmulator.server, {
+      region: REGION,
+      endpoint: sqsEmulator.endpoint,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }),
+  );
   // Topic sends: the fan-out queue its function polls (issue 21).
   Object.assign(
     env,

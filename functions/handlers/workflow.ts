@@ -11,7 +11,7 @@ import { createScheduler } from '../adapters/scheduler/eventbridge-scheduler';
 import { SqsDeliveryQueue } from '../adapters/sqs/delivery-queue';
 import { type DurableOps, executeRun } from '../core/workflows/run';
 import { dynamo, dynamoClient, sqs } from '../runtime/aws-clients';
-import { loadApiConfig } from '../runtime/config';
+import { loadApiConfig, loadWorkflowFunctionName } from '../runtime/config';
 import { createIdempotency } from '../runtime/idempotency';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 import { traced } from '../runtime/tracing';
@@ -38,10 +38,7 @@ if (!config.idempotencyTableName)
 const idempotency = createIdempotency(config.idempotencyTableName, dynamoClient, (error) =>
   logger.error('workflow send done, but its idempotency record could not be kept', { error }),
 );
-const engine = new LambdaDurableEngine(
-  traced(new LambdaClient({})),
-  process.env.WORKFLOW_FUNCTION_NAME ?? '',
-);
+const engine = new LambdaDurableEngine(traced(new LambdaClient({})), loadWorkflowFunctionName());
 const inputSchema = z.object({ runId: z.string().check(z.minLength(1)) });
 
 let lambdaContext: DurableContext['lambdaContext'] | undefined;

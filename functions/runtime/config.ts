@@ -262,3 +262,13 @@ export function loadTableName(env: NodeJS.ProcessEnv = process.env): string {
   if (!name) throw new ConfigurationError('Invalid configuration: TABLE_NAME is required');
   return name;
 }
+
+/**
+ * The workflow function runs are started on (its `live` alias, a qualified ARN: durable
+ * executions need one), for the api, the workflow function and the trigger function. Empty in a
+ * deployment without workflows: a start there fails with the engine's own error.
+ */
+export function loadWorkflowFunctionName(env: NodeJS.ProcessEnv = process.env): string {
+  const schema = z.object({ WORKFLOW_FUNCTION_NAME: z._default(z.string(), '') });
+  return parseEnv(schema, env).WORKFLOW_FUNCTION_NAME;
+}

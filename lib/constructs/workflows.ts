@@ -20,6 +20,7 @@ import type { IdempotencyTable } from './idempotency-table';
 import { CATEGORY_ITEMS, PROFILE_ITEMS } from './recipients';
 import type { Scheduling } from './scheduling';
 import { TEMPLATE_ITEMS } from './templates';
+import { WorkflowTriggers } from './workflow-triggers';
 
 /*
  * Workflows (functions/core/workflows): the workflow function on Lambda durable functions (one
@@ -60,6 +61,7 @@ export class Workflows extends Construct {
   /** What the api invokes: durable executions start on a qualified function. */
   readonly alias: lambda.Alias;
   readonly failedRunsAlarm: cloudwatch.Alarm;
+  readonly triggers: WorkflowTriggers;
 
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
@@ -147,6 +149,14 @@ export class Workflows extends Construct {
     grantItems(apiFunction.fn, table, ['dynamodb:PutItem', 'dynamodb:Query'], CANCEL_ITEMS);
     grantItems(apiFunction.fn, table, ['dynamodb:Query', 'dynamodb:DeleteItem'], WAIT_ITEMS);
     addWorkflowRoutes(props.v1, apiFunction.fn, props.secured);
+    // Triggers to a topic: their queue and function, a run per subscriber (workflow-triggers.ts).
+    this.triggers = new WorkflowTriggers(this, 'Triggers', {
+      ...props,
+      alias: this.alias,
+      callbacks,
+      dataRetentionDays: props.config.dataRetentionDays,
+      serviceName: `${props.serviceName}-trigger`,
+    });
 
     // Failed runs (the handler counts them) and failing invocations page the operators.
     this.failedRunsAlarm = new cloudwatch.Alarm(this, 'FailedRuns', {
@@ -178,7 +188,12 @@ export class Workflows extends Construct {
     // `<function ARN>:*`: that one function's versions and aliases (executions run on a qualified
     // ARN, the `live` alias), never another function.
     const qualifiedFinding = `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*]`;
-    for (const role of [this.function.role, events.role, apiFunction.role]) {
+    for (const role of [
+      this.function.role,
+      events.role,
+      apiFunction.role,
+      this.triggers.function.role,
+    ]) {
       Validations.of(role).acknowledge({
         id: qualifiedFinding,
         reason:

@@ -15,6 +15,7 @@ import { type LambdaHandler, loadHandler } from '../emulators/lambda';
 import { fanoutFunction } from '../fanout';
 import type { ApiHandler, AuthorizerHandler } from '../http-api';
 import { type LambdaThread, startLambdaThreads } from '../lambda-thread';
+import { workflowTriggerFunction } from '../workflow-triggers';
 import type { LocalEmulators } from './emulators';
 import type { LocalStackOptions } from './options';
 import { REGION, TABLE_NAME } from './settings';
@@ -69,6 +70,8 @@ export async function loadFunctions(
         { name: 'feedback', lanes: [{ url: feedback.queueUrl, arn: feedback.queueArn }] },
         // Topic sends: one message per page of subscribers (local/fanout.ts).
         ...fanoutFunction(env, REGION),
+        // Triggers to a topic: one message per page of subscribers (local/workflow-triggers.ts).
+        ...workflowTriggerFunction(env, REGION),
       ],
       // One handler copy per receive loop and lane (see PollerOptions.environments).
       pollersPerLane: options.pollersPerChannel ?? 2,

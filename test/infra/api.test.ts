@@ -283,9 +283,10 @@ describe('HeraldApi', () => {
     // Two lanes per channel; each channel's two queues and DLQ, plus the schedule DLQ; plus the
     // events stream and webhook queue mappings, the webhook queue, its DLQ and the stream
     // failure queue (DeliveryEvents); plus the SES feedback queue, its DLQ and its mapping; plus
-    // the topics fan-out queue, its DLQ and its mapping (topics.test.ts).
-    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2 + 1 + 1);
-    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3 + 2 + 2);
+    // the topics fan-out queue, its DLQ and its mapping (topics.test.ts); plus the workflow
+    // trigger queue, its DLQ and its mapping (workflows.test.ts).
+    variant.resourceCountIs('AWS::Lambda::EventSourceMapping', 4 + 2 + 1 + 1 + 1);
+    variant.resourceCountIs('AWS::SQS::Queue', 2 * 3 + 1 + 3 + 2 + 2 + 2);
     // The enabled channel's provider secret and the unsubscribe link key (issue 18).
     variant.resourceCountIs('AWS::SecretsManager::Secret', 2);
     variant.resourceCountIs('Custom::AWS', 0);

@@ -47,8 +47,8 @@ describe('ChannelSender', () => {
     const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
     // per channel: two lanes and the DLQ; plus the schedule DLQ; plus the webhook queue, its DLQ
     // and the stream failure queue; plus the SES feedback queue and its DLQ; plus the topics
-    // fan-out queue and its DLQ.
-    expect(policies).toHaveLength(CHANNELS.length * 3 + 1 + 3 + 2 + 2);
+    // fan-out queue and its DLQ; plus the workflow trigger queue and its DLQ.
+    expect(policies).toHaveLength(CHANNELS.length * 3 + 1 + 3 + 2 + 2 + 2);
     expect(policies).toHaveLength(Object.keys(template.findResources('AWS::SQS::Queue')).length);
     for (const policy of policies) {
       expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
@@ -63,8 +63,9 @@ describe('ChannelSender', () => {
   it('consumes each lane with its own event source: partial batch responses, batch size, concurrency cap', () => {
     const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
     // Plus the events function's stream and the webhook sender's queue (delivery-events.test.ts),
-    // the SES feedback queue (ses-feedback.test.ts) and the topics fan-out queue (topics.test.ts).
-    expect(mappings).toHaveLength(CHANNELS.length * 2 + 2 + 1 + 1);
+    // the SES feedback queue (ses-feedback.test.ts), the topics fan-out queue (topics.test.ts)
+    // and the workflow trigger queue (workflows.test.ts).
+    expect(mappings).toHaveLength(CHANNELS.length * 2 + 2 + 1 + 1 + 1);
     for (const channel of CHANNELS) {
       const tuning = {
         ...CHANNEL_TUNING_DEFAULTS[channel],

@@ -115,6 +115,8 @@ describe('function permissions', () => {
         .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue'))))
         // A topic send's first page goes on the fan-out queue (issue 21).
         .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'TopicsFanoutQueue'))))
+        // A trigger to a topic's first page goes on the workflow trigger queue (issue 20).
+        .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'WorkflowsTriggersQueue'))))
         .sort(),
     );
     // The tenant's suppression list: GET/POST/DELETE /v1/suppressions, only in SUPP#... items.

@@ -1,6 +1,6 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildStack, findFunction, grantsOf, methodsByRoute } from './fixture';
+import { buildStack, findFunction, grantsOf, logicalId, methodsByRoute } from './fixture';
 
 // Workflows in the synthesized stack: the workflow function on Lambda durable functions, the
 // callback path from the events function, least-privilege grants, routes, alarms on failed runs.
@@ -91,6 +91,7 @@ describe('workflows', () => {
       'DELETE /v1/workflow-runs/{id}',
       'GET /v1/workflow-runs',
       'GET /v1/workflow-runs/{id}',
+      'GET /v1/workflow-triggers/{id}',
       'GET /v1/workflows',
       'GET /v1/workflows/{key}',
       'POST /v1/workflows/{key}/publish',
@@ -101,6 +102,51 @@ describe('workflows', () => {
       expect(method.AuthorizationType, route).toBe('CUSTOM');
       expect(JSON.stringify(method.Integration), route).toContain(apiFn);
     }
+  });
+
+  it('drives triggers to a topic from a queue with a DLQ, one page per invocation', () => {
+    const fn = findFunction(template, 'workflow-trigger');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'WorkflowsTriggersQueue');
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: fn.id },
+      EventSourceArn: { 'Fn::GetAtt': [queue, 'Arn'] },
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const props = template.findResources('AWS::SQS::Queue')[queue]?.Properties;
+    expect(props.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(fn.props.Environment.Variables).toMatchObject({ WORKFLOW_TRIGGER_PAGE_SIZE: '250' });
+    expect(JSON.stringify(fn.props.Environment.Variables.WORKFLOW_FUNCTION_NAME)).toMatch(/Live/);
+  });
+
+  it('trigger function: reads subscribers, writes runs and its checkpoint by item pattern, starts runs on the alias only', () => {
+    const grants = grantsOf(template, 'workflow-trigger');
+    const on = (prefix: string) =>
+      grants
+        .filter((g) => g.condition?.includes(`"${prefix}*"`))
+        .map((g) => g.action)
+        .sort();
+    expect(on('TSUB#')).toEqual(['dynamodb:Query']);
+    expect(on('WFTRIG#')).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(on('WFRUN#')).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
+    expect(on('WFCANCEL#')).toEqual(['dynamodb:PutItem']);
+    const onData = grants.filter(
+      (g) => g.action.startsWith('dynamodb:') && g.resource.includes('DataTable'),
+    );
+    for (const g of onData) expect(g.condition, g.action).toContain('LeadingKeys');
+    expect(grants.some((g) => /^dynamodb:(BatchWrite|Scan|DeleteTable)/.test(g.action))).toBe(
+      false,
+    );
+    const invokes = grants.filter((g) => g.action === 'lambda:InvokeFunction');
+    expect(invokes.length).toBeGreaterThan(0);
+    for (const g of invokes) expect(g.resource).toMatch(/Live|:live/);
+    const sends = grants.filter((g) => g.action === 'sqs:SendMessage').map((g) => g.resource);
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'WorkflowsTriggersQueue');
+    expect(sends).toEqual([JSON.stringify({ 'Fn::GetAtt': [queue, 'Arn'] })]);
+    // The api records triggers and cancels them by key; the function never touches the key index.
+    const api = grantsOf(template, 'api').filter((g) => g.condition?.includes('"WFTRIGKEY#*"'));
+    expect(api.map((g) => g.action).sort()).toEqual(['dynamodb:PutItem', 'dynamodb:Query']);
+    expect(on('WFTRIGKEY#')).toEqual([]);
   });
 
   it('alarms to the alarm topic when a run ends failed', () => {

@@ -314,7 +314,7 @@ describe('runs', () => {
       'the push step',
     );
     const cancel = await api.request('DELETE', '/v1/workflow-runs?cancellationKey=order-9');
-    expect(cancel.body).toEqual({ cancelled: [id] });
+    expect(cancel.body).toEqual({ cancelled: [id], triggers: [] });
     const run = await ended(id);
     expect(run.status).toBe('cancelled');
     expect(smsTo('+14155550124')).toHaveLength(0);

@@ -53,9 +53,17 @@ export class DynamoWorkflowRuns {
     } catch (error) {
       if (!refused(error)) throw error;
       const existing = await this.getRun(run.id);
-      if (existing) return { created: false, run: existing };
-      throw error;
+      if (!existing) throw error;
+      // Written again (the same keys): a create that died between the run and its index
+      // entries leaves no run unlisted or out of reach of its cancellationKey.
+      await this.putIndexEntries(existing, expiresAt);
+      return { created: false, run: existing };
     }
+    await this.putIndexEntries(run, expiresAt);
+    return { created: true, run };
+  }
+
+  private async putIndexEntries(run: RunRecord, expiresAt: number) {
     const index = {
       pk: `WFRUNS#${run.tenantId}`,
       sk: `${run.createdAt}#${run.id}`,
@@ -73,7 +81,6 @@ export class DynamoWorkflowRuns {
         }),
       );
     }
-    return { created: true, run };
   }
 
   async getRun(runId: string) {
@@ -109,6 +116,8 @@ export class DynamoWorkflowRuns {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': `WFCANCEL#${tenantId}#${cancellationKey}` },
+      // Strongly consistent: a run a trigger page created just before a cancel must be found.
+      ConsistentRead: true,
     })) {
       ids.push(String(item.sk));
     }

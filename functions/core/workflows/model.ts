@@ -184,6 +184,8 @@ export interface RunRecord {
   idempotencyKey?: string;
   reason?: string;
   steps: Record<string, StepRecord>;
+  /** The trigger to a topic that started it (GET /v1/workflow-triggers/{id}). */
+  triggerId?: string;
   /** A run built from a request (routing shorthand) carries its own definition. */
   definition?: WorkflowDefinition;
 }

@@ -5,6 +5,7 @@ import { parseProfileWithId, profileWithIdSchema, recipientId } from '../recipie
 import { InvalidRequestError, UnprocessableRequestError } from '../shared/errors';
 import { type FieldError, validateAt } from '../shared/field-errors';
 import type { DataSchema } from '../templates/data-schema';
+import { topicKey } from '../topics/model';
 import { versionToRun } from './definitions';
 import {
   MAX_TRIGGER_RECIPIENTS,
@@ -14,7 +15,12 @@ import {
 } from './model';
 import type { WorkflowEngine, WorkflowRepository } from './ports';
 import { isTimeZone, quietHoursSchema } from './step-schemas';
-import { checkTriggerData, usesTemplates } from './template-sends';
+import { checkTriggerData, sendStepsOf, usesTemplates } from './template-sends';
+import {
+  type AcceptTopicTriggerDependencies,
+  acceptTopicTrigger,
+  type presentTrigger,
+} from './topic-trigger';
 
 /*
  * POST /v1/workflows/{key}/trigger: one run per recipient of the latest (or a pinned) published
@@ -37,26 +43,40 @@ export const recipientSchema = z.strictObject({
 });
 /** The documented `to`: recipient ids, `{id, ...profile}` upserts, or inline addresses. */
 const targetSchema = z.union([recipientId, profileWithIdSchema, recipientSchema]);
+/** `to: {topic}`: a run per subscriber, started asynchronously (core/workflows/topic-trigger.ts). */
+const topicTarget = z.strictObject({ topic: topicKey });
 export const triggerSchema = z.strictObject({
-  to: z
-    .array(targetSchema)
-    .check(
-      z.minLength(1),
-      z.maxLength(MAX_TRIGGER_RECIPIENTS),
-      z.describe(
-        'recipient ids; or {id, ...profile fields} upserted first (workflows with template sends); or {id, email?, sms?, push?, ...} inline addresses (workflows with inline content)',
+  to: z.union([
+    z
+      .array(targetSchema)
+      .check(
+        z.minLength(1),
+        z.maxLength(MAX_TRIGGER_RECIPIENTS),
+        z.describe(
+          'recipient ids; or {id, ...profile fields} upserted first (workflows with template sends); or {id, email?, sms?, push?, ...} inline addresses (workflows with inline content)',
+        ),
       ),
-    ),
+    z
+      .extend(topicTarget, {})
+      .check(
+        z.describe(
+          "a topic: one run per subscriber, started after the 202 (the answer's `trigger` shows progress)",
+        ),
+      ),
+  ]),
   data: z.optional(z.record(z.string(), z.unknown())),
   idempotencyKey: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   cancellationKey: z.optional(z.string().check(z.minLength(1), z.maxLength(255))),
   version: z.optional(z.number().check(z.int(), z.minimum(1))),
 });
+const toList = z
+  .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
+  .check(z.minLength(1), z.maxLength(MAX_TRIGGER_RECIPIENTS));
 const looseTrigger = z.extend(triggerSchema, {
-  to: z
-    .array(z.union([z.string(), z.record(z.string(), z.unknown())]))
-    .check(z.minLength(1), z.maxLength(MAX_TRIGGER_RECIPIENTS)),
+  to: z.union([toList, z.record(z.string(), z.unknown())]),
 });
+/** A list is checked as a list (its own messages: "at most 1000 items"), not as a union. */
+const listTrigger = z.extend(triggerSchema, { to: toList });
 export type TriggerRequest = z.output<typeof looseTrigger>;
 
 /** Started (or, for a replayed idempotencyKey, found) runs. */
@@ -64,18 +84,37 @@ export interface Triggered {
   workflow: string;
   version: number;
   runs: { id: string; recipient: string; replayed?: true }[];
+  /** A trigger to a topic: its runs start after the answer (GET /v1/workflow-triggers/{id}). */
+  trigger?: ReturnType<typeof presentTrigger> & { replayed?: true };
 }
 
 /** The request's shape; `to` items are checked against the version's form in triggerWorkflow. */
 export function parseTrigger(body: unknown): TriggerRequest {
   const errors: FieldError[] = [];
-  const parsed = validateAt(looseTrigger, body, [], errors);
+  const list = Array.isArray((body as { to?: unknown } | null)?.to);
+  const parsed = validateAt(list ? listTrigger : looseTrigger, body, [], errors);
   if (!parsed) throw new InvalidRequestError(errors);
   if (JSON.stringify(parsed.value.data ?? {}).length > 32_768) {
     errors.push({ path: 'data', message: 'must be at most 32 KiB as JSON' });
   }
   if (errors.length > 0) throw new InvalidRequestError(errors);
   return parsed.value;
+}
+
+/** The checks of `to` that the version decides; `{topic}` needs sends to recipient ids. */
+function topicOf(request: TriggerRequest, definition: WorkflowDefinition): string | undefined {
+  if (Array.isArray(request.to)) return undefined;
+  const errors: FieldError[] = [];
+  const target = validateAt(topicTarget, request.to, ['to'], errors);
+  if (target && sendStepsOf(definition.steps).some((s) => s.step.template === undefined)) {
+    errors.push({
+      path: 'to.topic',
+      message:
+        'this workflow sends inline content to inline addresses: trigger it with to: [{id, email?, sms?, ...}] (a topic needs sends with templates)',
+    });
+  }
+  if (!target || errors.length > 0) throw new InvalidRequestError(errors);
+  return target.value.topic;
 }
 
 /** What a trigger of a workflow with template sends needs (the api's recipients and templates). */
@@ -89,6 +128,21 @@ export interface TriggerTemplateDependencies {
     tenantId: string,
     ref: { key: string; version?: number },
   ): Promise<DataSchema | undefined>;
+}
+
+/** The trigger data against each template's data schema: a 422 at `data.<field>`. */
+async function checkData(
+  deps: { templates?: TriggerTemplateDependencies },
+  tenantId: string,
+  definition: WorkflowDefinition,
+  data: Record<string, unknown>,
+) {
+  if (!usesTemplates(definition)) return;
+  if (!deps.templates) throw new Error('template sends need the templates dependencies');
+  const { schemaOf } = deps.templates;
+  const errors = await checkTriggerData(definition, data, (ref) => schemaOf(tenantId, ref));
+  if (errors.length > 0)
+    throw new UnprocessableRequestError(errors, "The data does not fit a template's schema");
 }
 
 /**
@@ -106,7 +160,7 @@ async function recipientsOf(
   const templated = usesTemplates(definition);
   const out: RunRecipient[] = [];
   const upserts: { id: string; input: ProfileInput; at: string }[] = [];
-  request.to.forEach((item, i) => {
+  (Array.isArray(request.to) ? request.to : []).forEach((item, i) => {
     if (typeof item === 'string') {
       const id = validateAt(recipientId, item, ['to', i], errors);
       if (id) out.push({ id: id.value });
@@ -129,14 +183,8 @@ async function recipientsOf(
   });
   if (errors.length > 0) throw new InvalidRequestError(errors);
   if (templated) {
-    if (!deps.templates) throw new Error('template sends need the templates dependencies');
-    const { schemaOf } = deps.templates;
-    const dataErrors = await checkTriggerData(definition, request.data ?? {}, (ref) =>
-      schemaOf(tenantId, ref),
-    );
-    if (dataErrors.length > 0)
-      throw new UnprocessableRequestError(dataErrors, "The data does not fit a template's schema");
-    if (upserts.length > 0) {
+    await checkData(deps, tenantId, definition, request.data ?? {});
+    if (upserts.length > 0 && deps.templates) {
       const refused = await deps.templates.upsertProfiles(tenantId, upserts);
       if (refused.length > 0) throw new InvalidRequestError(refused);
     }
@@ -162,11 +210,27 @@ export async function triggerWorkflow(
     store: WorkflowRepository;
     engine: WorkflowEngine;
     templates?: TriggerTemplateDependencies;
+    topics?: AcceptTopicTriggerDependencies;
   },
   input: { tenantId: string; key: string; request: TriggerRequest; now: number },
 ): Promise<Triggered> {
   const { tenantId, key, request } = input;
   const version = await versionToRun(deps.store, tenantId, key, request.version);
+  const topic = topicOf(request, version.definition);
+  if (topic !== undefined) {
+    if (!deps.topics) throw new Error('a trigger to a topic needs the topic trigger dependencies');
+    await checkData(deps, tenantId, version.definition, request.data ?? {});
+    return acceptTopicTrigger(deps.topics, {
+      tenantId,
+      key,
+      version: version.version,
+      topic,
+      data: request.data ?? {},
+      now: input.now,
+      ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
+      ...(request.cancellationKey !== undefined && { cancellationKey: request.cancellationKey }),
+    });
+  }
   const recipients = await recipientsOf(deps, tenantId, version.definition, request);
   const at = new Date(input.now).toISOString();
   const runs: Triggered['runs'] = [];

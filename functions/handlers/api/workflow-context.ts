@@ -2,6 +2,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { DynamoWorkflowStore } from '../../adapters/dynamodb/workflow-store';
 import { LambdaDurableEngine } from '../../adapters/lambda/durable-engine';
 import { dynamo } from '../../runtime/aws-clients';
+import { loadWorkflowFunctionName } from '../../runtime/config';
 import { traced } from '../../runtime/tracing';
 import { config } from './context';
 
@@ -13,5 +14,5 @@ export const workflowStore = new DynamoWorkflowStore(
 );
 export const workflowEngine = new LambdaDurableEngine(
   traced(new LambdaClient({})),
-  process.env.WORKFLOW_FUNCTION_NAME ?? '',
+  loadWorkflowFunctionName(),
 );

@@ -15,6 +15,7 @@ import { json, parseJsonBody } from '../../runtime/http';
 import { type ApiRoute, config, metrics, pathParameter, store, tenantOf } from './context';
 import { workflowEngine, workflowStore } from './workflow-context';
 import { triggerTemplates } from './workflow-templates';
+import { cancelByCancellationKey, topicTriggers, triggerShape } from './workflow-triggers';
 
 /*
  * Runs: trigger a published workflow for up to 1,000 recipients (one run each), read a run's
@@ -43,6 +44,7 @@ const runShape = z.object({
   reason: z.optional(z.string()),
   cancellationKey: z.optional(z.string()),
   idempotencyKey: z.optional(z.string()),
+  triggerId: z.optional(z.string()),
   definition: z.optional(z.record(z.string(), z.unknown())),
   steps: z.array(
     z.object({
@@ -63,6 +65,7 @@ const triggeredShape = z.object({
   runs: z.array(
     z.object({ id: z.string(), recipient: z.string(), replayed: z.optional(z.boolean()) }),
   ),
+  trigger: z.optional(triggerShape),
 });
 const listQuery = z.object({
   workflow: z.optional(z.string()),
@@ -96,11 +99,12 @@ export const workflowRunRoutes: ApiRoute[] = [
     doc: {
       summary: 'Start a run of the published workflow for each recipient',
       description:
-        "One run per recipient (at most 1,000), on the latest published version or `version`. `to`: recipient ids, or `{id, ...profile}` upserted first (as POST /v1/notifications does); a workflow with inline content takes `{id, email?, sms?, push?, ...}` inline addresses. `data` is checked against each template's data schema: a mismatch is a 422 at `data.<field>` and starts nothing. With `idempotencyKey` a retried trigger answers the same run ids (`replayed`) and starts nothing twice.",
+        "One run per recipient (at most 1,000), on the latest published version or `version`. `to`: recipient ids, or `{id, ...profile}` upserted first (as POST /v1/notifications does); a workflow with inline content takes `{id, email?, sms?, push?, ...}` inline addresses. `data` is checked against each template's data schema: a mismatch is a 422 at `data.<field>` and starts nothing. With `idempotencyKey` a retried trigger answers the same run ids (`replayed`) and starts nothing twice. `to: {topic}` starts one run per subscriber after the answer, whatever the topic's size: the 202 carries `trigger` (its id and progress; GET /v1/workflow-triggers/{id}) and no run ids; an unknown topic is a 404, an empty one ends with no runs; a cancel by `cancellationKey` also stops the pages not yet started.",
       tag: 'workflows',
       body: triggerSchema,
       responses: {
         202: { description: 'Runs started', schema: triggeredShape },
+        404: { description: 'No such workflow, version or topic', schema: null },
         409: { description: 'The workflow has no published version', schema: null },
         422: {
           description: "`data` does not fit a template's data schema; nothing started",
@@ -114,7 +118,12 @@ export const workflowRunRoutes: ApiRoute[] = [
       if (!WORKFLOW_KEY.test(key)) throw new NotFoundError('Workflow not found');
       const request = parseTrigger(parseJsonBody(event, config.maxBodyBytes));
       const triggered = await triggerWorkflow(
-        { store: workflowStore, engine: workflowEngine, templates: triggerTemplates },
+        {
+          store: workflowStore,
+          engine: workflowEngine,
+          templates: triggerTemplates,
+          topics: topicTriggers,
+        },
         { tenantId, key, request, now: Date.now() },
       );
       metrics.addMetric('WorkflowRunsStarted', MetricUnit.Count, triggered.runs.length);
@@ -181,9 +190,16 @@ export const workflowRunRoutes: ApiRoute[] = [
     access: 'send',
     doc: {
       summary: 'Cancel every running run triggered with this cancellationKey',
+      description:
+        'Triggers to a topic under the key start no run after this answer (their state shows `cancelled`); every run already started under it is cancelled.',
       tag: 'workflows',
       query: cancelQuery,
-      responses: { 200: { description: 'The runs cancelled', schema: cancelledShape } },
+      responses: {
+        200: {
+          description: 'The runs cancelled',
+          schema: z.extend(cancelledShape, { triggers: z.array(z.string()) }),
+        },
+      },
     },
     handler: async (event) => {
       const tenantId = tenantOf(event);
@@ -193,8 +209,7 @@ export const workflowRunRoutes: ApiRoute[] = [
           message: 'Invalid request',
           errors: [{ path: 'cancellationKey', message: 'is required' }],
         });
-      const ids = await workflowStore.runsByCancellationKey(tenantId, key);
-      return json(200, { cancelled: await cancelRuns(cancelDeps, tenantId, ids) });
+      return json(200, await cancelByCancellationKey(cancelDeps, tenantId, key));
     },
   },
 ];

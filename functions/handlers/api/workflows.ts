@@ -10,6 +10,7 @@ import { type ApiRoute, config, pathParameter, queue, tenantOf } from './context
 import { workflowStore } from './workflow-context';
 import { workflowRunRoutes } from './workflow-runs';
 import { workflowReferences } from './workflow-templates';
+import { workflowTriggerRoutes } from './workflow-triggers';
 
 /*
  * Workflow definitions: PUT a draft (validated whole, paths in every error), publish it as an
@@ -170,4 +171,8 @@ const definitionRoutes: ApiRoute[] = [
 ];
 
 /** Definitions, triggers and runs. */
-export const workflowRoutes: ApiRoute[] = [...definitionRoutes, ...workflowRunRoutes];
+export const workflowRoutes: ApiRoute[] = [
+  ...definitionRoutes,
+  ...workflowRunRoutes,
+  ...workflowTriggerRoutes,
+];
