@@ -18,6 +18,8 @@ import { RecipientView } from './views/recipient';
 import { RecipientsView } from './views/recipients';
 import { SuppressionsView } from './views/suppressions';
 import { TemplateEditorView, TemplatesView } from './views/templates';
+import { TopicsView } from './views/topics';
+import { TopicView } from './views/topics-detail';
 import { WebhooksView } from './views/webhooks';
 import { WorkflowRunView, WorkflowsView } from './views/workflows';
 
@@ -50,6 +52,7 @@ const NAV: Array<{ view: string; label: string; scope?: 'send' | 'read' | 'admin
     { view: 'outcomes', label: 'Outcomes', scope: 'read' },
     { view: 'dlq', label: 'DLQ', scope: 'admin' },
     { view: 'recipients', label: 'Recipients', scope: 'read' },
+    { view: 'topics', label: 'Topics', scope: 'read' },
     { view: 'suppressions', label: 'Suppressions', scope: 'read' },
     { view: 'webhooks', label: 'Webhooks', scope: 'read' },
     { view: 'providers', label: 'Providers', scope: 'read' },
@@ -138,6 +141,8 @@ function renderView(route: Route) {
       return <DlqView />;
     case 'recipients':
       return route.id ? <RecipientView id={route.id} /> : <RecipientsView />;
+    case 'topics':
+      return route.id ? <TopicView topicKey={route.id} /> : <TopicsView />;
     case 'suppressions':
       return <SuppressionsView />;
     case 'webhooks':
