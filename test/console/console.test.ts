@@ -397,6 +397,7 @@ describe('operator console in a real browser', () => {
         'Notifications',
         'Outcomes',
         'Recipients',
+        'Topics',
         'Suppressions',
         'Webhooks',
         'Providers',
