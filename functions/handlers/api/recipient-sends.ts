@@ -16,6 +16,7 @@ import { categoryKey, profileWithIdSchema, recipientId } from '../../core/recipi
 import { CHANNELS } from '../../core/shared/vocabulary';
 import { categoryOf } from './categories';
 import { suppressions } from './context';
+import { type PrefetchedProfiles, withPrefetched } from './prefetched-profiles';
 import { recipients } from './recipients';
 
 /**
@@ -25,6 +26,7 @@ import { recipients } from './recipients';
 export async function parseV1OrRecipients(
   body: unknown,
   options: ValidationOptions,
+  prefetched?: PrefetchedProfiles,
 ): Promise<ValidationResult> {
   if (!namesRecipients(body)) return parseV1Request(body, options);
   const parsed = parseRecipientSend(body, options);
@@ -33,7 +35,8 @@ export async function parseV1OrRecipients(
   const category = parsed.value.category
     ? await categoryOf(tenantId, parsed.value.category)
     : undefined;
-  const request = await resolveRecipients({ store: recipients, suppressions }, parsed.value, {
+  const store = withPrefetched(recipients, prefetched);
+  const request = await resolveRecipients({ store, suppressions }, parsed.value, {
     tenantId,
     mqtt: mqttNamespace(options),
     ...(category && { category }),
