@@ -426,6 +426,7 @@ describe('operator console in a real browser', () => {
       'Outcomes',
       'DLQ',
       'Recipients',
+      'Topics',
       'Suppressions',
       'Webhooks',
       'Providers',
