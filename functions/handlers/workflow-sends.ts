@@ -37,9 +37,11 @@ export function createWorkflowSendParser(tableName: string) {
   const { fieldsOf } = recipientFieldsFrom(recipients);
   const parse = async (body: unknown, options: ValidationOptions): Promise<ValidationResult> => {
     const tenantId = options.tenantId ?? '';
-    const rendered = await renderTemplateSend(render, tenantId, body as Record<string, unknown>, {
-      fieldsOf,
-    });
+    // Inline content to a recipient id (the routing shorthand's `to`) has nothing to render.
+    const plain = !('template' in (body as Record<string, unknown>));
+    const rendered = plain
+      ? { body: body as Record<string, unknown>, perRecipient: undefined }
+      : await renderTemplateSend(render, tenantId, body as Record<string, unknown>, { fieldsOf });
     const parsed = parseRecipientSend(rendered.body, options);
     if (!parsed.ok) {
       const fromTemplate = renderedContentErrors(parsed.errors);

@@ -17,7 +17,7 @@ import type { GateStore } from '../core/workflows/gates';
 import type { RunRecord, SendStep } from '../core/workflows/model';
 import type { WorkflowEngine } from '../core/workflows/ports';
 import type { Digest, RunEffects, SendResult } from '../core/workflows/run';
-import { sendBody } from '../core/workflows/send-request';
+import { contentToRecipientBody, sendBody } from '../core/workflows/send-request';
 import {
   firstReachable,
   hasInlineAddresses,
@@ -78,7 +78,7 @@ async function bodyOf(
   priority: 'high' | 'normal',
   digest: Digest | undefined,
 ): Promise<Record<string, unknown> | undefined> {
-  if (!step.template) {
+  if (!step.template && hasInlineAddresses(run.recipient)) {
     return sendBody(step, run.recipient, metadata, priority, {
       data: run.data,
       ...(digest && { digest }),
@@ -95,6 +95,16 @@ async function bodyOf(
     // None reachable: every listed channel, so each skip is recorded with its reason.
     channels = pick ? [pick] : listed;
   }
+  if (!step.template) {
+    // Inline content to a recipient id: the profile's addresses (the routing shorthand's `to`).
+    return contentToRecipientBody(step, {
+      recipientId: run.recipient.id,
+      channels: channels ?? step.channels ?? [],
+      metadata,
+      priority,
+      vars: { data: run.data, ...(digest && { digest }) },
+    });
+  }
   return templateSendBody(step as SendStep & { template: { key: string } }, {
     recipientId: run.recipient.id,
     data: { ...run.data, ...(digest && { digest }) },
@@ -110,7 +120,7 @@ async function parseBody(
   body: Record<string, unknown>,
   options: ValidationOptions,
 ): Promise<ValidationResult> {
-  if (!step.template) return parseV1Request(body, options);
+  if (!step.template && !('to' in body)) return parseV1Request(body, options);
   try {
     return await deps.parse(body, options);
   } catch (error) {

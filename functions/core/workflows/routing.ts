@@ -72,11 +72,17 @@ export function parseRouting(body: Record<string, unknown>): {
   return { routing: parsed.value, recipient, content };
 }
 
-/** send c1 -> waitFor delivered -> if not met: send c2 -> ... (the last one is not waited for). */
+/**
+ * send c1 -> waitFor delivered -> if not met: send c2 -> ... (the last one is not waited for).
+ * Each send carries the channel's inline content, or the template (rendered per recipient).
+ */
 export function routingDefinition(
   routing: Routing,
-  content: Partial<Record<Channel, Record<string, unknown>>>,
+  source:
+    | { content: Partial<Record<Channel, Record<string, unknown>>> }
+    | { template: { key: string; version?: number } },
   priority: 'high' | 'normal',
+  category?: string,
 ): WorkflowDefinition {
   const chain = (index: number): Step[] => {
     const channel = routing.channels[index] as Channel;
@@ -84,7 +90,10 @@ export function routingDefinition(
       id: `send-${channel}`,
       type: 'send',
       channels: [channel],
-      content: { [channel]: content[channel] ?? {} },
+      ...('template' in source
+        ? { template: source.template }
+        : { content: { [channel]: source.content[channel] ?? {} } }),
+      ...(category !== undefined && { category }),
     };
     if (index === routing.channels.length - 1) return [send];
     return [

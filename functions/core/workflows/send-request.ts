@@ -103,3 +103,29 @@ export function atStep(
     return { path: `${base}${rest}`, message: e.message };
   });
 }
+
+/**
+ * The body of a send step with inline content to a recipient id (the routing shorthand with
+ * `to`): the content per channel, the address from the profile, as POST /v1/notifications with
+ * `to: [id]` and content-only blocks.
+ */
+export function contentToRecipientBody(
+  step: SendStep,
+  input: {
+    recipientId: string;
+    channels: Channel[];
+    metadata: Record<string, string>;
+    priority: 'high' | 'normal';
+    vars: SendVariables;
+  },
+): Record<string, unknown> {
+  return {
+    to: [input.recipientId],
+    channels: Object.fromEntries(
+      input.channels.map((c) => [c, fill(step.content?.[c] ?? {}, input.vars)]),
+    ),
+    ...(step.category !== undefined && { category: step.category }),
+    priority: input.priority,
+    metadata: input.metadata,
+  };
+}

@@ -1,26 +1,24 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
-import type { ProfileInput } from '../recipients/model';
-import { parseProfileWithId, profileWithIdSchema, recipientId } from '../recipients/validation';
-import { InvalidRequestError, UnprocessableRequestError } from '../shared/errors';
+import { InvalidRequestError } from '../shared/errors';
 import { type FieldError, validateAt } from '../shared/field-errors';
-import type { DataSchema } from '../templates/data-schema';
 import { topicKey } from '../topics/model';
 import { versionToRun } from './definitions';
-import {
-  MAX_TRIGGER_RECIPIENTS,
-  type RunRecipient,
-  type RunRecord,
-  type WorkflowDefinition,
-} from './model';
+import { MAX_TRIGGER_RECIPIENTS, type RunRecord, type WorkflowDefinition } from './model';
 import type { WorkflowEngine, WorkflowRepository } from './ports';
-import { isTimeZone, quietHoursSchema } from './step-schemas';
-import { checkTriggerData, sendStepsOf, usesTemplates } from './template-sends';
+import { sendStepsOf } from './template-sends';
 import {
   type AcceptTopicTriggerDependencies,
   acceptTopicTrigger,
   type presentTrigger,
 } from './topic-trigger';
+import {
+  checkData,
+  recipientSchema,
+  recipientsOf,
+  type TriggerTemplateDependencies,
+  targetSchema,
+} from './trigger-recipients';
 
 /*
  * POST /v1/workflows/{key}/trigger: one run per recipient of the latest (or a pinned) published
@@ -28,21 +26,7 @@ import {
  * same runs and starts nothing twice (the engine's execution is named by the run id as well).
  */
 
-const address = z.optional(z.string().check(z.minLength(1), z.maxLength(512)));
-export const recipientSchema = z.strictObject({
-  id: z.string().check(z.minLength(1), z.maxLength(128)),
-  email: address,
-  sms: address,
-  whatsapp: address,
-  push: address,
-  slack: address,
-  mqtt: address,
-  timezone: z.optional(z.string().check(z.refine(isTimeZone, 'must be an IANA time zone'))),
-  quietHours: z.optional(quietHoursSchema),
-  attributes: z.optional(z.record(z.string(), z.unknown())),
-});
 /** The documented `to`: recipient ids, `{id, ...profile}` upserts, or inline addresses. */
-const targetSchema = z.union([recipientId, profileWithIdSchema, recipientSchema]);
 /** `to: {topic}`: a run per subscriber, started asynchronously (core/workflows/topic-trigger.ts). */
 const topicTarget = z.strictObject({ topic: topicKey });
 export const triggerSchema = z.strictObject({
@@ -117,81 +101,6 @@ function topicOf(request: TriggerRequest, definition: WorkflowDefinition): strin
   return target.value.topic;
 }
 
-/** What a trigger of a workflow with template sends needs (the api's recipients and templates). */
-export interface TriggerTemplateDependencies {
-  /** Upserts inline profiles; the errors of those refused, at `to[i].<field>`. */
-  upsertProfiles(
-    tenantId: string,
-    items: { id: string; input: ProfileInput; at: string }[],
-  ): Promise<FieldError[]>;
-  schemaOf(
-    tenantId: string,
-    ref: { key: string; version?: number },
-  ): Promise<DataSchema | undefined>;
-}
-
-/** The trigger data against each template's data schema: a 422 at `data.<field>`. */
-async function checkData(
-  deps: { templates?: TriggerTemplateDependencies },
-  tenantId: string,
-  definition: WorkflowDefinition,
-  data: Record<string, unknown>,
-) {
-  if (!usesTemplates(definition)) return;
-  if (!deps.templates) throw new Error('template sends need the templates dependencies');
-  const { schemaOf } = deps.templates;
-  const errors = await checkTriggerData(definition, data, (ref) => schemaOf(tenantId, ref));
-  if (errors.length > 0)
-    throw new UnprocessableRequestError(errors, "The data does not fit a template's schema");
-}
-
-/**
- * Each `to` item as a run recipient: ids as they are; objects as profiles to upsert (template
- * workflows) or inline addresses (inline-content workflows). Then the data against each
- * template's schema (422). Nothing is written before every check passed but the upserts.
- */
-async function recipientsOf(
-  deps: { templates?: TriggerTemplateDependencies },
-  tenantId: string,
-  definition: WorkflowDefinition,
-  request: TriggerRequest,
-): Promise<RunRecipient[]> {
-  const errors: FieldError[] = [];
-  const templated = usesTemplates(definition);
-  const out: RunRecipient[] = [];
-  const upserts: { id: string; input: ProfileInput; at: string }[] = [];
-  (Array.isArray(request.to) ? request.to : []).forEach((item, i) => {
-    if (typeof item === 'string') {
-      const id = validateAt(recipientId, item, ['to', i], errors);
-      if (id) out.push({ id: id.value });
-    } else if (templated) {
-      const profile = parseProfileWithId(item, ['to', i], errors);
-      if (profile) {
-        const { id, ...input } = profile;
-        upserts.push({ id, input, at: `to[${i}]` });
-        out.push({ id });
-      }
-    } else {
-      const r = validateAt(recipientSchema, item, ['to', i], errors);
-      if (r) out.push(r.value);
-    }
-  });
-  const ids = new Set<string>();
-  out.forEach((r, i) => {
-    if (ids.has(r.id)) errors.push({ path: `to[${i}].id`, message: 'appears twice' });
-    ids.add(r.id);
-  });
-  if (errors.length > 0) throw new InvalidRequestError(errors);
-  if (templated) {
-    await checkData(deps, tenantId, definition, request.data ?? {});
-    if (upserts.length > 0 && deps.templates) {
-      const refused = await deps.templates.upsertProfiles(tenantId, upserts);
-      if (refused.length > 0) throw new InvalidRequestError(refused);
-    }
-  }
-  return out;
-}
-
 function runIdOf(
   tenantId: string,
   key: string,
@@ -231,7 +140,36 @@ export async function triggerWorkflow(
       ...(request.cancellationKey !== undefined && { cancellationKey: request.cancellationKey }),
     });
   }
-  const recipients = await recipientsOf(deps, tenantId, version.definition, request);
+  return startRunsFor(deps, {
+    ...input,
+    version: version.version,
+    definition: version.definition,
+  });
+}
+
+/**
+ * One run per `to` item of `definition` (checked, profiles upserted, data against the templates'
+ * schemas first). `inline`: the runs carry the definition (the routing shorthand's, version 0).
+ */
+export async function startRunsFor(
+  deps: {
+    store: WorkflowRepository;
+    engine: WorkflowEngine;
+    templates?: TriggerTemplateDependencies;
+  },
+  input: {
+    tenantId: string;
+    key: string;
+    version: number;
+    definition: WorkflowDefinition;
+    inline?: boolean;
+    request: TriggerRequest;
+    now: number;
+  },
+): Promise<Triggered> {
+  const { tenantId, key, request, definition } = input;
+  const version = { version: input.version };
+  const recipients = await recipientsOf(deps, tenantId, definition, request);
   const at = new Date(input.now).toISOString();
   const runs: Triggered['runs'] = [];
   // Each run is a few writes and an asynchronous invoke: 1,000 recipients well within the api timeout.
@@ -252,6 +190,7 @@ export async function triggerWorkflow(
         createdAt: at,
         updatedAt: at,
         steps: {},
+        ...(input.inline && { definition }),
         ...(request.cancellationKey !== undefined && { cancellationKey: request.cancellationKey }),
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
       };
@@ -280,4 +219,4 @@ export async function startRun(
 }
 
 /** The id of a run for (tenant, workflow, idempotency key, recipient): a new one without a key. */
-export { runIdOf };
+export { recipientSchema, runIdOf, type TriggerTemplateDependencies };

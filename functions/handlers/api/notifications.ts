@@ -197,7 +197,7 @@ export const notificationRoutes: ApiRoute[] = [
     doc: {
       summary: 'Send a notification',
       description:
-        'Validated whole before anything is recorded; one delivery per channel x recipient. With `routing: {method: "first", channels: [...], timeout: "10m"}` (one recipient per channel) the channels are tried in order as a workflow run: the next only if the last was not delivered (push/MQTT: sent) within `timeout`, or failed.',
+        'Validated whole before anything is recorded; one delivery per channel x recipient. With `routing: {method: "first", channels: [...], timeout: "10m"}` (one recipient per channel) the channels are tried in order as a workflow run: the next only if the last was not delivered (push/MQTT: sent) within `timeout`, or failed. With `to: [ids | {id, ...profile}]` and `template` (+ `data`) or content-only `channels` blocks, one such run per recipient (`runs`), each send on the recipient profile (addresses, preferences, locale).',
       tag: 'notifications',
       body: z.union([withTemplateSchema(v1OrRecipientsSchema(documented)), topicSendSchema]),
       idempotent: true,

@@ -3,11 +3,13 @@ import * as z from 'zod/mini';
 import { parseV1Request } from '../../core/notifications/requests';
 import { InvalidRequestError } from '../../core/shared/errors';
 import { parseRouting, routingDefinition } from '../../core/workflows/routing';
+import { routedRecipientSend } from '../../core/workflows/routing-recipients';
 import { runIdOf, startRun } from '../../core/workflows/trigger';
 import { json, parseJsonBody } from '../../runtime/http';
 import { idempotencyKeyOf } from '../../runtime/idempotency';
 import { config, queue, tenantOf } from './context';
 import { workflowEngine, workflowStore } from './workflow-context';
+import { triggerTemplates, workflowReferences } from './workflow-templates';
 
 /*
  * The routing shorthand of POST /v1/notifications: `routing: {method: "first", channels, timeout}`
@@ -16,9 +18,26 @@ import { workflowEngine, workflowStore } from './workflow-context';
  */
 
 export const routedShape = z.strictObject({
-  id: z.string().check(z.describe('the workflow run: GET /v1/workflow-runs/{id}')),
+  id: z.optional(
+    z.string().check(z.describe('the workflow run (inline addresses): GET /v1/workflow-runs/{id}')),
+  ),
+  runs: z.optional(
+    z
+      .array(z.object({ id: z.string(), recipient: z.string(), replayed: z.optional(z.boolean()) }))
+      .check(z.describe('with `to`: one run per recipient, in the order of `to`')),
+  ),
   status: z.literal('accepted'),
   routing: z.object({ method: z.literal('first'), channels: z.array(z.string()) }),
+});
+
+const validationOf = (tenantId: string) => ({
+  maxRecipientsPerChannel: config.maxRecipientsPerChannel,
+  enabledChannels: queue.channels,
+  now: Date.now(),
+  maxScheduleAheadMs: config.maxScheduleAheadMs,
+  tenantId,
+  ...(config.mqttTopicPrefix && { mqttTopicPrefix: config.mqttTopicPrefix }),
+  ...(config.senderDomain && { senderDomain: config.senderDomain }),
 });
 
 export async function routedSend(
@@ -27,16 +46,28 @@ export async function routedSend(
   const body = parseJsonBody(event, config.maxBodyBytes);
   if (typeof body !== 'object' || body === null || !('routing' in body)) return undefined;
   const tenantId = tenantOf(event);
+  if ('to' in body) {
+    // To recipient ids, with a template or content only (core/workflows/routing-recipients.ts).
+    const key = idempotencyKeyOf(event);
+    const { runs, routing } = await routedRecipientSend(
+      {
+        store: workflowStore,
+        engine: workflowEngine,
+        templates: triggerTemplates,
+        references: workflowReferences(tenantId),
+      },
+      {
+        tenantId,
+        body: body as Record<string, unknown>,
+        validation: validationOf(tenantId),
+        now: Date.now(),
+        ...(key !== undefined && { idempotencyKey: key }),
+      },
+    );
+    return json(202, { status: 'accepted', routing, runs });
+  }
   const { routing: _routing, ...plain } = body as Record<string, unknown>;
-  const checked = parseV1Request(plain, {
-    maxRecipientsPerChannel: config.maxRecipientsPerChannel,
-    enabledChannels: queue.channels,
-    now: Date.now(),
-    maxScheduleAheadMs: config.maxScheduleAheadMs,
-    tenantId,
-    ...(config.mqttTopicPrefix && { mqttTopicPrefix: config.mqttTopicPrefix }),
-    ...(config.senderDomain && { senderDomain: config.senderDomain }),
-  });
+  const checked = parseV1Request(plain, validationOf(tenantId));
   if (!checked.ok) throw new InvalidRequestError(checked.errors);
   if (checked.value.sendAt !== undefined) {
     throw new InvalidRequestError([
@@ -59,7 +90,7 @@ export async function routedSend(
       createdAt: at,
       updatedAt: at,
       steps: {},
-      definition: routingDefinition(routing, content, checked.value.priority),
+      definition: routingDefinition(routing, { content }, checked.value.priority),
       ...(key !== undefined && { idempotencyKey: key }),
     },
   );
