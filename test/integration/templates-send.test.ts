@@ -131,6 +131,7 @@ describe('sending with a template', () => {
       locales: { en: { sms: { text: 'v2 {{ t }}' } } },
     });
     const tag = unique();
+    const ids: string[] = [];
     for (const [version, to] of [
       [1, '+14155550121'],
       [undefined, '+14155550122'],
@@ -141,6 +142,7 @@ describe('sending with a template', () => {
         channels: { sms: { to: [to] } },
       });
       expect(answer.status).toBe(202);
+      ids.push(answer.body.id as string);
     }
     const text = async (to: string) =>
       (
@@ -154,6 +156,11 @@ describe('sending with a template', () => {
       ).content.text;
     expect(await text('+14155550121')).toBe(`v1 ${tag}`);
     expect(await text('+14155550122')).toBe(`v2 ${tag}`);
+    // GET says which version each send was rendered from; a raw send names no template.
+    for (const [i, version] of [1, 2].entries()) {
+      const detail = await api.get(`/v1/notifications/${ids[i]}`);
+      expect(detail.body.template).toEqual({ key: 'pinned', version, locales: { sms: ['en'] } });
+    }
   });
 
   it('answers 422 and queues nothing: a missing variable, a render limit, an unknown template', async () => {
@@ -261,6 +268,12 @@ describe('sending with a template', () => {
     expect((detail.body.deliveries as { status: string }[]).map((d) => d.status)).toContain(
       'skipped',
     );
+    // Which template and version rendered it, and the variants each recipient got (fr-CA -> fr).
+    expect(detail.body.template).toEqual({
+      key: 'hello',
+      version: expect.any(Number),
+      locales: { email: ['en', 'fr'] },
+    });
 
     // A recipient whose profile lacks a field the template needs: 422 naming them, nothing sent.
     await api.request('PUT', `/v1/recipients/anon-${tag}`, { emails: [`anon-${tag}@example.com`] });
@@ -285,6 +298,7 @@ describe('sending with a template', () => {
       channels: { sms: { to: ['+14155550141'], text: 'plain' } },
     });
     expect(raw.status).toBe(202);
+    expect((await api.get(`/v1/notifications/${raw.body.id}`)).body.template).toBeUndefined();
     const legacy = await api.post('/notification/dispatch', {
       type: 'SMS',
       message: 'legacy',

@@ -49,6 +49,7 @@ export async function describeNotification(
     ...(notification.sendAt ? { sendAt: notification.sendAt } : {}),
     priority: notification.priority,
     ...(notification.metadata ? { metadata: notification.metadata } : {}),
+    ...(notification.template ? { template: notification.template } : {}),
     counts,
     deliveries: deliveries.map(presentDelivery),
   };

@@ -80,6 +80,7 @@ export async function ingestNotification(
   };
   if (request.sendAt !== undefined) notification.sendAt = new Date(request.sendAt).toISOString();
   if (request.metadata) notification.metadata = request.metadata;
+  if (request.template) notification.template = request.template;
 
   const deliveries: DeliveryRecord[] = [];
   for (const channelRequest of Object.values(request.channels)) {

@@ -93,8 +93,18 @@ export interface ChannelRequest<C extends Channel = Channel> {
 
 export type ChannelRequests = { [C in Channel]?: ChannelRequest<C> };
 
+/** The template a notification was rendered from (issue 19): shown by GET, kept on the item. */
+export interface TemplateUse {
+  key: string;
+  version: number;
+  /** The locale variants rendered, per channel (after fallback; several when per recipient). */
+  locales: Partial<Record<Channel, string[]>>;
+}
+
 export interface NotificationRequest {
   channels: ChannelRequests;
+  /** Rendered from a template (POST /v1/notifications with `template`). */
+  template?: TemplateUse;
   /** Epoch milliseconds; absent means "now". */
   sendAt?: number;
   priority: Priority;
@@ -142,6 +152,8 @@ export interface NotificationRecord {
   deliveryCount: number;
   /** Channels whose content is per delivery (items `CONTENT#<deliveryId>`), not in `content`. */
   personalized?: Channel[];
+  /** The template and version the content was rendered from. */
+  template?: TemplateUse;
   scheduleName?: string;
   /**
    * Epoch ms when the reconciler looks at this notification: when every delivery should be

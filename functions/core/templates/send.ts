@@ -147,6 +147,8 @@ export function recipientFieldsFrom(profiles: {
 /** What a template send became: the body to validate, and the content rendered per recipient. */
 export interface RenderedSend {
   body: Record<string, unknown>;
+  /** Which template, version and locale variants (per channel) rendered it: kept on the record. */
+  used: { key: string; version: number; locales: Partial<Record<Channel, string[]>> };
   /** With `to` recipient ids: each id's content, in its own locale with its fields. */
   perRecipient?: Map<string, RenderedContent>;
 }
@@ -194,6 +196,7 @@ export async function renderTemplateSend(
   // The version is resolved once per send (the first render); every later render pins it, so
   // the container's cached version serves them without a read.
   let pinned = ref.value;
+  const locales = new Map<Channel, Set<string>>();
   const render = async (recipient?: RecipientFields) => {
     try {
       const rendered = await renderForRecipient(deps, tenantId, pinned, {
@@ -206,6 +209,10 @@ export async function renderTemplateSend(
         key: rendered.key,
         ...(rendered.version !== undefined && { version: rendered.version }),
       };
+      for (const [channel, locale] of Object.entries(rendered.locales) as [Channel, string][]) {
+        const seen = locales.get(channel) ?? new Set<string>();
+        locales.set(channel, seen.add(locale));
+      }
       return rendered;
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
@@ -255,7 +262,14 @@ export async function renderTemplateSend(
     blocks[channel] = { ...asked?.get(channel), ...asBlock(channel, content) };
   }
   if (errors.length > 0) throw new UnprocessableRequestError(errors);
-  return { body: { ...rest, channels: blocks }, ...(perRecipient && { perRecipient }) };
+  const used = {
+    key: rendered.key,
+    version: rendered.version ?? 0,
+    locales: Object.fromEntries(
+      Object.keys(blocks).map((c) => [c, [...(locales.get(c as Channel) ?? [])].sort()]),
+    ),
+  };
+  return { body: { ...rest, channels: blocks }, used, ...(perRecipient && { perRecipient }) };
 }
 
 /**

@@ -93,6 +93,19 @@ export const notificationShape = z.strictObject({
   sendAt: z.optional(instant),
   priority: z.enum(['high', 'normal']),
   metadata: z.optional(metadata),
+  template: z.optional(
+    z
+      .strictObject({
+        key: z.string(),
+        version: z.int().check(z.minimum(1)),
+        locales: z.partialRecord(z.enum(CHANNELS), z.array(z.string())),
+      })
+      .check(
+        z.describe(
+          'the template and published version the content was rendered from, and the locale variants rendered per channel (after fallback; several when rendered per recipient)',
+        ),
+      ),
+  ),
   counts,
   deliveries: z.array(deliveryShape),
 });

@@ -52,8 +52,10 @@ export function withTemplates(parse: Parse): Parse {
       if (fromTemplate) throw new UnprocessableRequestError(fromTemplate);
       return result;
     }
-    if (!rendered.perRecipient) return result;
-    return { ok: true, value: personalize(result.value, rendered.perRecipient) };
+    const value = rendered.perRecipient
+      ? personalize(result.value, rendered.perRecipient)
+      : result.value;
+    return { ok: true, value: { ...value, template: rendered.used } };
   };
 }
 
