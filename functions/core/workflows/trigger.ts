@@ -6,7 +6,6 @@ import { topicKey } from '../topics/model';
 import { versionToRun } from './definitions';
 import { MAX_TRIGGER_RECIPIENTS, type RunRecord, type WorkflowDefinition } from './model';
 import type { WorkflowEngine, WorkflowRepository } from './ports';
-import { sendStepsOf } from './template-sends';
 import {
   type AcceptTopicTriggerDependencies,
   acceptTopicTrigger,
@@ -85,19 +84,12 @@ export function parseTrigger(body: unknown): TriggerRequest {
   return parsed.value;
 }
 
-/** The checks of `to` that the version decides; `{topic}` needs sends to recipient ids. */
-function topicOf(request: TriggerRequest, definition: WorkflowDefinition): string | undefined {
+/** `to: {topic}`: the topic's key (400 at `to.topic`); undefined for a list. */
+function topicOf(request: TriggerRequest): string | undefined {
   if (Array.isArray(request.to)) return undefined;
   const errors: FieldError[] = [];
   const target = validateAt(topicTarget, request.to, ['to'], errors);
-  if (target && sendStepsOf(definition.steps).some((s) => s.step.template === undefined)) {
-    errors.push({
-      path: 'to.topic',
-      message:
-        'this workflow sends inline content to inline addresses: trigger it with to: [{id, email?, sms?, ...}] (a topic needs sends with templates)',
-    });
-  }
-  if (!target || errors.length > 0) throw new InvalidRequestError(errors);
+  if (!target) throw new InvalidRequestError(errors);
   return target.value.topic;
 }
 
@@ -125,7 +117,7 @@ export async function triggerWorkflow(
 ): Promise<Triggered> {
   const { tenantId, key, request } = input;
   const version = await versionToRun(deps.store, tenantId, key, request.version);
-  const topic = topicOf(request, version.definition);
+  const topic = topicOf(request);
   if (topic !== undefined) {
     if (!deps.topics) throw new Error('a trigger to a topic needs the topic trigger dependencies');
     await checkData(deps, tenantId, version.definition, request.data ?? {});
