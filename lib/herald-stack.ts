@@ -130,7 +130,7 @@ export class HeraldStack extends Stack {
       logRetention,
       tracing: config.tracing,
     });
-    new Templates(this, 'Templates', {
+    const templates = new Templates(this, 'Templates', {
       table,
       v1: api.v1,
       secured: api.secured,
@@ -193,6 +193,8 @@ export class HeraldStack extends Stack {
       sesFeedback,
       serviceName,
     });
+    dashboard.dashboard.addWidgets(...templates.widgets());
+    templates.addAlarms(alarms.topic, config.alarms);
     // Workflows on Lambda durable functions: function, alias, callback path, routes, alarms.
     new Workflows(this, 'Workflows', {
       table,

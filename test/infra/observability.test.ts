@@ -68,8 +68,9 @@ describe('HeraldAlarms', () => {
     // invocations, release errors, API 5xx and p99 latency; the reconciler's "stuck deliveries found";
     // webhook DLQ and stream failures (DeliveryEvents); the error rates of the events, webhook
     // sender, feedback and console functions and the SES feedback DLQ; failed workflow runs and
-    // workflow function errors (lib/constructs/workflows.ts).
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2);
+    // workflow function errors (lib/constructs/workflows.ts); the templates function's error
+    // rate, throttles and slow duration (lib/constructs/templates.ts).
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2 + 3);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -160,6 +161,7 @@ describe('HeraldAlarms', () => {
       'webhook-sender',
       'feedback',
       'console',
+      'templates',
     ];
     const rated = functions.filter((name) => {
       const ref = JSON.stringify({ Ref: findFunction(template, name).id });
