@@ -125,6 +125,21 @@ export const heraldConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Providers per tenant (issue 22): PUT /v1/providers/{channel}/{name}. */
+    tenantProviders: z
+      .object({
+        /** Tenants must bring their own provider: no fallback to the stack's (per channel). */
+        required: z.boolean().default(false),
+        /**
+         * SES identities (domains or addresses) of the stack's own account that tenants may use as
+         * theirs, each by one tenant; an identity in a tenant's own account needs no listing.
+         */
+        sesIdentities: z
+          .array(z.string().regex(/^[^\s,@]+@[^\s,@]+$|^[A-Za-z0-9.-]+$/, 'a domain or address'))
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     scheduling: z
       .object({
         /** How far ahead `sendAt` may be (SCHEDULE_MAX_DAYS on the api function). */

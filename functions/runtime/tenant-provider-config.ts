@@ -14,6 +14,8 @@ export interface TenantProviderConfig {
   fcmApiBaseUrl?: string;
   /** Google's OAuth token endpoint for verify's access token (GOOGLE_OAUTH_TOKEN_URL). */
   googleTokenUrl?: string;
+  /** SES identities of the stack's account tenants may claim (TENANT_SES_IDENTITIES). */
+  sesIdentities: string[];
 }
 
 const schema = () =>
@@ -27,6 +29,7 @@ const schema = () =>
     SLACK_API_URL: z.optional(z.url()),
     FCM_API_BASE_URL: z.optional(z.url()),
     GOOGLE_OAUTH_TOKEN_URL: z.optional(z.url()),
+    TENANT_SES_IDENTITIES: z._default(z.string(), ''),
   });
 
 /** Undefined when the stack gives tenants no providers of their own (no TENANT_SECRET_PREFIX). */
@@ -39,6 +42,9 @@ export function loadTenantProviderConfig(
     secretPrefix: parsed.TENANT_SECRET_PREFIX,
     required: parsed.TENANT_PROVIDERS_REQUIRED === 'true',
     cacheSeconds: parsed.PROVIDER_CACHE_SECONDS,
+    sesIdentities: parsed.TENANT_SES_IDENTITIES.split(',')
+      .map((identity) => identity.trim().toLowerCase())
+      .filter((identity) => identity !== ''),
     ...(parsed.TWILIO_API_BASE_URL && { twilioApiBaseUrl: parsed.TWILIO_API_BASE_URL }),
     ...(parsed.SLACK_API_URL && { slackApiUrl: parsed.SLACK_API_URL }),
     ...(parsed.FCM_API_BASE_URL && { fcmApiBaseUrl: parsed.FCM_API_BASE_URL }),

@@ -6,6 +6,7 @@ import type { ChannelProvider } from '../core/delivery/ports';
 import type { Channel } from '../core/notifications/model';
 import { TENANT_PROVIDER_CHANNELS, type TenantProviderChannel } from '../core/providers/config';
 import type { TenantProvider } from '../core/providers/model';
+import { sesPool } from '../core/providers/email-identity';
 import { fcmPool } from '../core/providers/push-config';
 import type { SenderPool } from '../core/providers/senders';
 import { ProviderError } from '../core/shared/errors';
@@ -38,6 +39,8 @@ export function poolOf(p: TenantProvider): SenderPool {
     };
   }
   if (p.settings.vendor === 'fcm') return fcmPool(owner, p.settings.projectId, rate);
+  // SES limits an account per region: the stack's own (shared) unless the tenant's role names one.
+  if (p.settings.vendor === 'ses') return sesPool(owner, p.settings, process.env.AWS_REGION ?? '');
   const channel = p.channel === 'whatsapp' ? 'whatsapp' : 'sms';
   const senders = p.settings.senders;
   return twilioPool(owner, channel, {

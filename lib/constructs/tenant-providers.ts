@@ -6,6 +6,7 @@ import type { Channel } from '../../functions/core/notifications/model';
 import { TENANT_PROVIDER_CHANNELS } from '../../functions/core/providers/config';
 import type { ChannelSender } from './channel-sender';
 import { grantItems } from './data-table';
+import { addTenantEmail } from './tenant-email';
 import type { HeraldFunction } from './herald-function';
 
 /** Partition keys of the send-rate buckets (functions/adapters/dynamodb/token-bucket-store.ts). */
@@ -48,6 +49,8 @@ export interface TenantProvidersProps {
   readonly secured: apigw.MethodOptions;
   /** Tenants must bring their own providers (no fallback to the stack's). Default false. */
   readonly required?: boolean;
+  /** SES identities of the stack's account tenants may claim (lib/constructs/tenant-email.ts). */
+  readonly sesIdentities?: readonly string[];
 }
 
 /**
@@ -124,6 +127,15 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
       reason: `Each tenant's ${channel} credentials are a secret of its own, named after the tenant at run time: the ${channel} sender may only read ${channel} secrets under the stack's tenant prefix.`,
     });
   }
+
+  // Tenants' SES identities: roles in their accounts, identities of this one (tenant-email.ts).
+  const email = props.senders.get('email')?.function;
+  addTenantEmail(stack, {
+    table: props.table,
+    apiFunction: props.apiFunction,
+    sesIdentities: props.sesIdentities ?? [],
+    ...(email && { emailFunction: email }),
+  });
 
   const integration = new apigw.LambdaIntegration(api, { proxy: true, allowTestInvoke: false });
   const providers = props.v1.getResource('providers') ?? props.v1.addResource('providers');

@@ -5,6 +5,14 @@ import sesLocal from 'aws-ses-v2-local';
 import { closeServer, readBody } from '../emulators/net';
 import { Faults } from './faults';
 import type { FailureInjector, InjectedFailure, Outbox } from './outbox';
+import { publishEvents, type SendEmailRequest } from './ses-events';
+import {
+  accountsAnswer,
+  type FakeAnswer,
+  SesAccounts,
+  type SesCaller,
+  sentAs,
+} from './ses-identities';
 
 /** Where the fake records and how it decides to fail. */
 export interface SesFakeOptions {
@@ -19,6 +27,8 @@ export interface SesFakeOptions {
    * topic, see local/feedback.ts). Without it the fake publishes nothing.
    */
   publishEvent?: (configurationSet: string, event: unknown) => void;
+  /** The accounts behind SES and STS (tenants' roles); a new set when absent. */
+  accounts?: SesAccounts;
 }
 
 /** A running fake; `url` is what AWS_ENDPOINT_URL_SESV2 should be set to. */
@@ -26,23 +36,9 @@ export interface RunningSesFake {
   url: string;
   /** The aws-ses-v2-local server behind the proxy (its `/` is a mail viewer). */
   emulatorUrl: string;
+  /** Who may send as which identity; also answers STS (AWS_ENDPOINT_URL_STS). */
+  accounts: SesAccounts;
   close(): Promise<void>;
-}
-
-/** The part of an SES v2 SendEmail request the Outbox shows. */
-interface SendEmailRequest {
-  ConfigurationSetName?: string;
-  EmailTags?: { Name?: string; Value?: string }[];
-  FromEmailAddress?: string;
-  ReplyToAddresses?: string[];
-  Destination?: { ToAddresses?: string[] };
-  Content?: {
-    Simple?: {
-      Subject?: { Data?: string };
-      Body?: { Text?: { Data?: string }; Html?: { Data?: string } };
-      Headers?: { Name?: string; Value?: string }[];
-    };
-  };
 }
 
 const SEND_EMAIL_PATH = '/v2/email/outbound-emails';
@@ -67,6 +63,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     host = '127.0.0.1',
     port = 0,
     publishEvent,
+    accounts = new SesAccounts(),
   } = options;
   // 127.0.0.1, never the emulator's default of every interface.
   const emulator: Server = await startEmulator({ host: '127.0.0.1', port: 0 });
@@ -81,6 +78,8 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
+    const own = accountsAnswer(accounts, req, path, body);
+    if (own) return answer(res, own);
     if (req.method === 'POST' && path === SEND_EMAIL_PATH && faults.outage('email')) {
       await faults.delay('email');
       // What SES answers while the service is down; the SDK and the adapter call it retryable.
@@ -115,7 +114,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     // BadRequestException, which is what the SDK needs to name the error.
     if (upstream.status === 400) headers['x-amzn-errortype'] = 'BadRequestException';
     if (req.method === 'POST' && path === SEND_EMAIL_PATH && upstream.status === 200) {
-      record(text, body);
+      record(text, body, accounts.callerOf(req));
       const to = (JSON.parse(body.toString('utf8')) as SendEmailRequest).Destination?.ToAddresses;
       await faults.delay('email', { response: res, recipient: to?.join(',') ?? '' });
     }
@@ -142,7 +141,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
    * Records the accepted mail from the SendEmail request itself: reading it back from the
    * emulator's store cost a second HTTP round trip per message and dominated the fake's time.
    */
-  function record(responseText: string, requestBody: Buffer): void {
+  function record(responseText: string, requestBody: Buffer, caller: SesCaller): void {
     const { MessageId: messageId } = JSON.parse(responseText) as { MessageId?: string };
     const request = JSON.parse(requestBody.toString('utf8')) as SendEmailRequest;
     const simple = request.Content?.Simple;
@@ -160,6 +159,8 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
           text: simple.Body?.Text?.Data,
           html: simple.Body?.Html?.Data,
           from: request.FromEmailAddress,
+          // The identity it went out as (the ARN it named, else the From's domain).
+          identity: sentAs(request),
           ...(replyTo.length > 0 && { replyTo }),
           // Custom headers as sent (List-Unsubscribe, List-Unsubscribe-Post).
           ...(simple.Headers?.length && {
@@ -167,6 +168,8 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
           }),
         },
         providerMessageId: messageId,
+        // Which account (the stack's, or a tenant's through its role) sent it.
+        account: caller.account,
       });
     }
   }
@@ -179,100 +182,11 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
   return {
     url: `http://${host}:${bound}`,
     emulatorUrl,
+    accounts,
     close: async () => {
       await Promise.all([closeServer(server), closeServer(emulator)]);
     },
   };
-}
-
-/**
- * SES's feedback, as event publishing would send it a moment after the send: per recipient, a
- * recipient containing `bounce` hard-bounces, `complaint` is delivered and then complains,
- * `delay` is delayed and then delivered; everyone else gets a Delivery event.
- */
-function publishEvents(
-  request: SendEmailRequest,
-  messageId: string,
-  configurationSet: string,
-  publish: (configurationSet: string, event: unknown) => void,
-): void {
-  const tags: Record<string, string[]> = {
-    'ses:configuration-set': [configurationSet],
-    'ses:from-domain': [request.FromEmailAddress?.split('@')[1]?.replace(/>$/, '') ?? ''],
-  };
-  for (const tag of request.EmailTags ?? []) {
-    if (tag.Name && tag.Value !== undefined) tags[tag.Name] = [tag.Value];
-  }
-  const destination = request.Destination?.ToAddresses ?? [];
-  const mail = () => ({
-    timestamp: new Date().toISOString(),
-    source: request.FromEmailAddress,
-    sendingAccountId: '000000000000',
-    messageId,
-    destination,
-    tags,
-  });
-  const now = () => new Date().toISOString();
-  const later = (ms: number, event: () => unknown) =>
-    setTimeout(() => publish(configurationSet, event()), ms).unref();
-  const delivery = (recipient: string) => () => ({
-    eventType: 'Delivery',
-    mail: mail(),
-    delivery: {
-      timestamp: now(),
-      processingTimeMillis: 50,
-      recipients: [recipient],
-      smtpResponse: '250 2.6.0 Message received',
-      reportingMTA: 'a8-1.smtp-out.amazonses.com',
-    },
-  });
-  for (const recipient of destination) {
-    if (recipient.includes('bounce')) {
-      later(20, () => ({
-        eventType: 'Bounce',
-        mail: mail(),
-        bounce: {
-          bounceType: 'Permanent',
-          bounceSubType: 'General',
-          bouncedRecipients: [
-            {
-              emailAddress: recipient,
-              action: 'failed',
-              status: '5.1.1',
-              diagnosticCode: 'smtp; 550 5.1.1 user unknown',
-            },
-          ],
-          timestamp: now(),
-          feedbackId: randomUUID(),
-        },
-      }));
-    } else if (recipient.includes('complaint')) {
-      later(20, delivery(recipient));
-      later(80, () => ({
-        eventType: 'Complaint',
-        mail: mail(),
-        complaint: {
-          complainedRecipients: [{ emailAddress: recipient }],
-          complaintFeedbackType: 'abuse',
-          timestamp: now(),
-          feedbackId: randomUUID(),
-        },
-      }));
-    } else if (recipient.includes('delay')) {
-      later(20, () => ({
-        eventType: 'DeliveryDelay',
-        mail: mail(),
-        deliveryDelay: {
-          delayType: 'MailboxFull',
-          delayedRecipients: [{ emailAddress: recipient, status: '4.2.2' }],
-          timestamp: now(),
-        },
-      }));
-      later(300, delivery(recipient));
-    } else {
-      later(20, delivery(recipient));
-    }
-  }
 }
 
 function forwardHeaders(req: IncomingMessage): Record<string, string> {
@@ -282,6 +196,15 @@ function forwardHeaders(req: IncomingMessage): Record<string, string> {
     headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return headers;
+}
+
+function answer(res: ServerResponse, a: FakeAnswer): void {
+  res.writeHead(a.status, {
+    'content-type': a.contentType,
+    'x-amzn-requestid': randomUUID(),
+    ...(a.errorType && { 'x-amzn-errortype': a.errorType }),
+  });
+  res.end(a.body);
 }
 
 function sesError(res: ServerResponse, status: number, type: string, message: string): void {

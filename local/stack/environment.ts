@@ -33,6 +33,8 @@ export function handlerEnvironment(
     AWS_ENDPOINT_URL_SQS: sqsEmulator.endpoint,
     AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
     AWS_ENDPOINT_URL_SESV2: stripSlash(ses.url),
+    // Tenants' roles for their SES identities (STS AssumeRole is answered by the SES fake).
+    AWS_ENDPOINT_URL_STS: stripSlash(ses.url),
     AWS_ENDPOINT_URL_IOT_DATA_PLANE: stripSlash(mqtt.dataPlaneUrl),
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SCHEDULER: scheduler.url,
@@ -78,6 +80,9 @@ export function handlerEnvironment(
     // Tenants' own providers: their secrets in the shim under this prefix, lists kept 5 s.
     TENANT_SECRET_PREFIX: 'herald/local/tenants/',
     PROVIDER_CACHE_SECONDS: '5',
+    TENANT_SES_IDENTITIES: (
+      options.tenantSesIdentities ?? ['acme.example', 'globex.example', 'unverified.example']
+    ).join(','),
     RECONCILE_AFTER_SECONDS: String(options.reconcileAfterSeconds ?? 30),
     RETRY_BASE_SECONDS: String(retryBaseSeconds),
     // A delivery that always fails must reach its DLQ in well under 30 s locally.

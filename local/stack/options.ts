@@ -81,6 +81,11 @@ export interface LocalStackOptions {
    * not paced at real speed; 1 = the real rates.
    */
   senderRateScale?: number;
+  /**
+   * SES identities of the stack's account tenants may claim (cdk.json tenantProviders.sesIdentities).
+   * Default acme.example, globex.example and unverified.example (the SES fake's convention: not verified).
+   */
+  tenantSesIdentities?: string[];
   /** WEBHOOK_CACHE_SECONDS of the events function. Default 0 (a new webhook gets the next event); AWS: 30. */
   webhookCacheSeconds?: number;
 }

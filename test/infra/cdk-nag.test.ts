@@ -66,13 +66,18 @@ describe('cdk-nag AwsSolutions', () => {
       'AwsSolutions-IAM5[Resource::<SchedulingReleaseFunctionA63AAF4A.Arn>:*]',
       // The workflow function's versions and aliases (durable executions, lib/constructs/workflows.ts).
       'AwsSolutions-IAM5[Resource::<WorkflowsWorkflowFunction838AE437.Arn>:*]',
+      // Tenants' SES identities (lib/constructs/tenant-email.ts): their roles, identity checks.
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::*:role/herald-ses-*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iot:<AWS::Region>:<AWS::AccountId>:topic/herald/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<SchedulingGroupF9AE2582>/*]',
       // Tenants' own provider secrets, one per tenant and provider (lib/constructs/tenant-providers.ts).
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/email/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/slack/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/sms/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*/whatsapp/*]',
       'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:herald/test/tenants/*]',
+      // Tenants' SES identities: verify reads any identity of the account (tenant-email.ts).
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*]',
       'AwsSolutions-SMG4',
       // The SES event topic (lib/constructs/ses-feedback.ts): SES cannot use the aws/sns key.
       'AwsSolutions-SNS2',

@@ -1,6 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/notifications/model';
+import { TENANT_PROVIDER_CHANNELS } from '../../functions/core/providers/config';
 import { WEBHOOK_API_ACTIONS } from '../../lib/constructs/delivery-events';
 import { ADDRESS_FEEDBACK_CHANNELS } from '../../lib/constructs/recipients';
 import { RATE_LIMITED_CHANNELS } from '../../lib/constructs/tenant-providers';
@@ -65,7 +66,7 @@ describe('function permissions', () => {
       /RCP#\*|RADDR#\*|RIDX#\*|CAT#\*/.test(g.condition ?? '');
     // Providers per tenant: test/infra/tenant-providers.test.ts.
     const onProviders = (g: { condition?: string }) =>
-      /PROVIDERS#\*|RATE#\*/.test(g.condition ?? '');
+      /PROVIDERS#\*|RATE#\*|SESIDENTITY#\*/.test(g.condition ?? '');
     // Topics (issue 21): test/infra/topics.test.ts.
     const onTopics = (g: { condition?: string }) =>
       /TOPIC#\*|TSUB#\*|RTOP#\*/.test(g.condition ?? '');
@@ -159,7 +160,10 @@ describe('function permissions', () => {
       'logs',
       'scheduler',
       'secretsmanager',
+      // Tenants' SES identities (tenant-email.test.ts): GetEmailIdentity, their roles.
+      'ses',
       'sqs',
+      'sts',
       'xray',
     ]);
   });
@@ -201,7 +205,7 @@ describe('function permissions', () => {
             ]
           : []),
         // Providers per tenant (issue 22): the tenant's own provider records.
-        ...(rated ? [providersOnly] : []),
+        ...(TENANT_PROVIDER_CHANNELS.some((c) => name === `send-${c}`) ? [providersOnly] : []),
       ]);
     }
     // The api also lists: Query on the tenant index, only in TENANT#... partitions.
@@ -222,6 +226,8 @@ describe('function permissions', () => {
       // Providers per tenant (issue 22): the tenant's provider records, its senders' breakers.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROVIDERS#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
+      // Claims on SES identities of the stack's account (tenant-email.test.ts).
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESIDENTITY#*'] } },
       // Topics (issue 21): topics, subscriptions, memberships.
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOPIC#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TSUB#*'] } },
@@ -292,7 +298,9 @@ describe('function permissions', () => {
             ]
           : []),
         // The tenant's own providers (PROVIDERS#... items).
-        ...(rated ? [{ action: 'dynamodb:Query', resource: json(getAtt(table)) }] : []),
+        ...((TENANT_PROVIDER_CHANNELS as readonly string[]).includes(channel)
+          ? [{ action: 'dynamodb:Query', resource: json(getAtt(table)) }]
+          : []),
       ]);
 
       // (Tenants' own provider secrets: test/infra/tenant-providers.test.ts.)

@@ -27,14 +27,14 @@ describe('providers per tenant: secrets and records in the template', () => {
   });
 
   it('lets each channel’s sender read only that channel’s tenant secrets, and nothing write them', () => {
-    for (const channel of ['sms', 'whatsapp', 'slack']) {
+    for (const channel of ['sms', 'whatsapp', 'slack', 'email']) {
       const tenant = secretGrants(`send-${channel}`).filter((g) =>
         g.resource.includes('/tenants/'),
       );
       expect(tenant.map((g) => g.action)).toEqual(['secretsmanager:GetSecretValue']);
       expect(tenant[0]?.resource).toContain(`:secret:herald/test/tenants/*/${channel}/*`);
     }
-    for (const channel of ['email', 'mqtt']) {
+    for (const channel of ['mqtt']) {
       expect(secretGrants(`send-${channel}`).some((g) => g.resource.includes('/tenants/'))).toBe(
         false,
       );
@@ -55,10 +55,10 @@ describe('providers per tenant: secrets and records in the template', () => {
   it('keeps provider records in PROVIDERS# items: senders may only Query them', () => {
     const onProviders = (name: string) =>
       statementsOf(template, name).filter((s) => (json(s.condition) ?? '').includes('PROVIDERS#*'));
-    for (const channel of ['sms', 'whatsapp', 'slack']) {
+    for (const channel of ['sms', 'whatsapp', 'slack', 'email']) {
       expect(onProviders(`send-${channel}`).flatMap((s) => s.actions)).toEqual(['dynamodb:Query']);
     }
-    expect(onProviders('send-email')).toEqual([]);
+    expect(onProviders('send-mqtt')).toEqual([]);
     expect(
       onProviders('api')
         .flatMap((s) => s.actions)

@@ -2,11 +2,12 @@ import * as z from 'zod/mini';
 import { phoneNumber } from '../notifications/requests/fields';
 import { InvalidRequestError } from '../shared/errors';
 import { type FieldError, validateAt } from '../shared/field-errors';
+import { parseSesProviderRequest, type SesProviderSettings } from './email-identity';
 import { type PushProviderSettings, parsePushProviderRequest } from './push-config';
 import { MAX_RATES, PUBLISHED_RATES, phoneSenderKind, RATE_UNIT, type SenderKind } from './senders';
 
 /** Channels a tenant can bring its own provider for (this version). */
-export const TENANT_PROVIDER_CHANNELS = ['sms', 'whatsapp', 'slack', 'push'] as const;
+export const TENANT_PROVIDER_CHANNELS = ['sms', 'whatsapp', 'slack', 'push', 'email'] as const;
 export type TenantProviderChannel = (typeof TENANT_PROVIDER_CHANNELS)[number];
 
 /** A provider's name within a tenant and channel: in paths, keys and secret names. */
@@ -82,7 +83,8 @@ export interface ProviderRequest {
 export type ProviderSettings =
   | { vendor: 'twilio'; accountSid: string; senders: string[]; ratePerSecond?: number }
   | { vendor: 'slack'; ratePerSecond?: number }
-  | PushProviderSettings;
+  | PushProviderSettings
+  | SesProviderSettings;
 
 function checkRate(
   value: number | undefined,
@@ -107,6 +109,7 @@ export function parseProviderRequest(
   body: unknown,
 ): ProviderRequest {
   if (channel === 'push') return parsePushProviderRequest(body);
+  if (channel === 'email') return parseSesProviderRequest(body);
   const errors: FieldError[] = [];
   if (channel === 'slack') {
     const parsed = validateAt(slackProviderSchema, body, [], errors);

@@ -32,6 +32,7 @@ import {
   store,
   tenantOf,
 } from './context';
+import { withTenantIdentities } from './provider-email';
 import { parseV1OrRecipients, v1OrRecipientsSchema } from './recipient-sends';
 import { routedSend, routedShape } from './routing';
 import {
@@ -76,6 +77,10 @@ function validationOptions(now: number, tenantId?: string): ValidationOptions {
   return options;
 }
 
+/** With the tenant's own email identities, `from` must be within them (provider-email.ts). */
+const tenantOptions = async (now: number, tenantId: string) =>
+  withTenantIdentities(validationOptions(now, tenantId), tenantId);
+
 type Parse = (
   body: unknown,
   options: ValidationOptions,
@@ -83,7 +88,7 @@ type Parse = (
 
 async function accept(tenantId: string, body: unknown, parse: Parse): Promise<Accepted> {
   const now = Date.now();
-  const result = await parse(body, validationOptions(now, tenantId));
+  const result = await parse(body, await tenantOptions(now, tenantId));
   if (!result.ok) throw new InvalidRequestError(result.errors);
   const id = randomUUID();
   // The notification id is the correlation id across the api, release and channel functions.
@@ -119,7 +124,7 @@ async function createOnce(
       if (route === '/v1/notifications' && namesTopic(body)) {
         return {
           statusCode: 202,
-          body: await acceptTopic(tenantId, body, validationOptions(Date.now(), tenantId)),
+          body: await acceptTopic(tenantId, body, await tenantOptions(Date.now(), tenantId)),
         };
       }
       return { statusCode: 202, body: present(await accept(tenantId, body, parse)) };

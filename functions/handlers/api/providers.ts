@@ -5,6 +5,7 @@ import { ProviderStore } from '../../adapters/dynamodb/provider-store';
 import { TokenBucketStore } from '../../adapters/dynamodb/token-bucket-store';
 import { fcmVerifier } from '../../adapters/providers/verify/fcm-verifier';
 import { slackVerifier, twilioVerifier } from '../../adapters/providers/verify/provider-verifiers';
+import { sesVerifier } from '../../adapters/providers/verify/ses-verifier';
 import { SecretsManagerProviderVault } from '../../adapters/secrets/provider-vault';
 import {
   parseProviderPath,
@@ -12,6 +13,7 @@ import {
   TENANT_PROVIDER_CHANNELS,
   twilioProviderSchema,
 } from '../../core/providers/config';
+import { sesProviderSchema } from '../../core/providers/email-identity';
 import {
   type ProviderManagement,
   putProvider,
@@ -25,10 +27,12 @@ import { NotFoundError } from '../../core/shared/errors';
 import { dynamo } from '../../runtime/aws-clients';
 import { HttpError, json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
+import { sesTenantClients } from '../../runtime/providers/ses-tenant';
 import { loadTenantProviderConfig } from '../../runtime/tenant-provider-config';
 import { poolOf } from '../../runtime/tenant-providers';
 import { traced } from '../../runtime/tracing';
 import { type ApiRoute, config, pathParameter, tenantOf } from './context';
+import { claimEmailIdentity, releaseEmailIdentity } from './provider-email';
 
 const settings = loadTenantProviderConfig();
 const deps: ProviderManagement | undefined = settings && {
@@ -42,6 +46,8 @@ const deps: ProviderManagement | undefined = settings && {
     whatsapp: twilioVerifier(settings.twilioApiBaseUrl),
     slack: slackVerifier(settings.slackApiUrl),
     push: fcmVerifier(settings.fcmApiBaseUrl, settings.googleTokenUrl),
+    // SESv2 GetEmailIdentity, through the tenant's role when it names one.
+    email: sesVerifier((access) => sesTenantClients().get(access), process.env.AWS_REGION ?? ''),
   },
 };
 
@@ -178,15 +184,27 @@ export const providerRoutes: ApiRoute[] = [
       description:
         'Credentials of the wrong shape are a 400 at the field; a rate of 0 or above the provider’s documented maximum is a 400 naming the limit. Credentials go to Secrets Manager (one secret per tenant and provider) and are never returned. Sends of the channel then go through this provider; POST …/verify checks the credentials.',
       tag: 'providers',
-      body: z.union([twilioProviderSchema, slackProviderSchema, fcmProviderSchema]),
+      body: z.union([
+        twilioProviderSchema,
+        slackProviderSchema,
+        fcmProviderSchema,
+        sesProviderSchema,
+      ]),
       responses: {
         201: { description: 'Created', schema: providerShape },
         200: { description: 'Replaced', schema: providerShape },
+        409: {
+          description: 'Email: the SES identity of the stack’s account belongs to another tenant',
+          schema: errorSchema,
+        },
       },
     },
     handler: async (event) => {
       const { channel, name } = pathOf(event);
       const body = parseJsonBody(event, config.maxBodyBytes);
+      // An SES identity of the stack's account is one tenant's only (409 otherwise).
+      const claimed =
+        channel === 'email' && (await claimEmailIdentity(tenantOf(event), name, body));
       const { provider, created } = await putProvider(
         providerDeps(),
         tenantOf(event),
@@ -194,6 +212,7 @@ export const providerRoutes: ApiRoute[] = [
         name,
         body,
       );
+      if (claimed) await claimed();
       return json(created ? 201 : 200, present(provider));
     },
   },
@@ -208,7 +227,9 @@ export const providerRoutes: ApiRoute[] = [
     },
     handler: async (event) => {
       const { channel, name } = pathOf(event);
+      const release = channel === 'email' && (await releaseEmailIdentity(tenantOf(event), name));
       await removeProvider(providerDeps(), tenantOf(event), channel, name);
+      if (release) await release();
       return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
     },
   },

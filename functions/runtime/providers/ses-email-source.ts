@@ -4,11 +4,13 @@ import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provi
 import { PROVIDER_TIMEOUT_MS } from '../../core/notifications/model';
 import { traced } from '../tracing';
 import { unsubscribeLinks } from '../unsubscribe-links';
+import { sesTenantBuilder } from './ses-tenant';
 import { type ProviderSource, parseEnv } from './source';
 
 const envSchema = z.object({
   EMAIL_FROM: z.string().check(z.minLength(1)),
   SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
+  AWS_REGION: z._default(z.string(), 'us-east-1'),
 });
 
 /**
@@ -21,6 +23,15 @@ export function createSesEmailSource(
   const settings = parseEnv(envSchema, env);
   // One-click unsubscribe links for emails to recipient ids (runtime/unsubscribe-links.ts).
   const links = unsubscribeLinks(env);
+  const clientSettings = {
+    maxAttempts: 1,
+    requestHandler: {
+      requestTimeout: PROVIDER_TIMEOUT_MS,
+      connectionTimeout: 2_000,
+      // Without it a passed requestTimeout only logs a warning; the per-call signal also aborts.
+      throwOnRequestTimeout: true,
+    },
+  };
   const provider = new SesEmailProvider(
     {
       from: settings.EMAIL_FROM,
@@ -29,17 +40,18 @@ export function createSesEmailSource(
         configurationSet: settings.SES_CONFIGURATION_SET,
       }),
     },
-    traced(
-      new SESv2Client({
-        maxAttempts: 1,
-        requestHandler: {
-          requestTimeout: PROVIDER_TIMEOUT_MS,
-          connectionTimeout: 2_000,
-          // Without it a passed requestTimeout only logs a warning; the per-call signal also aborts.
-          throwOnRequestTimeout: true,
-        },
-      }),
-    ),
+    traced(new SESv2Client(clientSettings)),
   );
-  return { get: async () => provider };
+  return {
+    get: async () => provider,
+    // Tenants' own SES identities (PUT /v1/providers/email/{name}).
+    tenant: sesTenantBuilder({
+      stackRegion: settings.AWS_REGION,
+      clientSettings,
+      ...(settings.SES_CONFIGURATION_SET !== undefined && {
+        stackConfigurationSet: settings.SES_CONFIGURATION_SET,
+      }),
+      ...(links && { listUnsubscribe: links.linkFor }),
+    }),
+  };
 }

@@ -9,6 +9,8 @@ import { sesTags } from './ses-tags';
 export interface SesEmailConfig {
   from: string;
   configurationSet?: string;
+  /** A tenant's identity in another account (SES sending authorization / the assumed role's). */
+  identityArn?: string;
   /** The one-click unsubscribe URL of this message, if it gets one (runtime/unsubscribe-links.ts). */
   listUnsubscribe?: (message: OutboundMessage<'email'>) => Promise<string | undefined>;
 }
@@ -59,6 +61,9 @@ export class SesEmailProvider implements ChannelProvider<'email'> {
     });
     const command = new SendEmailCommand({
       FromEmailAddress: lowerCaseDomain(from ?? this.config.from),
+      ...(this.config.identityArn !== undefined && {
+        FromEmailAddressIdentityArn: this.config.identityArn,
+      }),
       Destination: { ToAddresses: [message.recipient] },
       ...(replyTo !== undefined && { ReplyToAddresses: [replyTo] }),
       ...(this.config.configurationSet !== undefined && {

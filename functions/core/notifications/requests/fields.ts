@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { withinIdentities } from '../../shared/email-identities';
 import { carriedBySqs, storedMapKey } from '../../shared/json-safety';
 import {
   MAX_EMAIL_ADDRESS_CHARS,
@@ -120,6 +121,14 @@ function addressOf(value: string): string {
  * here the caller learns it at once.
  */
 export function fromAddress(options: ValidationOptions) {
+  const identities = options.senderIdentities;
+  if (identities && identities.length > 0) {
+    return senderAddress.check(
+      z.refine((value: string) => withinIdentities(value, identities), {
+        message: `must be an address within one of this tenant's email identities: ${identities.join(', ')}`,
+      }),
+    );
+  }
   const domain = options.senderDomain?.toLowerCase();
   if (!domain) return senderAddress;
   return senderAddress.check(

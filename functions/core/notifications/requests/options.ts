@@ -22,6 +22,11 @@ export interface ValidationOptions {
   maxScheduleAheadMs?: number;
   /** When set, an email `from` must be an address at this domain (EMAIL_FROM's). */
   senderDomain?: string;
+  /**
+   * The tenant's own SES identities (domains or addresses): when set, an email `from` must be
+   * within one of them, and `senderDomain` does not apply.
+   */
+  senderIdentities?: readonly string[];
 }
 
 /** Either the request in Herald's one internal shape, or every problem found in it. */

@@ -80,7 +80,7 @@ describe('parseProviderRequest', () => {
       channel: 'whatsapp',
       name: 'main-2',
     });
-    expect(errorsOf(() => parseProviderPath('email', 'Main/../x'))).toEqual([
+    expect(errorsOf(() => parseProviderPath('mqtt', 'Main/../x'))).toEqual([
       expect.objectContaining({ path: 'channel' }),
       expect.objectContaining({ path: 'name' }),
     ]);
