@@ -63,6 +63,72 @@ describe('digest', () => {
   }, 120_000);
 });
 
+describe('digest events and the template schema', () => {
+  it("checks each trigger's data as the digest event it becomes: 422 at the field, nothing folded", async () => {
+    // Only the events are described: a trigger's data is held to the items' schema.
+    const template = {
+      defaultLocale: 'en',
+      dataSchema: {
+        type: 'object',
+        properties: {
+          digest: {
+            type: 'object',
+            properties: {
+              events: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['comment'],
+                  properties: { comment: { type: 'string', minLength: 1 } },
+                },
+              },
+            },
+          },
+        },
+      },
+      locales: {
+        en: {
+          email: {
+            subject: 'Comments',
+            text: '{{ digest.count }}:{% for e in digest.events %} {{ e.comment }}{% endfor %}',
+          },
+        },
+      },
+    };
+    expect((await api.request('PUT', '/v1/templates/wd-comments', template)).status).toBe(200);
+    expect((await api.post('/v1/templates/wd-comments/publish', {})).status).toBe(201);
+    await publish('wd-digest', {
+      steps: [
+        { id: 'collect', type: 'digest', window: '3s', mode: 'sliding' },
+        { id: 'tell', type: 'send', template: { key: 'wd-comments' }, channels: ['email'] },
+      ],
+    });
+    const wd = { emails: ['wd-1@wd.example'] };
+    expect((await api.request('PUT', '/v1/recipients/wd-1', wd)).status).toBe(201);
+    const trigger = (data: unknown) =>
+      api.post('/v1/workflows/wd-digest/trigger', { to: ['wd-1'], data });
+    const missing = await trigger({});
+    expect(missing.status).toBe(422);
+    expect((missing.body.errors as { path: string }[]).map((e) => e.path)).toEqual([
+      'data.comment',
+    ]);
+    const empty = await trigger({ comment: '' });
+    expect(empty.status).toBe(422);
+    expect((empty.body.errors as { path: string }[]).map((e) => e.path)).toEqual(['data.comment']);
+    expect((await trigger({ comment: 'first' })).status).toBe(202);
+    expect((await trigger({ comment: 'second' })).status).toBe(202);
+    const mail = await waitFor(
+      () => stack.outbox.list().find((m) => m.recipient === 'wd-1@wd.example'),
+      20_000,
+      'the digest mail',
+    );
+    // The two accepted triggers only: the refused ones were never collected.
+    expect(String(mail.content.text)).toMatch(/^2: (first second|second first)$/);
+    const runs = await api.get('/v1/workflow-runs?workflow=wd-digest&limit=100');
+    expect(runs.body.items as unknown[]).toHaveLength(2);
+  });
+});
+
 describe('throttle', () => {
   it('lets two runs per window through and ends the rest throttled', async () => {
     await publish('alerts', {

@@ -74,8 +74,50 @@ export async function checkReferences(
 }
 
 /**
+ * Each send step with whether a digest (a `digest` step, or a throttle folding its overflow into
+ * one) may run before it: such a send renders `data.digest` `{count, events}`, the events being the
+ * data of every trigger collected.
+ */
+export function sendsAfterDigest(
+  steps: readonly Step[],
+  after = false,
+): { step: SendStep; afterDigest: boolean }[] {
+  const out: { step: SendStep; afterDigest: boolean }[] = [];
+  let seen = after;
+  for (const step of steps) {
+    if (step.type === 'send') out.push({ step, afterDigest: seen });
+    else if (step.type === 'digest' || (step.type === 'throttle' && step.overflow === 'digest'))
+      seen = true;
+    else if (step.type === 'branch') {
+      const inner = [
+        ...sendsAfterDigest(step.whenTrue, seen),
+        ...sendsAfterDigest(step.whenFalse, seen),
+      ];
+      out.push(...inner);
+      // A digest inside a branch may have run before the steps after it.
+      if (containsDigest([...step.whenTrue, ...step.whenFalse])) seen = true;
+    }
+  }
+  return out;
+}
+
+function containsDigest(steps: readonly Step[]): boolean {
+  return steps.some(
+    (s) =>
+      s.type === 'digest' ||
+      (s.type === 'throttle' && s.overflow === 'digest') ||
+      (s.type === 'branch' && containsDigest([...s.whenTrue, ...s.whenFalse])),
+  );
+}
+
+/** `data.digest.events[0].x` (the trigger's data as a digest event) -> `data.x`. */
+const EVENT_PATH = /^data\.digest\.events\[0\]/;
+
+/**
  * The trigger's `data` against each template's data schema (the template's own validation):
- * errors at `data.<field>`, each naming the step whose template refused it.
+ * errors at `data.<field>`, each naming the step whose template refused it. A template sent after
+ * a digest gets the data as it will render there: with `digest: {count, events: [data]}`, so
+ * the schema of the events is held to each trigger's data before its event is collected.
  */
 export async function checkTriggerData(
   definition: WorkflowDefinition,
@@ -84,19 +126,23 @@ export async function checkTriggerData(
 ): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   const checked = new Set<string>();
-  for (const { step } of sendStepsOf(definition.steps)) {
+  const seen = new Set<string>();
+  for (const { step, afterDigest } of sendsAfterDigest(definition.steps)) {
     if (!step.template) continue;
-    // Each template (and version) once, however many steps send it.
-    const id = `${step.template.key}@${step.template.version ?? 'latest'}`;
+    // Each template (and version) once per form, however many steps send it.
+    const id = `${step.template.key}@${step.template.version ?? 'latest'}@${afterDigest}`;
     if (checked.has(id)) continue;
     checked.add(id);
     const schema = await schemaOf(step.template);
     if (!schema) continue;
-    for (const e of validateData(schema, data, ['data'])) {
-      errors.push({
-        path: e.path,
-        message: `${e.message} (template ${step.template.key}, first sent by step ${step.id})`,
-      });
+    const value = afterDigest ? { ...data, digest: { count: 1, events: [data] } } : data;
+    for (const e of validateData(schema, value, ['data'])) {
+      const asEvent = EVENT_PATH.test(e.path);
+      const path = asEvent ? e.path.replace(EVENT_PATH, 'data') : e.path;
+      const message = `${e.message}${asEvent ? ' (as an event of the digest)' : ''} (template ${step.template.key}, first sent by step ${step.id})`;
+      if (seen.has(`${path}\u0000${message}`)) continue;
+      seen.add(`${path}\u0000${message}`);
+      errors.push({ path, message });
     }
   }
   return errors;
