@@ -9,9 +9,12 @@ import { dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { ESBUILD_OPTIONS, HERALD_BUNDLING } from '../lib/constructs/bundling';
 
-/** Targets of issue 13 (size KiB, cold import ms); sms and whatsapp are another issue's. */
+/**
+ * Targets (size KiB, cold import ms): issue 13's, the api's and the email sender's sizes as issue
+ * 19 restated them (650 and 500 KiB); sms and whatsapp are another issue's.
+ */
 const TARGETS: Record<string, { kib: number; ms: number }> = {
-  api: { kib: 350, ms: 80 },
+  api: { kib: 650, ms: 80 },
   authorizer: { kib: 350, ms: 80 },
   'send-email': { kib: 500, ms: 120 },
   'send-slack': { kib: 500, ms: 120 },
@@ -36,6 +39,12 @@ export const BUNDLED_HANDLERS = [
 ];
 
 const RUNS = 7;
+
+/**
+ * Sizes at the start of issue 19's second round (commit 485821d, 2026-12-07), printed next to
+ * today's: what cutting imports by design has changed since.
+ */
+const BEFORE_KIB: Record<string, number> = { api: 977, 'send-email': 642 };
 
 /**
  * The issue lets the push function carry firebase-admin's own weight beyond its 500 KiB: the
@@ -191,7 +200,7 @@ export async function benchBundles(): Promise<void> {
     `\nLambda bundles as deployed (esbuild, minified ESM, node24; cold import = CPU ms of import() with tracing on and source maps on, as deployed; median of ${RUNS} fresh processes)`,
   );
   console.log(
-    '  handler            size   import   of which X-Ray  switch off  source maps  SDK from runtime (size / import)   target',
+    '  handler            size   before   import   of which X-Ray  switch off  source maps  SDK from runtime (size / import)   target',
   );
   // Inside the project, so that a bundle with the SDK left out finds it in node_modules (as the
   // Lambda runtime's own copy would be found).
@@ -220,7 +229,7 @@ export async function benchBundles(): Promise<void> {
         ? `${counted / 1024 <= target.kib && deployed <= target.ms ? 'met' : 'NOT met'} (${target.kib} KiB / ${target.ms} ms)${allowed > 0 ? `: ${kib(counted)} without firebase-admin and its dependencies (${kib(allowed)})` : ''}`
         : '';
       console.log(
-        `  ${name.padEnd(17)} ${kib(bundled.size).padStart(8)} ${ms(deployed).padStart(7)}  ${signed(deployed - withoutTracer).padStart(14)}  ${signed(switchedOff - deployed).padStart(10)}  ${signed(deployed - withoutMaps).padStart(11)}  ${`${kib(external.size)} / ${ms(fromRuntime)}`.padStart(32)}   ${verdict}`,
+        `  ${name.padEnd(17)} ${kib(bundled.size).padStart(8)} ${(BEFORE_KIB[name] ? `${BEFORE_KIB[name]} KiB` : '').padStart(8)} ${ms(deployed).padStart(7)}  ${signed(deployed - withoutTracer).padStart(14)}  ${signed(switchedOff - deployed).padStart(10)}  ${signed(deployed - withoutMaps).padStart(11)}  ${`${kib(external.size)} / ${ms(fromRuntime)}`.padStart(32)}   ${verdict}`,
       );
       const top = [...bundled.weights]
         .sort((a, b) => b[1] - a[1])
