@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHANNELS, type Channel } from '../functions/core/notifications/model';
+import { MAX_RATES } from '../functions/core/providers/senders';
 
 /** CloudWatch Logs accepts only these retention periods (days). */
 const LOG_RETENTION_DAYS = [
@@ -69,6 +70,11 @@ export const heraldConfigSchema = z
      * production access is granted.
      */
     sesSandbox: z.boolean().default(false),
+    /**
+     * The account's SES sending rate (messages/s), which the email sender holds to: default 1 in
+     * the sandbox, else 14 (SES's production default; raise it with the quota AWS granted).
+     */
+    sesRatePerSecond: z.number().positive().max(MAX_RATES['ses-account']).optional(),
     /** X-Ray: active tracing on every function and tracing on the API stage. */
     tracing: z.boolean().default(true),
     enabledChannels: z
@@ -137,6 +143,11 @@ export const heraldConfigSchema = z
         sesIdentities: z
           .array(z.string().regex(/^[^\s,@]+@[^\s,@]+$|^[A-Za-z0-9.-]+$/, 'a domain or address'))
           .default([]),
+        /**
+         * A tenant posting through the stack's Slack bot needs an allow-list of channels
+         * (PUT /v1/providers/slack-allow-list); false: without one it may post to any channel.
+         */
+        slackAllowListRequired: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

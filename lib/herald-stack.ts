@@ -148,6 +148,7 @@ export class HeraldStack extends Stack {
       senders,
       v1: api.v1,
       secured: api.secured,
+      slackAllowListRequired: config.tenantProviders.slackAllowListRequired,
     });
     // Topics and their fan-out (issue 21).
     const topics = new Topics(this, 'Topics', {

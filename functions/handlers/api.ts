@@ -15,6 +15,7 @@ import { publicRoutes } from './api/openapi';
 import { preferenceRoutes } from './api/preferences';
 import { providerRoutes } from './api/providers';
 import { recipientRoutes } from './api/recipients';
+import { slackAllowListRoutes } from './api/slack-allow-list';
 import { suppressionRoutes } from './api/suppressions';
 import { templateRoutes } from './api/templates';
 import { topicRoutes } from './api/topics';
@@ -38,6 +39,7 @@ const routes: ApiRoute[] = [
   ...preferenceRoutes,
   ...unsubscribeRoutes,
   ...twilioStatusRoutes,
+  ...slackAllowListRoutes,
   ...providerRoutes,
   ...dlqRoutes,
   ...workflowRoutes,

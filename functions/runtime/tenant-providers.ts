@@ -5,14 +5,15 @@ import { SecretsManagerProviderVault } from '../adapters/secrets/provider-vault'
 import type { ChannelProvider } from '../core/delivery/ports';
 import type { Channel } from '../core/notifications/model';
 import { TENANT_PROVIDER_CHANNELS, type TenantProviderChannel } from '../core/providers/config';
-import type { TenantProvider } from '../core/providers/model';
 import { sesPool } from '../core/providers/email-identity';
+import type { TenantProvider } from '../core/providers/model';
 import { fcmPool } from '../core/providers/push-config';
 import type { SenderPool } from '../core/providers/senders';
 import { ProviderError } from '../core/shared/errors';
 import { dynamo } from './aws-clients';
 import { twilioPool } from './provider-senders';
 import type { ProviderSource } from './providers/source';
+import { createSlackAllowLists } from './slack-allow-lists';
 import type { TenantProviderConfig } from './tenant-provider-config';
 import { traced } from './tracing';
 
@@ -141,12 +142,16 @@ export function createTenantRouter(deps: TenantRouterDeps) {
     config.secretPrefix,
   );
   const cache = new Map<string, { until: number; routes: Promise<ProviderRoute[]> }>();
+  const slackAllowLists =
+    channel === 'slack' ? createSlackAllowLists(dynamo, deps.tableName) : undefined;
 
   async function load(tenantId: string): Promise<ProviderRoute[]> {
     const providers = await store.list(tenantId, channel as TenantProviderChannel);
     const routes = await Promise.all(providers.map((p) => routeOf(p)));
     if (routes.length > 0) return routes;
-    return [config?.required ? noProviderRoute(channel) : stackRoute];
+    if (config?.required) return [noProviderRoute(channel)];
+    // On the stack's Slack bot, a tenant posts only to its allow-list (slack-allow-lists.ts).
+    return [slackAllowLists ? await slackAllowLists.restrict(stackRoute, tenantId) : stackRoute];
   }
 
   async function routeOf(p: TenantProvider): Promise<ProviderRoute> {

@@ -6,8 +6,9 @@ import type { Channel } from '../../functions/core/notifications/model';
 import { TENANT_PROVIDER_CHANNELS } from '../../functions/core/providers/config';
 import type { ChannelSender } from './channel-sender';
 import { grantItems } from './data-table';
-import { addTenantEmail } from './tenant-email';
 import type { HeraldFunction } from './herald-function';
+import { addSlackAllowList } from './slack-allow-list';
+import { addTenantEmail } from './tenant-email';
 
 /** Partition keys of the send-rate buckets (functions/adapters/dynamodb/token-bucket-store.ts). */
 export const RATE_BUCKET_ITEMS = 'RATE#*';
@@ -49,6 +50,8 @@ export interface TenantProvidersProps {
   readonly secured: apigw.MethodOptions;
   /** Tenants must bring their own providers (no fallback to the stack's). Default false. */
   readonly required?: boolean;
+  /** Tenants on the stack's Slack bot need an allow-list to post (slack-allow-list.ts). */
+  readonly slackAllowListRequired?: boolean;
   /** SES identities of the stack's account tenants may claim (lib/constructs/tenant-email.ts). */
   readonly sesIdentities?: readonly string[];
 }
@@ -144,4 +147,10 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
   for (const method of ['GET', 'PUT', 'DELETE'])
     provider.addMethod(method, integration, props.secured);
   provider.addResource('verify').addMethod('POST', integration, props.secured);
+  const slackSender = props.senders.get('slack');
+  addSlackAllowList({
+    ...{ apiFunction: props.apiFunction, v1: props.v1, secured: props.secured },
+    ...(slackSender && { slackSender }),
+    ...(props.slackAllowListRequired && { required: true }),
+  });
 }

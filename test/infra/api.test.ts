@@ -83,6 +83,9 @@ describe('HeraldApi', () => {
         'PUT /v1/providers/{channel}/{name}',
         'DELETE /v1/providers/{channel}/{name}',
         'POST /v1/providers/{channel}/{name}/verify',
+        'GET /v1/providers/slack-allow-list',
+        'PUT /v1/providers/slack-allow-list',
+        'DELETE /v1/providers/slack-allow-list',
       ].sort(),
     );
     const api = findFunction(template, 'api').id;

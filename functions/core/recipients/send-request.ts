@@ -77,7 +77,10 @@ export function parseRecipientSend(
     }
     withStandIns.channels = blocks;
   }
-  const parsed = parseV1Request(withStandIns, options);
+  // The stand-ins are no channel of anyone's: a Slack allow-list applies to the profiles'
+  // channels, at the send (runtime/slack-allow-lists.ts).
+  const { slackChannels: _, ...standInOptions } = options;
+  const parsed = parseV1Request(withStandIns, standInOptions);
   if (!parsed.ok) errors.push(...parsed.errors);
   if (errors.length > 0 || !parsed.ok || !targets) return { ok: false, errors };
   const request = parsed.value;

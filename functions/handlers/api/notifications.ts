@@ -42,6 +42,7 @@ import {
   notificationShape,
   partlyAcceptedShape,
 } from './shapes';
+import { withSlackAllowList } from './slack-allow-list';
 import { withTemplateSchema, withTemplates } from './template-sends';
 import {
   acceptTopic,
@@ -79,7 +80,7 @@ function validationOptions(now: number, tenantId?: string): ValidationOptions {
 
 /** With the tenant's own email identities, `from` must be within them (provider-email.ts). */
 const tenantOptions = async (now: number, tenantId: string) =>
-  withTenantIdentities(validationOptions(now, tenantId), tenantId);
+  withSlackAllowList(withTenantIdentities(validationOptions(now, tenantId), tenantId), tenantId);
 
 type Parse = (
   body: unknown,

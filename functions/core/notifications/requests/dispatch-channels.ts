@@ -20,13 +20,13 @@ import {
   pushTitle,
   pushToken,
   recipientList,
-  slackChannel,
   slackText,
   textMessageText,
 } from './fields';
 import { DEFAULT_MQTT_QOS, MAX_PUSH_PAYLOAD_BYTES } from './limits';
 import { mqttTopic } from './mqtt-topic';
 import type { ValidationOptions } from './options';
+import { allowedSlackChannel } from './slack-channels';
 
 /*
  * The channels of the legacy dispatch shape: which block each type reads, and how each channel's
@@ -203,11 +203,17 @@ export function mqttRequest(
 
 export function slackRequest(
   read: FieldReader,
+  options: ValidationOptions,
   errors: FieldError[],
 ): ChannelRequest<'slack'> | undefined {
   const channelField = read('channel');
   const message = read('message');
-  const channel = validateAt(slackChannel, channelField.value, channelField.path, errors);
+  const channel = validateAt(
+    allowedSlackChannel(options),
+    channelField.value,
+    channelField.path,
+    errors,
+  );
   const text = validateAt(slackText, message.value, message.path, errors);
   if (!channel || !text) return undefined;
   return { channel: 'slack', recipients: [channel.value], content: { text: text.value } };
@@ -243,7 +249,7 @@ export function addChannel(
       return;
     }
     case 'slack': {
-      const request = slackRequest(read, errors);
+      const request = slackRequest(read, options, errors);
       if (request) into.slack = request;
       return;
     }

@@ -27,6 +27,11 @@ export interface ValidationOptions {
    * within one of them, and `senderDomain` does not apply.
    */
   senderIdentities?: readonly string[];
+  /**
+   * The channels this tenant may post to through the stack's Slack bot (its allow-list), when it
+   * has no bot of its own and a list applies: a Slack channel must be on it (slack-channels.ts).
+   */
+  slackChannels?: readonly string[];
 }
 
 /** Either the request in Herald's one internal shape, or every problem found in it. */

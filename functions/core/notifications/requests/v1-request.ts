@@ -24,7 +24,6 @@ import {
   recipientList,
   senderAddress,
   slackBlocks,
-  slackChannel,
   slackText,
   textMessageText,
 } from './fields';
@@ -41,6 +40,7 @@ import {
 import { mqttTopic } from './mqtt-topic';
 import type { ValidationOptions, ValidationResult } from './options';
 import { sendAtSchema } from './send-at';
+import { allowedSlackChannel } from './slack-channels';
 
 // ---- the v1 shape ----
 
@@ -133,7 +133,7 @@ export function v1Schema(options: ValidationOptions) {
     );
 
   const slack = z.strictObject({
-    channel: slackChannel,
+    channel: allowedSlackChannel(options),
     text: slackText,
     blocks: z.optional(slackBlocks),
   });
