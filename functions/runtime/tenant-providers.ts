@@ -41,7 +41,10 @@ export function poolOf(p: TenantProvider): SenderPool {
   }
   if (p.settings.vendor === 'fcm') return fcmPool(owner, p.settings.projectId, rate);
   // SES limits an account per region: the stack's own (shared) unless the tenant's role names one.
-  if (p.settings.vendor === 'ses') return sesPool(owner, p.settings, process.env.AWS_REGION ?? '');
+  if (p.settings.vendor === 'ses') {
+    const stackRate = Number(process.env.SES_RATE_PER_SECOND) || undefined;
+    return sesPool(owner, p.settings, process.env.AWS_REGION ?? '', stackRate);
+  }
   const channel = p.channel === 'whatsapp' ? 'whatsapp' : 'sms';
   const senders = p.settings.senders;
   return twilioPool(owner, channel, {

@@ -24,7 +24,11 @@ export function providerAccess(
   sesFeedback: SesFeedback | undefined,
 ): ProviderAccess {
   if (channel === 'email') {
-    const environment: Record<string, string> = { EMAIL_FROM: config.senderAddress };
+    const environment: Record<string, string> = {
+      EMAIL_FROM: config.senderAddress,
+      // The send-rate gate holds the account's SES rate (the sandbox allows 1 message/s).
+      SES_RATE_PER_SECOND: String(config.sesRatePerSecond ?? (config.sesSandbox ? 1 : 14)),
+    };
     const domain = config.senderAddress.split('@')[1] ?? config.senderAddress;
     // SES authorizes against whichever identity is verified: the address or its domain. In the
     // sandbox it also authorizes against each recipient's identity, so the function may then

@@ -16,7 +16,13 @@ export const RATE_BUCKET_ITEMS = 'RATE#*';
 export const PROVIDER_ITEMS = 'PROVIDERS#*';
 
 /** Channels whose sender function books its provider's send rate (functions/runtime/rate-limits.ts). */
-export const RATE_LIMITED_CHANNELS: readonly Channel[] = ['sms', 'whatsapp', 'slack', 'push'];
+export const RATE_LIMITED_CHANNELS: readonly Channel[] = [
+  'sms',
+  'whatsapp',
+  'slack',
+  'push',
+  'email',
+];
 
 /**
  * What the send-rate gate needs on each rate-limited sender: its buckets (conditional UpdateItem,

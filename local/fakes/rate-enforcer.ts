@@ -6,7 +6,7 @@ import {
 
 /** One refusal: which sender went over its rate, and when. */
 export interface RateRefusal {
-  provider: 'twilio' | 'slack' | 'fcm';
+  provider: 'twilio' | 'slack' | 'fcm' | 'ses';
   sender: string;
   at: number;
 }
@@ -48,6 +48,18 @@ export class ProviderRates {
   /** FCM: 600,000 messages a minute per project (PUBLISHED_RATES fcm-project, per second). */
   fcm(project: string): boolean {
     return this.#admit('fcm', `fcm:${project}`, PUBLISHED_RATES['fcm-project'], 1);
+  }
+
+  /**
+   * Each account's SES sending quota (messages/s) where it is not SES's production default
+   * (PUBLISHED_RATES ses-account, 14/s): tests give a tenant's account a small one.
+   */
+  readonly sesQuotas = new Map<string, number>();
+
+  /** SES: the sending quota of the account that calls (the stack's, or a tenant's by its role). */
+  ses(account: string): boolean {
+    const rate = this.sesQuotas.get(account) ?? PUBLISHED_RATES['ses-account'];
+    return this.#admit('ses', `ses:${account}`, rate, 1);
   }
 
   /** Refusals so far for senders whose key contains `sender` (all when absent). */

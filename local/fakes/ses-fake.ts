@@ -5,6 +5,7 @@ import sesLocal from 'aws-ses-v2-local';
 import { closeServer, readBody } from '../emulators/net';
 import { Faults } from './faults';
 import type { FailureInjector, InjectedFailure, Outbox } from './outbox';
+import type { ProviderRates } from './rate-enforcer';
 import { publishEvents, type SendEmailRequest } from './ses-events';
 import {
   accountsAnswer,
@@ -27,6 +28,8 @@ export interface SesFakeOptions {
    * topic, see local/feedback.ts). Without it the fake publishes nothing.
    */
   publishEvent?: (configurationSet: string, event: unknown) => void;
+  /** The accounts' sending quotas (scaled like the other fakes'); none enforced when absent. */
+  rates?: ProviderRates;
   /** The accounts behind SES and STS (tenants' roles); a new set when absent. */
   accounts?: SesAccounts;
 }
@@ -64,6 +67,7 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
     port = 0,
     publishEvent,
     accounts = new SesAccounts(),
+    rates,
   } = options;
   // 127.0.0.1, never the emulator's default of every interface.
   const emulator: Server = await startEmulator({ host: '127.0.0.1', port: 0 });
@@ -95,7 +99,8 @@ export async function startSes(options: SesFakeOptions): Promise<RunningSesFake>
           'Email address is not verified. The following identities failed the check: recipient',
         );
       }
-      if (failure === 'transient') {
+      // Over the calling account's sending quota: SES's throttling answer.
+      if (failure === 'transient' || (rates && !rates.ses(accounts.callerOf(req).account))) {
         return sesError(res, 429, 'TooManyRequestsException', 'Maximum sending rate exceeded.');
       }
     }

@@ -109,8 +109,9 @@ export async function startEmulators(
   // The SES fake publishes events into the feedback path, created once fauxqs is up.
   let feedback: LocalFeedbackPath | undefined;
   const publishEvent = (set: string, event: unknown) => feedback?.publish(set, event);
-  const sesStarting = started(startSes({ ...fakes, port: ports.ses ?? 0, publishEvent }), (f) =>
-    f.close(),
+  const sesStarting = started(
+    startSes({ ...fakes, rates: providerRates, port: ports.ses ?? 0, publishEvent }),
+    (f) => f.close(),
   );
   const slackStarting = started(
     startSlack({ ...fakes, rates: providerRates, port: ports.slack ?? 0 }),

@@ -66,3 +66,20 @@ describe('tenants’ SES identities in the template', () => {
     }
   });
 });
+
+describe('the SES account rate the email sender holds to', () => {
+  const rateOf = (config: Record<string, unknown>) => {
+    const fns = buildStack(config).template.findResources('AWS::Lambda::Function');
+    const email = Object.entries(fns).find(([id]) => id.startsWith('EmailSender'))?.[1];
+    return email?.Properties.Environment?.Variables?.SES_RATE_PER_SECOND;
+  };
+
+  it('is SES’s production 14/s, 1/s in the sandbox, or the quota the operator sets', () => {
+    expect(rateOf(FULL_CONFIG)).toBe('14');
+    expect(rateOf({ ...FULL_CONFIG, sesSandbox: true })).toBe('1');
+    expect(rateOf({ ...FULL_CONFIG, sesRatePerSecond: 50 })).toBe('50');
+    expect(() => buildStack({ ...FULL_CONFIG, sesRatePerSecond: 6000 })).toThrow(
+      /sesRatePerSecond/,
+    );
+  });
+});

@@ -152,6 +152,8 @@ export function sesPool(
   owner: string,
   settings: Pick<SesProviderSettings, 'roleArn' | 'region' | 'ratePerSecond'>,
   stackRegion: string,
+  /** The stack's own account's rate (SES_RATE_PER_SECOND), when not the published one. */
+  stackRate?: number,
 ): SenderPool {
   const region = settings.region ?? stackRegion;
   if (settings.roleArn === undefined) {
@@ -159,6 +161,7 @@ export function sesPool(
       owner: 'stack',
       kind: 'ses-account',
       ids: [sesAccountId(undefined, region, stackRegion)],
+      ...(stackRate !== undefined && { ratePerSecond: stackRate }),
     };
   }
   return {

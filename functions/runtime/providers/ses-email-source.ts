@@ -2,6 +2,7 @@ import { SESv2Client } from '@aws-sdk/client-sesv2';
 import * as z from 'zod/mini';
 import { SesEmailProvider } from '../../adapters/providers/email/ses-email-provider';
 import { PROVIDER_TIMEOUT_MS } from '../../core/notifications/model';
+import { sesPool } from '../../core/providers/email-identity';
 import { traced } from '../tracing';
 import { unsubscribeLinks } from '../unsubscribe-links';
 import { sesTenantBuilder } from './ses-tenant';
@@ -11,6 +12,8 @@ const envSchema = z.object({
   EMAIL_FROM: z.string().check(z.minLength(1)),
   SES_CONFIGURATION_SET: z.optional(z.string().check(z.minLength(1))),
   AWS_REGION: z._default(z.string(), 'us-east-1'),
+  /** The stack's SES account sending rate (messages/s); default SES's production 14/s. */
+  SES_RATE_PER_SECOND: z.optional(z.coerce.number().check(z.positive())),
 });
 
 /**
@@ -44,6 +47,8 @@ export function createSesEmailSource(
   );
   return {
     get: async () => provider,
+    // SES limits the account: one sender, shared by every tenant without an account of its own.
+    senders: async () => sesPool('stack', {}, settings.AWS_REGION, settings.SES_RATE_PER_SECOND),
     // Tenants' own SES identities (PUT /v1/providers/email/{name}).
     tenant: sesTenantBuilder({
       stackRegion: settings.AWS_REGION,
