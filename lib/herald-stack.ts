@@ -148,6 +148,8 @@ export class HeraldStack extends Stack {
       senders,
       v1: api.v1,
       secured: api.secured,
+      required: config.tenantProviders.required,
+      sesIdentities: config.tenantProviders.sesIdentities,
       slackAllowListRequired: config.tenantProviders.slackAllowListRequired,
     });
     // Topics and their fan-out (issue 21).
