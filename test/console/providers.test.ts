@@ -5,6 +5,7 @@ import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureConsoleBuilt } from '../../console/build';
+import { createLocalServiceAccount } from '../../local/fakes/fcm-fake';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
 
@@ -24,6 +25,7 @@ describe('console › Providers view in a real browser', () => {
     senders: ['+14155580101', '+14155580102'],
   };
   const botToken = 'xoxb-console-0000-secret';
+  const serviceAccount = createLocalServiceAccount('console-push');
 
   beforeAll(async () => {
     await ensureConsoleBuilt();
@@ -32,6 +34,8 @@ describe('console › Providers view in a real browser', () => {
     const api = apiClient(stack);
     expect((await api.request('PUT', '/v1/providers/sms/main', twilio)).status).toBe(201);
     expect((await api.request('PUT', '/v1/providers/slack/bot', { botToken })).status).toBe(201);
+    const push = await api.request('PUT', '/v1/providers/push/fcm', { serviceAccount });
+    expect(push.status).toBe(201);
     await api.post('/v1/providers/sms/main/verify', {});
     // One sender down: a few sends open its breaker and fail over to the other.
     await fetch(`${stack.url}/_local/faults`, {
@@ -90,6 +94,9 @@ describe('console › Providers view in a real browser', () => {
     const html = await page.content();
     expect(html).not.toContain(twilio.authToken);
     expect(html).not.toContain(botToken);
+    // An FCM project like the others: its project is its one sender, at FCM's rate; never the key.
+    expect(rows.find((r) => r.includes('push'))).toContain('console-push 10000/s breaker closed');
+    expect(html).not.toContain('PRIVATE KEY');
     await page.screenshot({ path: new URL('providers.png', RESULTS).pathname, fullPage: true });
     expect(await criticalViolations()).toEqual([]);
   });
@@ -106,6 +113,35 @@ describe('console › Providers view in a real browser', () => {
     );
     expect(await page.$eval('#p-secret', (e) => (e as unknown as InputLike).value)).toBe('');
     await page.screenshot({ path: new URL('providers-error.png', RESULTS).pathname });
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('takes an FCM key file for push: its field errors next to it, the pasted key cleared', async () => {
+    await page.select('form[aria-label="Add or replace a provider"] select', 'push');
+    await page.waitForSelector('textarea#p-secret');
+    await page.$eval('#p-name', (e) => {
+      (e as unknown as InputLike).value = '';
+    });
+    await page.type('#p-name', 'fcm-2');
+    const wrong = { ...serviceAccount, client_email: 'someone@example.com' };
+    await page.$eval(
+      '#p-secret',
+      (e, text) => {
+        (e as unknown as InputLike).value = text;
+        e.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+      JSON.stringify(wrong),
+    );
+    await page.click('form[aria-label="Add or replace a provider"] button[type="submit"]');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.field-error')].some((e) =>
+        (e.textContent ?? '').startsWith('client_email:'),
+      ),
+    );
+    expect(await page.$eval('#p-secret', (e) => (e as unknown as InputLike).value)).toBe('');
+    expect(await page.content()).not.toContain('PRIVATE KEY');
+    await page.screenshot({ path: new URL('providers-push-error.png', RESULTS).pathname });
+    expect(await criticalViolations()).toEqual([]);
     expect(pageErrors).toEqual([]);
   });
 });

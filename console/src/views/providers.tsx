@@ -10,6 +10,7 @@ import {
   useLoad,
   useSession,
 } from '../ui';
+import { isKeyFileError, PushKeyField, pushProviderBody } from './providers-push';
 
 /** GET /v1/providers, as the API answers it: never a credential. */
 interface SenderRate {
@@ -20,7 +21,7 @@ interface SenderRate {
   recentFailures?: number;
 }
 interface Provider {
-  channel: 'sms' | 'whatsapp' | 'slack';
+  channel: 'sms' | 'whatsapp' | 'slack' | 'push';
   name: string;
   priority: number;
   settings: { vendor: string; accountSid?: string; senders?: string[] };
@@ -30,7 +31,7 @@ interface Provider {
   verification?: { ok: boolean; checkedAt: string; problem?: string };
 }
 
-const CHANNELS = ['sms', 'whatsapp', 'slack'] as const;
+const CHANNELS = ['sms', 'whatsapp', 'slack', 'push'] as const;
 const path = (p: { channel: string; name: string }) =>
   `v1/providers/${encodeURIComponent(p.channel)}/${encodeURIComponent(p.name)}`;
 
@@ -39,8 +40,9 @@ export function ProvidersView() {
     <section aria-labelledby="providers-title">
       <h2 id="providers-title">Providers</h2>
       <p class="hint">
-        This tenant’s own Twilio accounts and Slack bots, in failover order per channel; without one
-        a channel uses the stack’s. Credentials are write-only: they are never shown here.
+        This tenant’s own Twilio accounts, Slack bots and FCM projects, in failover order per
+        channel; without one a channel uses the stack’s. Credentials are write-only: they are never
+        shown here.
       </p>
       <NeedsKey>
         <Providers />
@@ -171,16 +173,18 @@ function AddProvider({ onSaved }: { onSaved: (what: string) => void }) {
   const [secret, setSecret] = useState('');
   const [senders, setSenders] = useState('');
   const [errors, setErrors] = useState<FieldError[]>([]);
-  const twilio = channel !== 'slack';
+  const twilio = channel !== 'slack' && channel !== 'push';
   const errorAt = (field: string) => errors.find((e) => e.path === field)?.message;
   const body = () =>
-    twilio
-      ? {
-          accountSid: accountSid.trim(),
-          authToken: secret,
-          senders: senders.split(/[\s,]+/).filter(Boolean),
-        }
-      : { botToken: secret };
+    channel === 'push'
+      ? pushProviderBody(secret)
+      : twilio
+        ? {
+            accountSid: accountSid.trim(),
+            authToken: secret,
+            senders: senders.split(/[\s,]+/).filter(Boolean),
+          }
+        : { botToken: secret };
 
   return (
     <form
@@ -242,19 +246,23 @@ function AddProvider({ onSaved }: { onSaved: (what: string) => void }) {
           {errorAt('accountSid') ? <span class="field-error">{errorAt('accountSid')}</span> : null}
         </label>
       ) : null}
-      <label>
-        {twilio ? 'Auth token' : 'Bot token'}
-        <input
-          id="p-secret"
-          type="password"
-          autocomplete="off"
-          value={secret}
-          onInput={(e) => setSecret(e.currentTarget.value)}
-        />
-        {errorAt(twilio ? 'authToken' : 'botToken') ? (
-          <span class="field-error">{errorAt(twilio ? 'authToken' : 'botToken')}</span>
-        ) : null}
-      </label>
+      {channel === 'push' ? (
+        <PushKeyField value={secret} onInput={setSecret} errors={errors} />
+      ) : (
+        <label>
+          {twilio ? 'Auth token' : 'Bot token'}
+          <input
+            id="p-secret"
+            type="password"
+            autocomplete="off"
+            value={secret}
+            onInput={(e) => setSecret(e.currentTarget.value)}
+          />
+          {errorAt(twilio ? 'authToken' : 'botToken') ? (
+            <span class="field-error">{errorAt(twilio ? 'authToken' : 'botToken')}</span>
+          ) : null}
+        </label>
+      )}
       {twilio ? (
         <label>
           Senders
@@ -269,7 +277,11 @@ function AddProvider({ onSaved }: { onSaved: (what: string) => void }) {
         </label>
       ) : null}
       <button type="submit">Save provider</button>
-      {errors.some((e) => !['accountSid', 'authToken', 'botToken', 'senders'].includes(e.path)) ? (
+      {errors.some(
+        (e) =>
+          !['accountSid', 'authToken', 'botToken', 'senders'].includes(e.path) &&
+          !isKeyFileError(e),
+      ) ? (
         <p class="error" role="alert">
           {errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join('; ')}
         </p>
