@@ -12,6 +12,7 @@ import { apiClient, waitFor } from '../support/client';
 const RESULTS = new URL('../../test-results/', import.meta.url);
 const require = createRequire(import.meta.url);
 declare const window: { axe: { run(): Promise<{ violations: unknown[] }> } };
+declare const document: { querySelectorAll(s: string): Iterable<{ textContent: string | null }> };
 type InputLike = { value: string };
 
 describe('console › Providers view in a real browser', () => {
