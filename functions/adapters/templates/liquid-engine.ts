@@ -54,9 +54,12 @@ export class LiquidTemplateEngine implements TemplateEngine {
       throw problem(error);
     }
     return {
+      // Rendered synchronously: a template reads only its data (no file, no async filter), and
+      // the render limit is a wall-clock deadline, so a render must not share it with whatever
+      // else the event loop runs between the steps of an async render.
       render: async (data) => {
         try {
-          return String(await engine.render(parsed, data));
+          return String(engine.renderSync(parsed, data));
         } catch (error) {
           throw problem(error);
         }
