@@ -10,7 +10,7 @@
  * The bench's own polling reads through a fetch-based client the counter does not see.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { FetchHttpHandler } from '@smithy/fetch-http-handler';
 import { FINAL } from '../functions/core/notifications/status';
 import { type LocalStack, startLocalStack } from '../local/stack';
@@ -55,13 +55,33 @@ function caller(stack: LocalStack): Call {
 async function statuses(db: DynamoDBDocumentClient, table: string, ids: string[]) {
   const all: string[] = [];
   for (const id of ids) {
+    const meta = await db.send(
+      new GetCommand({ TableName: table, Key: { pk: `NOTIF#${id}`, sk: 'META' } }),
+    );
+    const shards = Number(meta.Item?.deliveryShards ?? 1);
+    for (let s = 0; s < shards; s++) await shardStatuses(db, table, id, s, all);
+  }
+  return all;
+}
+
+async function shardStatuses(
+  db: DynamoDBDocumentClient,
+  table: string,
+  id: string,
+  shard: number,
+  all: string[],
+) {
+  {
     let start: Record<string, unknown> | undefined;
     do {
       const answer = await db.send(
         new QueryCommand({
           TableName: table,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :d)',
-          ExpressionAttributeValues: { ':pk': `NOTIF#${id}`, ':d': 'DELIVERY#' },
+          ExpressionAttributeValues: {
+            ':pk': shard === 0 ? `NOTIF#${id}` : `NOTIF#${id}#${shard}`,
+            ':d': 'DELIVERY#',
+          },
           ProjectionExpression: '#s',
           ExpressionAttributeNames: { '#s': 'status' },
           ConsistentRead: true,
@@ -72,7 +92,6 @@ async function statuses(db: DynamoDBDocumentClient, table: string, ids: string[]
       start = answer.LastEvaluatedKey;
     } while (start);
   }
-  return all;
 }
 
 async function measure(counter: Counter, stack: LocalStack, scenario: Scenario) {

@@ -13,6 +13,7 @@ import { DynamoWebhookStore, type WebhookRoute } from '../adapters/dynamodb/webh
 import { SnsEventTopic } from '../adapters/sns/event-topic';
 import { SqsWebhookQueue } from '../adapters/sqs/webhook-queue';
 import { publishChanges } from '../core/publishing/publish-events';
+import { PublishedCompletions } from '../core/publishing/published-completions';
 import { publishRecipientChanges } from '../core/recipients/events';
 import { fanoutAwareStates, publishFanoutChanges } from '../core/topics/events';
 import { dynamo, sqs } from '../runtime/aws-clients';
@@ -47,6 +48,8 @@ const deps = {
   topic: new SnsEventTopic(traced(new SNSClient({})), config.topicArn),
   webhooks: webhooksOf,
   webhookQueue: new SqsWebhookQueue(sqs, config.webhookQueueUrl),
+  // One notification's deliveries sit in several partitions: their batches run side by side.
+  published: new PublishedCompletions(),
 };
 
 /**

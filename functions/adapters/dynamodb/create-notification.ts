@@ -6,7 +6,7 @@ import { deleteBatch, putBatch } from './batch-write';
 import {
   contentKey,
   deliveryItem,
-  deliveryKey,
+  deliveryItemKey,
   META,
   notificationItem,
   notificationKey,
@@ -95,7 +95,7 @@ async function discard(
       .catch(() => undefined);
   }
   const keys = deliveries.flatMap((d) => [
-    { pk, sk: deliveryKey(d.deliveryId) },
+    deliveryItemKey(id, d.deliveryId),
     ...(d.content === undefined ? [] : [{ pk, sk: contentKey(d.deliveryId) }]),
   ]);
   await mapWithConcurrency(chunk(keys, WRITE_BATCH), WRITE_PARALLEL, (batch) =>

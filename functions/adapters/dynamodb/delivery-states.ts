@@ -3,7 +3,8 @@ import type { DeliveryState } from '../../core/events/model';
 import type { DeliveryStateReader, IngestCommits } from '../../core/events/ports';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { FINAL } from '../../core/notifications/status';
-import { DELIVERY_PREFIX, deliveryKey, META, notificationKey } from './items';
+import { shardCountOf } from './delivery-shard-reads';
+import { DELIVERY_PREFIX, deliveryItemKey, META, notificationKey, shardPartition } from './items';
 import { queryItems } from './query-items';
 
 /** Items read per page: most checks stop on the first page. */
@@ -23,12 +24,23 @@ export class DynamoDeliveryStates implements DeliveryStateReader, IngestCommits 
 
   async deliveryStates(notificationId: string): Promise<DeliveryState[]> {
     const states: DeliveryState[] = [];
+    // Shard by shard (delivery-shard-reads.ts); stopping at the first open delivery reads no
+    // further page and no further shard.
+    const shards = await shardCountOf(this.db, this.tableName, notificationId);
+    for (let shard = 0; shard < shards; shard++) {
+      if (await this.#shardStates(notificationId, shard, states)) return states;
+    }
+    return states;
+  }
+
+  /** Adds a shard's states to `states`; true when it met an open delivery (and stopped there). */
+  async #shardStates(notificationId: string, shard: number, states: DeliveryState[]) {
     // Pages of PAGE; stopping at the first open delivery reads no further page.
     for await (const item of queryItems(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ExpressionAttributeValues: {
-        ':pk': notificationKey(notificationId),
+        ':pk': shardPartition(notificationId, shard),
         ':prefix': DELIVERY_PREFIX,
       },
       ProjectionExpression: 'sk, #status, #version, #replays',
@@ -49,9 +61,9 @@ export class DynamoDeliveryStates implements DeliveryStateReader, IngestCommits 
         // Names the completion (completionEventOf): a replay re-opening a delivery counts it up.
         ...(typeof item.replays === 'number' && { replays: item.replays }),
       });
-      if (!FINAL.includes(status)) return states;
+      if (!FINAL.includes(status)) return true;
     }
-    return states;
+    return false;
   }
 
   /**
@@ -63,15 +75,16 @@ export class DynamoDeliveryStates implements DeliveryStateReader, IngestCommits 
     notificationId: string,
     deliveryId: string,
   ): Promise<'committed' | 'pending' | 'discarded'> {
-    if (await this.exists(notificationId, META)) return 'committed';
-    return (await this.exists(notificationId, deliveryKey(deliveryId))) ? 'pending' : 'discarded';
+    if (await this.exists({ pk: notificationKey(notificationId), sk: META })) return 'committed';
+    const delivery = deliveryItemKey(notificationId, deliveryId);
+    return (await this.exists(delivery)) ? 'pending' : 'discarded';
   }
 
-  private async exists(notificationId: string, sk: string): Promise<boolean> {
+  private async exists(key: { pk: string; sk: string }): Promise<boolean> {
     for await (const _item of queryItems(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND sk = :sk',
-      ExpressionAttributeValues: { ':pk': notificationKey(notificationId), ':sk': sk },
+      ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk },
       ProjectionExpression: 'sk',
       ConsistentRead: true,
     }))

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
-import { deliveryKey, historyEntry, historySlot, notificationKey } from './items';
+import { deliveryItemKey, historyEntry, historySlot } from './items';
 import { type AttemptEntry, isMissingHistory } from './status-write';
 
 /** One conditional change of a delivery item. */
@@ -107,7 +107,7 @@ export async function transitionDelivery(
     return db.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
+        Key: deliveryItemKey(notificationId, deliveryId),
         UpdateExpression: `SET ${sets.join(', ')}${removals.length > 0 ? ` REMOVE ${removals.join(', ')}` : ''}`,
         ConditionExpression: change.orWhen
           ? `(${statusCondition}) OR (${change.orWhen.expression})`

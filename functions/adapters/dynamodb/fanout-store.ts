@@ -10,11 +10,13 @@ import type { DeliveryRecord } from '../../core/notifications/model';
 import { mapWithConcurrency } from '../../core/shared/concurrency';
 import type { FanoutState } from '../../core/topics/model';
 import type { FanoutStore } from '../../core/topics/ports';
+import { shardCountOf } from './delivery-shard-reads';
 import {
   DELIVERY_PREFIX,
   deliveryItem,
   notificationKey,
   RECONCILE_INDEX,
+  shardPartition,
   toDelivery,
 } from './items';
 import { decodeCursor, encodeCursor, invalidCursor } from './topic-store';
@@ -207,34 +209,44 @@ export class DynamoFanoutStore implements FanoutStore {
 
   async deliveriesPage(notificationId: string, limit: number, cursor?: string) {
     const deliveries: DeliveryRecord[] = [];
-    const pk = notificationKey(notificationId);
-    let start: Record<string, unknown> | undefined;
+    // Shard by shard (delivery-shard-reads.ts); the cursor is a shard and a sort key in it.
+    const shards = await shardCountOf(this.db, this.tableName, notificationId);
+    let position = { s: 0, k: '' };
     if (cursor !== undefined) {
-      const { s, k } = decodeCursor(cursor);
-      // Only a position among this notification's deliveries (shard 0: items are not sharded).
-      if (s !== 0 || !k.startsWith(DELIVERY_PREFIX)) throw invalidCursor();
-      start = { pk, sk: k };
+      position = decodeCursor(cursor);
+      if (position.s >= shards || !position.k.startsWith(DELIVERY_PREFIX)) throw invalidCursor();
     }
-    let last: string | undefined;
-    do {
-      const answer = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
-          ExpressionAttributeValues: { ':pk': pk, ':delivery': DELIVERY_PREFIX },
-          Limit: limit - deliveries.length,
-          ...(start && { ExclusiveStartKey: start }),
-        }),
-      );
-      for (const item of answer.Items ?? []) {
-        deliveries.push(toDelivery(notificationId, item));
-        last = String(item.sk);
-      }
-      start = answer.LastEvaluatedKey;
-    } while (start && deliveries.length < limit);
-    // A full page may end exactly at the last delivery: the next one is then empty.
-    const more = start !== undefined && last !== undefined;
-    return { deliveries, more, ...(more && { nextCursor: encodeCursor({ s: 0, k: last ?? '' }) }) };
+    let last: { s: number; k: string } | undefined;
+    let more = false;
+    for (let shard = position.s; shard < shards && !more; shard++) {
+      const pk = shardPartition(notificationId, shard);
+      let start: Record<string, unknown> | undefined =
+        shard === position.s && position.k !== '' ? { pk, sk: position.k } : undefined;
+      do {
+        if (deliveries.length >= limit) {
+          more = true;
+          break;
+        }
+        const answer = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
+            ExpressionAttributeValues: { ':pk': pk, ':delivery': DELIVERY_PREFIX },
+            Limit: limit - deliveries.length,
+            ...(start && { ExclusiveStartKey: start }),
+          }),
+        );
+        for (const item of answer.Items ?? []) {
+          deliveries.push(toDelivery(notificationId, item));
+          last = { s: shard, k: String(item.sk) };
+        }
+        start = answer.LastEvaluatedKey;
+      } while (start);
+      // A full page at the end of a shard: the shards after it may hold more.
+      if (deliveries.length >= limit && shard < shards - 1) more = true;
+    }
+    // `more` may be true with an empty next page (a page ended exactly at the last delivery).
+    return { deliveries, more, ...(more && last && { nextCursor: encodeCursor(last) }) };
   }
 
   async touch(notificationId: string, stallAt: number): Promise<void> {

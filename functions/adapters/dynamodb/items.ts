@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { shardOfDelivery } from '../../core/notifications/delivery-shards';
 import type {
   AttemptOutcome,
   AttemptRecord,
@@ -16,6 +17,20 @@ import { attemptSender } from './attempt-sender';
  * `META` item and one `DELIVERY#<deliveryId>` item per delivery (see docs/architecture.md).
  */
 export const notificationKey = (id: string) => `NOTIF#${id}`;
+/**
+ * The partition of a notification's delivery shard (core/notifications/delivery-shards.ts):
+ * shard 0 is the notification's own, `NOTIF#<id>`; shard s > 0 is `NOTIF#<id>#<s>`.
+ */
+export const shardPartition = (id: string, shard: number) =>
+  shard === 0 ? notificationKey(id) : `${notificationKey(id)}#${shard}`;
+/** The key of a delivery item: the shard its id names, sort key `DELIVERY#<deliveryId>`. */
+export const deliveryItemKey = (notificationId: string, deliveryId: string) => ({
+  pk: shardPartition(notificationId, shardOfDelivery(deliveryId)),
+  sk: deliveryKey(deliveryId),
+});
+/** The notification id of an item's partition key (`NOTIF#<id>` or `NOTIF#<id>#<shard>`). */
+export const notificationIdOfPartition = (pk: string) =>
+  pk.slice(notificationKey('').length).replace(/#\d+$/, '');
 export const META = 'META';
 export const DELIVERY_PREFIX = 'DELIVERY#';
 export const deliveryKey = (deliveryId: string) => `${DELIVERY_PREFIX}${deliveryId}`;
@@ -105,8 +120,7 @@ export function toNotification(item: Record<string, unknown>): NotificationRecor
 /** A new delivery item, as ingest writes it: version 1, tenant and metadata copied for events. */
 export function deliveryItem(d: DeliveryRecord, expiresAt: number): Record<string, unknown> {
   return {
-    pk: notificationKey(d.notificationId),
-    sk: deliveryKey(d.deliveryId),
+    ...deliveryItemKey(d.notificationId, d.deliveryId),
     channel: d.channel,
     recipient: d.recipient,
     status: d.status,

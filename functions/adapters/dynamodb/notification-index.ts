@@ -1,8 +1,8 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Channel, DeliveryStatus, Priority } from '../../core/notifications/model';
 import type { IndexedNotification, NotificationIndex } from '../../core/notifications/ports';
+import { deliveryItemsOf, shardCountOf } from './delivery-shard-reads';
 import { META, notificationKey, TENANT_INDEX, TENANT_INDEX_PK, TENANT_INDEX_SK } from './items';
-import { queryItems } from './query-items';
 
 /** ISO form of an epoch-ms bound; `~` sorts after every id character, so `to` is inclusive. */
 const lowerBound = (from: number | undefined) =>
@@ -73,16 +73,13 @@ export class DynamoNotificationIndex implements NotificationIndex {
     notificationId: string,
   ): Promise<{ channel: Channel; status: DeliveryStatus }[]> {
     const statuses: { channel: Channel; status: DeliveryStatus }[] = [];
-    for await (const item of queryItems(this.db, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :deliveries)',
-      ExpressionAttributeValues: {
-        ':pk': notificationKey(notificationId),
-        ':deliveries': 'DELIVERY#',
-      },
+    // Every shard of the notification's deliveries (delivery-shard-reads.ts).
+    const shards = await shardCountOf(this.db, this.tableName, notificationId);
+    const items = await deliveryItemsOf(this.db, this.tableName, notificationId, shards, {
       ProjectionExpression: '#channel, #status',
       ExpressionAttributeNames: { '#channel': 'channel', '#status': 'status' },
-    })) {
+    });
+    for (const item of items) {
       statuses.push({ channel: item.channel as Channel, status: item.status as DeliveryStatus });
     }
     return statuses;

@@ -5,6 +5,7 @@ import type {
   ReportChange,
   ReportWrite,
 } from '../../core/delivery/report-ports';
+import { shardsOf } from '../../core/notifications/delivery-shards';
 import type {
   Channel,
   ClaimResult,
@@ -15,14 +16,14 @@ import type {
   NotificationRecord,
   Priority,
 } from '../../core/notifications/model';
-
 import { CANCELLABLE } from '../../core/notifications/status';
 import { readContent } from './content-cache';
 import { createNotification } from './create-notification';
+import { deliveryItemsOf } from './delivery-shard-reads';
 import { type DeliveryChange, leaseFree, transitionDelivery } from './delivery-transition';
 import {
   DELIVERY_PREFIX,
-  deliveryKey,
+  deliveryItemKey,
   META,
   notificationKey,
   toDelivery,
@@ -82,7 +83,18 @@ export class NotificationStore implements DeliveryRepository {
       // Beside deliveries the partition may hold their own content (CONTENT#): not deliveries.
       else if (String(item.sk).startsWith(DELIVERY_PREFIX)) deliveries.push(toDelivery(id, item));
     }
-    return notification ? { notification, deliveries } : undefined;
+    if (!notification) return undefined;
+    // Deliveries past the first shard live in partitions of their own (delivery-shard-reads.ts).
+    const more = await deliveryItemsOf(
+      this.db,
+      this.tableName,
+      id,
+      shardsOf(notification),
+      options.consistent ? { ConsistentRead: true } : {},
+      1,
+    );
+    for (const item of more) deliveries.push(toDelivery(id, item));
+    return { notification, deliveries };
   }
 
   /**
@@ -111,7 +123,7 @@ export class NotificationStore implements DeliveryRepository {
       const answer = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
+          Key: deliveryItemKey(notificationId, deliveryId),
           ...claimUpdate(now, leaseMs),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -140,7 +152,7 @@ export class NotificationStore implements DeliveryRepository {
     const answer = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
+        Key: deliveryItemKey(notificationId, deliveryId),
         ProjectionExpression: '#status',
         ExpressionAttributeNames: { '#status': 'status' },
         ConsistentRead: true,

@@ -6,8 +6,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord, Priority } from '../../core/notifications/model';
 import type { DueNotification, OpenWorkIndex } from '../../core/notifications/ports';
+import { deliveryItemsOf, shardCountOf } from './delivery-shard-reads';
 import {
   META,
+  notificationIdOfPartition,
   notificationKey,
   RECONCILE_INDEX,
   RECONCILE_SHARDS,
@@ -44,7 +46,8 @@ export class ReconcileIndex implements OpenWorkIndex {
     })) {
       const rsk = String(item.rsk);
       const entry: DueNotification = {
-        id: String(item.pk).slice(notificationKey('').length),
+        // A replayed delivery's own entry may sit in a shard's partition (NOTIF#<id>#<s>).
+        id: notificationIdOfPartition(String(item.pk)),
         reconcileAt: Date.parse(rsk.slice(0, rsk.indexOf('#'))),
         priority: (item.priority as Priority | undefined) ?? 'normal',
       };
@@ -54,20 +57,12 @@ export class ReconcileIndex implements OpenWorkIndex {
   }
 
   async deliveries(notificationId: string): Promise<DeliveryRecord[]> {
-    const deliveries: DeliveryRecord[] = [];
-    for await (const item of queryItems(this.db, {
-      TableName: this.tableName,
-      // The deliveries only: the notification item holds the content, which is not needed.
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :delivery)',
-      ExpressionAttributeValues: {
-        ':pk': notificationKey(notificationId),
-        ':delivery': 'DELIVERY#',
-      },
+    // The deliveries only, in every shard: the notification item holds the content, not needed.
+    const shards = await shardCountOf(this.db, this.tableName, notificationId);
+    const items = await deliveryItemsOf(this.db, this.tableName, notificationId, shards, {
       ConsistentRead: true,
-    })) {
-      deliveries.push(toDelivery(notificationId, item));
-    }
-    return deliveries;
+    });
+    return items.map((item) => toDelivery(notificationId, item));
   }
 
   async recheckAt(notificationId: string, at: number): Promise<void> {

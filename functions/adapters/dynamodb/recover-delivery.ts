@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
-import { deliveryKey, notificationKey } from './items';
+import { deliveryItemKey } from './items';
 
 /**
  * The reconciler's change to a stuck delivery, conditional on it being exactly as read (same
@@ -53,10 +53,7 @@ export async function recoverDelivery(
     await db.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: {
-          pk: notificationKey(expected.notificationId),
-          sk: deliveryKey(expected.deliveryId),
-        },
+        Key: deliveryItemKey(expected.notificationId, expected.deliveryId),
         UpdateExpression: `SET ${assignments.join(', ')}`,
         ConditionExpression: '#status = :expected AND #updatedAt = :seen',
         ExpressionAttributeNames: names,

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Priority } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
-import { deliveryKey, notificationKey, reconcileIndexAttributes } from './items';
+import { deliveryItemKey, reconcileIndexAttributes } from './items';
 
 if (!canTransition('failed', 'queued')) throw new Error('illegal status change failed -> queued');
 
@@ -28,7 +28,7 @@ export async function reopenDelivery(
     await db.send(
       new UpdateCommand({
         TableName: tableName,
-        Key: { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) },
+        Key: deliveryItemKey(notificationId, deliveryId),
         UpdateExpression: `SET ${[
           '#status = :queued',
           '#leaseUntil = :zero',

@@ -4,7 +4,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ReportChange, ReportWrite, StoredDelivery } from '../../core/delivery/report-ports';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
-import { deliveryKey, notificationKey } from './items';
+import { deliveryItemKey } from './items';
 
 /** Longest detail or reason kept on a delivery: the item must stay under 1 KB. */
 const MAX_TEXT = 256;
@@ -27,7 +27,7 @@ export async function writeReport(
   const illegal =
     change.status && change.from.find((s) => !canTransition(s, change.status as DeliveryStatus));
   if (illegal) throw new Error(`illegal status change ${illegal} -> ${change.status}`);
-  const Key = { pk: notificationKey(notificationId), sk: deliveryKey(deliveryId) };
+  const Key = deliveryItemKey(notificationId, deliveryId);
   const set: Record<string, string> = { updatedAt: new Date(change.now).toISOString() };
   if (change.status) set.status = change.status;
   if (change.lastError !== undefined) set.lastError = bounded(change.lastError);

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeliveryChange, DeliverySnapshot, WebhookSnapshot } from '../../core/events/model';
-import { DELIVERY_PREFIX, toDelivery } from './items';
+import { DELIVERY_PREFIX, notificationIdOfPartition, toDelivery } from './items';
 import { WEBHOOK_PREFIX } from './webhook-store';
 
 /** The part of a DynamoDB Stream record (NEW_AND_OLD_IMAGES) the events function reads. */
@@ -20,7 +20,7 @@ function item(image: Image): Record<string, unknown> | undefined {
 
 function deliverySnapshot(raw: Record<string, unknown> | undefined): DeliverySnapshot | undefined {
   if (!raw || !String(raw.sk).startsWith(DELIVERY_PREFIX)) return undefined;
-  const record = toDelivery(String(raw.pk).slice('NOTIF#'.length), raw);
+  const record = toDelivery(notificationIdOfPartition(String(raw.pk)), raw);
   return {
     ...record,
     tenantId: record.tenantId ?? '',

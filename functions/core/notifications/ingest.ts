@@ -1,5 +1,6 @@
 import { mapWithConcurrency } from '../shared/concurrency';
 import { EnqueueError, InvalidRequestError } from '../shared/errors';
+import { spreadOverShards } from './delivery-shards';
 import {
   type DeliveryRecord,
   type NotificationRecord,
@@ -114,6 +115,8 @@ export async function ingestNotification(
   // Recipient ids that cannot be reached on a channel: recorded final, never enqueued.
   deliveries.push(...skippedDeliveries(request, deliveries, { id, tenantId, createdAt }));
   notification.deliveryCount = deliveries.length;
+  // Past DELIVERIES_PER_SHARD a channel, deliveries go to partitions of their own.
+  spreadOverShards(notification, deliveries);
 
   if (useScheduler && deps.scheduler && request.sendAt !== undefined) {
     notification.scheduleName = scheduleNameFor(id);

@@ -12,6 +12,7 @@ import type { DeliveryStateReader, EventTopic, IngestCommits } from '../events/p
 import { mapWithConcurrency } from '../shared/concurrency';
 import type { WebhookMessage, WebhookRecord } from '../webhooks/model';
 import type { WebhookQueue } from '../webhooks/ports';
+import { type PublishedCompletions, withCompletionsTaken } from './published-completions';
 
 export interface PublishEventsDependencies {
   states: DeliveryStateReader;
@@ -23,6 +24,8 @@ export interface PublishEventsDependencies {
   webhookQueue: WebhookQueue;
   /** Inserts that are already final (`skipped`) wait for their notification's commit. */
   commits: IngestCommits;
+  /** Completions this container already published: not published again (the contract allows it). */
+  published?: PublishedCompletions;
 }
 
 /** Thrown to have the stream batch come again: an ingest is still writing its items. */
@@ -90,9 +93,10 @@ export async function publishChanges(
   );
   for (const completion of completions) if (completion) events.push(completion);
   if (events.length === 0) return events;
-  await deps.topic.publish(events);
-  await deps.webhookQueue.enqueue(await webhookMessages(deps, events));
-  return events;
+  return withCompletionsTaken(deps.published, events, async (kept) => {
+    await deps.topic.publish(kept);
+    await deps.webhookQueue.enqueue(await webhookMessages(deps, kept));
+  });
 }
 
 /** One message per event and enabled webhook of its tenant that subscribed to its type. */

@@ -8,6 +8,7 @@ import type { FanoutCompletedEvent } from '../events/notification-events';
 import type { DeliveryStateReader } from '../events/ports';
 import { FINAL } from '../notifications/status';
 import { type PublishEventsDependencies, webhookMessages } from '../publishing/publish-events';
+import { withCompletionsTaken } from '../publishing/published-completions';
 import type { FanoutState } from './model';
 import type { FanoutStore } from './ports';
 
@@ -64,7 +65,10 @@ export function fanoutAwareStates(
 
 /** Publishes the events of a batch of recorded fan-out state writes. */
 export async function publishFanoutChanges(
-  deps: Pick<PublishEventsDependencies, 'topic' | 'webhooks' | 'webhookQueue' | 'states'>,
+  deps: Pick<
+    PublishEventsDependencies,
+    'topic' | 'webhooks' | 'webhookQueue' | 'states' | 'published'
+  >,
   changes: ReadonlyArray<{ before?: FanoutState; after?: FanoutState }>,
 ): Promise<HeraldEvent[]> {
   const events: HeraldEvent[] = [];
@@ -85,7 +89,8 @@ export async function publishFanoutChanges(
     if (completed) events.push(completed);
   }
   if (events.length === 0) return events;
-  await deps.topic.publish(events);
-  await deps.webhookQueue.enqueue(await webhookMessages(deps, events));
-  return events;
+  return withCompletionsTaken(deps.published, events, async (kept) => {
+    await deps.topic.publish(kept);
+    await deps.webhookQueue.enqueue(await webhookMessages(deps, kept));
+  });
 }

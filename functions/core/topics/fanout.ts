@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { fanoutShardOf } from '../notifications/delivery-shards';
 import type { Channel, DeliveryRecord, NotificationRequest } from '../notifications/model';
 import type { Clock, DeliveryQueue, NotificationRepository } from '../notifications/ports';
 import { CANCEL_CANDIDATES } from '../notifications/status';
@@ -62,14 +63,16 @@ export function waitSeconds(notBefore: number | undefined, now: number): number 
 const stripVersion = ({ v: _v, ...message }: FanoutMessage) => message;
 
 /**
- * Delivery id of a topic send: the same recipient and address always give the same id. It starts
- * with the recipient's subscription shard (the order the fan-out reads them in), so a
- * notification's delivery items sort roughly in the order they were created, and the completion
- * check, which reads newest first and stops at the first open one, keeps reading a page or two.
+ * Delivery id of a topic send: the same recipient and address always give the same id. It names
+ * the delivery's item shard (`<channel>#<shard>.`, from the hash: delivery-shards.ts), then the
+ * recipient's subscription shard (the order the fan-out reads them in), so a shard's delivery
+ * items sort roughly in the order they were created, and the completion check, which reads newest
+ * first and stops at the first open one, keeps reading a page or two.
  */
 export function fanoutDeliveryId(channel: Channel, recipientId: string, address: string): string {
   const hash = createHash('sha256').update(`${recipientId}\n${address}`).digest('hex');
-  return `${channel}#${topicShardOf(recipientId).toString(16)}${hash.slice(0, 19)}`;
+  const shard = fanoutShardOf(hash.slice(19));
+  return `${channel}#${shard}.${topicShardOf(recipientId).toString(16)}${hash.slice(0, 19)}`;
 }
 
 /** Handles one fan-out message. Throws (to be retried) when a write or an enqueue failed. */

@@ -1,3 +1,4 @@
+import { FANOUT_DELIVERY_SHARDS, setShards } from '../notifications/delivery-shards';
 import { presentDelivery } from '../notifications/describe';
 import {
   type DeliveryStatus,
@@ -65,6 +66,8 @@ export async function acceptTopicSend(
     ...(request.sendAt !== undefined && { sendAt: new Date(request.sendAt).toISOString() }),
     ...(request.metadata && { metadata: request.metadata }),
   };
+  // The audience is not known yet: a topic send's deliveries always spread over this many.
+  setShards(notification, FANOUT_DELIVERY_SHARDS);
   const state: FanoutState = {
     notificationId: id,
     tenantId,

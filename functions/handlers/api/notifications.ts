@@ -32,25 +32,23 @@ import {
   store,
   tenantOf,
 } from './context';
-import { withTenantIdentities } from './provider-email';
 import { parseV1OrRecipients, v1OrRecipientsSchema } from './recipient-sends';
 import { routedSend, routedShape } from './routing';
 import {
   acceptedShape,
   cancelledShape,
   dispatchAcceptedShape,
-  notificationShape,
   partlyAcceptedShape,
 } from './shapes';
-import { withSlackAllowList } from './slack-allow-list';
+import { withTenantProviders } from './slack-allow-list';
 import { withTemplateSchema, withTemplates } from './template-sends';
 import {
   acceptTopic,
   cancelTopicSend,
   deliveriesQuery,
+  describedShape,
   describeTopicSend,
   fanoutCancelledShape,
-  fanoutShape,
   namesTopic,
   topicAcceptedShape,
   topicSendSchema,
@@ -78,9 +76,9 @@ function validationOptions(now: number, tenantId?: string): ValidationOptions {
   return options;
 }
 
-/** With the tenant's own email identities, `from` must be within them (provider-email.ts). */
+/** With the tenant's email identities and Slack allow-list (provider-email.ts, slack-allow-list.ts). */
 const tenantOptions = async (now: number, tenantId: string) =>
-  withSlackAllowList(withTenantIdentities(validationOptions(now, tenantId), tenantId), tenantId);
+  withTenantProviders(validationOptions(now, tenantId), tenantId);
 
 type Parse = (
   body: unknown,
@@ -261,13 +259,7 @@ export const notificationRoutes: ApiRoute[] = [
         200: {
           description:
             'The notification (a topic send: with `fanout` progress and a page of up to 1,000 deliveries; `nextCursor` for the next)',
-          schema: z.union([
-            notificationShape,
-            z.extend(notificationShape, {
-              fanout: fanoutShape,
-              nextCursor: z.optional(z.string()),
-            }),
-          ]),
+          schema: describedShape,
         },
       },
     },

@@ -15,6 +15,7 @@ import { fanoutQueueOf, loadFanoutSettings } from '../../runtime/topic-fanout';
 import { annotate } from '../../runtime/tracing';
 import { categoryOf } from './categories';
 import { config, logger, metrics, store } from './context';
+import { notificationShape } from './shapes';
 import { templateRenderDeps } from './templates';
 import { topics } from './topics';
 
@@ -168,6 +169,12 @@ export const fanoutShape = z.strictObject({
   ),
   more: z.optional(z.boolean().check(z.describe('more deliveries than listed'))),
 });
+
+/** GET /v1/notifications/{id}: a notification, or a topic send with its progress and cursor. */
+export const describedShape = z.union([
+  notificationShape,
+  z.extend(notificationShape, { fanout: fanoutShape, nextCursor: z.optional(z.string()) }),
+]);
 
 export const topicAcceptedShape = z.strictObject({
   id: z.string(),
