@@ -9,6 +9,7 @@ import { errorSchema } from '../../runtime/openapi';
 import { createSlackAllowLists } from '../../runtime/slack-allow-lists';
 import { loadTenantProviderConfig } from '../../runtime/tenant-provider-config';
 import { type ApiRoute, config, tenantOf } from './context';
+import { withTenantIdentities } from './provider-email';
 
 const settings = loadTenantProviderConfig();
 const providers = settings && new ProviderStore(dynamo, config.tableName);
@@ -39,6 +40,10 @@ export async function withSlackAllowList(
   const channels = await allowLists.channelsFor(tenantId, ownBot);
   return channels === undefined ? base : { ...base, slackChannels: channels };
 }
+
+/** A tenant's validation options: its own email identities (`from`) and its Slack allow-list. */
+export const withTenantProviders = (options: ValidationOptions, tenantId: string) =>
+  withSlackAllowList(withTenantIdentities(options, tenantId), tenantId);
 
 const allowListShape = z.object({
   mode: z
