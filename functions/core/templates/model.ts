@@ -126,6 +126,12 @@ export const RENDER_LIMITS = {
   parseLimit: 1_000_000,
   renderLimitMs: 100,
   memoryLimit: 10_000_000,
+  /**
+   * Milliseconds of rendering one send may spend over all its recipients: 1,000 renders each just
+   * under the per-render limit would otherwise hold the function for 100 s. A legitimate template
+   * takes ~0.01-0.03 ms per recipient (`npm run bench -- templates`), 1,000 of them ~25 ms.
+   */
+  requestBudgetMs: 5_000,
 } as const;
 
 /** The channels a template covers, in Herald's channel order. */

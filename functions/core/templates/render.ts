@@ -46,6 +46,8 @@ export interface RenderDependencies {
   engine: TemplateEngine;
   /** Compiled versions kept per container; pass one per module scope. */
   cache: VersionCache;
+  /** Rendering one send may take, over all its recipients (default RENDER_LIMITS.requestBudgetMs). */
+  renderBudgetMs?: number;
 }
 
 const UNDEFINED_VARIABLE = /undefined variable: ([^,\s]+)/;

@@ -9,6 +9,7 @@ import {
   type RenderedContent,
   renderForRecipient,
 } from './render';
+import { renderBudget } from './render-budget';
 import { canonicalLocale, checkData } from './validation';
 
 /*
@@ -197,6 +198,7 @@ export async function renderTemplateSend(
   // the container's cached version serves them without a read.
   let pinned = ref.value;
   const locales = new Map<Channel, Set<string>>();
+  const withinBudget = renderBudget(deps.renderBudgetMs);
   const render = async (recipient?: RecipientFields) => {
     try {
       const rendered = await renderForRecipient(deps, tenantId, pinned, {
@@ -231,6 +233,7 @@ export async function renderTemplateSend(
       // An id without a profile gets no message (it is recorded skipped): nothing to render.
       if (!fields || perRecipient.has(target.id)) continue;
       const recipient = { ...stored.get(target.id), ...target.inline, id: target.id };
+      withinBudget();
       try {
         const rendered = await render(recipient);
         first ??= rendered;
