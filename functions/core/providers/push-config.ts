@@ -96,12 +96,51 @@ export function parsePushProviderRequest(body: unknown): {
   };
 }
 
-/** An FCM project is one sender: FCM counts its rate per project (PUBLISHED_RATES fcm-project). */
+/**
+ * The most one bucket item books per second: every booking is a conditional write to it, and one
+ * DynamoDB item takes at most 1,000 write units a second (refusals of concurrent writers included).
+ */
+export const MAX_BUCKET_RATE = 500;
+
+/**
+ * An FCM project's senders: FCM counts its rate per project, but one bucket item cannot take
+ * 10,000 bookings a second, so a project faster than MAX_BUCKET_RATE is split into shards
+ * (`<project>~<i>`, a token sticks to one), each with its share of the rate.
+ */
 export function fcmPool(owner: string, projectId: string, ratePerSecond?: number): SenderPool {
+  const total = ratePerSecond ?? PUBLISHED_RATES['fcm-project'];
+  const shards = Math.max(1, Math.ceil(total / MAX_BUCKET_RATE));
   return {
     owner,
     kind: 'fcm-project',
-    ids: [projectId],
-    ...(ratePerSecond !== undefined && { ratePerSecond }),
+    ids: shards === 1 ? [projectId] : Array.from({ length: shards }, (_, i) => `${projectId}~${i}`),
+    ratePerSecond: total / shards,
   };
+}
+
+/** One sender's rate and breaker, as GET /v1/providers shows it. */
+interface SenderRate {
+  sender: string;
+  ratePerSecond: number;
+  breaker?: 'open' | 'closed';
+  openUntil?: string;
+  recentFailures?: number;
+}
+
+/** A project's shards shown as the project: their rates summed, open if any shard is. */
+export function projectRate(projectId: string, shards: readonly SenderRate[]): SenderRate[] {
+  const open = shards.filter((s) => s.breaker === 'open');
+  const until = open
+    .map((s) => s.openUntil ?? '')
+    .sort()
+    .at(-1);
+  return [
+    {
+      sender: projectId,
+      ratePerSecond: Math.round(shards.reduce((sum, s) => sum + s.ratePerSecond, 0) * 1000) / 1000,
+      breaker: open.length > 0 ? 'open' : 'closed',
+      ...(until && { openUntil: until }),
+      recentFailures: shards.reduce((sum, s) => sum + (s.recentFailures ?? 0), 0),
+    },
+  ];
 }

@@ -21,7 +21,7 @@ import {
   verifyProvider,
 } from '../../core/providers/manage';
 import type { TenantProvider } from '../../core/providers/model';
-import { fcmProviderSchema } from '../../core/providers/push-config';
+import { fcmProviderSchema, projectRate } from '../../core/providers/push-config';
 import { senderFor } from '../../core/providers/senders';
 import { NotFoundError } from '../../core/shared/errors';
 import { dynamo } from '../../runtime/aws-clients';
@@ -102,7 +102,7 @@ function present(p: TenantProvider, breakers: BreakerStates = new Map()) {
     name: p.name,
     priority: p.priority,
     settings: p.settings,
-    rates,
+    rates: p.settings.vendor === 'fcm' ? projectRate(p.settings.projectId, rates) : rates,
     credentials: 'stored (write-only)',
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
