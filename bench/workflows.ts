@@ -10,6 +10,7 @@ import { apiClient, waitFor } from '../test/support/client';
 import { PRICES } from './cost';
 import type { countSdkRequests } from './sdk-counter';
 import { line, ms, percentile, quiet } from './support';
+import { benchWorkflowStarts } from './workflow-starts';
 
 /**
  * Lambda durable functions, us-east-1: $8.00 per million durable operations, as transcribed from
@@ -217,6 +218,9 @@ export async function benchWorkflows(
     senderRateScale: 1e6,
   });
   try {
+    // WORKFLOW_BENCH_ONLY=starts: only the starts of 1,000 runs (bench/workflow-starts.ts).
+    if (process.env.WORKFLOW_BENCH_ONLY === 'starts')
+      return await benchWorkflowStarts(stack, counter);
     const api = apiClient(stack);
     await api.request('PUT', '/v1/workflows/escalate', escalation);
     await api.post('/v1/workflows/escalate/publish', {});
@@ -232,6 +236,7 @@ export async function benchWorkflows(
       '',
     );
     await digestCost(stack, counter);
+    await benchWorkflowStarts(stack, counter);
   } finally {
     await stack.stop();
   }

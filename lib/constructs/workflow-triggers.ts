@@ -94,8 +94,8 @@ export class WorkflowTriggers extends Construct {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       'WFRUN#*',
     );
-    grantItems(fn, table, ['dynamodb:PutItem'], 'WFRUNS#*');
-    grantItems(fn, table, ['dynamodb:PutItem'], 'WFCANCEL#*');
+    grantItems(fn, table, ['dynamodb:BatchWriteItem'], 'WFRUNS#*');
+    grantItems(fn, table, ['dynamodb:BatchWriteItem'], 'WFCANCEL#*');
     // A page that finds its trigger cancelled cancels the runs it made: waiters, notifications.
     grantItems(fn, table, ['dynamodb:Query', 'dynamodb:DeleteItem'], 'WFWAIT#*');
     grantItems(

@@ -145,8 +145,14 @@ export class Workflows extends Construct {
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       RUN_ITEMS,
     );
-    grantItems(apiFunction.fn, table, ['dynamodb:PutItem', 'dynamodb:Query'], RUN_INDEX_ITEMS);
-    grantItems(apiFunction.fn, table, ['dynamodb:PutItem', 'dynamodb:Query'], CANCEL_ITEMS);
+    // A trigger's index entries go in BatchWriteItems (adapters/dynamodb/workflow-run-store.ts).
+    grantItems(
+      apiFunction.fn,
+      table,
+      ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
+      RUN_INDEX_ITEMS,
+    );
+    grantItems(apiFunction.fn, table, ['dynamodb:BatchWriteItem', 'dynamodb:Query'], CANCEL_ITEMS);
     grantItems(apiFunction.fn, table, ['dynamodb:Query', 'dynamodb:DeleteItem'], WAIT_ITEMS);
     addWorkflowRoutes(props.v1, apiFunction.fn, props.secured);
     // Triggers to a topic: their queue and function, a run per subscriber (workflow-triggers.ts).

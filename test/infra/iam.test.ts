@@ -232,10 +232,13 @@ describe('function permissions', () => {
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOPIC#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TSUB#*'] } },
       { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RTOP#*'] } },
-      // Workflows (issue 20): definitions, runs, run lists, cancellation keys, waits.
-      ...['WF#*', 'WFRUN#*', 'WFRUNS#*', 'WFCANCEL#*', 'WFWAIT#*'].map((keys) => ({
-        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] },
-      })),
+      // Workflows (issue 20): definitions, runs, run lists, cancellation keys, waits, triggers
+      // to a topic and their cancellation keys.
+      ...['WF#*', 'WFRUN#*', 'WFRUNS#*', 'WFCANCEL#*', 'WFWAIT#*', 'WFTRIG#*', 'WFTRIGKEY#*'].map(
+        (keys) => ({
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] },
+        }),
+      ),
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),

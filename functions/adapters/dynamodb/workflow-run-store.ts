@@ -6,7 +6,9 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import type { RunRecord, RunStatus, StepRecord, WaitStatus } from '../../core/workflows/model';
+import { putBatch } from './batch-write';
 import { queryItems } from './query-items';
 
 /*
@@ -28,6 +30,23 @@ const strip = <T>(item: Record<string, unknown>): T => {
 };
 const refused = (error: unknown) => error instanceof ConditionalCheckFailedException;
 
+/** A run's listing entry and, with a cancellationKey, its entry under the key. */
+function indexEntries(run: RunRecord, expiresAt: number): Record<string, unknown>[] {
+  return [
+    {
+      pk: `WFRUNS#${run.tenantId}`,
+      sk: `${run.createdAt}#${run.id}`,
+      runId: run.id,
+      workflowKey: run.workflowKey,
+      recipientId: run.recipient.id,
+      expiresAt,
+    },
+    ...(run.cancellationKey === undefined
+      ? []
+      : [{ pk: `WFCANCEL#${run.tenantId}#${run.cancellationKey}`, sk: run.id, expiresAt }]),
+  ];
+}
+
 /** Runs, their index entries, waits and the send lease (DynamoWorkflowStore adds definitions). */
 export class DynamoWorkflowRuns {
   constructor(
@@ -40,47 +59,43 @@ export class DynamoWorkflowRuns {
     return Math.floor(Date.now() / 1000) + this.retentionDays * 86_400;
   }
 
+  /** One run: as createRuns (its index entries in one BatchWriteItem). */
   async createRun(run: RunRecord) {
-    const expiresAt = this.expiresAt();
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...runKey(run.id), ...run, expiresAt },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-    } catch (error) {
-      if (!refused(error)) throw error;
-      const existing = await this.getRun(run.id);
-      if (!existing) throw error;
-      // Written again (the same keys): a create that died between the run and its index
-      // entries leaves no run unlisted or out of reach of its cancellationKey.
-      await this.putIndexEntries(existing, expiresAt);
-      return { created: false, run: existing };
-    }
-    await this.putIndexEntries(run, expiresAt);
-    return { created: true, run };
+    const [found] = await this.createRuns([run]);
+    if (!found) throw new Error(`run ${run.id} was not created`);
+    return found;
   }
 
-  private async putIndexEntries(run: RunRecord, expiresAt: number) {
-    const index = {
-      pk: `WFRUNS#${run.tenantId}`,
-      sk: `${run.createdAt}#${run.id}`,
-      runId: run.id,
-      workflowKey: run.workflowKey,
-      recipientId: run.recipient.id,
-      expiresAt,
-    };
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: index }));
-    if (run.cancellationKey !== undefined) {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { pk: `WFCANCEL#${run.tenantId}#${run.cancellationKey}`, sk: run.id, expiresAt },
-        }),
-      );
-    }
+  /**
+   * Many runs at once (a trigger): each run by its own conditional put (a run found is left as
+   * it is), then every index entry in BatchWriteItems of 25: two requests per run become one
+   * and 1/25. Entries are written for found runs too: a create that died between the run and
+   * its entries leaves no run unlisted or out of reach of its cancellationKey.
+   */
+  async createRuns(runs: readonly RunRecord[]) {
+    const expiresAt = this.expiresAt();
+    const found = await mapWithConcurrency(runs, 32, async (run) => {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...runKey(run.id), ...run, expiresAt },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        return { created: true, run };
+      } catch (error) {
+        if (!refused(error)) throw error;
+        const existing = await this.getRun(run.id);
+        if (!existing) throw error;
+        return { created: false, run: existing };
+      }
+    });
+    const entries = found.flatMap(({ run }) => indexEntries(run, expiresAt));
+    await mapWithConcurrency(chunk(entries, 25), 8, (batch) =>
+      putBatch(this.db, this.tableName, batch),
+    );
+    return found;
   }
 
   async getRun(runId: string) {

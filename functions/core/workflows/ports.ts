@@ -23,6 +23,8 @@ export interface WorkflowRepository {
 
   /** Creates the run unless one with its id exists; the existing one otherwise. */
   createRun(run: RunRecord): Promise<{ created: boolean; run: RunRecord }>;
+  /** createRun for many (a trigger's): the index entries batched; answers in the input order. */
+  createRuns(runs: readonly RunRecord[]): Promise<{ created: boolean; run: RunRecord }[]>;
   getRun(runId: string): Promise<RunRecord | undefined>;
   listRuns(
     tenantId: string,

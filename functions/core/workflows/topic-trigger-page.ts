@@ -70,24 +70,25 @@ export async function topicTriggerPage(
   });
   const at = new Date(clock()).toISOString();
   const concurrency = deps.concurrency ?? 16;
-  const found = await mapWithConcurrency(listing.items, concurrency, (recipientId) => {
-    const run: RunRecord = {
-      id: topicRunIdOf(state.id, recipientId),
-      tenantId: state.tenantId,
-      workflowKey: state.workflowKey,
-      version: state.version,
-      recipient: { id: recipientId },
-      data: state.data,
-      status: 'running',
-      createdAt: at,
-      updatedAt: at,
-      steps: {},
-      triggerId: state.id,
-      ...(state.cancellationKey !== undefined && { cancellationKey: state.cancellationKey }),
-      ...(state.idempotencyKey !== undefined && { idempotencyKey: state.idempotencyKey }),
-    };
-    return deps.runs.createRun(run);
-  });
+  const found = await deps.runs.createRuns(
+    listing.items.map(
+      (recipientId): RunRecord => ({
+        id: topicRunIdOf(state.id, recipientId),
+        tenantId: state.tenantId,
+        workflowKey: state.workflowKey,
+        version: state.version,
+        recipient: { id: recipientId },
+        data: state.data,
+        status: 'running',
+        createdAt: at,
+        updatedAt: at,
+        steps: {},
+        triggerId: state.id,
+        ...(state.cancellationKey !== undefined && { cancellationKey: state.cancellationKey }),
+        ...(state.idempotencyKey !== undefined && { idempotencyKey: state.idempotencyKey }),
+      }),
+    ),
+  );
   const created = found.filter((f) => f.created).length;
 
   // A cancel that came while the runs were written: they are cancelled here, none started.

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
+import { mapWithConcurrency } from '../shared/concurrency';
 import { InvalidRequestError } from '../shared/errors';
 import { type FieldError, validateAt } from '../shared/field-errors';
 import { topicKey } from '../topics/model';
@@ -163,15 +164,11 @@ export async function startRunsFor(
   const version = { version: input.version };
   const recipients = await recipientsOf(deps, tenantId, definition, request);
   const at = new Date(input.now).toISOString();
-  const runs: Triggered['runs'] = [];
-  // Each run is a few writes and an asynchronous invoke: 1,000 recipients well within the api timeout.
-  const concurrency = 64;
-  // Answered in the order of `to`, whichever run was started first.
-  const queue = recipients.map((recipient, index) => ({ recipient, index }));
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const { recipient, index } = next;
-      const run: RunRecord = {
+  // All the runs recorded (their index entries batched), then every execution started: a run
+  // found again (a replayed trigger) is started again too, a start lost before is made good.
+  const found = await deps.store.createRuns(
+    recipients.map(
+      (recipient): RunRecord => ({
         id: runIdOf(tenantId, key, request.idempotencyKey, recipient.id),
         tenantId,
         workflowKey: key,
@@ -185,16 +182,19 @@ export async function startRunsFor(
         ...(input.inline && { definition }),
         ...(request.cancellationKey !== undefined && { cancellationKey: request.cancellationKey }),
         ...(request.idempotencyKey !== undefined && { idempotencyKey: request.idempotencyKey }),
-      };
-      const { created, run: stored } = await startRun(deps, run);
-      runs[index] = {
-        id: stored.id,
-        recipient: recipient.id,
-        ...(!created && { replayed: true as const }),
-      };
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+      }),
+    ),
+  );
+  // Asynchronous invokes: 1,000 well within the api timeout.
+  await mapWithConcurrency(found, 64, async ({ run }) => {
+    if (run.status === 'running') await deps.engine.start(run.id, { runId: run.id });
+  });
+  // Answered in the order of `to`.
+  const runs: Triggered['runs'] = found.map(({ created, run }, i) => ({
+    id: run.id,
+    recipient: recipients[i]?.id ?? run.recipient.id,
+    ...(!created && { replayed: true as const }),
+  }));
   return { workflow: key, version: version.version, runs };
 }
 

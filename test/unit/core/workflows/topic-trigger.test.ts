@@ -61,6 +61,9 @@ function world(subscribers: string[], pageSize: number) {
       runs.set(run.id, { ...run });
       return { created: true, run };
     },
+    async createRuns(list: readonly RunRecord[]) {
+      return Promise.all(list.map((run) => repo.createRun(run)));
+    },
     async getRun(id: string) {
       return runs.get(id);
     },
