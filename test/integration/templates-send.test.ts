@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { apiClient, waitFor } from '../support/client';
+import { startReceiver } from '../support/webhook-receiver';
 
 // POST /v1/notifications with a template on the local stack: rendered before anything is
 // recorded, and what reaches each fake provider is the rendered content in the right locale.
@@ -38,12 +39,19 @@ async function publish(key: string, content: unknown): Promise<void> {
   expect((await api.post(`/v1/templates/${key}/publish`, {})).status).toBe(201);
 }
 
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
 beforeAll(async () => {
+  receiver = await startReceiver();
   stack = await startLocalStack({ port: 0, log: () => undefined });
   api = apiClient(stack);
+  await api.post('/v1/webhooks', { url: `${receiver.url}/events`, events: ['delivery.sent'] });
   await publish('shipped', shipped);
 });
-afterAll(() => stack?.stop());
+afterAll(async () => {
+  await stack?.stop();
+  await receiver?.close();
+});
 
 describe('sending with a template', () => {
   it('delivers the rendered content to every provider, in the request’s locale with fallback', async () => {
@@ -160,6 +168,15 @@ describe('sending with a template', () => {
     for (const [i, version] of [1, 2].entries()) {
       const detail = await api.get(`/v1/notifications/${ids[i]}`);
       expect(detail.body.template).toEqual({ key: 'pinned', version, locales: { sms: ['en'] } });
+      // And so do its delivery events.
+      const event = await waitFor(
+        () =>
+          receiver.received
+            .map((r) => JSON.parse(r.body) as { notificationId?: string; template?: unknown })
+            .find((e) => e.notificationId === ids[i]),
+        15_000,
+      );
+      expect(event.template).toEqual({ key: 'pinned', version });
     }
   });
 

@@ -131,6 +131,7 @@ export function deliveryItem(d: DeliveryRecord, expiresAt: number): Record<strin
     ...(d.tenantId ? { tenantId: d.tenantId } : {}),
     ...(d.metadata && Object.keys(d.metadata).length > 0 ? { metadata: d.metadata } : {}),
     ...(d.recipientId ? { recipientId: d.recipientId } : {}),
+    ...(d.template ? { template: d.template } : {}),
     ...(d.skipReason ? { skipReason: d.skipReason, lastError: d.lastError } : {}),
     expiresAt,
   };
@@ -207,6 +208,9 @@ export function toDelivery(notificationId: string, item: Record<string, unknown>
   }
   if (typeof item.providerDetail === 'string') record.providerDetail = item.providerDetail;
   if (typeof item.recipientId === 'string') record.recipientId = item.recipientId;
+  const template = item.template as { key?: unknown; version?: unknown } | undefined;
+  if (typeof template?.key === 'string' && typeof template.version === 'number')
+    record.template = { key: template.key, version: template.version };
   if (typeof item.skipReason === 'string') record.skipReason = item.skipReason as SkipReason;
   return record;
 }

@@ -95,6 +95,8 @@ export interface DeliveryEvent {
   recipient: string;
   /** The recipient profile id, when the delivery was addressed to one (`to: [id]`). */
   recipientId?: string;
+  /** The template and version the content was rendered from, for a template send. */
+  template?: { key: string; version: number };
   status: DeliveryStatus;
   attempts: number;
   /** Grows with every write of the delivery: orders the events of one delivery. */
@@ -194,6 +196,7 @@ export function deliveryEventOf(change: DeliveryChange): DeliveryEvent | undefin
     metadata: after.metadata,
   };
   if (after.recipientId) event.recipientId = after.recipientId;
+  if (after.template) event.template = after.template;
   if (after.providerMessageId) event.providerMessageId = after.providerMessageId;
   if (after.lastError && type !== 'delivery.sent' && type !== 'delivery.delivered') {
     event.error = after.lastError;

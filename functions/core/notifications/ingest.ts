@@ -114,6 +114,10 @@ export async function ingestNotification(
   }
   // Recipient ids that cannot be reached on a channel: recorded final, never enqueued.
   deliveries.push(...skippedDeliveries(request, deliveries, { id, tenantId, createdAt }));
+  if (request.template) {
+    const { key, version } = request.template;
+    for (const d of deliveries) d.template = { key, version };
+  }
   notification.deliveryCount = deliveries.length;
   // Past DELIVERIES_PER_SHARD a channel, deliveries go to partitions of their own.
   spreadOverShards(notification, deliveries);

@@ -31,6 +31,11 @@ export const deliveryEventShape = z.strictObject({
   recipientId: z.optional(
     z.string().check(z.describe('the recipient profile id, when the delivery was sent to one')),
   ),
+  template: z.optional(
+    z
+      .strictObject({ key: z.string(), version: count(1) })
+      .check(z.describe('the template and version the content was rendered from')),
+  ),
   status: z.enum(DELIVERY_STATUSES),
   attempts: count(0),
   version: count(1).check(z.describe('orders the events of one delivery')),
