@@ -112,6 +112,22 @@ describe('providers per tenant › each tenant’s own SES identity', () => {
         }),
       ]);
     }
+    // The same rule when the request is routed (a workflow run per request).
+    const routed = await acme.post('/v1/notifications', {
+      channels: {
+        // The stack's sender domain: allowed to a tenant without identities, not to acme.
+        email: { to: ['a9@example.net'], subject: 's', text: 't', from: 'herald@example.com' },
+        sms: { to: ['+14155550100'], text: 't' },
+      },
+      routing: { method: 'first', channels: ['email', 'sms'], timeout: '1m' },
+    });
+    expect(routed.status).toBe(400);
+    expect(routed.body.errors).toEqual([
+      expect.objectContaining({
+        path: 'channels.email.from',
+        message: expect.stringContaining('acme.example'),
+      }),
+    ]);
     // A subdomain of a verified domain is within it.
     sentBy(await send(acme, { to: ['a3@example.net'], from: 'ops@mail.acme.example' }));
     expect(stack.outbox.list({ channel: 'email' }).length).toBe(before + 1);

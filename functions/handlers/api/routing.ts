@@ -8,6 +8,7 @@ import { runIdOf, startRun } from '../../core/workflows/trigger';
 import { json, parseJsonBody } from '../../runtime/http';
 import { idempotencyKeyOf } from '../../runtime/idempotency';
 import { config, queue, tenantOf } from './context';
+import { withTenantIdentities } from './provider-email';
 import { workflowEngine, workflowStore } from './workflow-context';
 import { triggerTemplates, workflowReferences } from './workflow-templates';
 
@@ -30,15 +31,20 @@ export const routedShape = z.strictObject({
   routing: z.object({ method: z.literal('first'), channels: z.array(z.string()) }),
 });
 
-const validationOf = (tenantId: string) => ({
-  maxRecipientsPerChannel: config.maxRecipientsPerChannel,
-  enabledChannels: queue.channels,
-  now: Date.now(),
-  maxScheduleAheadMs: config.maxScheduleAheadMs,
-  tenantId,
-  ...(config.mqttTopicPrefix && { mqttTopicPrefix: config.mqttTopicPrefix }),
-  ...(config.senderDomain && { senderDomain: config.senderDomain }),
-});
+// A tenant with its own email identities may only send from them (provider-email.ts).
+const validationOf = (tenantId: string) =>
+  withTenantIdentities(
+    {
+      maxRecipientsPerChannel: config.maxRecipientsPerChannel,
+      enabledChannels: queue.channels,
+      now: Date.now(),
+      maxScheduleAheadMs: config.maxScheduleAheadMs,
+      tenantId,
+      ...(config.mqttTopicPrefix && { mqttTopicPrefix: config.mqttTopicPrefix }),
+      ...(config.senderDomain && { senderDomain: config.senderDomain }),
+    },
+    tenantId,
+  );
 
 export async function routedSend(
   event: APIGatewayProxyEvent,
@@ -59,7 +65,7 @@ export async function routedSend(
       {
         tenantId,
         body: body as Record<string, unknown>,
-        validation: validationOf(tenantId),
+        validation: await validationOf(tenantId),
         now: Date.now(),
         ...(key !== undefined && { idempotencyKey: key }),
       },
@@ -67,7 +73,7 @@ export async function routedSend(
     return json(202, { status: 'accepted', routing, runs });
   }
   const { routing: _routing, ...plain } = body as Record<string, unknown>;
-  const checked = parseV1Request(plain, validationOf(tenantId));
+  const checked = parseV1Request(plain, await validationOf(tenantId));
   if (!checked.ok) throw new InvalidRequestError(checked.errors);
   if (checked.value.sendAt !== undefined) {
     throw new InvalidRequestError([
