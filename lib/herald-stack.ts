@@ -199,7 +199,7 @@ export class HeraldStack extends Stack {
     dashboard.dashboard.addWidgets(...templates.widgets());
     templates.addAlarms(alarms.topic, config.alarms);
     // Workflows on Lambda durable functions: function, alias, callback path, routes, alarms.
-    new Workflows(this, 'Workflows', {
+    const workflows = new Workflows(this, 'Workflows', {
       table,
       senders,
       scheduling,
@@ -223,6 +223,7 @@ export class HeraldStack extends Stack {
       tracing: config.tracing,
     });
     topics.grantReconciler(reconciler.function, table);
+    workflows.triggers.grantReconciler(reconciler.function, table);
 
     addOutputs(this, {
       config,

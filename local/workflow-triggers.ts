@@ -37,6 +37,8 @@ export function createWorkflowTriggerQueue(
     WORKFLOW_TRIGGER_PAGE_SIZE: String(
       Number(process.env.HERALD_WORKFLOW_TRIGGER_PAGE_SIZE) || LOCAL_PAGE_SIZE,
     ),
+    // A checkpoint not moved for this long is re-sent by the reconciler (its timer: every 5 s).
+    WORKFLOW_TRIGGER_STALL_SECONDS: '5',
   };
 }
 

@@ -13,6 +13,7 @@ import { loadApiConfig, loadReconcilerConfig } from '../runtime/config';
 import { createLogger, createMetrics, serviceName } from '../runtime/powertools';
 import { createFanoutDependencies, loadFanoutSettings } from '../runtime/topic-fanout';
 import { traceHandler } from '../runtime/tracing';
+import { resumeStalledWorkflowTriggers } from '../runtime/workflow-triggers';
 
 const config = loadReconcilerConfig();
 const service = serviceName('herald-reconcile');
@@ -36,6 +37,8 @@ async function run(_event: unknown, context: Context): Promise<ReconcileReport> 
   // Topic sends whose fan-out checkpoint stopped moving: their page is sent again (issue 21).
   const resumed = await resumeStalledFanouts(fanout, Date.now());
   if (resumed.length > 0) logger.warn('stalled fan-outs resumed', { resumed });
+  // Workflow triggers to a topic whose checkpoint stopped moving, likewise (issue 20).
+  await resumeStalledWorkflowTriggers(logger);
   const count = (action: string) => report.stuck.filter((s) => s.action === action).length;
   metrics.addMetric('NotificationsReconciled', MetricUnit.Count, report.notificationsChecked);
   metrics.addMetric('StuckDeliveriesFound', MetricUnit.Count, report.stuck.length);

@@ -9,7 +9,10 @@ import { SqsTopicTriggerQueue } from '../adapters/sqs/workflow-trigger-queue';
 import { cancelNotification } from '../core/notifications/cancel';
 import type { CancelRunsDependencies } from '../core/workflows/cancel';
 import type { AcceptTopicTriggerDependencies } from '../core/workflows/topic-trigger';
-import type { TopicTriggerPageDependencies } from '../core/workflows/topic-trigger-page';
+import {
+  resumeStalledTriggers,
+  type TopicTriggerPageDependencies,
+} from '../core/workflows/topic-trigger-page';
 import { dynamo, sqs } from './aws-clients';
 import { loadWorkflowFunctionName, parseEnv } from './config';
 import { traced } from './tracing';
@@ -29,6 +32,8 @@ const schema = z.object({
     z.coerce.number().check(z.int(), z.positive(), z.maximum(1000)),
     250,
   ),
+  /** A checkpoint that has not moved for this long is re-sent by the reconciler. */
+  WORKFLOW_TRIGGER_STALL_SECONDS: z._default(z.coerce.number().check(z.int(), z.positive()), 300),
 });
 
 export interface TopicTriggerSettings {
@@ -36,6 +41,7 @@ export interface TopicTriggerSettings {
   retentionDays: number;
   queueUrl?: string;
   pageSize: number;
+  stallAfterMs: number;
 }
 
 export function loadTopicTriggerSettings(
@@ -46,6 +52,7 @@ export function loadTopicTriggerSettings(
     tableName: parsed.TABLE_NAME,
     retentionDays: parsed.DATA_RETENTION_DAYS,
     pageSize: parsed.WORKFLOW_TRIGGER_PAGE_SIZE,
+    stallAfterMs: parsed.WORKFLOW_TRIGGER_STALL_SECONDS * 1000,
     ...(parsed.WORKFLOW_TRIGGER_QUEUE_URL && { queueUrl: parsed.WORKFLOW_TRIGGER_QUEUE_URL }),
   };
 }
@@ -67,6 +74,7 @@ export function createAcceptTopicTriggerDependencies(
   return {
     triggers: new DynamoTopicTriggerStore(dynamo, settings.tableName, settings.retentionDays),
     queue: queueOf(settings),
+    stallAfterMs: settings.stallAfterMs,
     topicExists: async (tenantId, topic) => (await topics.getTopic(tenantId, topic)) !== undefined,
   };
 }
@@ -94,5 +102,28 @@ export function createTopicTriggerPageDependencies(
     engine,
     cancel,
     pageSize: settings.pageSize,
+    stallAfterMs: settings.stallAfterMs,
   };
+}
+
+/** The reconciler's part: triggers whose checkpoint stopped moving; undefined without the queue. */
+export function createTriggerSweep(settings: TopicTriggerSettings) {
+  if (!settings.queueUrl) return undefined;
+  return {
+    triggers: new DynamoTopicTriggerStore(dynamo, settings.tableName, settings.retentionDays),
+    queue: queueOf(settings),
+    stallAfterMs: settings.stallAfterMs,
+  };
+}
+
+let sweep: ReturnType<typeof createTriggerSweep> | null = null;
+
+/** The reconciler's hook (handlers/reconcile.ts): re-sends the page of each stalled trigger. */
+export async function resumeStalledWorkflowTriggers(logger: {
+  warn(message: string, extra: Record<string, unknown>): void;
+}): Promise<void> {
+  sweep ??= createTriggerSweep(loadTopicTriggerSettings()) ?? null;
+  if (!sweep) return;
+  const resumed = await resumeStalledTriggers(sweep, Date.now());
+  if (resumed.length > 0) logger.warn('stalled workflow triggers resumed', { resumed });
 }

@@ -1,16 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { RECONCILE_INDEX } from '../../functions/adapters/dynamodb/items';
 import { SUBSCRIBER_ITEMS } from '../../functions/adapters/dynamodb/topic-store';
 import {
   TRIGGER_ITEMS,
   TRIGGER_KEY_ITEMS,
+  TRIGGER_OPEN,
 } from '../../functions/adapters/dynamodb/workflow-trigger-store';
 import { grantItems, NOTIFICATION_ITEMS } from './data-table';
 import { HeraldFunction } from './herald-function';
@@ -133,5 +135,20 @@ export class WorkflowTriggers extends Construct {
       .addResource('workflow-triggers')
       .addResource('{id}')
       .addMethod('GET', integration, props.secured);
+  }
+
+  /** The reconciler re-sends the page of a trigger whose checkpoint stopped moving. */
+  grantReconciler(reconciler: HeraldFunction, table: dynamodb.ITable): void {
+    const fn = reconciler.fn;
+    fn.addEnvironment('WORKFLOW_TRIGGER_QUEUE_URL', this.queue.queueUrl);
+    grantItems(fn, table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], `${TRIGGER_ITEMS}*`);
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${table.tableArn}/index/${RECONCILE_INDEX}`],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [TRIGGER_OPEN] } },
+      }),
+    );
+    this.queue.grant(fn, 'sqs:SendMessage');
   }
 }

@@ -54,12 +54,15 @@ describe('Reconciler', () => {
           'dynamodb:LeadingKeys'
         ],
     );
-    // FANOUT#OPEN: topic sends whose fan-out stalled (issue 21), on the same index.
+    // FANOUT#OPEN: topic sends whose fan-out stalled (issue 21), on the same index; WFTRIG#OPEN
+    // and WFTRIG#*: workflow triggers to a topic whose checkpoint stalled (issue 20).
     expect(leadingKeys.sort()).toEqual([
       ['FANOUT#OPEN'],
       ['NOTIF#*'],
       ['RECONCILE#*'],
       ['RECONCILER'],
+      ['WFTRIG#*'],
+      ['WFTRIG#OPEN'],
     ]);
     const indexQuery = dynamo.find((s) => JSON.stringify(s.resources).includes('/index/'));
     expect(indexQuery?.actions).toEqual(['dynamodb:Query']);

@@ -152,6 +152,17 @@ describe('workflows', () => {
     expect(on('WFTRIGKEY#')).toEqual([]);
   });
 
+  it('lets the reconciler re-send the page of a stalled trigger: the WFTRIG#OPEN index partition and the queue', () => {
+    const grants = grantsOf(template, 'reconcile');
+    const queue = logicalId(template, 'AWS::SQS::Queue', 'WorkflowsTriggersQueue');
+    expect(grants.map((g) => g.resource)).toContain(
+      JSON.stringify({ 'Fn::GetAtt': [queue, 'Arn'] }),
+    );
+    const onIndex = grants.filter((g) => g.condition?.includes('WFTRIG#OPEN'));
+    expect(onIndex.map((g) => g.action)).toEqual(['dynamodb:Query']);
+    expect(onIndex[0]?.resource).toContain('/index/reconcile');
+  });
+
   it('alarms to the alarm topic when a run ends failed', () => {
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     const failed = alarms.find((a) => a.Properties.MetricName === 'WorkflowRunsFailed');

@@ -42,6 +42,11 @@ async function topicOf(key: string, n: number) {
   expect((await api.post(`/v1/topics/${key}/subscribers`, { ids })).status).toBe(200);
   return ids;
 }
+/**
+ * For the pages a test runs itself: the reconciler (its timer every 5 s; stall after 5 s locally)
+ * must not re-send them to the stack's function meanwhile, however slow the machine.
+ */
+const held = { stallAfterMs: 10 * 60_000 };
 const trigger = async (id: string) =>
   (await api.get(`/v1/workflow-triggers/${id}`)).body as unknown as Trigger;
 const finished = (id: string) =>
@@ -66,7 +71,19 @@ async function emailsPerSubscriber(topic: string, ids: string[]) {
         per.set(m.recipient, (per.get(m.recipient) ?? 0) + 1);
     return per;
   };
-  await waitFor(() => (count().size === ids.length ? true : undefined), 60_000, `${topic} mail`);
+  await waitFor(
+    () => (count().size === ids.length ? true : undefined),
+    60_000,
+    `${topic} mail`,
+  ).catch(async (error: unknown) => {
+    // Names the subscribers without mail and what their runs did, to tell a lost run from a slow one.
+    const missing = ids.filter((id) => !count().has(`${id}@${topic}.example`));
+    const runs = (await api.get('/v1/workflow-runs?limit=100')).body.items as Run[];
+    const theirs = runs.filter((r) => missing.includes(r.recipient.id));
+    throw new Error(
+      `${String(error)}; no mail for ${missing.join(', ')}; runs: ${JSON.stringify(theirs)}`,
+    );
+  });
   return ids.map((id) => count().get(`${id}@${topic}.example`) ?? 0);
 }
 
@@ -109,7 +126,7 @@ describe('triggers to a topic', () => {
     const { topicTriggerPage } = await import('../../functions/core/workflows/topic-trigger-page');
     // Recorded, but its first page is kept from the stack's function: this test runs it.
     const accepted = await acceptTopicTrigger(
-      { ...acceptDeps, queue: { send: async () => undefined } },
+      { ...acceptDeps, ...held, queue: { send: async () => undefined } },
       {
         tenantId: 'local',
         key: 'wt-hello',
@@ -124,6 +141,7 @@ describe('triggers to a topic', () => {
     let starts = 0;
     const dying: TopicTriggerPageDependencies = {
       ...pageDeps,
+      ...held,
       engine: {
         ...pageDeps.engine,
         start: async (runId, payload) => {
@@ -138,7 +156,10 @@ describe('triggers to a topic', () => {
     );
     // SQS delivers the page again: its runs are found, not made twice; the next page is queued
     // on the stack's queue, whose function does the rest.
-    const again = await topicTriggerPage(pageDeps, { v: 1, triggerId: id, page: 0 });
+    const again = await topicTriggerPage(
+      { ...pageDeps, ...held },
+      { v: 1, triggerId: id, page: 0 },
+    );
     expect(again).toMatchObject({ outcome: 'page', subscribers: 25, created: 0 });
     // And a late copy of the same page: recognised by the checkpoint.
     expect(await topicTriggerPage(pageDeps, { v: 1, triggerId: id, page: 0 })).toEqual({
@@ -157,7 +178,7 @@ describe('triggers to a topic', () => {
     const { acceptTopicTrigger } = await import('../../functions/core/workflows/topic-trigger');
     const { topicTriggerPage } = await import('../../functions/core/workflows/topic-trigger-page');
     const accepted = await acceptTopicTrigger(
-      { ...acceptDeps, queue: { send: async () => undefined } },
+      { ...acceptDeps, ...held, queue: { send: async () => undefined } },
       {
         tenantId: 'local',
         key: 'wt-later',
@@ -169,7 +190,7 @@ describe('triggers to a topic', () => {
       },
     );
     const id = accepted.trigger.id;
-    const quiet = { ...pageDeps, queue: { send: async () => undefined } };
+    const quiet = { ...pageDeps, ...held, queue: { send: async () => undefined } };
     expect(await topicTriggerPage(quiet, { v: 1, triggerId: id, page: 0 })).toMatchObject({
       outcome: 'page',
     });
@@ -186,6 +207,28 @@ describe('triggers to a topic', () => {
     expect(runs.length).toBe(25);
     expect(runs.every((r) => r.status === 'cancelled')).toBe(true);
   });
+
+  it('a trigger whose first page message was lost is resumed by the reconciler: one run each', async () => {
+    const ids = await topicOf('wt-lost', 30);
+    const version = (await api.get('/v1/workflows/wt-hello')).body.latestVersion as number;
+    const { acceptTopicTrigger } = await import('../../functions/core/workflows/topic-trigger');
+    // Recorded, but the SQS send of its first page "failed": nothing would ever run it.
+    const accepted = await acceptTopicTrigger(
+      { ...acceptDeps, queue: { send: async () => undefined } },
+      {
+        tenantId: 'local',
+        key: 'wt-hello',
+        version,
+        topic: 'wt-lost',
+        data: { orderId: '10' },
+        now: Date.now(),
+      },
+    );
+    // Stalled after 5 s locally; the reconciler's timer (every 5 s) sends the page again.
+    const done = await finished(accepted.trigger.id);
+    expect(done).toMatchObject({ status: 'done', subscribers: 30, started: 30 });
+    expect(await emailsPerSubscriber('wt-lost', ids)).toEqual(ids.map(() => 1));
+  }, 120_000);
 
   it('a workflow with inline content reaches each subscriber through the profile', async () => {
     const ids = await topicOf('wt-inline', 3);

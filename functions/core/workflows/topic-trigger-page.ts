@@ -39,6 +39,8 @@ export interface TopicTriggerPageDependencies {
   cancel: CancelRunsDependencies;
   /** Subscribers per page. */
   pageSize: number;
+  /** A checkpoint that has not moved for this long counts as stalled (the reconciler re-sends it). */
+  stallAfterMs: number;
   /** Runs created and started at once within a page. */
   concurrency?: number;
   now?: () => number;
@@ -93,7 +95,7 @@ export async function topicTriggerPage(
 
   // A cancel that came while the runs were written: they are cancelled here, none started.
   const current = await deps.triggers.get(state.id);
-  if (current?.status !== 'running') {
+  if (current?.status === 'cancelled') {
     await cancelRuns(
       deps.cancel,
       state.tenantId,
@@ -101,6 +103,8 @@ export async function topicTriggerPage(
     );
     return { outcome: 'cancelled' };
   }
+  // Another copy of this page moved the checkpoint meanwhile: it started these runs first.
+  if (current?.status !== 'running' || current.page !== state.page) return { outcome: 'lost-race' };
   // Started again even when found: a start lost after an earlier copy's write is made good.
   await mapWithConcurrency(found, concurrency, async ({ run }) => {
     if (run.status === 'running') await deps.engine.start(run.id, { runId: run.id });
@@ -113,6 +117,7 @@ export async function topicTriggerPage(
       ...(listing.nextCursor !== undefined && { cursor: listing.nextCursor }),
       done,
       now: new Date(clock()).toISOString(),
+      stallAt: clock() + deps.stallAfterMs,
     },
     { subscribers: listing.items.length, started: found.length },
   );
@@ -147,4 +152,25 @@ export async function cancelByKey(
   );
   const cancelled = await cancelRuns(deps.cancel, input.tenantId, await input.runsByKey());
   return { cancelled, triggers };
+}
+
+/**
+ * The reconciler's part: a running trigger whose checkpoint stopped moving (its first message
+ * lost after the trigger was recorded, a page gone to the DLQ) gets its page sent again; the
+ * stall time is pushed out first, so a slow page is not sent on every run.
+ */
+export async function resumeStalledTriggers(
+  deps: Pick<TopicTriggerPageDependencies, 'triggers' | 'queue' | 'stallAfterMs'>,
+  now: number,
+  limit = 100,
+): Promise<string[]> {
+  const resumed: string[] = [];
+  for (const id of await deps.triggers.stalled(now, limit)) {
+    const state = await deps.triggers.get(id);
+    if (state?.status !== 'running') continue;
+    await deps.triggers.touch(id, now + deps.stallAfterMs);
+    await deps.queue.send({ triggerId: id, page: state.page });
+    resumed.push(id);
+  }
+  return resumed;
 }

@@ -44,8 +44,14 @@ export interface TopicTriggerMessage {
 
 /** Where trigger states are kept (adapters/dynamodb/workflow-trigger-store.ts). */
 export interface TopicTriggerStore {
-  /** Writes a new trigger; the existing one (a replayed idempotencyKey) when its id is taken. */
-  create(state: TopicTriggerState): Promise<{ created: boolean; state: TopicTriggerState }>;
+  /**
+   * Writes a new trigger (open: counted as stalled from `stallAt` until its checkpoint moves it);
+   * the existing one (a replayed idempotencyKey) when its id is taken.
+   */
+  create(
+    state: TopicTriggerState,
+    stallAt: number,
+  ): Promise<{ created: boolean; state: TopicTriggerState }>;
   /** Strongly consistent. */
   get(triggerId: string): Promise<TopicTriggerState | undefined>;
   /**
@@ -55,9 +61,13 @@ export interface TopicTriggerStore {
   checkpoint(
     triggerId: string,
     page: number,
-    next: { cursor?: string; done: boolean; now: string },
+    next: { cursor?: string; done: boolean; now: string; stallAt: number },
     add: { subscribers: number; started: number },
   ): Promise<boolean>;
+  /** Running triggers whose checkpoint has not moved by `now` (the reconciler re-sends their page). */
+  stalled(now: number, limit: number): Promise<string[]>;
+  /** Pushes a trigger's stall time out (its page was just re-sent). */
+  touch(triggerId: string, stallAt: number): Promise<void>;
   /** Marks the tenant's running triggers with this cancellationKey cancelled; their ids. */
   cancelByKey(tenantId: string, cancellationKey: string, now: string): Promise<string[]>;
 }
@@ -96,6 +106,8 @@ export function presentTrigger(state: TopicTriggerState) {
 export interface AcceptTopicTriggerDependencies {
   triggers: TopicTriggerStore;
   queue: TopicTriggerQueue;
+  /** A checkpoint that has not moved for this long counts as stalled. */
+  stallAfterMs: number;
   topicExists(tenantId: string, topic: string): Promise<boolean>;
 }
 
@@ -123,22 +135,25 @@ export async function acceptTopicTrigger(
   if (!(await deps.topicExists(tenantId, topic)))
     throw new NotFoundError(`Topic ${topic} not found`);
   const at = new Date(input.now).toISOString();
-  const { created, state } = await deps.triggers.create({
-    id: topicTriggerIdOf(tenantId, key, input.idempotencyKey),
-    tenantId,
-    workflowKey: key,
-    version: input.version,
-    topic,
-    data: input.data,
-    status: 'running',
-    page: 0,
-    subscribers: 0,
-    started: 0,
-    createdAt: at,
-    updatedAt: at,
-    ...(input.cancellationKey !== undefined && { cancellationKey: input.cancellationKey }),
-    ...(input.idempotencyKey !== undefined && { idempotencyKey: input.idempotencyKey }),
-  });
+  const { created, state } = await deps.triggers.create(
+    {
+      id: topicTriggerIdOf(tenantId, key, input.idempotencyKey),
+      tenantId,
+      workflowKey: key,
+      version: input.version,
+      topic,
+      data: input.data,
+      status: 'running',
+      page: 0,
+      subscribers: 0,
+      started: 0,
+      createdAt: at,
+      updatedAt: at,
+      ...(input.cancellationKey !== undefined && { cancellationKey: input.cancellationKey }),
+      ...(input.idempotencyKey !== undefined && { idempotencyKey: input.idempotencyKey }),
+    },
+    input.now + deps.stallAfterMs,
+  );
   if (state.status === 'running') await deps.queue.send({ triggerId: state.id, page: state.page });
   return {
     workflow: key,

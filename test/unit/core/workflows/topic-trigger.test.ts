@@ -20,7 +20,7 @@ function world(subscribers: string[], pageSize: number) {
   const started: string[] = [];
   const queued: { triggerId: string; page: number }[] = [];
   /** Called after a page's runs are written, before it reads its trigger again. */
-  let afterCreates: (() => void) | undefined;
+  let afterCreates: (() => unknown) | undefined;
   const triggers: TopicTriggerStore = {
     async create(state) {
       const found = states.get(state.id);
@@ -44,6 +44,8 @@ function world(subscribers: string[], pageSize: number) {
       });
       return true;
     },
+    stalled: async () => [],
+    touch: async () => undefined,
     async cancelByKey(tenantId, key) {
       const ids: string[] = [];
       for (const s of states.values())
@@ -95,11 +97,12 @@ function world(subscribers: string[], pageSize: number) {
     engine,
     cancel: { runs: repo, engine, cancelNotification: async () => undefined },
     pageSize,
+    stallAfterMs: 1000,
   };
   // Counts the page's reads of its trigger: the second is the one after the creates.
   let reads = 0;
   deps.triggers.get = async (id) => {
-    if (++reads % 2 === 0) afterCreates?.();
+    if (++reads % 2 === 0) await afterCreates?.();
     return triggers.get(id);
   };
   const state: TopicTriggerState = {
@@ -124,7 +127,7 @@ function world(subscribers: string[], pageSize: number) {
     started,
     queued,
     state: () => states.get('wtr_1'),
-    onAfterCreates: (f: () => void) => {
+    onAfterCreates: (f: () => unknown) => {
       afterCreates = f;
     },
     cancel: () =>
@@ -157,12 +160,30 @@ describe('trigger pages', () => {
     expect(new Set(w.started).size).toBe(7);
   });
 
+  it('a second copy of the last page, finishing after the first, leaves the runs alone', async () => {
+    const w = world(ids(3), 3);
+    // Copy B has written its runs when copy A does the whole page and ends the trigger.
+    w.onAfterCreates(() => {
+      w.onAfterCreates(() => undefined);
+      copyA = topicTriggerPage(w.deps, { v: 1, triggerId: 'wtr_1', page: 0 });
+      return copyA;
+    });
+    let copyA: ReturnType<typeof topicTriggerPage> | undefined;
+    const copyB = await topicTriggerPage(w.deps, { v: 1, triggerId: 'wtr_1', page: 0 });
+    expect(await copyA).toMatchObject({ outcome: 'page', done: true });
+    expect(copyB).toEqual({ outcome: 'lost-race' });
+    expect(w.state()).toMatchObject({ status: 'done', started: 3 });
+    expect([...w.runs.values()].every((r) => r.status === 'running')).toBe(true);
+    expect(new Set(w.started).size).toBe(3);
+  });
+
   it('a cancel landing while a page writes its runs: none of them starts, later pages do nothing', async () => {
     const w = world(ids(7), 3);
     let cancelling: ReturnType<typeof w.cancel> | undefined;
     w.onAfterCreates(() => {
       w.onAfterCreates(() => undefined);
       cancelling = w.cancel();
+      return cancelling;
     });
     expect(await topicTriggerPage(w.deps, { v: 1, triggerId: 'wtr_1', page: 0 })).toEqual({
       outcome: 'cancelled',
