@@ -69,10 +69,15 @@ const stripVersion = ({ v: _v, ...message }: FanoutMessage) => message;
  * items sort roughly in the order they were created, and the completion check, which reads newest
  * first and stops at the first open one, keeps reading a page or two.
  */
-export function fanoutDeliveryId(channel: Channel, recipientId: string, address: string): string {
+export function fanoutDeliveryId(
+  channel: Channel,
+  recipientId: string,
+  address: string,
+  sharded = true,
+): string {
   const hash = createHash('sha256').update(`${recipientId}\n${address}`).digest('hex');
-  const shard = fanoutShardOf(hash.slice(19));
-  return `${channel}#${shard}.${topicShardOf(recipientId).toString(16)}${hash.slice(0, 19)}`;
+  const rest = `${topicShardOf(recipientId).toString(16)}${hash.slice(0, 19)}`;
+  return sharded ? `${channel}#${fanoutShardOf(hash.slice(19))}.${rest}` : `${channel}#${rest}`;
 }
 
 /** Handles one fan-out message. Throws (to be retried) when a write or an enqueue failed. */
@@ -189,6 +194,8 @@ async function resolvePage(
     tenantId: state.tenantId,
     ...(state.metadata && { metadata: state.metadata }),
   };
+  // A topic send accepted before delivery shards existed keeps unsharded ids to its end.
+  const sharded = state.deliveryShards !== undefined;
   const out: DeliveryRecord[] = [];
   for (const channelRequest of Object.values(resolved.channels)) {
     if (!channelRequest) continue;
@@ -197,7 +204,7 @@ async function resolvePage(
       const recipientId = channelRequest.recipientIds?.[n] ?? '';
       out.push({
         ...base,
-        deliveryId: fanoutDeliveryId(channel, recipientId, recipient),
+        deliveryId: fanoutDeliveryId(channel, recipientId, recipient, sharded),
         channel,
         recipient,
         status: 'queued',
@@ -208,7 +215,7 @@ async function resolvePage(
   for (const s of resolved.skipped ?? []) {
     out.push({
       ...base,
-      deliveryId: fanoutDeliveryId(s.channel, s.recipientId, `skip:${s.recipient}`),
+      deliveryId: fanoutDeliveryId(s.channel, s.recipientId, `skip:${s.recipient}`, sharded),
       channel: s.channel,
       recipient: s.recipient,
       status: 'skipped',

@@ -75,6 +75,12 @@ export interface FanoutState {
   enqueued: number;
   /** Deliveries recorded `skipped` (no address, opted out, suppressed, address invalid). */
   skipped: number;
+  /**
+   * Shards its delivery ids name (core/notifications/delivery-shards.ts); absent on a topic send
+   * accepted before shards existed, whose later pages keep ids without a shard (its readers look
+   * in the notification's own partition only).
+   */
+  deliveryShards?: number;
   createdAt: string;
   updatedAt: string;
 }

@@ -84,6 +84,7 @@ export async function acceptTopicSend(
     ...(send.category && { category: send.category }),
     ...(request.metadata && { metadata: request.metadata }),
     ...(startAt > now && { sendAt: new Date(startAt).toISOString() }),
+    deliveryShards: FANOUT_DELIVERY_SHARDS,
   };
   // The state first, the notification item last: the notification is the commit (the fan-out
   // stage sends nothing for a notification it cannot find), as for every other send.

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { shardOfDelivery } from '../../../../functions/core/notifications/delivery-shards';
 import type { DeliveryRecord } from '../../../../functions/core/notifications/model';
 import type { RecipientProfile } from '../../../../functions/core/recipients/model';
 import type { RecipientStore } from '../../../../functions/core/recipients/ports';
@@ -183,6 +184,15 @@ describe('topics › fanoutPage', () => {
     expect(enqueuedIds()).toContain(fanoutDeliveryId('email', 'r0', 'r0@x.example'));
     const skipped = [...repo.deliveries.values()].filter((d) => d.status === 'skipped');
     expect(skipped.map((d) => [d.recipientId, d.skipReason])).toEqual([['r-off', 'no_address']]);
+  });
+
+  it('names a delivery shard in every id, except for a send accepted before shards existed', async () => {
+    const legacy = fanouts.states.get('n1');
+    if (legacy) delete legacy.deliveryShards;
+    await drain();
+    expect(enqueuedIds()).toContain(fanoutDeliveryId('email', 'r0', 'r0@x.example', false));
+    expect(enqueuedIds().every((id) => shardOfDelivery(id) === 0 && !id.includes('.'))).toBe(true);
+    expect(fanoutDeliveryId('email', 'r0', 'r0@x.example')).toMatch(/^email#\d{1,2}\./);
   });
 
   it('a page re-run after dying mid-enqueue creates nothing twice and moves the checkpoint once', async () => {
