@@ -224,6 +224,25 @@ export class HeraldStack extends Stack {
     });
     topics.grantReconciler(reconciler.function, table);
     workflows.triggers.grantReconciler(reconciler.function, table);
+    // The fan-out and trigger stages page audiences: a failing page is resumed by the reconciler,
+    // but a function that keeps failing or a page in a DLQ needs a human.
+    alarms.watch(
+      [topics.function, workflows.triggers.function],
+      [
+        {
+          id: 'FanoutDlq',
+          queue: topics.deadLetterQueue,
+          meaning:
+            "a topic send's fan-out page failed 5 times: the reconciler re-sends a stalled page, but the cause (see the fan-out function's logs) needs fixing; then drop or move the message back",
+        },
+        {
+          id: 'WorkflowTriggerDlq',
+          queue: workflows.triggers.deadLetterQueue,
+          meaning:
+            "a workflow trigger's page of subscribers failed 5 times: the reconciler re-sends a stalled page, but the cause (see the workflow-trigger function's logs) needs fixing; then drop or move the message back",
+        },
+      ],
+    );
 
     addOutputs(this, {
       config,

@@ -56,6 +56,7 @@ export class HeraldAlarms extends Construct {
   readonly routed: boolean;
   /** Every alarm created. */
   readonly alarms: cw.Alarm[] = [];
+  private readonly functionErrorRatePercent: number;
 
   constructor(scope: Construct, id: string, props: HeraldAlarmsProps) {
     super(scope, id);
@@ -123,26 +124,8 @@ export class HeraldAlarms extends Construct {
     for (const fn of props.apiFunctions) {
       this.addErrorRate(fn.node.id, fn, thresholds.functionErrorRatePercent);
     }
-    for (const fn of props.otherFunctions ?? []) {
-      // By path below the stack (`Console/Function` -> `ConsoleFunction`): node ids repeat.
-      const id = fn.node.scopes
-        .slice(2)
-        .map((scope) => scope.node.id)
-        .join('');
-      this.addErrorRate(id, fn, thresholds.functionErrorRatePercent);
-    }
-    for (const { id, queue, meaning } of props.otherDeadLetterQueues ?? []) {
-      this.add(`${id}NotEmpty`, {
-        alarmDescription: `Herald: ${meaning}.`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({
-          period: PERIOD,
-          statistic: cw.Stats.MAXIMUM,
-        }),
-        threshold: 1,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-      });
-    }
+    this.functionErrorRatePercent = thresholds.functionErrorRatePercent;
+    this.watch(props.otherFunctions ?? [], props.otherDeadLetterQueues ?? []);
 
     const { scheduling } = props;
     this.add('ScheduleDlqNotEmpty', {
@@ -214,6 +197,36 @@ export class HeraldAlarms extends Construct {
    * Permanent failures (`DeliveryFailed`, both lanes) as a share of the channel's finished
    * deliveries (failed + delivered), once at least MIN_FAILED_FOR_RATE failed in the period.
    */
+  /**
+   * An error-rate alarm per function and a not-empty alarm per dead-letter queue, for parts built
+   * after the alarms (their topic is an input of theirs: workflows, topic fan-out, triggers).
+   */
+  watch(
+    functions: readonly HeraldFunction[],
+    deadLetterQueues: readonly { id: string; queue: sqs.IQueue; meaning: string }[] = [],
+  ): void {
+    for (const fn of functions) {
+      // By path below the stack (`Console/Function` -> `ConsoleFunction`): node ids repeat.
+      const id = fn.node.scopes
+        .slice(2)
+        .map((scope) => scope.node.id)
+        .join('');
+      this.addErrorRate(id, fn, this.functionErrorRatePercent);
+    }
+    for (const { id, queue, meaning } of deadLetterQueues) {
+      this.add(`${id}NotEmpty`, {
+        alarmDescription: `Herald: ${meaning}.`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({
+          period: PERIOD,
+          statistic: cw.Stats.MAXIMUM,
+        }),
+        threshold: 1,
+        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+      });
+    }
+  }
+
   private addFailureRate(sender: ChannelSender, percent: number): void {
     const failed = 'FILL(failedNormal, 0) + FILL(failedHigh, 0)';
     const delivered = 'FILL(deliveredNormal, 0) + FILL(deliveredHigh, 0)';

@@ -69,8 +69,9 @@ describe('HeraldAlarms', () => {
     // webhook DLQ and stream failures (DeliveryEvents); the error rates of the events, webhook
     // sender, feedback and console functions and the SES feedback DLQ; failed workflow runs and
     // workflow function errors (lib/constructs/workflows.ts); the templates function's error
-    // rate, throttles and slow duration (lib/constructs/templates.ts).
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2 + 3);
+    // rate, throttles and slow duration (lib/constructs/templates.ts); the topic fan-out and the
+    // workflow-trigger functions' error rates and their DLQs.
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2 + 3 + 4);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -124,6 +125,35 @@ describe('HeraldAlarms', () => {
     });
   });
 
+  it('alarms on a page in the topic fan-out or workflow-trigger DLQ and on those functions failing', () => {
+    for (const [queueId, fnId, says] of [
+      ['TopicsFanoutDeadLetterQueue', 'TopicsFanoutFunction', 'fan-out page failed 5 times'],
+      ['WorkflowsTriggersDeadLetterQueue', 'WorkflowsTriggersFunction', "trigger's page"],
+    ] as const) {
+      const dlq = logicalId(template, 'AWS::SQS::Queue', queueId);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }],
+        Threshold: 1,
+        AlarmDescription: Match.stringLikeRegexp(says),
+        AlarmActions: [{ Ref: topic }],
+      });
+      const fn = logicalId(template, 'AWS::Lambda::Function', fnId);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Metrics: Match.arrayWith([
+          Match.objectLike({
+            MetricStat: Match.objectLike({
+              Metric: Match.objectLike({
+                MetricName: 'Errors',
+                Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
+              }),
+            }),
+          }),
+        ]),
+      });
+    }
+  });
+
   it('alarms on any message in the schedule DLQ and on release function errors', () => {
     const dlq = logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue');
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -162,6 +192,8 @@ describe('HeraldAlarms', () => {
       'feedback',
       'console',
       'templates',
+      'fan-out',
+      'workflow-trigger',
     ];
     const rated = functions.filter((name) => {
       const ref = JSON.stringify({ Ref: findFunction(template, name).id });
