@@ -53,6 +53,8 @@ describe('SesEmailProvider against the local SES fake', () => {
           html: '<p>It shipped.</p>',
           from: 'noreply@herald.test',
           replyTo: ['help@herald.test'],
+          // The verified identity the fake matched the From to (the stack's sender domain).
+          identity: 'herald.test',
         },
       }),
     ]);
