@@ -162,6 +162,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       );
       return (event: E, context: Context) => pool.invoke(event, context);
     };
+    await emulators.releaseApiPort();
     httpApi = await startHttpApi({
       host: HOST,
       port: emulators.apiPort,

@@ -52,17 +52,24 @@ export function replyJson(
 }
 
 /**
- * A port free right now on `host`. For a server whose URL must be known before it starts (the
- * HTTP API: handlers read their public callback URL at import).
+ * A free port held by a placeholder listener until `release()`: a port must be known before the
+ * server that will use it can start (handlers read the API's URL at import), and a port probed
+ * and closed at once can be taken by another process meanwhile (EADDRINUSE under parallel tests).
+ * Release right before the real server listens. The placeholder never keeps the process alive.
  */
-export async function freePort(host: string): Promise<number> {
+export async function reservePort(
+  host: string,
+): Promise<{ port: number; release: () => Promise<void> }> {
   const { createServer } = await import('node:net');
-  const server = createServer();
+  const server = createServer((socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => resolve());
   });
+  server.unref();
   const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return {
+    port,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { MAX_RECEIVE_COUNT } from '../../functions/core/notifications/model';
 import { startDynamoEmulator } from '../emulators/dynamodb';
 import { withIdempotencyTable } from '../emulators/idempotency-table';
-import { freePort } from '../emulators/net';
+import { reservePort } from '../emulators/net';
 import { startSqsEmulator } from '../emulators/sqs';
 import { createEventResources, type LocalEventResources } from '../events';
 import { Faults } from '../fakes/faults';
@@ -128,8 +128,12 @@ export async function startEmulators(
     (f) => f.close(),
   );
   // Handlers read the API's public URL (Twilio's statusCallback) at import: known before start.
+  // A port picked here is held until the HTTP API listens on it (releaseApiPort).
+  const fixed = ports.api ?? (options.port === 0 ? undefined : (options.port ?? 3000));
   const apiPortStarting =
-    ports.api ?? (options.port === 0 ? freePort(HOST) : Promise.resolve(options.port ?? 3000));
+    fixed === undefined
+      ? reservePort(HOST)
+      : Promise.resolve({ port: fixed, release: async () => {} });
   const fcmStarting = started(
     startFcm({ ...fakes, rates: providerRates, port: ports.fcm ?? 0 }),
     (f) => f.close(),
@@ -197,7 +201,7 @@ export async function startEmulators(
     await closeAll();
     throw error;
   }
-  const apiPort = await apiPortStarting;
+  const { port: apiPort, release: releaseApiPort } = await apiPortStarting;
   const apiUrl = `http://${HOST}:${apiPort}`;
   feedback = createFeedbackPath(sqsEmulator.server, {
     region: REGION,
@@ -223,6 +227,7 @@ export async function startEmulators(
     eventResources,
     feedback,
     apiPort,
+    releaseApiPort,
     apiUrl,
     closeAll,
   };
