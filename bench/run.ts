@@ -9,6 +9,7 @@ import { benchEvents } from './events';
 import { benchGuarantees } from './guarantees';
 import { benchBatchLatency, benchPriorityLane, benchScheduling } from './latency';
 import { benchFailover, benchSendRates } from './providers';
+import { benchPushThroughput } from './push-throughput';
 import { benchRecipients } from './recipients';
 import { countSdkRequests } from './sdk-counter';
 import { quiet, servicesOf } from './support';
@@ -45,6 +46,7 @@ async function main() {
     bundles: benchBundles,
     rates: () => benchSendRates(counter),
     failover: benchFailover,
+    'push-rate': benchPushThroughput,
     templates: benchTemplates,
     topics: benchTopics,
     recipients: () => benchRecipients(counter),

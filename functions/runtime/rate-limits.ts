@@ -7,7 +7,9 @@ import { readRateHold, requeueForRate } from '../adapters/sqs/rate-wait-queue';
 import type { ChannelProvider } from '../core/delivery/ports';
 import type { DeliveryRepository } from '../core/delivery/report-ports';
 import { ATTEMPT_MAX_MS, type Channel, type DeliveryMessage } from '../core/notifications/model';
+import { BatchedBuckets } from '../core/providers/batch-booking';
 import { DEFAULT_BREAKER, providerSideFailure } from '../core/providers/breaker';
+import { createLocalShare } from '../core/providers/local-share';
 import { DEFAULT_RATE_GATE, gateDelivery } from '../core/providers/rate-gate';
 import type { SenderPool } from '../core/providers/senders';
 import { ProviderError } from '../core/shared/errors';
@@ -44,13 +46,20 @@ const envSchema = () =>
     SENDER_RATE_SCALE: z._default(z.coerce.number().check(z.positive()), 1),
     MAX_RECEIVE_COUNT: z._default(z.coerce.number().check(z.int(), z.positive()), 5),
     TWILIO_STATUS_CALLBACK_URL: z.optional(z.url()),
+    /** Instances of this function at most (both lanes): a fast sender's share is rate / this. */
+    SENDER_MAX_CONCURRENCY: z.optional(z.coerce.number().check(z.int(), z.positive())),
+    SENDER_BATCH_SIZE: z._default(z.coerce.number().check(z.int(), z.positive()), 10),
+    /** How long a booking waits for the batch's other records to the same sender (one write). */
+    RATE_BATCH_WINDOW_MS: z._default(z.coerce.number().check(z.nonnegative()), 10),
   });
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The send-rate gate of one channel function: before a delivery is claimed it books its sender's
- * rate in the shared DynamoDB buckets (core/providers/rate-gate.ts) and either goes (after a wait
+ * rate in the shared DynamoDB buckets (core/providers/rate-gate.ts; the records of a batch for one
+ * sender in one write), or for a sender far faster than one instance sends, on this instance's
+ * share in memory (core/providers/local-share.ts), and either goes (after a wait
  * of at most a second in the function), or waits in its queue without an attempt.
  */
 export function createRateLimiter(
@@ -75,8 +84,17 @@ export function createRateLimiter(
   const routesOf = new WeakMap<DeliveryMessage, ProviderRoute[]>();
   const gateDeps = {
     channel,
-    buckets,
+    // Records of a batch going to one sender book together: one write for their slots.
+    buckets: new BatchedBuckets(buckets, { windowMs: settings.RATE_BATCH_WINDOW_MS }),
     breakers: buckets,
+    // A sender far faster than one instance sends is booked on this instance's share, no write.
+    ...(settings.SENDER_MAX_CONCURRENCY !== undefined && {
+      localShare: createLocalShare({
+        concurrency: settings.SENDER_MAX_CONCURRENCY,
+        batchSize: settings.SENDER_BATCH_SIZE,
+        rateScale: settings.SENDER_RATE_SCALE,
+      }),
+    }),
     pools: async (message: DeliveryMessage) => {
       const pools = await Promise.all((routesOf.get(message) ?? []).map((r) => r.senders()));
       return pools.filter((pool): pool is SenderPool => pool !== undefined);

@@ -107,6 +107,9 @@ export class ChannelSender extends Construct {
       // Never shorter than the visibility timeout, longer than any attempt (see model.ts).
       LEASE_SECONDS: String(LEASE_SECONDS),
       SEND_CONCURRENCY: String(props.tuning.sendConcurrency),
+      // The most instances at once (both lanes): a fast sender's per-instance share is rate / this.
+      SENDER_MAX_CONCURRENCY: String(props.tuning.maxConcurrency + props.tuning.highMaxConcurrency),
+      SENDER_BATCH_SIZE: String(props.tuning.batchSize),
       ...props.environment,
     };
     if (props.secret) environment[props.secret.env] = props.secret.secret.secretArn;

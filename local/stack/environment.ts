@@ -77,6 +77,9 @@ export function handlerEnvironment(
     AUTHORIZER_CACHE_SECONDS: '0',
     MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
     SENDER_RATE_SCALE: String(emulators.providerRates.scale),
+    // As many copies of a channel function as receive loops (both lanes), batches of 10.
+    SENDER_MAX_CONCURRENCY: String(2 * (options.pollersPerChannel ?? 2)),
+    SENDER_BATCH_SIZE: '10',
     // Tenants' own providers: their secrets in the shim under this prefix, lists kept 5 s.
     TENANT_SECRET_PREFIX: 'herald/local/tenants/',
     PROVIDER_CACHE_SECONDS: '5',

@@ -44,4 +44,20 @@ describe('tenants’ own FCM projects: what the push sender may read in the temp
       'herald/test/tenants/',
     );
   });
+
+  it('tells each sender its most instances at once (both lanes) and batch size: a share is rate / that', () => {
+    const fns = template.findResources('AWS::Lambda::Function');
+    const variables = (name: string) =>
+      fns[logicalId(template, 'AWS::Lambda::Function', name)]?.Properties.Environment?.Variables;
+    // The fixture's push: maxConcurrency 100 + high lane 5, batches of 10: the sum of its two
+    // event sources' caps (a share any smaller would let the instances exceed the rate).
+    expect(variables('PushSender')).toMatchObject({
+      SENDER_MAX_CONCURRENCY: '105',
+      SENDER_BATCH_SIZE: '10',
+    });
+    const caps = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'))
+      .filter((m) => JSON.stringify(m.Properties.FunctionName).includes('PushSender'))
+      .map((m) => m.Properties.ScalingConfig?.MaximumConcurrency as number);
+    expect(caps.reduce((a, b) => a + b, 0)).toBe(105);
+  });
 });

@@ -5,6 +5,7 @@ import {
   GetCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { slotStarts } from '../../core/providers/batch-booking';
 import type { BreakerSettings, SenderBreakers } from '../../core/providers/breaker';
 import type { RateBuckets, Reservation } from '../../core/providers/ports';
 
@@ -20,6 +21,8 @@ export interface TokenBucketStats {
   deniedWithoutRequest: number;
   /** Writes counting provider-side failures and opening breakers (failures only). */
   breakerWrites: number;
+  /** Breaker reads of senders booked in memory (at most one a second per key and instance). */
+  breakerReads: number;
 }
 
 const TRIES = 4;
@@ -41,7 +44,9 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
     reads: 0,
     deniedWithoutRequest: 0,
     breakerWrites: 0,
+    breakerReads: 0,
   };
+  readonly #refreshedAt = new Map<string, number>();
   readonly #seen = new Map<string, number>();
   /** Each sender's breaker as last seen on its item (`openUntil`, epoch ms). */
   readonly #openUntil = new Map<string, number>();
@@ -52,20 +57,47 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
   ) {}
 
   async reserve(key: string, costMs: number, horizonMs: number, now: number): Promise<Reservation> {
+    const [reservation] = await this.reserveMany(key, [costMs], horizonMs, now);
+    return reservation ?? { granted: false, freeAt: now + costMs };
+  }
+
+  /**
+   * Slots of one key, one after another in the order given, in one conditional write: the leading
+   * ones that start within the horizon (the rest refused, as one by one). The condition bounds the
+   * last granted slot's start: a bucket moved meanwhile is refused and counted again.
+   */
+  async reserveMany(
+    key: string,
+    costsMs: readonly number[],
+    horizonMs: number,
+    now: number,
+  ): Promise<Reservation[]> {
+    const first = costsMs[0];
+    if (first === undefined) return [];
     let known = this.#seen.get(key);
     for (let attempt = 1; attempt <= TRIES; attempt++) {
       if (known !== undefined && known >= now && known - now > horizonMs) {
-        this.stats.deniedWithoutRequest++;
-        return { granted: false, freeAt: known - horizonMs };
+        this.stats.deniedWithoutRequest += costsMs.length;
+        const freeAt = known - horizonMs;
+        return costsMs.map(() => ({ granted: false, freeAt }));
       }
       // Busy (or just caught up: within one cost of now), book after what is booked.
-      const idle = known === undefined || known < now - costMs;
+      const idle = known === undefined || known < now - first;
+      const starts = slotStarts(costsMs, idle ? now : (known as number), now + horizonMs);
+      const total = costsMs.slice(0, starts.length).reduce((sum, c) => sum + c, 0);
+      // The last granted slot may start at most this much after the first.
+      const lead = (starts.at(-1) ?? 0) - (starts[0] ?? 0);
       try {
         const tat = idle
-          ? await this.#start(key, costMs, now)
-          : await this.#extend(key, costMs, horizonMs, now);
+          ? await this.#start(key, total, first, now)
+          : await this.#extend(key, total, first, horizonMs - lead, now);
         this.#seen.set(key, tat);
-        return { granted: true, startAt: tat - costMs };
+        const base = tat - total;
+        return costsMs.map((_, i) =>
+          i < starts.length
+            ? { granted: true, startAt: base + ((starts[i] as number) - (starts[0] as number)) }
+            : { granted: false, freeAt: tat - horizonMs },
+        );
       } catch (error) {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
         this.stats.refused++;
@@ -75,8 +107,23 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
         if (known !== undefined) this.#seen.set(key, known);
       }
     }
-    // Still contended after every try: let it come back shortly rather than spend more writes.
-    return { granted: false, freeAt: now + costMs };
+    // Still contended after every try: let them come back shortly rather than spend more writes.
+    return costsMs.map(() => ({ granted: false, freeAt: now + first }));
+  }
+
+  /** A sender booked in memory brings no item back: its breaker is read, once a second a key. */
+  async refresh(key: string, now: number): Promise<void> {
+    if ((this.#refreshedAt.get(key) ?? Number.NEGATIVE_INFINITY) > now - 1_000) return;
+    this.#refreshedAt.set(key, now);
+    this.stats.breakerReads++;
+    const answer = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: `RATE#${key}`, sk: 'RATE' },
+        ProjectionExpression: 'openUntil',
+      }),
+    );
+    this.#learn(key, answer.Item?.openUntil);
   }
 
   /** Each sender's breaker as its item holds it (BatchGetItem, 100 keys a call): for display. */
@@ -174,8 +221,8 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
     if (Number.isFinite(until) && until > 0) this.#openUntil.set(key, until);
   }
 
-  /** The idle form: the bucket's schedule starts now. */
-  async #start(key: string, costMs: number, now: number): Promise<number> {
+  /** The idle form: the bucket's schedule starts now (`costMs` for every slot booked). */
+  async #start(key: string, costMs: number, firstMs: number, now: number): Promise<number> {
     this.stats.writes++;
     const tat = now + costMs;
     const answer = await this.db.send(
@@ -184,7 +231,11 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
         Key: { pk: `RATE#${key}`, sk: 'RATE' },
         UpdateExpression: 'SET tat = :tat, expiresAt = :expires',
         ConditionExpression: 'attribute_not_exists(tat) OR tat < :floor',
-        ExpressionAttributeValues: { ':tat': tat, ':floor': now - costMs, ':expires': expiry(now) },
+        ExpressionAttributeValues: {
+          ':tat': tat,
+          ':floor': now - firstMs,
+          ':expires': expiry(now),
+        },
         // The whole (tiny) item: its breaker state comes with the booking at no extra cost.
         ReturnValues: 'ALL_NEW',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -194,8 +245,17 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
     return tat;
   }
 
-  /** The busy form: book the next `costMs` after what is booked, if within the horizon. */
-  async #extend(key: string, costMs: number, horizonMs: number, now: number): Promise<number> {
+  /**
+   * The busy form: book the next `costMs` after what is booked, if the first slot starts within
+   * `horizonMs` (already shortened by how far after it the last booked slot starts).
+   */
+  async #extend(
+    key: string,
+    costMs: number,
+    firstMs: number,
+    horizonMs: number,
+    now: number,
+  ): Promise<number> {
     this.stats.writes++;
     const bounded = Number.isFinite(horizonMs);
     const answer = await this.db.send(
@@ -208,7 +268,7 @@ export class TokenBucketStore implements RateBuckets, SenderBreakers {
         ConditionExpression: bounded ? 'tat BETWEEN :floor AND :limit' : 'tat >= :floor',
         ExpressionAttributeValues: {
           ':cost': costMs,
-          ':floor': now - costMs,
+          ':floor': now - firstMs,
           ':expires': expiry(now),
           ...(bounded && { ':limit': now + horizonMs }),
         },

@@ -1,5 +1,6 @@
 import type { Channel, DeliveryMessage, OutboundMessage, Priority } from '../notifications/model';
 import { chooseSender, type SenderBreakers } from './breaker';
+import type { LocalBooking } from './local-share';
 import type { RateBuckets, RateHold } from './ports';
 import { type Sender, type SenderPool, unitsOf } from './senders';
 
@@ -30,8 +31,16 @@ export interface RateGateDependencies {
    * own, else the stack's); empty: no rate applies.
    */
   pools: (message: DeliveryMessage) => Promise<SenderPool[]>;
-  /** Which senders are open (failing): the next one is chosen instead. */
-  breakers: Pick<SenderBreakers, 'isOpen'>;
+  /**
+   * Which senders are open (failing): the next one is chosen instead. `refresh` reads a sender's
+   * breaker when no booking brings it (a sender booked in memory), at most once a second.
+   */
+  breakers: Pick<SenderBreakers, 'isOpen'> & { refresh?(key: string, now: number): Promise<void> };
+  /**
+   * A fast sender's per-instance share, booked in memory (local-share.ts); undefined (or none
+   * given): booked in the shared DynamoDB buckets.
+   */
+  localShare?: (sender: Sender, pool: SenderPool) => LocalBooking | undefined;
   /** The delivery's content (to count SMS segments); undefined while not readable yet. */
   content: (message: DeliveryMessage) => Promise<OutboundMessage['content'] | undefined>;
   settings: RateGateSettings;
@@ -100,7 +109,12 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
   const { sender, pool, route } = chosen;
   const content = await deps.content(message);
   const units = content ? unitsOf({ channel: deps.channel, content } as OutboundMessage) : 1;
-  const rate = sender.ratePerSecond * deps.settings.rateScale;
+  // A fast sender is booked on this instance's share in memory (no write), else in DynamoDB.
+  const local = deps.localShare?.(sender, pool);
+  if (local) await deps.breakers.refresh?.(sender.key, now());
+  const buckets = local?.buckets ?? deps.buckets;
+  const key = local?.key ?? sender.key;
+  const rate = local?.ratePerSecond ?? sender.ratePerSecond * deps.settings.rateScale;
   const costMs = (units * 1000) / rate;
   // The normal lane books at most ten sends ahead (and 1-5 s): a high send arriving later waits
   // behind that much at most, whatever the normal backlog.
@@ -108,8 +122,17 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
     deps.settings.normalHorizonMs,
     Math.max(deps.settings.inlineMs, 10 * costMs),
   );
-  const horizon = lane === 'high' ? deps.settings.highHorizonMs : normalHorizon;
   const inline = Math.max(0, Math.min(deps.settings.inlineMs, input.maxInlineMs));
+  // A share in memory is this instance's alone: it books only what it sends itself (the normal
+  // lane half the inline wait, the high lane all of it, so the high lane still goes first); a
+  // copy that comes back to another instance books there again.
+  const horizon = local
+    ? lane === 'high'
+      ? inline
+      : Math.min(normalHorizon, inline / 2)
+    : lane === 'high'
+      ? deps.settings.highHorizonMs
+      : normalHorizon;
   const send = (waitMs: number): GateDecision => ({ action: 'send', sender, route, waitMs, units });
   const fresh = input.receiveCount <= 1;
 
@@ -117,12 +140,12 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
     // A retry (after a failed attempt): on its last receive it goes regardless (a 429 is then a
     // transient failure like any other); otherwise it books only what it can use at once.
     if (input.lastReceive) return send(0);
-    const booked = await deps.buckets.reserve(sender.key, costMs, inline, now());
+    const booked = await buckets.reserve(key, costMs, inline, now());
     if (booked.granted) return send(Math.max(0, booked.startAt - now()));
     return { action: 'wait', delayMs: booked.freeAt - now() + random() * costMs * 4, sender };
   }
 
-  const hold = input.hold?.sender === sender.key ? input.hold : undefined;
+  const hold = input.hold?.sender === key ? input.hold : undefined;
   const requeue = (at: number, next: RateHold): GateDecision => ({
     action: 'requeue',
     // A second early: a copy due now may wait for a free poller; the rest is spent in the function.
@@ -130,7 +153,7 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
     hold: next,
     sender,
   });
-  if (hold?.senderSlot !== undefined) {
+  if (hold?.senderSlot !== undefined && !local) {
     const wait = hold.senderSlot - now();
     if (wait > inline) return requeue(hold.senderSlot, hold);
     // Back in time (or at most one unit late): its slot. Much later (a busy queue held it), the
@@ -146,8 +169,8 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
     // waits in the queue instead (a function's concurrency is worth more than its sleep). A fast
     // sender (an SES account, an FCM project) gets 100 ms: a batch of records booking at once then
     // takes one write each instead of three (turn, sender, refusals), for at most 100 ms of sleep.
-    const quick = await deps.buckets.reserve(
-      sender.key,
+    const quick = await buckets.reserve(
+      key,
       costMs,
       Math.min(inline, Math.max(2 * costMs, 100)),
       now(),
@@ -159,15 +182,15 @@ async function gateOnce(deps: RateGateDependencies, input: GateInput): Promise<G
   // waits in the queue at its own pace and books the sender itself at most one horizon ahead.
   if (tenantSlot === undefined) {
     const shared = pool.owner === 'stack';
-    const turnKey = `${sender.key}|${shared ? `tenant:${message.tenantId ?? '-'}|` : ''}${lane}`;
-    const turn = await deps.buckets.reserve(turnKey, costMs, Number.POSITIVE_INFINITY, now());
+    const turnKey = `${key}|${shared ? `tenant:${message.tenantId ?? '-'}|` : ''}${lane}`;
+    const turn = await buckets.reserve(turnKey, costMs, Number.POSITIVE_INFINITY, now());
     tenantSlot = turn.granted ? turn.startAt : now();
   }
-  const base: RateHold = { sender: sender.key, ...(tenantSlot !== undefined && { tenantSlot }) };
+  const base: RateHold = { sender: key, ...(tenantSlot !== undefined && { tenantSlot }) };
   // Not its turn yet: back at its turn (whole seconds of delay, rounded down: the rest, under a
   // second, is spent in the function once it has booked the sender).
   if (tenantSlot !== undefined && tenantSlot - now() > inline) return requeue(tenantSlot, base);
-  const booked = await deps.buckets.reserve(sender.key, costMs, horizon, now());
+  const booked = await buckets.reserve(key, costMs, horizon, now());
   if (booked.granted) {
     const wait = booked.startAt - now();
     if (wait <= inline) return send(Math.max(0, wait));
