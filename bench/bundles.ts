@@ -26,6 +26,7 @@ const TARGETS: Record<string, { kib: number; ms: number }> = {
 
 export const BUNDLED_HANDLERS = [
   'api',
+  'manage',
   'authorizer',
   'release-scheduled',
   'send-email',

@@ -97,7 +97,10 @@ async function ingestComparison() {
     await call(templates, 'PUT', '/v1/templates/order', TEMPLATE);
     await call(templates, 'POST', '/v1/templates/order/publish', {});
     const ids = Array.from({ length: RECIPIENTS }, (_, i) => `r-${i}`);
-    await call(api, 'POST', '/v1/recipients/batch', {
+    // Recipients are the manage function's (functions/handlers/manage.ts), as API Gateway routes them.
+    const manage = (await loadHandler('manage', 'bench-manage')) as Handler | undefined;
+    if (!manage) throw new Error('functions/handlers/manage.ts is missing');
+    await call(manage, 'POST', '/v1/recipients/batch', {
       items: ids.map((id, i) => ({
         id,
         name: `Person ${i}`,

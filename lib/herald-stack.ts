@@ -11,6 +11,7 @@ import { DataTable } from './constructs/data-table';
 import { DeadLetterReplay } from './constructs/dead-letter-replay';
 import { DeliveryEvents } from './constructs/delivery-events';
 import { IdempotencyTable } from './constructs/idempotency-table';
+import { Management } from './constructs/management';
 import { addMonitoring } from './constructs/monitoring';
 import { addOutputs } from './constructs/outputs';
 import { ProviderSecrets } from './constructs/provider-secrets';
@@ -109,7 +110,7 @@ export class HeraldStack extends Stack {
       tracing: config.tracing,
     });
 
-    const { apiFunction, authorizerFunction } = createApiFunctions(this, {
+    const { apiFunction, authorizerFunction, manageEnvironment } = createApiFunctions(this, {
       config,
       table,
       senders,
@@ -130,6 +131,15 @@ export class HeraldStack extends Stack {
       logRetention,
       tracing: config.tracing,
     });
+    // The management routes, /openapi.json and public callbacks: a function of their own.
+    const management = new Management(this, 'Management', {
+      ...{ environment: manageEnvironment, table, senders, deadLetters, events, secrets },
+      logRetention,
+      serviceName: serviceName('manage'),
+      tracing: config.tracing,
+    });
+    management.addRoutes({ root: api.api.root, v1: api.v1, secured: api.secured });
+    const manageFunction = management.function;
     const templates = new Templates(this, 'Templates', {
       table,
       v1: api.v1,
@@ -145,6 +155,7 @@ export class HeraldStack extends Stack {
       stage: config.stage,
       table,
       apiFunction,
+      manageFunction,
       senders,
       v1: api.v1,
       secured: api.secured,
@@ -154,7 +165,8 @@ export class HeraldStack extends Stack {
     });
     // Topics and their fan-out (issue 21).
     const topics = new Topics(this, 'Topics', {
-      ...{ table, v1: api.v1, secured: api.secured, apiFunction, senders, logRetention },
+      ...{ table, v1: api.v1, secured: api.secured, apiFunction, manageFunction, senders },
+      logRetention,
       eventsFunction: events.eventsFunction,
       dataRetentionDays: config.dataRetentionDays,
       ...(senders.has('mqtt') && { mqttTopicPrefix: config.mqttTopicPrefix }),
@@ -168,16 +180,17 @@ export class HeraldStack extends Stack {
     });
     // One-click unsubscribe links: signed by the email sender, verified by the api (issue 18).
     new UnsubscribeLinks(this, 'UnsubscribeLinks', {
-      apiFunction,
+      // GET/POST /v1/unsubscribe are the manage function's: it verifies the links.
+      apiFunction: manageFunction,
       // From the API id and stage name, not the Stage resource: no dependency cycle.
       apiUrl: `https://${api.api.restApiId}.execute-api.${this.region}.${this.urlSuffix}/${config.stage}`,
       ...(senders.get('email') && { emailSender: senders.get('email')?.function }),
     });
     // Where Twilio reports each message (the sms/whatsapp senders) and the URL its signature
-    // covers (the api function). Built from the API id and stage name, so no cycle.
+    // covers (the manage function). Built from the API id and stage name, so no cycle.
     if (secrets.secrets.twilio) {
       for (const fn of [
-        apiFunction.fn,
+        manageFunction.fn,
         senders.get('sms')?.function.fn,
         senders.get('whatsapp')?.function.fn,
       ]) {
@@ -198,6 +211,8 @@ export class HeraldStack extends Stack {
     });
     dashboard.dashboard.addWidgets(...templates.widgets());
     templates.addAlarms(alarms.topic, config.alarms);
+    dashboard.dashboard.addWidgets(...management.widgets());
+    management.addAlarms(alarms.topic, config.alarms);
     // Workflows on Lambda durable functions: function, alias, callback path, routes, alarms.
     const workflows = new Workflows(this, 'Workflows', {
       table,
@@ -206,6 +221,7 @@ export class HeraldStack extends Stack {
       idempotency,
       events,
       apiFunction,
+      manageFunction,
       config,
       logRetention,
       v1: api.v1,

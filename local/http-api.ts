@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { isManagementPath } from '../functions/handlers/api/management-paths';
 import { AuthorizerResultCache } from './authorizer-cache';
 import { createLambdaContext, type LambdaHandler } from './emulators/lambda';
 import { closeServer, listen } from './emulators/net';
@@ -38,6 +39,8 @@ export interface HttpApiOptions {
   authorizer: AuthorizerHandler | undefined;
   /** functions/handlers/templates.ts: serves `/v1/templates` and below, as API Gateway routes it. */
   templates?: ApiHandler;
+  /** functions/handlers/manage.ts: the management routes and /openapi.json (isManagementPath). */
+  manage?: ApiHandler;
   /** functions/handlers/console.ts: serves `/`, `/console` and `/console/*` without a key. */
   console?: ApiHandler;
   /** What `GET /_local/outbox` and `GET /_local/dlq` answer; what `/_local/faults` changes. */
@@ -176,11 +179,14 @@ export async function startHttpApi(options: HttpApiOptions): Promise<HttpApi> {
     let result: APIGatewayProxyResult;
     try {
       // Like the deployed API, /v1/templates goes to the templates function (it carries MJML).
+      // and the management routes to the manage function (functions/handlers/api/management-paths.ts).
       const templates = options.templates && /^\/v1\/templates(\/|$)/.test(url.pathname);
-      const target = templates ? options.templates : options.api;
+      const manage = !templates && options.manage && isManagementPath(url.pathname);
+      const target = templates ? options.templates : manage ? options.manage : options.api;
+      const name = templates ? 'herald-templates' : manage ? 'herald-manage' : 'herald-api';
       result = await (target as ApiHandler)(
         event,
-        createLambdaContext(templates ? 'herald-templates' : 'herald-api', options.region, 29_000),
+        createLambdaContext(name, options.region, 29_000),
       );
     } catch (error) {
       // API Gateway answers 502 when the integration fails; the cause is only in the logs.

@@ -127,7 +127,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       },
     });
     lambdaThread = functions.lambdaThread;
-    const { api, authorizer, reconcile: reconcileHandler } = functions;
+    const { api, manage, authorizer, reconcile: reconcileHandler } = functions;
     const thread = functions.lambdaThread;
 
     const pipeline = await startEventPipeline({
@@ -168,6 +168,7 @@ async function start(options: LocalStackOptions): Promise<LocalStack> {
       port: emulators.apiPort,
       region: REGION,
       api: pooled('api', api),
+      manage: pooled('manage', manage),
       templates: lazyTemplatesFunction(instance),
       authorizer: pooled('authorizer', authorizer),
       // Built from console/src on first request when the sources changed since the last build.

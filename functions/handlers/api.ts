@@ -5,45 +5,16 @@ import httpRouterHandler from '@middy/http-router';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { HttpError, httpErrors } from '../runtime/http';
 import { traceHandler } from '../runtime/tracing';
-import { categoryRoutes } from './api/categories';
 import { type ApiRoute, guarded, logger, metrics } from './api/context';
-import { dlqRoutes } from './api/dlq';
-import { listRoutes } from './api/list';
-import { meRoutes } from './api/me';
-import { notificationRoutes } from './api/notifications';
-import { publicRoutes } from './api/openapi';
-import { preferenceRoutes } from './api/preferences';
-import { providerRoutes } from './api/providers';
-import { recipientRoutes } from './api/recipients';
-import { slackAllowListRoutes } from './api/slack-allow-list';
-import { suppressionRoutes } from './api/suppressions';
-import { templateRoutes } from './api/templates';
-import { topicRoutes } from './api/topics';
-import { twilioStatusRoutes } from './api/twilio-status';
-import { unsubscribeRoutes } from './api/unsubscribe';
-import { webhookRoutes } from './api/webhooks';
-import { workflowRoutes } from './api/workflows';
+import { healthRoute } from './api/health';
+import { sendRoutes } from './api/send-routes';
 
-/** Every route of the API; each feature keeps its routes in its own file under api/. */
-const routes: ApiRoute[] = [
-  // /v1/templates is served by the templates function (handlers/templates.ts), documented here.
-  ...publicRoutes(() => [...routes, ...templateRoutes()]),
-  ...notificationRoutes,
-  ...listRoutes,
-  ...meRoutes,
-  ...webhookRoutes,
-  ...suppressionRoutes,
-  ...recipientRoutes,
-  ...topicRoutes,
-  ...categoryRoutes,
-  ...preferenceRoutes,
-  ...unsubscribeRoutes,
-  ...twilioStatusRoutes,
-  ...slackAllowListRoutes,
-  ...providerRoutes,
-  ...dlqRoutes,
-  ...workflowRoutes,
-];
+/**
+ * The api function's routes: the send and read path. /openapi.json, the management routes
+ * (api/management-routes.ts) and /v1/templates are served by the manage and templates functions
+ * (handlers/manage.ts, handlers/templates.ts), so this bundle loads none of them.
+ */
+const routes: ApiRoute[] = [healthRoute, ...sendRoutes];
 
 const knownPaths = [
   ...new Set(routes.map((r) => new RegExp(`^${r.path.replace(/\{[^}]+\}/g, '[^/]+')}$`))),
@@ -58,7 +29,7 @@ function noRoute({ method, path }: { method: string; path: string }): never {
   throw new HttpError(404, `No route for ${method} ${trimmed}`);
 }
 
-/** API Gateway REST proxy integration for every Herald route. */
+/** API Gateway REST proxy integration for the send and read routes and /health. */
 export const handler = middy<APIGatewayProxyEvent, APIGatewayProxyResult>()
   .use(traceHandler())
   .use(injectLambdaContext(logger, { resetKeys: true }))

@@ -1,6 +1,5 @@
 import { Duration, type Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { TENANT_INDEX } from '../../functions/adapters/dynamodb/items';
 import type { Channel } from '../../functions/core/notifications/model';
@@ -20,7 +19,7 @@ import type { DeliveryEvents } from './delivery-events';
 import { HeraldFunction } from './herald-function';
 import type { IdempotencyTable } from './idempotency-table';
 import type { ProviderSecrets } from './provider-secrets';
-import { grantRecipientManagement } from './recipients';
+import { grantRecipientSends } from './recipients';
 import type { Scheduling } from './scheduling';
 
 /** DynamoDB actions of the api function (ingest, status, cancel); table only, no index. */
@@ -54,14 +53,19 @@ export interface ApiFunctionsProps {
 }
 
 /**
- * The functions behind the REST API: `api` (every route, with the environment and grants of
- * each: ingest and cancel, lists, suppressions, schedules, dead letters, Idempotency-Key answers,
- * Twilio callbacks) and `authorizer` (reads API keys, nothing else).
+ * The functions behind the REST API: `api` (the send and read path, with the environment and
+ * grants it needs: ingest and cancel, lists, schedules, Idempotency-Key answers; the management
+ * routes are the manage function's, lib/constructs/management.ts) and `authorizer` (reads API
+ * keys, nothing else). `manageEnvironment` is the api's plus the names only management uses.
  */
 export function createApiFunctions(
   stack: Stack,
   props: ApiFunctionsProps,
-): { apiFunction: HeraldFunction; authorizerFunction: HeraldFunction } {
+): {
+  apiFunction: HeraldFunction;
+  authorizerFunction: HeraldFunction;
+  manageEnvironment: Record<string, string>;
+} {
   const { config, table, senders, scheduling, deadLetters, idempotency, events } = props;
   const { logRetention, serviceName } = props;
   const apiEnvironment: Record<string, string> = {
@@ -78,9 +82,13 @@ export function createApiFunctions(
   }
   if (senders.has('mqtt')) apiEnvironment.MQTT_TOPIC_PREFIX = config.mqttTopicPrefix;
   Object.assign(apiEnvironment, scheduling.apiEnvironment);
-  Object.assign(apiEnvironment, deadLetters.apiEnvironment);
   Object.assign(apiEnvironment, idempotency.apiEnvironment);
-  apiEnvironment.WEBHOOK_QUEUE_URL = events.webhookQueue.queueUrl;
+  // The dead-letter and webhook routes are the manage function's: only it is told these.
+  const manageEnvironment = {
+    ...apiEnvironment,
+    ...deadLetters.apiEnvironment,
+    WEBHOOK_QUEUE_URL: events.webhookQueue.queueUrl,
+  };
 
   const apiFunction = new HeraldFunction(stack, 'ApiFunction', {
     handlerName: 'api',
@@ -94,26 +102,15 @@ export function createApiFunctions(
   grantItems(apiFunction.fn, table, API_TABLE_ACTIONS, NOTIFICATION_ITEMS);
   // GET /v1/notifications: the caller's partition of the per-tenant time index.
   grantIndexQuery(apiFunction.fn, table, TENANT_INDEX, TENANT_INDEX_ITEMS);
-  events.grantApi(apiFunction);
-  grantItems(apiFunction.fn, table, API_SUPPRESSION_ACTIONS, SUPPRESSION_ITEMS);
-  grantRecipientManagement(apiFunction.fn, table);
-  // Twilio status callbacks: the api function checks their signature with the auth token.
-  const twilio = props.secrets.secrets.twilio;
-  if (twilio) {
-    apiFunction.fn.addEnvironment('TWILIO_SECRET_ID', twilio.secretArn);
-    iam.Grant.addToPrincipal({
-      grantee: apiFunction.fn,
-      actions: ['secretsmanager:GetSecretValue'],
-      resourceArns: [twilio.secretArn],
-    });
-  }
+  // Inline profiles of a send are upserted with their suppressed addresses marked (BatchGetItem
+  // of the list); the list is never written here (the manage function's suppression routes do).
+  grantItems(apiFunction.fn, table, ['dynamodb:BatchGetItem'], SUPPRESSION_ITEMS);
+  grantRecipientSends(apiFunction.fn, table);
   for (const sender of senders.values()) {
     for (const queue of sender.queues) queue.grant(apiFunction.fn, 'sqs:SendMessage');
   }
   // Create (ingest) and delete (cancel) schedules in the group; pass the scheduler role.
   scheduling.grantScheduling(apiFunction);
-  // GET /v1/dlq and POST /v1/dlq/replay: look at and empty the DLQs (replays send as above).
-  deadLetters.grantReplay(apiFunction);
   // Idempotency-Key answers, in their own table.
   idempotency.grantUse(apiFunction);
 
@@ -126,5 +123,5 @@ export function createApiFunctions(
     tracing: config.tracing,
   });
   grantItems(authorizerFunction.fn, table, ['dynamodb:GetItem'], API_KEY_ITEMS);
-  return { apiFunction, authorizerFunction };
+  return { apiFunction, authorizerFunction, manageEnvironment };
 }

@@ -4,11 +4,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { HeraldConfig } from '../config';
 import type { HeraldFunction } from './herald-function';
-import { addRecipientRoutes } from './recipients';
 
 /** Props of HeraldApi. */
 export interface HeraldApiProps {
-  /** Serves every route (REST proxy integration). */
+  /** Serves the send and read routes and /health (REST proxy integration). */
   readonly apiFunction: HeraldFunction;
   /** REQUEST authorizer; returns `{ tenantId }` context and `usageIdentifierKey`. */
   readonly authorizerFunction: HeraldFunction;
@@ -40,7 +39,7 @@ export class HeraldApi extends Construct {
   readonly usagePlan: apigw.UsagePlan;
   /** Public URL of the Twilio status callback route (TWILIO_STATUS_CALLBACK_URL). */
   readonly twilioStatusUrl: string;
-  /** The `/v1` resource, for routes served by other functions (lib/constructs/templates.ts). */
+  /** The `/v1` resource, for routes served by other functions (templates.ts, management.ts). */
   readonly v1: apigw.IResource;
   /** Method options of keyed routes: the API-key authorizer and the usage-plan requirement. */
   readonly secured: apigw.MethodOptions;
@@ -155,71 +154,25 @@ export class HeraldApi extends Construct {
       reason:
         'GET /health is an unauthenticated liveness probe for load balancers and uptime checks; it returns no data.',
     });
-    const openapi = root.addResource('openapi.json').addMethod('GET', integration, {
-      authorizationType: apigw.AuthorizationType.NONE,
-    });
-    Validations.of(openapi).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'GET /openapi.json is the public API contract (OpenAPI 3.1) so clients can generate code; it holds no tenant data.',
-    });
-
     const v1 = root.addResource('v1');
     this.v1 = v1;
     this.secured = secured;
     v1.addResource('me').addMethod('GET', integration, secured);
-    const dlq = v1.addResource('dlq');
-    dlq.addMethod('GET', integration, secured);
-    dlq.addResource('replay').addMethod('POST', integration, secured);
     const notifications = v1.addResource('notifications');
     notifications.addMethod('POST', integration, secured);
     notifications.addMethod('GET', integration, secured);
     const notification = notifications.addResource('{id}');
     notification.addMethod('GET', integration, secured);
     notification.addMethod('DELETE', integration, secured);
-    const webhooks = notifications.parentResource?.addResource('webhooks');
-    if (webhooks) {
-      webhooks.addMethod('POST', integration, secured);
-      webhooks.addMethod('GET', integration, secured);
-      const webhook = webhooks.addResource('{id}');
-      for (const method of ['GET', 'PATCH', 'DELETE'])
-        webhook.addMethod(method, integration, secured);
-      webhook.addResource('test').addMethod('POST', integration, secured);
-      webhook.addResource('rotate-secret').addMethod('POST', integration, secured);
-    }
     root
       .addResource('notification')
       .addResource('dispatch')
       .addMethod('POST', integration, secured);
 
-    const suppressions = v1.addResource('suppressions');
-    suppressions.addMethod('GET', integration, secured);
-    suppressions.addMethod('POST', integration, secured);
-    suppressions
-      .addResource('{channel}')
-      .addResource('{recipient}')
-      .addMethod('DELETE', integration, secured);
-    addRecipientRoutes(v1, integration, secured);
-
-    // Twilio has no Herald key to send: the api function verifies X-Twilio-Signature instead
-    // and answers 403 for anything that does not verify. The authorizer must not run here.
-    const twilioStatus = v1
-      .addResource('providers')
-      .addResource('twilio')
-      .addResource('status')
-      .addMethod('POST', integration, { authorizationType: apigw.AuthorizationType.NONE });
-    Validations.of(twilioStatus).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'Twilio status callbacks carry no API key; the api function verifies X-Twilio-Signature (HMAC-SHA1 of the exact URL and form with the account auth token) and answers 403 otherwise.',
-    });
-    Validations.of(twilioStatus).acknowledge({
-      id: 'AwsSolutions-COG4',
-      reason: 'A provider callback, authenticated by the provider signature, not by a user pool.',
-    });
-
+    // The management routes, /openapi.json and Twilio's status callback are the manage
+    // function's (lib/constructs/management.ts), /v1/templates the templates function's.
     const stack = Stack.of(this);
-    // From the API id and the stage name (not the Stage resource): the api function's own
+    // From the API id and the stage name (not the Stage resource): the manage function's own
     // environment can name it without a dependency cycle through the deployment.
     this.twilioStatusUrl = `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stageName}/v1/providers/twilio/status`;
   }

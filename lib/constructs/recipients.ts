@@ -34,7 +34,7 @@ export function addRecipientIndex(table: dynamodb.Table): void {
   });
 }
 
-/** The api: read and write profiles and their address entries, search the index. */
+/** The manage function: read and write profiles and their address entries, search the index. */
 export function grantRecipientManagement(grantee: iam.IGrantable, table: dynamodb.ITable): void {
   const actions = [
     'dynamodb:GetItem',
@@ -57,6 +57,24 @@ export function grantRecipientManagement(grantee: iam.IGrantable, table: dynamod
     ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
     CATEGORY_ITEMS,
   );
+}
+
+/**
+ * The api function's send path: the profiles a send to recipient ids names (BatchGetItem), the
+ * category it names, and the inline profiles it upserts first (a conditional PutItem each, their
+ * address entries in BatchWriteItems, the suppression list read to mark suppressed addresses).
+ * No listing, no index, no delete, no category edit: those are the manage function's
+ * (grantRecipientManagement).
+ */
+export function grantRecipientSends(grantee: iam.IGrantable, table: dynamodb.ITable): void {
+  grantItems(
+    grantee,
+    table,
+    ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+    PROFILE_ITEMS,
+  );
+  grantItems(grantee, table, ['dynamodb:BatchWriteItem'], ADDRESS_ITEMS);
+  grantItems(grantee, table, ['dynamodb:GetItem'], CATEGORY_ITEMS);
 }
 
 /** `/v1/recipients...` on the API, each behind the API-key authorizer. */

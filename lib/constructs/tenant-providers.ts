@@ -49,7 +49,10 @@ export const tenantSecretPrefix = (stage: string) => `herald/${stage}/tenants/`;
 export interface TenantProvidersProps {
   readonly stage: string;
   readonly table: dynamodb.ITable;
+  /** Validates sends against the tenant's providers (its email identities, Slack allow-list). */
   readonly apiFunction: HeraldFunction;
+  /** Serves /v1/providers (lib/constructs/management.ts): records, secrets, verify. */
+  readonly manageFunction: HeraldFunction;
   readonly senders: ReadonlyMap<Channel, ChannelSender>;
   /** The REST API's `/v1` resource and the options of a keyed method. */
   readonly v1: apigw.IResource;
@@ -63,7 +66,7 @@ export interface TenantProvidersProps {
 }
 
 /**
- * Providers per tenant (issue 22): `/v1/providers/{channel}/{name}` (+ `/verify`) on the api
+ * Providers per tenant (issue 22): `/v1/providers/{channel}/{name}` (+ `/verify`) on the manage
  * function, which writes each tenant's credentials to its own secret
  * `herald/<stage>/tenants/<tenant>/<channel>/<name>` and its record to `PROVIDERS#` items; each
  * channel's sender reads those records and only its own channel's secrets (name prefix
@@ -78,9 +81,18 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
       resourceName: `${prefix}${pattern}`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-  const api = props.apiFunction.fn;
+  const api = props.manageFunction.fn;
   api.addEnvironment('TENANT_SECRET_PREFIX', prefix);
   if (props.required) api.addEnvironment('TENANT_PROVIDERS_REQUIRED', 'true');
+  // The api function reads a tenant's provider records (its email identities, its Slack
+  // allow-list) to validate a send; it writes none and reads no secret.
+  props.apiFunction.fn.addEnvironment('TENANT_SECRET_PREFIX', prefix);
+  grantItems(
+    props.apiFunction.fn,
+    props.table,
+    ['dynamodb:GetItem', 'dynamodb:Query'],
+    PROVIDER_ITEMS,
+  );
   grantItems(
     api,
     props.table,
@@ -123,7 +135,7 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
 
   const nagArn = (pattern: string) =>
     `Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${prefix}${pattern}`;
-  Validations.of(props.apiFunction).acknowledge({
+  Validations.of(props.manageFunction).acknowledge({
     id: `AwsSolutions-IAM5[${nagArn('*')}]`,
     reason:
       'Tenants create their own providers at run time (PUT /v1/providers), one secret per tenant and provider: the api may only manage secrets under the stack’s tenant prefix, nothing else in the account.',
@@ -141,7 +153,7 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
   const email = props.senders.get('email')?.function;
   addTenantEmail(stack, {
     table: props.table,
-    apiFunction: props.apiFunction,
+    apiFunction: props.manageFunction,
     sesIdentities: props.sesIdentities ?? [],
     ...(email && { emailFunction: email }),
   });
@@ -155,7 +167,8 @@ export function addTenantProviders(stack: Stack, props: TenantProvidersProps): v
   provider.addResource('verify').addMethod('POST', integration, props.secured);
   const slackSender = props.senders.get('slack');
   addSlackAllowList({
-    ...{ apiFunction: props.apiFunction, v1: props.v1, secured: props.secured },
+    ...{ apiFunction: props.manageFunction, v1: props.v1, secured: props.secured },
+    sendFunction: props.apiFunction,
     ...(slackSender && { slackSender }),
     ...(props.slackAllowListRequired && { required: true }),
   });

@@ -21,7 +21,7 @@ import { CATEGORY_ITEMS, PROFILE_ITEMS } from './recipients';
 
 /*
  * Topics (functions/core/topics; keys: functions/adapters/dynamodb/topic-store.ts): their routes
- * on the api function, the fan-out queue and function of topic sends, and the grants of every
+ * on the manage function, the fan-out queue and function of topic sends, and the grants of every
  * function that uses them.
  */
 
@@ -35,8 +35,10 @@ export interface TopicsProps {
   readonly v1: apigw.IResource;
   /** The method options of keyed routes (the API-key authorizer, usage plan). */
   readonly secured: apigw.MethodOptions;
-  /** Serves the topic routes and accepts topic sends. */
+  /** Accepts topic sends (POST /v1/notifications). */
   readonly apiFunction: HeraldFunction;
+  /** Serves the topic routes (lib/constructs/management.ts). */
+  readonly manageFunction: HeraldFunction;
   /** The channel senders: the fan-out enqueues deliveries on their lanes. */
   readonly senders: ReadonlyMap<Channel, ChannelSender>;
   /** The events function: it reads a fan-out's state for the completion check. */
@@ -121,15 +123,17 @@ export class Topics extends Construct {
       ],
     });
 
-    // The api: topics and subscriptions; a topic send's first page.
-    grantTopicManagement(apiFunction.fn, table);
+    // The manage function: topics and subscriptions. The api: a topic send reads its topic and
+    // queues its first page.
+    grantTopicManagement(props.manageFunction.fn, table);
+    grantItems(apiFunction.fn, table, ['dynamodb:GetItem'], `${TOPIC_ITEMS}*`);
     for (const [name, value] of Object.entries(fanoutEnv))
       apiFunction.fn.addEnvironment(name, value);
     this.queue.grant(apiFunction.fn, 'sqs:SendMessage');
     // The events function: a running fan-out holds back the notification's completion.
     grantItems(props.eventsFunction.fn, table, ['dynamodb:GetItem'], NOTIFICATION_ITEMS);
 
-    const integration = new apigw.LambdaIntegration(apiFunction.fn, {
+    const integration = new apigw.LambdaIntegration(props.manageFunction.fn, {
       proxy: true,
       allowTestInvoke: false,
     });
@@ -161,7 +165,7 @@ export class Topics extends Construct {
   }
 }
 
-/** The api: topics, subscriptions and memberships (a recipient's erase clears its memberships). */
+/** The manage function: topics, subscriptions and memberships (a recipient's erase clears them). */
 export function grantTopicManagement(grantee: iam.IGrantable, table: dynamodb.ITable): void {
   const topicActions = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'];
   grantItems(grantee, table, topicActions, `${TOPIC_ITEMS}*`);

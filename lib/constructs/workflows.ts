@@ -37,7 +37,10 @@ export interface WorkflowsProps {
   readonly table: dynamodb.ITable;
   readonly v1: apigw.IResource;
   readonly secured: apigw.MethodOptions;
+  /** Starts runs for POST /v1/notifications with `routing` (the routing shorthand). */
   readonly apiFunction: HeraldFunction;
+  /** Serves the workflow, run and trigger routes (lib/constructs/management.ts). */
+  readonly manageFunction: HeraldFunction;
   readonly events: DeliveryEvents;
   readonly senders: ReadonlyMap<Channel, ChannelSender>;
   readonly scheduling: Scheduling;
@@ -128,36 +131,41 @@ export class Workflows extends Construct {
     const events = props.events.eventsFunction;
     events.role.addToPrincipalPolicy(callbacks);
     grantItems(events.fn, table, ['dynamodb:Query', 'dynamodb:DeleteItem'], WAIT_ITEMS);
-    apiFunction.role.addToPrincipalPolicy(callbacks);
+    const manage = props.manageFunction;
+    manage.role.addToPrincipalPolicy(callbacks);
 
-    // The api: definitions, triggers (starts executions on the alias), runs, cancel.
-    this.alias.grantInvoke(apiFunction.fn);
-    apiFunction.fn.addEnvironment('WORKFLOW_FUNCTION_NAME', this.alias.functionArn);
+    // The manage function: definitions, triggers (starts executions on the alias), runs, cancel.
+    for (const starter of [apiFunction, manage]) {
+      this.alias.grantInvoke(starter.fn);
+      starter.fn.addEnvironment('WORKFLOW_FUNCTION_NAME', this.alias.functionArn);
+    }
     grantItems(
-      apiFunction.fn,
+      manage.fn,
       table,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
       DEFINITION_ITEMS,
     );
     grantItems(
-      apiFunction.fn,
+      manage.fn,
       table,
       ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
       RUN_ITEMS,
     );
     // A trigger's index entries go in BatchWriteItems (adapters/dynamodb/workflow-run-store.ts).
-    grantItems(
-      apiFunction.fn,
-      table,
-      ['dynamodb:BatchWriteItem', 'dynamodb:Query'],
-      RUN_INDEX_ITEMS,
-    );
-    grantItems(apiFunction.fn, table, ['dynamodb:BatchWriteItem', 'dynamodb:Query'], CANCEL_ITEMS);
-    grantItems(apiFunction.fn, table, ['dynamodb:Query', 'dynamodb:DeleteItem'], WAIT_ITEMS);
-    addWorkflowRoutes(props.v1, apiFunction.fn, props.secured);
-    // Triggers to a topic: their queue and function, a run per subscriber (workflow-triggers.ts).
+    grantItems(manage.fn, table, ['dynamodb:BatchWriteItem', 'dynamodb:Query'], RUN_INDEX_ITEMS);
+    grantItems(manage.fn, table, ['dynamodb:BatchWriteItem', 'dynamodb:Query'], CANCEL_ITEMS);
+    grantItems(manage.fn, table, ['dynamodb:Query', 'dynamodb:DeleteItem'], WAIT_ITEMS);
+    // The api: the routing shorthand creates runs (a conditional put, read back when it exists)
+    // and their index entries, then starts them; it lists, cancels and defines nothing.
+    grantItems(apiFunction.fn, table, ['dynamodb:GetItem', 'dynamodb:PutItem'], RUN_ITEMS);
+    grantItems(apiFunction.fn, table, ['dynamodb:BatchWriteItem'], RUN_INDEX_ITEMS);
+    grantItems(apiFunction.fn, table, ['dynamodb:BatchWriteItem'], CANCEL_ITEMS);
+    addWorkflowRoutes(props.v1, manage.fn, props.secured);
+    // Triggers to a topic: their queue and function, a run per subscriber (workflow-triggers.ts);
+    // the manage function records them (POST /v1/workflows/{key}/trigger).
     this.triggers = new WorkflowTriggers(this, 'Triggers', {
       ...props,
+      apiFunction: manage,
       alias: this.alias,
       callbacks,
       dataRetentionDays: props.config.dataRetentionDays,
@@ -198,6 +206,7 @@ export class Workflows extends Construct {
       this.function.role,
       events.role,
       apiFunction.role,
+      manage.role,
       this.triggers.function.role,
     ]) {
       Validations.of(role).acknowledge({

@@ -23,6 +23,8 @@ import { REGION, TABLE_NAME } from './settings';
 /** The functions of the stack, loaded: those run in this thread, and the Lambda thread(s). */
 export interface LocalFunctions {
   api: ApiHandler | undefined;
+  /** functions/handlers/manage.ts: the management routes (local/http-api.ts routes them there). */
+  manage: ApiHandler | undefined;
   authorizer: AuthorizerHandler | undefined;
   release: LambdaHandler<unknown, ReleaseResult> | undefined;
   reconcile: LambdaHandler<unknown, ReconcileReport> | undefined;
@@ -86,8 +88,9 @@ export async function loadFunctions(
     log,
   );
   try {
-    const [api, authorizer, lambdaThread, release, reconcile] = await Promise.all([
+    const [api, manage, authorizer, lambdaThread, release, reconcile] = await Promise.all([
       loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('api', instance),
+      loadHandler<APIGatewayProxyEvent, APIGatewayProxyResult>('manage', instance),
       loadHandler<APIGatewayRequestAuthorizerEvent, APIGatewayAuthorizerResult>(
         'authorizer',
         instance,
@@ -109,13 +112,14 @@ export async function loadFunctions(
     ]);
     for (const [name, present] of [
       ['api', api],
+      ['manage', manage],
       ['authorizer', authorizer],
       ['release-scheduled', release],
       ...CHANNELS.map((c) => [`send-${c}`, !lambdaThread.missing.includes(`send-${c}`)] as const),
     ] as const) {
       if (!present) log(`[stack] functions/handlers/${name}.ts does not exist: not wired`);
     }
-    return { api, authorizer, release, reconcile, lambdaThread };
+    return { api, manage, authorizer, release, reconcile, lambdaThread };
   } catch (error) {
     await lambdaStarting.then(
       (thread) => thread.stop(),

@@ -1,11 +1,12 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { isManagementPath } from '../../functions/handlers/api/management-paths';
 import { buildStack, FULL_CONFIG, findFunction, logicalId, methodsByRoute } from './fixture';
 
 /** Served by the console function (test/infra/console.test.ts), not the api function. */
 const CONSOLE = ['GET /console', 'GET /console/{proxy+}'];
 /** Served without the authorizer (and without a usage-plan key). */
-// Twilio's callback carries the provider's signature (checked by the api function), not a key.
+// Twilio's callback carries the provider's signature (checked by the manage function), not a key.
 const KEYLESS = [
   'GET /health',
   'GET /openapi.json',
@@ -35,66 +36,60 @@ describe('HeraldApi', () => {
     }).template;
   });
 
-  it('serves exactly the public routes through the api function (proxy), the console apart', () => {
-    const routes = new Map(
-      // /v1/templates has a function of its own (test/infra/templates.test.ts).
-      [...methodsByRoute(template)].filter(
-        ([route]) =>
-          !CONSOLE.includes(route) &&
-          !route.includes(' /v1/templates') &&
-          // Recipients and categories: test/infra/recipients.test.ts.
-          !route.includes(' /v1/recipients') &&
-          !route.includes(' /v1/categories') &&
-          !route.includes(' /v1/unsubscribe') &&
-          // Workflows and runs: test/infra/workflows.test.ts.
-          !route.includes(' /v1/workflow') &&
-          // Topics and their subscribers: test/infra/topics.test.ts.
-          !route.includes(' /v1/topics'),
-      ),
+  it('serves the send and read routes through the api function, the management routes through the manage function (proxy)', () => {
+    const routes = [...methodsByRoute(template)].filter(
+      // The console and /v1/templates have functions of their own (console.test.ts, templates.test.ts).
+      ([route]) => !CONSOLE.includes(route) && !route.includes(' /v1/templates'),
     );
-    expect([...routes.keys()].sort()).toEqual(
+    const pathOf = (route: string) => route.split(' ')[1] ?? '';
+    const apiRoutes = routes.filter(([route]) => !isManagementPath(pathOf(route)));
+    expect(apiRoutes.map(([route]) => route).sort()).toEqual(
       [
         'DELETE /v1/notifications/{id}',
         'GET /health',
-        'GET /openapi.json',
-        'GET /v1/dlq',
         'GET /v1/me',
         'GET /v1/notifications',
         'GET /v1/notifications/{id}',
         'POST /notification/dispatch',
-        'POST /v1/dlq/replay',
         'POST /v1/notifications',
-        // The suppression list and the Twilio status callback (issue 11).
-        'DELETE /v1/suppressions/{channel}/{recipient}',
-        'GET /v1/suppressions',
-        'POST /v1/suppressions',
-        'POST /v1/providers/twilio/status',
-        // Webhooks (DeliveryEvents, issue 10).
-        'DELETE /v1/webhooks/{id}',
-        'GET /v1/webhooks',
-        'GET /v1/webhooks/{id}',
-        'PATCH /v1/webhooks/{id}',
-        'POST /v1/webhooks',
-        'POST /v1/webhooks/{id}/rotate-secret',
-        'POST /v1/webhooks/{id}/test',
-        // Providers per tenant (issue 22).
-        'GET /v1/providers',
-        'GET /v1/providers/{channel}/{name}',
-        'PUT /v1/providers/{channel}/{name}',
-        'DELETE /v1/providers/{channel}/{name}',
-        'POST /v1/providers/{channel}/{name}/verify',
-        'GET /v1/providers/slack-allow-list',
-        'PUT /v1/providers/slack-allow-list',
-        'DELETE /v1/providers/slack-allow-list',
       ].sort(),
     );
+    const manageRoutes = routes.filter(([route]) => isManagementPath(pathOf(route)));
+    // Every management capability, the public links and the document (issues 10, 11, 18-22).
+    for (const route of [
+      'GET /openapi.json',
+      'GET /v1/dlq',
+      'POST /v1/dlq/replay',
+      'GET /v1/suppressions',
+      'POST /v1/providers/twilio/status',
+      'POST /v1/webhooks',
+      'PUT /v1/providers/{channel}/{name}',
+      'PUT /v1/providers/slack-allow-list',
+      'POST /v1/recipients/batch',
+      'PUT /v1/recipients/{id}/preferences',
+      'GET /v1/unsubscribe',
+      'PUT /v1/categories/{key}',
+      'POST /v1/topics/{key}/subscribers',
+      'PUT /v1/workflows/{key}',
+      'POST /v1/workflows/{key}/trigger',
+      'GET /v1/workflow-runs/{id}',
+      'GET /v1/workflow-triggers/{id}',
+    ])
+      expect(manageRoutes.map(([r]) => r)).toContain(route);
     const api = findFunction(template, 'api').id;
-    for (const method of routes.values()) {
-      expect(method.Integration).toMatchObject({
-        Type: 'AWS_PROXY',
-        IntegrationHttpMethod: 'POST',
-      });
-      expect(JSON.stringify(method.Integration)).toContain(api);
+    const manage = findFunction(template, 'manage').id;
+    for (const [expected, other, served] of [
+      [api, manage, apiRoutes],
+      [manage, api, manageRoutes],
+    ] as const) {
+      for (const [route, method] of served) {
+        expect(method.Integration, route).toMatchObject({
+          Type: 'AWS_PROXY',
+          IntegrationHttpMethod: 'POST',
+        });
+        expect(JSON.stringify(method.Integration), route).toContain(expected);
+        expect(JSON.stringify(method.Integration), route).not.toContain(other);
+      }
     }
   });
 

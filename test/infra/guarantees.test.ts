@@ -29,8 +29,10 @@ describe('IdempotencyTable', () => {
 });
 
 describe('dead-letter queues for replay', () => {
-  it('names every DLQ to the api function (DLQ_URL_<CHANNEL>, SCHEDULE_DLQ_URL)', () => {
-    const variables = findFunction(template, 'api').props.Environment.Variables;
+  it('names every DLQ to the manage function (DLQ_URL_<CHANNEL>, SCHEDULE_DLQ_URL), not to the api', () => {
+    const variables = findFunction(template, 'manage').props.Environment.Variables;
+    const api = findFunction(template, 'api').props.Environment.Variables;
+    expect(Object.keys(api).filter((name) => name.includes('DLQ_URL'))).toEqual([]);
     for (const channel of CHANNELS) {
       const dlq = logicalId(
         template,

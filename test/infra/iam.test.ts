@@ -2,7 +2,6 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS } from '../../functions/core/notifications/model';
 import { TENANT_PROVIDER_CHANNELS } from '../../functions/core/providers/config';
-import { WEBHOOK_API_ACTIONS } from '../../lib/constructs/delivery-events';
 import { ADDRESS_FEEDBACK_CHANNELS } from '../../lib/constructs/recipients';
 import { RATE_LIMITED_CHANNELS } from '../../lib/constructs/tenant-providers';
 import { API_TABLE_ACTIONS } from '../../lib/herald-stack';
@@ -39,7 +38,7 @@ describe('function permissions', () => {
     expect(actions.filter((a) => a.includes('*'))).toEqual([]);
   });
 
-  it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only, DLQs only read and emptied', () => {
+  it('api: the listed table actions on the table only, SendMessage on both lanes of each channel only, no DLQ, no secret', () => {
     const grants = grantsOf(template, 'api');
     const onIndex = (g: { resource: string }) => g.resource.includes('/index/byTenant');
     const onSuppressions = (g: { condition?: string }) => g.condition?.includes('SUPP#*') ?? false;
@@ -85,85 +84,47 @@ describe('function permissions', () => {
         !onRecipients(g) &&
         !onProviders(g),
     );
-    // Plus the webhook routes: the tenant's webhook items and their attempt logs (issue 10).
-    expect(dynamo.map((g) => g.action).sort()).toEqual(
-      [...API_TABLE_ACTIONS, ...WEBHOOK_API_ACTIONS, 'dynamodb:Query'].sort(),
-    );
+    // The webhook routes (and every other management route) are the manage function's
+    // (test/infra/management.test.ts).
+    expect(dynamo.map((g) => g.action).sort()).toEqual([...API_TABLE_ACTIONS].sort());
     expect(new Set(dynamo.map((g) => g.resource))).toEqual(new Set([json(getAtt(table))]));
     // GET /v1/notifications: Query on the tenant index, nothing else on any index.
     expect(grants.filter(onIndex).map((g) => g.action)).toEqual(['dynamodb:Query']);
     const sqsAll = grants.filter((g) => g.action.startsWith('sqs:'));
     const sqs = sqsAll.filter((g) => g.action === 'sqs:SendMessage');
-    // The dead-letter routes: receive, hold and delete on the DLQs, nothing else anywhere.
-    const dlqActions = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:ReceiveMessage'];
-    const dlqs = [
-      ...CHANNELS.map((c) =>
-        logicalId(template, 'AWS::SQS::Queue', `${capital(c)}SenderDeadLetterQueue`),
-      ),
-      logicalId(template, 'AWS::SQS::Queue', 'SchedulingDeadLetterQueue'),
-    ].map((id) => json(getAtt(id)));
-    const onDlq = sqsAll.filter((g) => g.action !== 'sqs:SendMessage');
-    expect(new Set(onDlq.map((g) => g.action))).toEqual(new Set(dlqActions));
-    expect(new Set(onDlq.map((g) => g.resource))).toEqual(new Set(dlqs));
-    expect(onDlq).toHaveLength(dlqActions.length * dlqs.length);
+    // The dead-letter routes are the manage function's: the api receives from no queue.
+    expect(sqsAll.filter((g) => g.action !== 'sqs:SendMessage')).toEqual([]);
     expect(sqs.map((g) => g.resource).sort()).toEqual(
       CHANNELS.flatMap((c) =>
         ['Queue', 'HighQueue'].map((lane) =>
           json(getAtt(logicalId(template, 'AWS::SQS::Queue', `${capital(c)}Sender${lane}`))),
         ),
       )
-        // webhook.test events go on the webhook queue.
-        .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'EventsWebhookQueue'))))
         // A topic send's first page goes on the fan-out queue (issue 21).
         .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'TopicsFanoutQueue'))))
-        // A trigger to a topic's first page goes on the workflow trigger queue (issue 20).
-        .concat(json(getAtt(logicalId(template, 'AWS::SQS::Queue', 'WorkflowsTriggersQueue'))))
         .sort(),
     );
-    // The tenant's suppression list: GET/POST/DELETE /v1/suppressions, only in SUPP#... items.
+    // The tenant's suppression list: read only (inline profiles of a send are marked), SUPP#...
+    // items only; the suppression routes are the manage function's.
     const suppressionGrants = grants
       .filter((g) => g.condition?.includes('SUPP#*'))
       .map(({ action, resource }) => ({ action, resource }));
-    expect(suppressionGrants.sort((a, b) => a.action.localeCompare(b.action))).toEqual(
-      ['dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Query'].map((action) => ({
-        action,
-        resource: json(getAtt(table)),
-      })),
-    );
-    // Twilio status callbacks are verified with the account's auth token: its secret only.
-    // (Tenants' own provider secrets: test/infra/tenant-providers.test.ts.)
-    expect(
-      grants
-        .filter(
-          (g) =>
-            g.action.startsWith('secretsmanager:') &&
-            !g.resource.includes('/tenants/') &&
-            // The unsubscribe link key: test/infra/recipients.test.ts.
-            !g.resource.includes('UnsubscribeLinks'),
-        )
-        .map(({ action, resource }) => ({ action, resource })),
-    ).toEqual([
-      {
-        action: 'secretsmanager:GetSecretValue',
-        resource: json({
-          Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'ProviderSecretsTwilio'),
-        }),
-      },
+    expect(suppressionGrants).toEqual([
+      { action: 'dynamodb:BatchGetItem', resource: json(getAtt(table)) },
     ]);
+    // No secret at all: Twilio's callbacks, tenants' provider secrets and the unsubscribe key
+    // are the manage function's (test/infra/management.test.ts).
+    expect(grants.filter((g) => g.action.startsWith('secretsmanager:'))).toEqual([]);
     const services = new Set(grants.map((g) => g.action.split(':')[0]));
     // iam:PassRole and scheduler: see scheduling.test.ts; xray: tracing (on by default);
-    // lambda: starting workflow runs and completing their waits (workflows.test.ts).
+    // lambda: starting workflow runs (the routing shorthand, workflows.test.ts).
     expect([...services].sort()).toEqual([
       'dynamodb',
       'iam',
       'lambda',
       'logs',
       'scheduler',
-      'secretsmanager',
-      // Tenants' SES identities (tenant-email.test.ts): GetEmailIdentity, their roles.
-      'ses',
       'sqs',
-      'sts',
       'xray',
     ]);
   });
@@ -209,36 +170,29 @@ describe('function permissions', () => {
       ]);
     }
     // The api also lists: Query on the tenant index, only in TENANT#... partitions.
+    // The send and read path only; the manage function's grants: test/infra/management.test.ts.
+    const only = (keys: string) => ({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] },
+    });
     expect(leadingKeys('api')).toEqual([
       notificationsOnly,
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
-      // Webhooks (issue 10): the tenant's webhook items (TENANT#) and their attempt logs.
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TENANT#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['WEBHOOK#*'] } },
+      only('TENANT#*'),
+      // Inline profiles of a send: marked against the suppression list, upserted.
       suppressionsOnly,
-      // Recipients (issue 18): profiles, address entries, their index, categories.
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RCP#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RADDR#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RIDX#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['CAT#*'] } },
+      // Recipients (issue 18): profiles, address entries, categories (no index, no listing).
+      only('RCP#*'),
+      only('RADDR#*'),
+      only('CAT#*'),
       // Templates: published versions, read at send.
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TEMPLATE#*'] } },
-      // Providers per tenant (issue 22): the tenant's provider records, its senders' breakers.
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PROVIDERS#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RATE#*'] } },
-      // Claims on SES identities of the stack's account (tenant-email.test.ts).
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SESIDENTITY#*'] } },
-      // Topics (issue 21): topics, subscriptions, memberships.
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TOPIC#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['TSUB#*'] } },
-      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['RTOP#*'] } },
-      // Workflows (issue 20): definitions, runs, run lists, cancellation keys, waits, triggers
-      // to a topic and their cancellation keys.
-      ...['WF#*', 'WFRUN#*', 'WFRUNS#*', 'WFCANCEL#*', 'WFWAIT#*', 'WFTRIG#*', 'WFTRIGKEY#*'].map(
-        (keys) => ({
-          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys] },
-        }),
-      ),
+      only('TEMPLATE#*'),
+      // Providers per tenant (issue 22): the tenant's provider records, read to validate a send.
+      only('PROVIDERS#*'),
+      // Topics (issue 21): the topic a send names.
+      only('TOPIC#*'),
+      // Workflows (issue 20): the routing shorthand's runs, run lists and cancellation keys.
+      only('WFRUN#*'),
+      only('WFRUNS#*'),
+      only('WFCANCEL#*'),
     ]);
     const indexQuery = statementsOf(template, 'api').find((s) =>
       JSON.stringify(s.resources).includes('/index/byTenant'),

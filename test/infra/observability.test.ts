@@ -69,9 +69,10 @@ describe('HeraldAlarms', () => {
     // webhook DLQ and stream failures (DeliveryEvents); the error rates of the events, webhook
     // sender, feedback and console functions and the SES feedback DLQ; failed workflow runs and
     // workflow function errors (lib/constructs/workflows.ts); the templates function's error
-    // rate, throttles and slow duration (lib/constructs/templates.ts); the topic fan-out and the
-    // workflow-trigger functions' error rates and their DLQs.
-    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2 + 3 + 4);
+    // rate, throttles and slow duration (lib/constructs/templates.ts), and the manage function's
+    // (lib/constructs/management.ts); the topic fan-out and the workflow-trigger functions' error
+    // rates and their DLQs.
+    expect(alarms).toHaveLength(CHANNELS.length * 6 + 10 + 2 + 5 + 2 + 3 + 3 + 4);
     for (const alarm of alarms) {
       expect(alarm.Properties).toMatchObject({
         AlarmActions: [{ Ref: topic }],
@@ -192,6 +193,7 @@ describe('HeraldAlarms', () => {
       'feedback',
       'console',
       'templates',
+      'manage',
       'fan-out',
       'workflow-trigger',
     ];

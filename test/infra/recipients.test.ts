@@ -11,13 +11,14 @@ beforeAll(() => {
 });
 
 describe('recipients', () => {
-  it('gives only the api and the email sender the unsubscribe signing key, by ARN', () => {
+  it('gives only the manage function (it serves the link) and the email sender the unsubscribe signing key, by ARN', () => {
     const secret = Object.keys(template.findResources('AWS::SecretsManager::Secret')).find((id) =>
       id.startsWith('UnsubscribeLinksSigningKey'),
     );
     expect(secret).toBeDefined();
-    const readers = ['api', 'send-email'];
-    for (const name of ['api', 'authorizer', 'send-email', 'send-sms', 'feedback', 'events']) {
+    const readers = ['manage', 'send-email'];
+    const names = ['api', 'manage', 'authorizer', 'send-email', 'send-sms', 'feedback', 'events'];
+    for (const name of names) {
       const reads = grantsOf(template, name).some(
         (g) => g.action === 'secretsmanager:GetSecretValue' && g.resource.includes(String(secret)),
       );
@@ -78,8 +79,9 @@ describe('recipients', () => {
     });
   });
 
-  it('grants the api recipient items by partition key, and the index only to query', () => {
-    const grants = grantsOf(template, 'api');
+  it('grants the manage function recipient items by partition key, and the index only to query', () => {
+    // The api's send path (inline profiles upserted, profiles read): test/infra/management.test.ts.
+    const grants = grantsOf(template, 'manage');
     const within = (prefix: string) =>
       grants
         .filter((g) => g.condition?.includes(`"${prefix}"`))

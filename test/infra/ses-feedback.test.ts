@@ -114,9 +114,9 @@ describe('SesFeedback', () => {
     ]);
   });
 
-  it('gives the Twilio senders and the api function the public status callback URL', () => {
+  it('gives the Twilio senders and the manage function (it serves the callback) the public status callback URL', () => {
     const api = logicalId(template, 'AWS::ApiGateway::RestApi', 'ApiRestApi');
-    for (const name of ['api', 'send-sms', 'send-whatsapp']) {
+    for (const name of ['manage', 'send-sms', 'send-whatsapp']) {
       const url = JSON.stringify(
         findFunction(template, name).props.Environment.Variables.TWILIO_STATUS_CALLBACK_URL,
       );

@@ -14,8 +14,10 @@ describe('tenants’ SES identities in the template', () => {
   const assumes = (name: string) =>
     grantsOf(template, name).filter((g) => g.action === 'sts:AssumeRole');
 
-  it('lets only the email sender and the api assume roles, and only roles named herald-ses-*', () => {
-    for (const name of ['api', 'send-email']) {
+  it('lets only the email sender and the manage function (verify) assume roles, and only roles named herald-ses-*', () => {
+    // The api function (the send path) assumes none.
+    expect(assumes('api')).toEqual([]);
+    for (const name of ['manage', 'send-email']) {
       const grants = assumes(name);
       expect(grants.length, name).toBe(1);
       // Any account (tenants’ accounts are not known at deploy time), but only that role name.
@@ -49,11 +51,12 @@ describe('tenants’ SES identities in the template', () => {
     expect(added.join()).toContain(':identity/news@globex.example');
   });
 
-  it('lets the api check identities and claim them (SESIDENTITY# items), nothing more', () => {
-    const checks = grantsOf(template, 'api').filter((g) => g.action.startsWith('ses:'));
+  it('lets the manage function check identities and claim them (SESIDENTITY# items), nothing more', () => {
+    expect(grantsOf(template, 'api').filter((g) => g.action.startsWith('ses:'))).toEqual([]);
+    const checks = grantsOf(template, 'manage').filter((g) => g.action.startsWith('ses:'));
     expect(checks.map((g) => g.action)).toEqual(['ses:GetEmailIdentity']);
     expect(checks[0]?.resource).toContain('AWS::AccountId');
-    const claims = statementsOf(template, 'api').filter((s) =>
+    const claims = statementsOf(template, 'manage').filter((s) =>
       (json(s.condition) ?? '').includes('SESIDENTITY#*'),
     );
     expect(claims.flatMap((s) => s.actions).sort()).toEqual([

@@ -53,13 +53,13 @@ describe('cdk.json tenantProviders.required', () => {
     expect(shipped.tenantProviders).toMatchObject({ required: false });
   });
 
-  it('on, tells the api and every sender tenants may bring a provider for (bin/herald.ts → stack)', () => {
+  it('on, tells the manage function and every sender tenants may bring a provider for (bin/herald.ts → stack)', () => {
     const resources = synth({
       ...shipped,
       tenantProviders: { ...(shipped.tenantProviders as object), required: true },
     });
     const ids = requiring(resources);
-    expect(ids.some((id) => id.startsWith('ApiFunction'))).toBe(true);
+    expect(ids.some((id) => id.startsWith('ManagementManageFunction'))).toBe(true);
     for (const channel of TENANT_PROVIDER_CHANNELS) {
       const sender = `${channel[0]?.toUpperCase()}${channel.slice(1)}Sender`;
       expect(

@@ -16,7 +16,7 @@ describe('providers per tenant: secrets and records in the template', () => {
     grantsOf(template, name).filter((g) => g.action.startsWith('secretsmanager:'));
 
   it('grants tenant secrets by the stack’s name prefix only: no other wildcard on any secret', () => {
-    for (const name of ['api', ...CHANNELS.map((c) => `send-${c}`)]) {
+    for (const name of ['api', 'manage', ...CHANNELS.map((c) => `send-${c}`)]) {
       for (const grant of secretGrants(name)) {
         // Either one of the stack's own provider secrets, or a name under herald/<stage>/tenants/.
         const own = grant.resource.includes('"Ref"') && !grant.resource.includes('*');
@@ -41,8 +41,9 @@ describe('providers per tenant: secrets and records in the template', () => {
     }
   });
 
-  it('lets the api write tenant secrets (PUT is write-only) and read them for verify', () => {
-    const tenant = secretGrants('api').filter((g) => g.resource.includes('/tenants/'));
+  it('lets the manage function write tenant secrets (PUT is write-only) and read them for verify; the api none', () => {
+    expect(secretGrants('api')).toEqual([]);
+    const tenant = secretGrants('manage').filter((g) => g.resource.includes('/tenants/'));
     expect(tenant.map((g) => g.action).sort()).toEqual([
       'secretsmanager:CreateSecret',
       'secretsmanager:DeleteSecret',
@@ -59,8 +60,14 @@ describe('providers per tenant: secrets and records in the template', () => {
       expect(onProviders(`send-${channel}`).flatMap((s) => s.actions)).toEqual(['dynamodb:Query']);
     }
     expect(onProviders('send-mqtt')).toEqual([]);
+    // The api reads them to validate a send (email identities, Slack allow-list).
     expect(
       onProviders('api')
+        .flatMap((s) => s.actions)
+        .sort(),
+    ).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(
+      onProviders('manage')
         .flatMap((s) => s.actions)
         .sort(),
     ).toEqual([
@@ -72,19 +79,23 @@ describe('providers per tenant: secrets and records in the template', () => {
     ]);
   });
 
-  it('lets the api read senders’ breakers (BatchGetItem on RATE# items) and nothing else of them', () => {
-    const onRates = statementsOf(template, 'api').filter((s) =>
+  it('lets the manage function read senders’ breakers (BatchGetItem on RATE# items) and nothing else of them', () => {
+    const onRates = statementsOf(template, 'manage').filter((s) =>
       (json(s.condition) ?? '').includes('RATE#*'),
     );
     expect(onRates.flatMap((s) => s.actions)).toEqual(['dynamodb:BatchGetItem']);
   });
 
-  it('tells the api and the senders where tenant secrets are', () => {
+  it('tells the api, the manage function and the senders where tenant secrets are', () => {
     const fn = template.findResources('AWS::Lambda::Function');
     const envOf = (id: string) =>
       (fn[id]?.Properties.Environment?.Variables ?? {}) as Record<string, unknown>;
     expect(
       envOf(logicalId(template, 'AWS::Lambda::Function', 'ApiFunction')).TENANT_SECRET_PREFIX,
+    ).toBe('herald/test/tenants/');
+    expect(
+      envOf(logicalId(template, 'AWS::Lambda::Function', 'ManagementManageFunction'))
+        .TENANT_SECRET_PREFIX,
     ).toBe('herald/test/tenants/');
     expect(
       envOf(logicalId(template, 'AWS::Lambda::Function', 'SmsSender')).TENANT_SECRET_PREFIX,

@@ -28,8 +28,12 @@ describe('topics', () => {
     for (const [, method] of routes) expect(method.AuthorizationType).toBe('CUSTOM');
   });
 
-  it('api: topic items by partition only, no scan, no other table', () => {
-    const grants = grantsOf(template, 'api').filter((g) => onTopicItems(g.condition));
+  it('manage function: topic items by partition only, no scan, no other table; the api reads topics only', () => {
+    const send = grantsOf(template, 'api').filter((g) => onTopicItems(g.condition));
+    expect(send.map((g) => [g.action, g.condition?.includes('TOPIC#*')])).toEqual([
+      ['dynamodb:GetItem', true],
+    ]);
+    const grants = grantsOf(template, 'manage').filter((g) => onTopicItems(g.condition));
     const byKeys = (prefix: string) =>
       grants
         .filter((g) => g.condition?.includes(prefix))

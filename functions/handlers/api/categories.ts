@@ -1,32 +1,17 @@
 import * as z from 'zod/mini';
-import { DynamoCategoryStore } from '../../adapters/dynamodb/category-store';
 import {
   categoryBodySchema,
   MAX_CATEGORIES,
   requireCategory,
 } from '../../core/recipients/categories';
-import type { Category } from '../../core/recipients/preferences';
 import { categoryKey } from '../../core/recipients/validation';
 import { ConflictError, InvalidRequestError, NotFoundError } from '../../core/shared/errors';
 import { type FieldError, validateAt } from '../../core/shared/field-errors';
 import { CHANNELS } from '../../core/shared/vocabulary';
-import { dynamo } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
 import { type ApiRoute, config, pathParameter, tenantOf } from './context';
-
-export const categories = new DynamoCategoryStore(dynamo, config.tableName);
-
-/** The category a send names; a key the tenant never defined is a 400 at `category`. */
-export async function categoryOf(tenantId: string, key: string): Promise<Category> {
-  const category = await categories.get(tenantId, key);
-  if (!category) {
-    throw new InvalidRequestError([
-      { path: 'category', message: 'is not a category of this tenant (PUT /v1/categories/{key})' },
-    ]);
-  }
-  return category;
-}
+import { categories } from './stores';
 
 const categoryShape = z.strictObject({
   key: z.string(),

@@ -40,8 +40,8 @@ import {
   dispatchAcceptedShape,
   partlyAcceptedShape,
 } from './shapes';
-import { withTenantProviders } from './slack-allow-list';
 import { withTemplateSchema, withTemplates } from './template-sends';
+import { withTenantProviders } from './tenant-validation';
 import {
   acceptTopic,
   cancelTopicSend,

@@ -1,4 +1,3 @@
-import { json } from '../../runtime/http';
 import { openApiDocument } from '../../runtime/openapi';
 import type { ApiRoute } from './context';
 import {
@@ -7,7 +6,7 @@ import {
   webhookDisabledShape,
   webhookTestShape,
 } from './event-shapes';
-import { healthShape } from './shapes';
+import { healthRoute } from './health';
 
 const DESCRIPTION = `Multichannel notifications (email, SMS, WhatsApp, push, Slack, MQTT).
 
@@ -33,17 +32,7 @@ const TAGS: Record<string, string> = {
 export function publicRoutes(routes: () => readonly ApiRoute[]): ApiRoute[] {
   let document: string | undefined;
   return [
-    {
-      method: 'GET',
-      path: '/health',
-      access: 'public',
-      doc: {
-        summary: 'Liveness',
-        tag: 'meta',
-        responses: { 200: { description: 'Up', schema: healthShape } },
-      },
-      handler: async () => json(200, { status: 'ok' }),
-    },
+    healthRoute,
     {
       method: 'GET',
       path: '/openapi.json',

@@ -10,9 +10,8 @@ import { InvalidRequestError, NotFoundError } from '../../core/shared/errors';
 import { type FieldError, validateAt } from '../../core/shared/field-errors';
 import { CHANNELS } from '../../core/shared/vocabulary';
 import { json, parseJsonBody } from '../../runtime/http';
-import { categories } from './categories';
 import { type ApiRoute, config, pathParameter, suppressions, tenantOf } from './context';
-import { recipients } from './recipients';
+import { categories, recipients } from './stores';
 
 const preferencesAnswer = z.strictObject({
   preferences: preferencesSchema,

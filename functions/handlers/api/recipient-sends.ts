@@ -14,10 +14,9 @@ import {
 } from '../../core/recipients/send-request';
 import { categoryKey, profileWithIdSchema, recipientId } from '../../core/recipients/validation';
 import { CHANNELS } from '../../core/shared/vocabulary';
-import { categoryOf } from './categories';
 import { suppressions } from './context';
 import { type PrefetchedProfiles, withPrefetched } from './prefetched-profiles';
-import { recipients } from './recipients';
+import { categoryOf, recipients } from './stores';
 
 /**
  * `POST /v1/notifications`: the raw-address form as before, or, when the body names recipients

@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import { DynamoRecipientStore } from '../../adapters/dynamodb/recipient-store';
 import {
   type BatchResult,
   eraseProfile,
@@ -21,7 +20,6 @@ import {
 import { InvalidRequestError, NotFoundError } from '../../core/shared/errors';
 import type { FieldError } from '../../core/shared/field-errors';
 import { unsubscribeEverywhere } from '../../core/topics/manage';
-import { dynamo } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
 import { type ApiRoute, config, pathParameter, suppressions, tenantOf } from './context';
@@ -31,11 +29,9 @@ import {
   profilePageShape,
   profileShape,
 } from './recipient-shapes';
-import { topics } from './topics';
+import { recipients, topics } from './stores';
 
 /** The tenant's recipient profiles (key design: adapters/dynamodb/recipient-keys.ts). */
-export const recipients = new DynamoRecipientStore(dynamo, config.tableName);
-
 /** POST /v1/recipients/batch takes at most this many upserts. */
 export const MAX_BATCH_UPSERTS = 1_000;
 

@@ -10,8 +10,7 @@ import {
   usesTemplate,
 } from '../../core/templates/send';
 import type { PrefetchedProfiles } from './prefetched-profiles';
-import { recipients } from './recipients';
-import { templateRenderDeps } from './templates';
+import { recipients, templateRenderDeps } from './stores';
 
 type Parse = (
   body: unknown,

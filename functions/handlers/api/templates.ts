@@ -1,8 +1,5 @@
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { DynamoTemplateStore } from '../../adapters/dynamodb/template-store';
-import { LazyTemplateEngine } from '../../adapters/templates/lazy-engine';
-import { VersionCache } from '../../core/templates/compile';
 import {
   archiveTemplate,
   describeTemplate,
@@ -15,12 +12,11 @@ import {
   publishTemplate,
 } from '../../core/templates/manage';
 import type { MjmlCompiler, TemplateEngine } from '../../core/templates/ports';
-import type { RenderDependencies } from '../../core/templates/render';
 import { publishBody, renderBody, templateDraftBody } from '../../core/templates/validation';
-import { dynamo } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
 import { type ApiRoute, config, pathParameter, tenantOf } from './context';
+import { templateRenderDeps } from './stores';
 import {
   renderedShape,
   templateListShape,
@@ -28,17 +24,6 @@ import {
   versionListShape,
   versionShape,
 } from './template-shapes';
-
-/**
- * What rendering needs, once per container: the store, the Liquid engine and the compiled
- * versions. The send path (POST /v1/notifications with a template) uses the same; in the api the
- * engine (liquidjs) loads on the first template send, not at cold start.
- */
-export const templateRenderDeps: RenderDependencies = {
-  templates: new DynamoTemplateStore(dynamo, config.tableName),
-  engine: new LazyTemplateEngine(),
-  cache: new VersionCache(),
-};
 
 const keyOf = (event: APIGatewayProxyEvent) => pathParameter(event, 'key', 'Template');
 

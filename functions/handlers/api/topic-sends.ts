@@ -13,11 +13,9 @@ import { acceptTopicSend, cancelFanout, describeFanout } from '../../core/topics
 import { dynamo } from '../../runtime/aws-clients';
 import { fanoutQueueOf, loadFanoutSettings } from '../../runtime/topic-fanout';
 import { annotate } from '../../runtime/tracing';
-import { categoryOf } from './categories';
 import { config, logger, metrics, store } from './context';
 import { notificationShape } from './shapes';
-import { templateRenderDeps } from './templates';
-import { topics } from './topics';
+import { categoryOf, templateRenderDeps, topics } from './stores';
 
 /*
  * `POST /v1/notifications {to: {topic}, channels, category?, priority?, metadata?}`: the channel

@@ -1,6 +1,4 @@
 import * as z from 'zod/mini';
-import { DynamoRecipientStore } from '../../adapters/dynamodb/recipient-store';
-import { DynamoTopicStore } from '../../adapters/dynamodb/topic-store';
 import { InvalidRequestError } from '../../core/shared/errors';
 import { type FieldError, validateAt } from '../../core/shared/field-errors';
 import {
@@ -11,14 +9,10 @@ import {
   unsubscribe,
 } from '../../core/topics/manage';
 import { MAX_SUBSCRIBE_IDS, topicName } from '../../core/topics/model';
-import { dynamo } from '../../runtime/aws-clients';
 import { json, parseJsonBody } from '../../runtime/http';
 import { errorSchema } from '../../runtime/openapi';
 import { type ApiRoute, config, pathParameter, tenantOf } from './context';
-
-export const topics = new DynamoTopicStore(dynamo, config.tableName);
-// Its own instance: recipients.ts calls this file on an erase, so this file does not import it.
-const recipients = new DynamoRecipientStore(dynamo, config.tableName);
+import { recipients, topics } from './stores';
 
 const tag = 'topics';
 const instant = z.iso.datetime({ offset: true });

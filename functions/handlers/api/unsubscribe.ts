@@ -8,10 +8,9 @@ import {
 import type { UnsubscribeClaims } from '../../core/recipients/unsubscribe-token';
 import { CHANNELS, type Channel } from '../../core/shared/vocabulary';
 import { UNSUBSCRIBE_PATH, unsubscribeLinks } from '../../runtime/unsubscribe-links';
-import { categories } from './categories';
 import { type ApiRoute, logger } from './context';
 import { donePage, PAGE_HEADERS, preferencePage, problemPage } from './preference-page';
-import { recipients } from './recipients';
+import { categories, recipients } from './stores';
 
 /*
  * The link in every email of a non-critical category: GET shows the recipient's preference page,

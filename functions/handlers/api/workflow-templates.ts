@@ -3,10 +3,8 @@ import { NotFoundError } from '../../core/shared/errors';
 import { resolveVersion } from '../../core/templates/render';
 import type { ReferenceLookup } from '../../core/workflows/template-sends';
 import type { TriggerTemplateDependencies } from '../../core/workflows/trigger';
-import { categories } from './categories';
 import { suppressions } from './context';
-import { recipients } from './recipients';
-import { templateRenderDeps } from './templates';
+import { categories, recipients, templateRenderDeps } from './stores';
 
 /*
  * What workflow definitions and triggers need of templates and recipients, from the api's own
