@@ -36,9 +36,13 @@ let provider: RecordingProvider;
 let deps: DeliverDependencies;
 let sequence = 0;
 
+// When the seeded deliveries were accepted: their queue messages carry it (the claim creates the
+// item of a delivery not claimed yet from the message).
+const acceptedAt = new Date().toISOString();
+
 async function seed(status: 'queued' | 'scheduled' = 'queued') {
   const id = `n-${++sequence}`;
-  const now = new Date().toISOString();
+  const now = acceptedAt;
   await store.create(
     {
       id,
@@ -73,6 +77,8 @@ function record(notificationId: string, receiveCount = 1): ReceivedDelivery {
       deliveryId: 'sms#0',
       channel: 'sms',
       recipient: '+14155550123',
+      tenantId: 't1',
+      createdAt: acceptedAt,
     },
     receiveCount,
   };

@@ -36,12 +36,20 @@ beforeAll(async () => {
     (next) => async (args) => {
       const input = args.input as BatchInput;
       const [table, requests] = Object.entries(input.RequestItems ?? {})[0] ?? [];
-      const recipientOf = (r: WriteRequest) => String(r.PutRequest?.Item?.recipient);
+      // A delivery item names one recipient; a page item (deliveries not claimed yet, up to
+      // 1,000 a page) names those of its entries.
+      const recipientsOf = (r: WriteRequest) => {
+        const item = r.PutRequest?.Item ?? {};
+        const entries = (item.d ?? {}) as Record<string, unknown[]>;
+        return [String(item.recipient), ...Object.values(entries).map((e) => String(e[0]))];
+      };
+      const hit = (set: Set<string>) => (r: WriteRequest) =>
+        recipientsOf(r).some((n) => set.has(n));
       if (!table || !requests?.some((r) => r.PutRequest)) return next(args);
-      if (requests.some((r) => faults.slow.has(recipientOf(r)))) {
+      if (requests.some(hit(faults.slow))) {
         await new Promise((resolve) => setTimeout(resolve, faults.slowMs));
       }
-      const refused = requests.filter((r) => faults.unprocessed.has(recipientOf(r)));
+      const refused = requests.filter(hit(faults.unprocessed));
       if (refused.length === 0) return next(args);
       const rest = requests.filter((r) => !refused.includes(r));
       const result = rest.length

@@ -3,6 +3,7 @@ import type { DeliveryRecord, NotificationRecord } from '../../core/notification
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { NotRecordedError } from '../../core/shared/errors';
 import { deleteBatch, putBatch } from './batch-write';
+import { PAGE_PREFIX, PAGE_SIZE, pageItems } from './delivery-pages';
 import {
   contentKey,
   deliveryItem,
@@ -12,14 +13,19 @@ import {
   notificationKey,
 } from './items';
 
+/** A delivery that waits to be sent: an entry of a page item until it is claimed. */
+const onPage = (d: DeliveryRecord) => d.status === 'queued' || d.status === 'scheduled';
+
 /** BatchWriteItem takes at most 25 requests. */
 const WRITE_BATCH = 25;
 /** Batches in flight at once. */
 const WRITE_PARALLEL = 8;
 
 /**
- * Records a notification: every delivery item first (BatchWriteItem, 25 a call, 8 calls at once),
- * then, only once all of them are written, the notification (META) item on its own.
+ * Records a notification: its page items (the deliveries waiting to be sent, 1,000 an item: their
+ * own items are created when they are claimed, see delivery-pages.ts), the items of deliveries
+ * final at once (skipped) and per-delivery content first (BatchWriteItem, 25 a call, 8 calls at
+ * once), then, only once all of them are written, the notification (META) item on its own.
  *
  * BatchWriteItem is not atomic, so the META item is the commit record. Everything that can send a
  * delivery goes through it: the reconciler finds work on the open-work index and the tenant's
@@ -41,9 +47,12 @@ export async function createNotification(
 ): Promise<void> {
   const failures: unknown[] = [];
   // A delivery with content of its own (personalized) gets it as a second item, written with it.
+  // Deliveries to be sent are entries of page items (delivery-pages.ts): their own item is
+  // created when they are claimed. A skipped one is final at once and keeps its item (its event).
+  const pages = pageItems(notification.id, deliveries.filter(onPage), expiresAt);
   const batches = chunk(
     deliveries.flatMap((d) => [
-      deliveryItem(d, expiresAt),
+      ...(onPage(d) ? [] : [deliveryItem(d, expiresAt)]),
       ...(d.content === undefined
         ? []
         : [
@@ -57,6 +66,7 @@ export async function createNotification(
     ]),
     WRITE_BATCH,
   );
+  batches.push(...pages.map((page) => [page]));
   await mapWithConcurrency(batches, WRITE_PARALLEL, async (batch) => {
     if (failures.length > 0) return;
     await putBatch(db, tableName, batch).catch((error: unknown) => {
@@ -94,8 +104,10 @@ async function discard(
       .send(new DeleteCommand({ TableName: tableName, Key: { pk, sk: META } }))
       .catch(() => undefined);
   }
-  const keys = deliveries.flatMap((d) => [
+  const pages = Math.ceil(deliveries.length / PAGE_SIZE);
+  const keys = deliveries.flatMap((d, i) => [
     deliveryItemKey(id, d.deliveryId),
+    ...(i < pages ? [{ pk, sk: `${PAGE_PREFIX}${String(i).padStart(6, '0')}` }] : []),
     ...(d.content === undefined ? [] : [{ pk, sk: contentKey(d.deliveryId) }]),
   ]);
   await mapWithConcurrency(chunk(keys, WRITE_BATCH), WRITE_PARALLEL, (batch) =>

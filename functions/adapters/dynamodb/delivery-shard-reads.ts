@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../core/shared/concurrency';
 import { ByteBoundedCache } from './content-cache';
+import { mergePages, pagesOf } from './delivery-pages';
 import { DELIVERY_PREFIX, META, notificationKey, shardPartition } from './items';
 import { queryItems } from './query-items';
 
@@ -79,5 +80,10 @@ export async function deliveryItemsOf(
     }
     return items;
   });
-  return perShard.flat();
+  const items = perShard.flat();
+  // From the first shard on, the page entries of deliveries not yet claimed count too: a
+  // delivery item wins over its entry (delivery-pages.ts). `input`'s projection must keep `sk`.
+  if (from > 0) return items;
+  const pages = await pagesOf(db, tableName, notificationId, input.ConsistentRead === true);
+  return mergePages(items, pages);
 }

@@ -3,6 +3,7 @@ import type { DeliveryState } from '../../core/events/model';
 import type { DeliveryStateReader, IngestCommits } from '../../core/events/ports';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { FINAL } from '../../core/notifications/status';
+import { pageEntries, pagesOf } from './delivery-pages';
 import { shardCountOf } from './delivery-shard-reads';
 import { DELIVERY_PREFIX, deliveryItemKey, META, notificationKey, shardPartition } from './items';
 import { queryItems } from './query-items';
@@ -29,6 +30,16 @@ export class DynamoDeliveryStates implements DeliveryStateReader, IngestCommits 
     const shards = await shardCountOf(this.db, this.tableName, notificationId);
     for (let shard = 0; shard < shards; shard++) {
       if (await this.#shardStates(notificationId, shard, states)) return states;
+    }
+    // Every item is final: a page entry with no item is a delivery not claimed yet, still open.
+    const have = new Set(states.map((s) => s.deliveryId));
+    for (const page of await pagesOf(this.db, this.tableName, notificationId, true)) {
+      for (const entry of pageEntries(page)) {
+        const deliveryId = String(entry.sk).slice(DELIVERY_PREFIX.length);
+        if (have.has(deliveryId)) continue;
+        states.push({ deliveryId, status: entry.status as DeliveryStatus, version: 0 });
+        return states;
+      }
     }
     return states;
   }

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
+import { addSeed } from './delivery-pages';
 import { deliveryItemKey, historyEntry, historySlot } from './items';
 import { type AttemptEntry, isMissingHistory } from './status-write';
 
@@ -22,6 +23,11 @@ export interface DeliveryChange {
   orWhen?: { expression: string; names: Record<string, string>; values: Record<string, unknown> };
   /** The attempt this write records the outcome of: added to the history in the same write. */
   attempt?: AttemptEntry;
+  /**
+   * The delivery may have no item yet (a page entry, delivery-pages.ts): the write then creates
+   * it, with these attributes (set only where absent), if no item exists.
+   */
+  seed?: Record<string, unknown>;
 }
 
 /** `sending` with no attempt holding the lease (a retry waits, or the sender died): ORed in. */
@@ -85,6 +91,7 @@ export async function transitionDelivery(
     values[':zero'] = 0;
     assignments.push(`#${field} = if_not_exists(#${field}, :zero) + :${field}Add`);
   }
+  if (change.seed) addSeed({ assignments, names, values }, change.seed);
   const removals = (change.remove ?? []).map((field) => {
     names[`#${field}`] = field;
     return `#${field}`;
@@ -93,7 +100,7 @@ export async function transitionDelivery(
     values[`:from${i}`] = status;
     return `:from${i}`;
   });
-  const statusCondition = `#status IN (${fromPlaceholders.join(', ')})`;
+  const statusCondition = `${change.seed ? 'attribute_not_exists(pk) OR ' : ''}#status IN (${fromPlaceholders.join(', ')})`;
   const write = (withHistory: boolean) => {
     const sets = withHistory ? [...assignments, ...history] : assignments;
     const used = withHistory

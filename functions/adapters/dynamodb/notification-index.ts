@@ -76,7 +76,7 @@ export class DynamoNotificationIndex implements NotificationIndex {
     // Every shard of the notification's deliveries (delivery-shard-reads.ts).
     const shards = await shardCountOf(this.db, this.tableName, notificationId);
     const items = await deliveryItemsOf(this.db, this.tableName, notificationId, shards, {
-      ProjectionExpression: '#channel, #status',
+      ProjectionExpression: 'sk, #channel, #status',
       ExpressionAttributeNames: { '#channel': 'channel', '#status': 'status' },
     });
     for (const item of items) {

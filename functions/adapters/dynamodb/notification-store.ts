@@ -5,7 +5,6 @@ import type {
   ReportChange,
   ReportWrite,
 } from '../../core/delivery/report-ports';
-import { shardsOf } from '../../core/notifications/delivery-shards';
 import type {
   Channel,
   ClaimResult,
@@ -19,17 +18,11 @@ import type {
 import { CANCELLABLE } from '../../core/notifications/status';
 import { readContent } from './content-cache';
 import { createNotification } from './create-notification';
-import { deliveryItemsOf } from './delivery-shard-reads';
-import { type DeliveryChange, leaseFree, transitionDelivery } from './delivery-transition';
-import {
-  DELIVERY_PREFIX,
-  deliveryItemKey,
-  META,
-  notificationKey,
-  toDelivery,
-  toNotification,
-} from './items';
-import { queryItems } from './query-items';
+import { type DeliverySeed, pageEntryOf, seedAttributes, seedOfChange } from './delivery-pages';
+import { type DeliveryChange, leaseFree } from './delivery-transition';
+import { deliveryItemKey } from './items';
+import { readNotification } from './notification-read';
+import { transitionOrCreate } from './page-transition';
 import { recoverDelivery } from './recover-delivery';
 import { reopenDelivery } from './reopen-delivery';
 import { writeReport } from './report-write';
@@ -47,7 +40,7 @@ export class NotificationStore implements DeliveryRepository {
     private readonly retentionDays = 90,
   ) {}
 
-  #expiresAt(now: number): number {
+  private expiresAtFrom(now: number): number {
     return Math.floor(now / 1000) + this.retentionDays * 24 * 3600;
   }
 
@@ -62,7 +55,7 @@ export class NotificationStore implements DeliveryRepository {
     deliveries: readonly DeliveryRecord[],
     retainFrom: number,
   ): Promise<void> {
-    const expiresAt = this.#expiresAt(retainFrom);
+    const expiresAt = this.expiresAtFrom(retainFrom);
     return createNotification(this.db, this.tableName, notification, deliveries, expiresAt);
   }
 
@@ -71,30 +64,19 @@ export class NotificationStore implements DeliveryRepository {
     id: string,
     options: { consistent?: boolean } = {},
   ): Promise<{ notification: NotificationRecord; deliveries: DeliveryRecord[] } | undefined> {
-    let notification: NotificationRecord | undefined;
-    const deliveries: DeliveryRecord[] = [];
-    for await (const item of queryItems(this.db, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': notificationKey(id) },
-      ...(options.consistent && { ConsistentRead: true }),
-    })) {
-      if (item.sk === META) notification = toNotification(item);
-      // Beside deliveries the partition may hold their own content (CONTENT#): not deliveries.
-      else if (String(item.sk).startsWith(DELIVERY_PREFIX)) deliveries.push(toDelivery(id, item));
-    }
-    if (!notification) return undefined;
-    // Deliveries past the first shard live in partitions of their own (delivery-shard-reads.ts).
-    const more = await deliveryItemsOf(
-      this.db,
-      this.tableName,
-      id,
-      shardsOf(notification),
-      options.consistent ? { ConsistentRead: true } : {},
-      1,
-    );
-    for (const item of more) deliveries.push(toDelivery(id, item));
-    return { notification, deliveries };
+    return readNotification(this.db, this.tableName, id, options.consistent === true);
+  }
+
+  /** What a write that may create the delivery's item (it has none yet) sets only if absent. */
+  private seedAttributes(
+    seed: DeliverySeed | undefined,
+    now: number,
+  ): Record<string, unknown> | undefined {
+    return seed ? seedAttributes(seed, this.expiresAtFrom(now), now) : undefined;
+  }
+
+  private seedOf(seed: DeliverySeed | undefined, from: readonly DeliveryStatus[], now: number) {
+    return seedOfChange(seed, from, this.expiresAtFrom(now), now);
   }
 
   /**
@@ -118,13 +100,14 @@ export class NotificationStore implements DeliveryRepository {
     deliveryId: string,
     now: number,
     leaseMs: number,
+    seed?: DeliverySeed,
   ): Promise<ClaimResult> {
     try {
       const answer = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: deliveryItemKey(notificationId, deliveryId),
-          ...claimUpdate(now, leaseMs),
+          ...claimUpdate(now, leaseMs, this.seedAttributes(seed, now)),
           ReturnValues: 'ALL_NEW',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
@@ -135,8 +118,13 @@ export class NotificationStore implements DeliveryRepository {
       // DynamoDB returns the item with the failure; emulators that do not get one more read.
       const status =
         (error.Item?.status?.S as DeliveryStatus | undefined) ??
-        (await this.#status(notificationId, deliveryId));
-      if (!status) return { claimed: false, reason: 'missing' };
+        (await this.statusOf(notificationId, deliveryId));
+      if (!status) {
+        // No item: a delivery not claimed yet, whose message did not carry a seed.
+        const entry = seed ? undefined : await this.pageEntry(notificationId, deliveryId);
+        if (entry) return this.claim(notificationId, deliveryId, now, leaseMs, entry);
+        return { claimed: false, reason: 'missing' };
+      }
       if (status !== 'sending') return { claimed: false, reason: 'final', status };
       const leaseUntil = Number(error.Item?.leaseUntil?.N);
       return {
@@ -148,7 +136,10 @@ export class NotificationStore implements DeliveryRepository {
     }
   }
 
-  async #status(notificationId: string, deliveryId: string): Promise<DeliveryStatus | undefined> {
+  private async statusOf(
+    notificationId: string,
+    deliveryId: string,
+  ): Promise<DeliveryStatus | undefined> {
     const answer = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
@@ -170,7 +161,7 @@ export class NotificationStore implements DeliveryRepository {
     now: number,
     attempt?: number,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
+    return this.transition(notificationId, deliveryId, now, {
       from: ['sending'],
       set: { status, ...(providerMessageId ? { providerMessageId } : {}) },
       ...(attempt ? { attempt: { attempt, outcome: status } } : {}),
@@ -196,8 +187,10 @@ export class NotificationStore implements DeliveryRepository {
     from: readonly DeliveryStatus[] = ['sending'],
     kind?: FailureKind,
     attempt?: number,
+    seed?: DeliverySeed,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
+    return this.transition(notificationId, deliveryId, now, {
+      ...this.seedOf(seed, from, now),
       from,
       set: { status: 'failed', lastError: reason, ...(kind ? { failure: kind } : {}) },
       ...(kind ? {} : { remove: ['failure'] }),
@@ -211,8 +204,10 @@ export class NotificationStore implements DeliveryRepository {
     deliveryId: string,
     reason: string,
     now: number,
+    seed?: DeliverySeed,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
+    return this.transition(notificationId, deliveryId, now, {
+      ...this.seedOf(seed, ['scheduled', 'queued'], now),
       from: ['scheduled', 'queued'],
       set: { status: 'failed', lastError: reason, failure: 'exhausted' },
       orWhen: leaseFree(now),
@@ -227,7 +222,7 @@ export class NotificationStore implements DeliveryRepository {
     now: number,
     attempt?: number,
   ): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
+    return this.transition(notificationId, deliveryId, now, {
       from: ['sending'],
       set: { lastError: reason, leaseUntil: 0 },
       ...(attempt ? { attempt: { attempt, outcome: 'retry', error: reason } } : {}),
@@ -235,8 +230,14 @@ export class NotificationStore implements DeliveryRepository {
   }
 
   /** scheduled -> queued, after a scheduled release put the message on its queue. */
-  async markReleased(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
+  async markReleased(
+    notificationId: string,
+    deliveryId: string,
+    now: number,
+    seed?: DeliverySeed,
+  ): Promise<boolean> {
+    return this.transition(notificationId, deliveryId, now, {
+      ...this.seedOf(seed, ['scheduled'], now),
       from: ['scheduled'],
       set: { status: 'queued' },
     });
@@ -247,8 +248,15 @@ export class NotificationStore implements DeliveryRepository {
    * waits for a retry, or its sender died). A claim and this write are both conditional on the
    * lease, so exactly one of them wins.
    */
-  async cancel(notificationId: string, deliveryId: string, now: number): Promise<boolean> {
-    return this.#transition(notificationId, deliveryId, now, {
+  async cancel(
+    notificationId: string,
+    deliveryId: string,
+    now: number,
+    seed?: DeliverySeed,
+  ): Promise<boolean> {
+    // A delivery with no item yet gets a `cancelled` one (a tombstone a later claim fails on).
+    return this.transition(notificationId, deliveryId, now, {
+      ...this.seedOf(seed, CANCELLABLE, now),
       from: CANCELLABLE,
       set: { status: 'cancelled' },
       orWhen: leaseFree(now),
@@ -267,19 +275,26 @@ export class NotificationStore implements DeliveryRepository {
 
   /** The reconciler's conditional change to a stuck delivery (see the port). */
   recover(
-    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'> &
+      Partial<DeliveryRecord>,
     action: { requeue: true } | { fail: string },
     now: number,
   ): Promise<boolean> {
-    return recoverDelivery(this.db, this.tableName, expected, action, now);
+    return recoverDelivery(this.db, this.tableName, expected, action, now, this.expiresAtFrom(now));
   }
 
-  #transition(
+  private transition(
     notificationId: string,
     deliveryId: string,
     now: number,
     change: DeliveryChange,
   ): Promise<boolean> {
-    return transitionDelivery(this.db, this.tableName, notificationId, deliveryId, now, change);
+    const { db, tableName } = this;
+    const expiresAt = this.expiresAtFrom(now);
+    return transitionOrCreate(db, tableName, notificationId, deliveryId, now, change, expiresAt);
+  }
+
+  private pageEntry(notificationId: string, deliveryId: string) {
+    return pageEntryOf(this.db, this.tableName, notificationId, deliveryId);
   }
 }

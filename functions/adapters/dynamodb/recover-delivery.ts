@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord } from '../../core/notifications/model';
 import { canTransition } from '../../core/notifications/status';
+import { addSeed, type DeliverySeed, seedAttributes } from './delivery-pages';
 import { deliveryItemKey } from './items';
 
 /**
@@ -13,9 +14,11 @@ import { deliveryItemKey } from './items';
 export async function recoverDelivery(
   db: DynamoDBDocumentClient,
   tableName: string,
-  expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+  expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'> &
+    Partial<DeliveryRecord>,
   action: { requeue: true } | { fail: string },
   now: number,
+  expiresAt: number,
 ): Promise<boolean> {
   const set: Record<string, string> =
     'fail' in action
@@ -44,10 +47,20 @@ export async function recoverDelivery(
     '#updatedAt = :updatedAt',
     '#version = if_not_exists(#version, :zero) + :one',
   ];
+  // A page entry (no item yet, version 0): the change creates the item, only if still absent
+  // (a claim or a cancel in between created it first, and wins).
+  const unclaimed = (expected.version ?? 0) === 0 && expected.channel !== undefined;
+  if (unclaimed) set.status ??= expected.status;
   for (const [field, value] of Object.entries(set)) {
     names[`#${field}`] = field;
     values[`:${field}`] = value;
     assignments.push(`#${field} = :${field}`);
+  }
+  if (unclaimed) {
+    const seed = seedAttributes(expected as DeliverySeed, expiresAt, now);
+    addSeed({ assignments, names, values }, { ...seed, attempts: 0 });
+    delete values[':seen'];
+    delete values[':expected'];
   }
   try {
     await db.send(
@@ -55,7 +68,9 @@ export async function recoverDelivery(
         TableName: tableName,
         Key: deliveryItemKey(expected.notificationId, expected.deliveryId),
         UpdateExpression: `SET ${assignments.join(', ')}`,
-        ConditionExpression: '#status = :expected AND #updatedAt = :seen',
+        ConditionExpression: unclaimed
+          ? 'attribute_not_exists(pk)'
+          : '#status = :expected AND #updatedAt = :seen',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       }),

@@ -1,5 +1,6 @@
 import type { AttemptOutcome, ClaimResult } from '../../core/notifications/model';
 import { CLAIMABLE } from '../../core/notifications/status';
+import { addSeed } from './delivery-pages';
 
 /** An attempt's outcome, added to the history in the same write as the status change. */
 export interface AttemptEntry {
@@ -21,15 +22,22 @@ export function isMissingHistory(error: unknown): boolean {
  * The claim: queued/scheduled -> sending with a lease (or a `sending` whose lease ran out), one
  * more attempt, the version moved on, and an empty attempt history on the first claim.
  */
-export function claimUpdate(now: number, leaseMs: number) {
+export function claimUpdate(now: number, leaseMs: number, seed?: Record<string, unknown>) {
+  const parts = {
+    assignments: [] as string[],
+    names: {} as Record<string, string>,
+    values: {} as Record<string, unknown>,
+  };
+  // A delivery with no item yet (a page entry): the claim creates it, and the create is the lease.
+  if (seed) addSeed(parts, seed);
   return {
-    UpdateExpression:
-      'SET #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, updatedAt = :now, #version = if_not_exists(#version, :zero) + :one, history = if_not_exists(history, :noHistory)',
-    ConditionExpression: `#status IN (${CLAIMABLE.map((_, i) => `:claimable${i}`).join(
-      ', ',
-    )}) OR (#status = :sending AND leaseUntil < :nowMs)`,
-    ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+    UpdateExpression: `SET #status = :sending, attempts = if_not_exists(attempts, :zero) + :one, leaseUntil = :lease, updatedAt = :now, #version = if_not_exists(#version, :zero) + :one, history = if_not_exists(history, :noHistory)${parts.assignments.map((a) => `, ${a}`).join('')}`,
+    ConditionExpression: `${seed ? 'attribute_not_exists(pk) OR ' : ''}#status IN (${CLAIMABLE.map(
+      (_, i) => `:claimable${i}`,
+    ).join(', ')}) OR (#status = :sending AND leaseUntil < :nowMs)`,
+    ExpressionAttributeNames: { '#status': 'status', '#version': 'version', ...parts.names },
     ExpressionAttributeValues: {
+      ...parts.values,
       ':noHistory': {},
       ':sending': 'sending',
       ...Object.fromEntries(CLAIMABLE.map((status, i) => [`:claimable${i}`, status])),

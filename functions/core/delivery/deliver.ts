@@ -141,7 +141,9 @@ export async function deliverRecord(
   }
 
   const claimedAt = now();
-  const claim = await deps.store.claim(notificationId, deliveryId, claimedAt, deps.leaseMs);
+  // A message that says when its delivery was accepted may find no item: the claim creates it.
+  const seed = message.createdAt ? message : undefined;
+  const claim = await deps.store.claim(notificationId, deliveryId, claimedAt, deps.leaseMs, seed);
   if (!claim.claimed) {
     if (claim.reason === 'in-flight') {
       // Another attempt holds the lease: never send concurrently. Its own invocation records

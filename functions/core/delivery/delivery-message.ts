@@ -17,6 +17,10 @@ export function deliveryMessage(record: DeliveryRecord): DeliveryMessage {
     recipient: record.recipient,
     ...(record.tenantId && { tenantId: record.tenantId }),
     ...(record.recipientId && { recipientId: record.recipientId }),
+    createdAt: record.createdAt,
+    ...(record.metadata &&
+      Object.keys(record.metadata).length > 0 && { metadata: record.metadata }),
+    ...(record.template && { template: record.template }),
   };
 }
 
@@ -65,6 +69,11 @@ export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMe
   const { v, notificationId, deliveryId, recipient } = json;
   const tenantId = (json as { tenantId?: unknown }).tenantId;
   const recipientId = (json as { recipientId?: unknown }).recipientId;
+  const { createdAt, metadata, template } = json as {
+    createdAt?: unknown;
+    metadata?: unknown;
+    template?: { key?: unknown; version?: unknown };
+  };
   return {
     v,
     notificationId,
@@ -73,5 +82,20 @@ export function parseDeliveryMessage(body: string, channel: Channel): DeliveryMe
     recipient,
     ...(nonEmpty(tenantId) && { tenantId }),
     ...(nonEmpty(recipientId) && { recipientId }),
+    ...(nonEmpty(createdAt) && { createdAt }),
+    ...(isStringMap(metadata) && { metadata }),
+    ...(typeof template?.key === 'string' &&
+      typeof template.version === 'number' && {
+        template: { key: template.key, version: template.version },
+      }),
   };
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }

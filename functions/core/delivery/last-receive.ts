@@ -29,5 +29,11 @@ export async function failOnLastReceive(
   if (error instanceof OutcomeNotRecordedError) return false;
   const now = (deps.now ?? Date.now)();
   const reason = `gave up after ${receiveCount} attempts: ${safeReason(error, deps.channel, message.recipient)}`;
-  return deps.store.failUnlessInFlight(message.notificationId, message.deliveryId, reason, now);
+  return deps.store.failUnlessInFlight(
+    message.notificationId,
+    message.deliveryId,
+    reason,
+    now,
+    message.createdAt ? message : undefined,
+  );
 }

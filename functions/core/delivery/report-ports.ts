@@ -1,5 +1,5 @@
 import type { Channel, DeliveryStatus } from '../notifications/model';
-import type { NotificationRepository } from '../notifications/ports';
+import type { DeliverySeed, NotificationRepository } from '../notifications/ports';
 import type { SuppressionEntry } from '../suppressions/model';
 
 /*
@@ -83,5 +83,6 @@ export interface DeliveryRepository extends NotificationRepository {
     deliveryId: string,
     reason: string,
     now: number,
+    seed?: DeliverySeed,
   ): Promise<boolean>;
 }

@@ -27,7 +27,7 @@ export async function cancelNotification(
   const { notification, deliveries } = await loadOwned(deps.store, id, tenantId);
   const candidates = deliveries.filter((d) => CANCEL_CANDIDATES.includes(d.status));
   const results = await mapWithConcurrency(candidates, SETTLE_PARALLEL, async (d) =>
-    (await deps.store.cancel(id, d.deliveryId, now)) ? d : undefined,
+    (await deps.store.cancel(id, d.deliveryId, now, d)) ? d : undefined,
   );
   const cancelled = results.filter((d): d is DeliveryRecord => d !== undefined);
   if (cancelled.length === 0) {

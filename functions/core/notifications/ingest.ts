@@ -143,10 +143,16 @@ export async function ingestNotification(
   const failed = await deps.queue.enqueue(sendable, request.priority, delaySeconds);
   if (failed.length > 0) {
     await mapWithConcurrency(failed, SETTLE_PARALLEL, ({ record, reason }) =>
-      deps.store.markFailed(id, record.deliveryId, `not queued: ${reason}`, Date.now(), [
-        'queued',
-        'scheduled',
-      ]),
+      deps.store.markFailed(
+        id,
+        record.deliveryId,
+        `not queued: ${reason}`,
+        Date.now(),
+        ['queued', 'scheduled'],
+        undefined,
+        undefined,
+        record,
+      ),
     );
     throw new EnqueueError(id, failed.length, sendable.length - failed.length);
   }
@@ -161,7 +167,16 @@ async function failAll(
 ): Promise<void> {
   const open = deliveries.filter((d) => d.status !== 'skipped');
   await mapWithConcurrency(open, SETTLE_PARALLEL, (d) =>
-    store.markFailed(id, d.deliveryId, reason, Date.now(), ['queued', 'scheduled']),
+    store.markFailed(
+      id,
+      d.deliveryId,
+      reason,
+      Date.now(),
+      ['queued', 'scheduled'],
+      undefined,
+      undefined,
+      d,
+    ),
   );
 }
 

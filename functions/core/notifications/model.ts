@@ -138,6 +138,14 @@ export interface DeliveryMessage extends Pick<RecipientFields, 'recipientId'> {
    * reads it.
    */
   tenantId?: string;
+  /**
+   * What the claim needs to create the delivery's item (a delivery not claimed yet has none, see
+   * docs/architecture.md "Scale"): when it was accepted, its metadata and template. A message
+   * without `createdAt` (queued before) claims an existing item only.
+   */
+  createdAt?: string;
+  metadata?: Record<string, string>;
+  template?: { key: string; version: number };
 }
 
 /** The notification item: who sent it, when it goes out, and the content of every channel. */

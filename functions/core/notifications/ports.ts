@@ -14,6 +14,19 @@ import type {
  * implement these; handlers wire them in; unit tests use in-memory fakes (test/unit/core/fakes.ts).
  */
 
+/**
+ * What a write that may find no item for its delivery (one not claimed yet is an entry of a page
+ * item, see docs/architecture.md "Scale") needs to create it: the delivery as read (version 0 or
+ * absent: maybe no item) or as its queue message carries it.
+ */
+export type DeliverySeed = Pick<DeliveryRecord, 'channel' | 'recipient'> &
+  Partial<
+    Pick<
+      DeliveryRecord,
+      'createdAt' | 'tenantId' | 'metadata' | 'recipientId' | 'template' | 'status' | 'version'
+    >
+  >;
+
 /** Epoch milliseconds now. */
 export type Clock = () => number;
 
@@ -54,6 +67,7 @@ export interface NotificationRepository {
     deliveryId: string,
     now: number,
     leaseMs: number,
+    seed?: DeliverySeed,
   ): Promise<ClaimResult>;
   /*
    * `attempt` (the number the claim returned) adds the outcome to the delivery's attempt history
@@ -78,6 +92,7 @@ export interface NotificationRepository {
     from?: readonly DeliveryStatus[],
     kind?: FailureKind,
     attempt?: number,
+    seed?: DeliverySeed,
   ): Promise<boolean>;
   /** A transient failure: stays `sending`, records the reason, frees the lease. */
   recordRetry(
@@ -89,12 +104,22 @@ export interface NotificationRepository {
   ): Promise<boolean>;
 
   /** scheduled -> queued. */
-  markReleased(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
+  markReleased(
+    notificationId: string,
+    deliveryId: string,
+    now: number,
+    seed?: DeliverySeed,
+  ): Promise<boolean>;
   /**
    * -> cancelled from scheduled or queued, or from sending while no attempt is in flight (a
    * transient failure freed the lease, or the lease ran out): never while an attempt holds it.
    */
-  cancel(notificationId: string, deliveryId: string, now: number): Promise<boolean>;
+  cancel(
+    notificationId: string,
+    deliveryId: string,
+    now: number,
+    seed?: DeliverySeed,
+  ): Promise<boolean>;
   /**
    * failed -> queued for a DLQ replay: lease cleared, failure kind removed, `replays` + 1. The
    * fresh message the replay sends brings a fresh attempt budget (SQS counts receives per message;
@@ -113,7 +138,8 @@ export interface NotificationRepository {
    * status with a fresh updatedAt) or `fail` with the reason.
    */
   recover(
-    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'>,
+    expected: Pick<DeliveryRecord, 'notificationId' | 'deliveryId' | 'status' | 'updatedAt'> &
+      Partial<DeliveryRecord>,
     action: { requeue: true } | { fail: string },
     now: number,
   ): Promise<boolean>;

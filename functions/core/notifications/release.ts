@@ -30,7 +30,7 @@ export async function releaseNotification(
     throw new Error(`${failed.length} deliveries of ${notificationId} could not be released`);
   }
   await mapWithConcurrency(due, SETTLE_PARALLEL, (d) =>
-    deps.store.markReleased(notificationId, d.deliveryId, now),
+    deps.store.markReleased(notificationId, d.deliveryId, now, d),
   );
   return { released: due.length, skipped: found.deliveries.length - due.length };
 }

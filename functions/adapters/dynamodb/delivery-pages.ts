@@ -1,0 +1,196 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { shardOfDelivery } from '../../core/notifications/delivery-shards';
+import type { DeliveryRecord } from '../../core/notifications/model';
+import { DELIVERY_PREFIX, deliveryKey, notificationKey } from './items';
+import { queryItems } from './query-items';
+
+/*
+ * Page items (docs/architecture.md, "Scale": fewer writes per delivery). A request's deliveries
+ * that are to be sent get no item of their own at ingest: one page item `NOTIF#<id>` /
+ * `PAGE#<n>` per PAGE_SIZE of them holds what the API shows of a delivery not yet claimed
+ * (~40-50 bytes each). The claim creates the delivery item (a conditional write that is also the
+ * lease); a cancel, a failure before the claim or a reconciler's re-queue creates it too, each
+ * conditionally. Readers merge: a delivery item wins over its page entry, and a page entry with
+ * no item reads as the delivery item ingest used to write (version 0: no item yet).
+ */
+
+export const PAGE_PREFIX = 'PAGE#';
+/** Deliveries per page item: 1,000 x ~50 bytes stays far under DynamoDB's 400 KB an item. */
+export const PAGE_SIZE = 1000;
+
+/** One entry: [recipient, status, recipientId?, templateKey?, templateVersion?]. */
+type Entry = [string, string, string?, string?, number?];
+
+/** The page items of `deliveries` (none of them skipped: those keep an item of their own). */
+export function pageItems(
+  notificationId: string,
+  deliveries: readonly DeliveryRecord[],
+  expiresAt: number,
+): Record<string, unknown>[] {
+  const pages: Record<string, unknown>[] = [];
+  for (let at = 0; at < deliveries.length; at += PAGE_SIZE) {
+    const slice = deliveries.slice(at, at + PAGE_SIZE);
+    const first = slice[0];
+    if (!first) continue;
+    const d: Record<string, Entry> = {};
+    for (const r of slice) {
+      const entry: Entry = [r.recipient, r.status];
+      if (r.recipientId || r.template) entry.push(r.recipientId ?? '');
+      if (r.template) entry.push(r.template.key, r.template.version);
+      d[r.deliveryId] = entry;
+    }
+    pages.push({
+      pk: notificationKey(notificationId),
+      sk: `${PAGE_PREFIX}${String(at / PAGE_SIZE).padStart(6, '0')}`,
+      createdAt: first.createdAt,
+      ...(first.tenantId ? { tenantId: first.tenantId } : {}),
+      ...(first.metadata && Object.keys(first.metadata).length > 0
+        ? { metadata: first.metadata }
+        : {}),
+      d,
+      expiresAt,
+    });
+  }
+  return pages;
+}
+
+/** A page item's entries as the delivery items they stand for (no `version`: no item yet). */
+export function pageEntries(page: Record<string, unknown>): Record<string, unknown>[] {
+  const entries = (page.d ?? {}) as Record<string, Entry>;
+  return Object.entries(entries).map(([deliveryId, [recipient, status, rid, tk, tv]]) => ({
+    pk: page.pk,
+    sk: deliveryKey(deliveryId),
+    channel: deliveryId.slice(0, deliveryId.indexOf('#')),
+    recipient,
+    status,
+    attempts: 0,
+    createdAt: page.createdAt,
+    updatedAt: page.createdAt,
+    ...(typeof page.tenantId === 'string' && { tenantId: page.tenantId }),
+    ...(page.metadata !== undefined && { metadata: page.metadata }),
+    ...(rid && { recipientId: rid }),
+    ...(tk && typeof tv === 'number' && { template: { key: tk, version: tv } }),
+  }));
+}
+
+/** `items` (delivery items) with the page entries that have no item of their own added. */
+export function mergePages(
+  items: Record<string, unknown>[],
+  pages: readonly Record<string, unknown>[],
+): Record<string, unknown>[] {
+  if (pages.length === 0) return items;
+  const have = new Set(items.map((item) => String(item.sk)));
+  const merged = [...items];
+  for (const page of pages) {
+    for (const entry of pageEntries(page)) if (!have.has(String(entry.sk))) merged.push(entry);
+  }
+  return inItemOrder(merged);
+}
+
+/** Items in the order the shards list them: shard by shard, each in sort key order. */
+export function inItemOrder<T extends Record<string, unknown>>(items: T[]): T[] {
+  const shard = (item: T) => shardOfDelivery(String(item.sk).slice(DELIVERY_PREFIX.length));
+  return items.sort((a, b) => {
+    const byShard = shard(a) - shard(b);
+    if (byShard !== 0) return byShard;
+    return String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0;
+  });
+}
+
+/** The page items of a notification (in its own partition). */
+export async function pagesOf(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  notificationId: string,
+  consistent = false,
+): Promise<Record<string, unknown>[]> {
+  const pages: Record<string, unknown>[] = [];
+  for await (const item of queryItems(db, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk AND begins_with(sk, :page)',
+    ExpressionAttributeValues: { ':pk': notificationKey(notificationId), ':page': PAGE_PREFIX },
+    ...(consistent && { ConsistentRead: true }),
+  })) {
+    pages.push(item);
+  }
+  return pages;
+}
+
+/** What a created delivery item needs besides its status: from a page entry, a record or a message. */
+export interface DeliverySeed {
+  channel: string;
+  recipient: string;
+  createdAt?: string;
+  tenantId?: string;
+  metadata?: Record<string, string>;
+  recipientId?: string;
+  template?: { key: string; version: number };
+}
+
+/**
+ * The attributes a write that may create the delivery item sets only if absent
+ * (`if_not_exists`), so the same write updates an existing item without touching them.
+ */
+export function seedAttributes(
+  seed: DeliverySeed,
+  expiresAt: number,
+  now: number,
+): Record<string, unknown> {
+  return {
+    channel: seed.channel,
+    recipient: seed.recipient,
+    createdAt: seed.createdAt ?? new Date(now).toISOString(),
+    ...(seed.tenantId && { tenantId: seed.tenantId }),
+    ...(seed.metadata && Object.keys(seed.metadata).length > 0 && { metadata: seed.metadata }),
+    ...(seed.recipientId && { recipientId: seed.recipientId }),
+    ...(seed.template && { template: seed.template }),
+    expiresAt,
+  };
+}
+
+/** Adds `seed`'s attributes as `if_not_exists` assignments to an update's parts. */
+export function addSeed(
+  parts: { assignments: string[]; names: Record<string, string>; values: Record<string, unknown> },
+  attributes: Record<string, unknown>,
+): void {
+  for (const [field, value] of Object.entries(attributes)) {
+    parts.names[`#seed_${field}`] = field;
+    parts.values[`:seed_${field}`] = value;
+    parts.assignments.push(`#seed_${field} = if_not_exists(#seed_${field}, :seed_${field})`);
+  }
+}
+
+export const isDeliverySk = (sk: unknown) => String(sk).startsWith(DELIVERY_PREFIX);
+
+/**
+ * The seed of a change from `from`: only for a delivery whose item may not exist yet (its record
+ * is a page entry: version 0, in one of the statuses `from` names; or its queue message).
+ */
+export function seedOfChange(
+  seed: (DeliverySeed & { version?: number; status?: string }) | undefined,
+  from: readonly string[],
+  expiresAt: number,
+  now: number,
+): { seed?: Record<string, unknown> } {
+  if (!seed || (seed.version ?? 0) > 0) return {};
+  if (seed.status !== undefined && !from.includes(seed.status)) return {};
+  return { seed: seedAttributes(seed, expiresAt, now) };
+}
+
+/**
+ * The page entry of `deliveryId`, as the delivery item it stands for, if a page holds it (for a
+ * write whose caller gave no seed and found no item). Reads the notification's pages whole.
+ */
+export async function pageEntryOf(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  notificationId: string,
+  deliveryId: string,
+): Promise<(DeliverySeed & { status: string }) | undefined> {
+  const sk = deliveryKey(deliveryId);
+  for (const page of await pagesOf(db, tableName, notificationId, true)) {
+    const entry = pageEntries(page).find((e) => e.sk === sk);
+    if (entry) return entry as unknown as DeliverySeed & { status: string };
+  }
+  return undefined;
+}
