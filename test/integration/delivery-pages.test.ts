@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDeliveryStates } from '../../functions/adapters/dynamodb/delivery-states';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
 import { ReconcileIndex } from '../../functions/adapters/dynamodb/reconcile-index';
 import {
@@ -138,6 +139,20 @@ describe('deliveries on page items', () => {
       tenantId: 't1',
       metadata: { order: '42' },
     });
+  });
+
+  it('the completion check counts a page entry with no item as open', async () => {
+    const { id, deliveries } = await seed(2);
+    const states = new DynamoDeliveryStates(db, TABLE);
+    await deliverRecord(deps, received(deliveries[0] as DeliveryRecord));
+    // Every item is final (the skipped one, the sent one): the unclaimed entry keeps it open.
+    expect((await states.deliveryStates(id)).map((s) => [s.deliveryId, s.status])).toContainEqual([
+      'sms#1',
+      'queued',
+    ]);
+    await deliverRecord(deps, received(deliveries[1] as DeliveryRecord));
+    const final = await states.deliveryStates(id);
+    expect(final.map((s) => s.status).sort()).toEqual(['sent', 'sent', 'skipped']);
   });
 
   it('create-as-lease vs a redelivery: of copies racing for a delivery with no item, one sends', async () => {
