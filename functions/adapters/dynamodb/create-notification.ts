@@ -3,7 +3,7 @@ import type { DeliveryRecord, NotificationRecord } from '../../core/notification
 import { chunk, mapWithConcurrency } from '../../core/shared/concurrency';
 import { NotRecordedError } from '../../core/shared/errors';
 import { deleteBatch, putBatch } from './batch-write';
-import { PAGE_PREFIX, PAGE_SIZE, pageItems } from './delivery-pages';
+import { PAGE_SIZE, pageItems, pageKey } from './delivery-pages';
 import {
   contentKey,
   deliveryItem,
@@ -107,7 +107,7 @@ async function discard(
   const pages = Math.ceil(deliveries.length / PAGE_SIZE);
   const keys = deliveries.flatMap((d, i) => [
     deliveryItemKey(id, d.deliveryId),
-    ...(i < pages ? [{ pk, sk: `${PAGE_PREFIX}${String(i).padStart(6, '0')}` }] : []),
+    ...(i < pages ? [{ pk, sk: pageKey(i) }] : []),
     ...(d.content === undefined ? [] : [{ pk, sk: contentKey(d.deliveryId) }]),
   ]);
   await mapWithConcurrency(chunk(keys, WRITE_BATCH), WRITE_PARALLEL, (batch) =>

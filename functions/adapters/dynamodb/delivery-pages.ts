@@ -1,7 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { shardOfDelivery } from '../../core/notifications/delivery-shards';
-import type { DeliveryRecord } from '../../core/notifications/model';
-import { DELIVERY_PREFIX, deliveryKey, notificationKey } from './items';
+import type { DeliveryRecord, DeliveryStatus } from '../../core/notifications/model';
+import { FINAL } from '../../core/notifications/status';
+import { DELIVERY_PREFIX, deliveryItemKey, deliveryKey, notificationKey } from './items';
 import { queryItems } from './query-items';
 
 /*
@@ -17,6 +18,8 @@ import { queryItems } from './query-items';
 export const PAGE_PREFIX = 'PAGE#';
 /** Deliveries per page item: 1,000 x ~50 bytes stays far under DynamoDB's 400 KB an item. */
 export const PAGE_SIZE = 1000;
+/** The sort key of page `n` (a request's pages count from 0; a topic send's are its fan-out pages). */
+export const pageKey = (n: number) => `${PAGE_PREFIX}${String(n).padStart(6, '0')}`;
 
 /** One entry: [recipient, status, recipientId?, templateKey?, templateVersion?]. */
 type Entry = [string, string, string?, string?, number?];
@@ -26,6 +29,8 @@ export function pageItems(
   notificationId: string,
   deliveries: readonly DeliveryRecord[],
   expiresAt: number,
+  /** A topic send's fan-out page (its items are `PAGE#<page>`, then `PAGE#<page>.1`...). */
+  fanoutPage?: number,
 ): Record<string, unknown>[] {
   const pages: Record<string, unknown>[] = [];
   for (let at = 0; at < deliveries.length; at += PAGE_SIZE) {
@@ -41,7 +46,10 @@ export function pageItems(
     }
     pages.push({
       pk: notificationKey(notificationId),
-      sk: `${PAGE_PREFIX}${String(at / PAGE_SIZE).padStart(6, '0')}`,
+      sk:
+        fanoutPage === undefined
+          ? pageKey(at / PAGE_SIZE)
+          : `${pageKey(fanoutPage)}${at === 0 ? '' : `.${at / PAGE_SIZE}`}`,
       createdAt: first.createdAt,
       ...(first.tenantId ? { tenantId: first.tenantId } : {}),
       ...(first.metadata && Object.keys(first.metadata).length > 0
@@ -82,7 +90,11 @@ export function mergePages(
   const have = new Set(items.map((item) => String(item.sk)));
   const merged = [...items];
   for (const page of pages) {
-    for (const entry of pageEntries(page)) if (!have.has(String(entry.sk))) merged.push(entry);
+    for (const entry of pageEntries(page)) {
+      if (have.has(String(entry.sk))) continue;
+      have.add(String(entry.sk));
+      merged.push(entry);
+    }
   }
   return inItemOrder(merged);
 }
@@ -193,4 +205,50 @@ export async function pageEntryOf(
     if (entry) return entry as unknown as DeliverySeed & { status: string };
   }
   return undefined;
+}
+
+/** Entries of the newest page the completion check looks at first. */
+const PROBE = 4;
+
+/**
+ * The completion check's first look (delivery-states.ts): the last PROBE entries of the newest
+ * page item, each one's own item read by key (strongly consistent). The first that has no item
+ * or is not final, as an open state; undefined when all of them are final (or there is no page).
+ */
+export async function newestOpen(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  notificationId: string,
+): Promise<{ deliveryId: string; status: DeliveryStatus; version: number } | undefined> {
+  const answer = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :page)',
+      ExpressionAttributeValues: { ':pk': notificationKey(notificationId), ':page': PAGE_PREFIX },
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  const page = answer.Items?.[0];
+  if (!page) return undefined;
+  const last = inItemOrder(pageEntries(page)).slice(-PROBE);
+  const states = await Promise.all(
+    last.map(async (entry) => {
+      const deliveryId = String(entry.sk).slice(DELIVERY_PREFIX.length);
+      const key = deliveryItemKey(notificationId, deliveryId);
+      for await (const item of queryItems(db, {
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': key.pk, ':sk': key.sk },
+        ProjectionExpression: '#status, #version',
+        ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+        ConsistentRead: true,
+      })) {
+        return { deliveryId, status: item.status as DeliveryStatus, version: Number(item.version) };
+      }
+      return { deliveryId, status: entry.status as DeliveryStatus, version: 0 };
+    }),
+  );
+  return states.find((s) => !FINAL.includes(s.status));
 }

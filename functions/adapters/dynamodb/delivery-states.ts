@@ -3,7 +3,7 @@ import type { DeliveryState } from '../../core/events/model';
 import type { DeliveryStateReader, IngestCommits } from '../../core/events/ports';
 import type { DeliveryStatus } from '../../core/notifications/model';
 import { FINAL } from '../../core/notifications/status';
-import { pageEntries, pagesOf } from './delivery-pages';
+import { newestOpen, pageEntries, pagesOf } from './delivery-pages';
 import { shardCountOf } from './delivery-shard-reads';
 import { DELIVERY_PREFIX, deliveryItemKey, META, notificationKey, shardPartition } from './items';
 import { queryItems } from './query-items';
@@ -25,6 +25,10 @@ export class DynamoDeliveryStates implements DeliveryStateReader, IngestCommits 
 
   async deliveryStates(notificationId: string): Promise<DeliveryState[]> {
     const states: DeliveryState[] = [];
+    // First the last entries of the newest page (deliveries are claimed roughly in page order):
+    // while a large send is in progress, one of them is usually not claimed or not final yet.
+    const open = await newestOpen(this.db, this.tableName, notificationId);
+    if (open) return [open];
     // Shard by shard (delivery-shard-reads.ts); stopping at the first open delivery reads no
     // further page and no further shard.
     const shards = await shardCountOf(this.db, this.tableName, notificationId);

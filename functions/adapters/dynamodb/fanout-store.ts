@@ -7,19 +7,19 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord } from '../../core/notifications/model';
-import { mapWithConcurrency } from '../../core/shared/concurrency';
 import type { FanoutState } from '../../core/topics/model';
 import type { FanoutStore } from '../../core/topics/ports';
 import { shardCountOf } from './delivery-shard-reads';
+import { writeFanoutPage } from './fanout-page-write';
 import {
   DELIVERY_PREFIX,
-  deliveryItem,
   notificationKey,
   RECONCILE_INDEX,
   shardPartition,
   toDelivery,
 } from './items';
 import { decodeCursor, encodeCursor, invalidCursor } from './topic-store';
+import { isPagePosition, unclaimedPage } from './unclaimed-listing';
 
 /*
  * A topic send's fan-out state is one item beside its notification: pk `NOTIF#<id>`, sk `FANOUT`
@@ -31,8 +31,6 @@ import { decodeCursor, encodeCursor, invalidCursor } from './topic-store';
 
 export const FANOUT_SK = 'FANOUT';
 export const FANOUT_OPEN = 'FANOUT#OPEN';
-/** Conditional creates in flight at once for one page. */
-const CREATE_PARALLEL = 32;
 
 const stallKey = (at: number, id: string) => `${new Date(at).toISOString()}#${id}`;
 
@@ -73,25 +71,8 @@ export class DynamoFanoutStore implements FanoutStore {
     return answer.Item ? toState(answer.Item) : undefined;
   }
 
-  async createDeliveries(deliveries: readonly DeliveryRecord[], expiresAt: number) {
-    const created = new Set<string>();
-    await mapWithConcurrency(deliveries, CREATE_PARALLEL, async (d) => {
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: deliveryItem(d, expiresAt),
-            // The same delivery id from an earlier run of this page: left as it is (it may be
-            // sending or final by now); a plain put would set it back to queued.
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
-        created.add(d.deliveryId);
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      }
-    });
-    return created;
+  createDeliveries(deliveries: readonly DeliveryRecord[], expiresAt: number, page = 0) {
+    return writeFanoutPage(this.db, this.tableName, deliveries, expiresAt, page);
   }
 
   async checkpoint(
@@ -214,7 +195,9 @@ export class DynamoFanoutStore implements FanoutStore {
     let position = { s: 0, k: '' };
     if (cursor !== undefined) {
       position = decodeCursor(cursor);
-      if (position.s >= shards || !position.k.startsWith(DELIVERY_PREFIX)) throw invalidCursor();
+      const inPages = position.s === shards && isPagePosition(position.k);
+      if (!inPages && (position.s >= shards || !position.k.startsWith(DELIVERY_PREFIX)))
+        throw invalidCursor();
     }
     let last: { s: number; k: string } | undefined;
     let more = false;
@@ -245,6 +228,20 @@ export class DynamoFanoutStore implements FanoutStore {
       // A full page at the end of a shard: the shards after it may hold more.
       if (deliveries.length >= limit && shard < shards - 1) more = true;
     }
+    // Then the deliveries not claimed yet: page entries with no item (unclaimed-listing.ts).
+    if (!more && deliveries.length < limit) {
+      const after = position.s === shards ? position.k : '';
+      const rest = await unclaimedPage(
+        this.db,
+        this.tableName,
+        notificationId,
+        limit - deliveries.length,
+        after,
+      );
+      deliveries.push(...rest.deliveries);
+      if (rest.last) last = { s: shards, k: rest.last };
+      more = rest.more;
+    } else if (!more) more = true;
     // `more` may be true with an empty next page (a page ended exactly at the last delivery).
     return { deliveries, more, ...(more && last && { nextCursor: encodeCursor(last) }) };
   }

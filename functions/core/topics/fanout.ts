@@ -116,7 +116,7 @@ export async function fanoutPage(
   });
   const now = clock();
   const deliveries = await resolvePage(deps, state, listing.items, now);
-  const created = await deps.fanouts.createDeliveries(deliveries, deps.expiresAt(now));
+  const created = await deps.fanouts.createDeliveries(deliveries, deps.expiresAt(now), state.page);
   const sendable = deliveries.filter((d) => d.status !== 'skipped');
 
   // A cancel that came while the items were written: they are cancelled here (or by the
@@ -227,14 +227,14 @@ async function resolvePage(
   return out;
 }
 
-async function cancelEach<D extends Pick<DeliveryRecord, 'deliveryId'>>(
+async function cancelEach<D extends DeliveryRecord>(
   deps: Pick<FanoutDependencies, 'store'>,
   id: string,
   deliveries: readonly D[],
   now: number,
 ): Promise<D[]> {
   const done = await mapWithConcurrency(deliveries, 25, async (d) =>
-    (await deps.store.cancel(id, d.deliveryId, now)) ? d : undefined,
+    (await deps.store.cancel(id, d.deliveryId, now, d)) ? d : undefined,
   );
   return done.filter((d): d is Awaited<D> & D => d !== undefined);
 }

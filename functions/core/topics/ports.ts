@@ -44,7 +44,11 @@ export interface FanoutStore {
    * Conditional creates (the item must not exist): answers the ids created now. A delivery
    * already there (an earlier run of the same page) is left exactly as it is.
    */
-  createDeliveries(deliveries: readonly DeliveryRecord[], expiresAt: number): Promise<Set<string>>;
+  createDeliveries(
+    deliveries: readonly DeliveryRecord[],
+    expiresAt: number,
+    page?: number,
+  ): Promise<Set<string>>;
   /**
    * Moves the checkpoint past page `page` (only if it still names that page and is running):
    * the next cursor, or `done`, and the page's counts. False when another copy came first or

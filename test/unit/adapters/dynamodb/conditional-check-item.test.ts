@@ -31,6 +31,8 @@ function awsRefusing(item: Record<string, unknown> | undefined) {
         const target = String(request.headers['x-amz-target']).split('.').pop() ?? '';
         requests.push({ target, body: JSON.parse(request.body) });
         if (target === 'GetItem') return reply(200, item ? { Item: item } : {});
+        // Page items (deliveries not claimed yet): none here.
+        if (target === 'Query') return reply(200, { Items: [], Count: 0, ScannedCount: 0 });
         return reply(400, {
           __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
           message: 'The conditional request failed',
@@ -87,7 +89,8 @@ describe('claim on AWS (the refused claim carries the item)', () => {
       claimed: false,
       reason: 'missing',
     });
-    expect(aws.targets()).toEqual(['UpdateItem', 'GetItem']);
+    // No item and no seed in its message: a page entry would still be claimable (the Query).
+    expect(aws.targets()).toEqual(['UpdateItem', 'GetItem', 'Query']);
   });
 });
 
