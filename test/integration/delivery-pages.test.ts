@@ -1,6 +1,7 @@
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStates } from '../../functions/adapters/dynamodb/delivery-states';
+import { DynamoFanoutStore } from '../../functions/adapters/dynamodb/fanout-store';
 import { NotificationStore } from '../../functions/adapters/dynamodb/notification-store';
 import { ReconcileIndex } from '../../functions/adapters/dynamodb/reconcile-index';
 import {
@@ -11,7 +12,11 @@ import {
 import { deliveryMessage } from '../../functions/core/delivery/delivery-message';
 import type { ChannelProvider } from '../../functions/core/delivery/ports';
 import { reconcile } from '../../functions/core/delivery/reconcile';
-import type { DeliveryRecord, OutboundMessage } from '../../functions/core/notifications/model';
+import type {
+  DeliveryRecord,
+  NotificationRecord,
+  OutboundMessage,
+} from '../../functions/core/notifications/model';
 import type { DeliveryQueue } from '../../functions/core/notifications/ports';
 import { type DynamoEmulator, startDynamoEmulator } from '../../local/emulators/dynamodb';
 
@@ -153,6 +158,55 @@ describe('deliveries on page items', () => {
     await deliverRecord(deps, received(deliveries[1] as DeliveryRecord));
     const final = await states.deliveryStates(id);
     expect(final.map((s) => s.status).sort()).toEqual(['sent', 'sent', 'skipped']);
+  });
+
+  it("a topic send's listing pages through its items, then the page entries not claimed yet", async () => {
+    const id = `t-${Date.now()}`;
+    const createdAt = new Date().toISOString();
+    await store.create(
+      {
+        id,
+        tenantId: 't1',
+        createdAt,
+        priority: 'normal',
+        content: { sms: { text: 'hi' } },
+        deliveryCount: 0,
+        deliveryShards: 64,
+      } as NotificationRecord,
+      [],
+      Date.now(),
+    );
+    const deliveries: DeliveryRecord[] = [3, 17, 17, 40, 63].map((shard, n) => ({
+      notificationId: id,
+      deliveryId: `sms#${shard}.s${n}`,
+      channel: 'sms',
+      recipient: `+1415555200${n}`,
+      status: 'queued',
+      attempts: 0,
+      createdAt,
+      updatedAt: createdAt,
+      tenantId: 't1',
+    }));
+    const fanouts = new DynamoFanoutStore(db, TABLE);
+    expect((await fanouts.createDeliveries(deliveries, 0, 0)).size).toBe(5);
+    // A re-run of the same page creates nothing again.
+    expect((await fanouts.createDeliveries(deliveries, 0, 0)).size).toBe(0);
+    await deliverRecord(deps, received(deliveries[1] as DeliveryRecord));
+    await deliverRecord(deps, received(deliveries[4] as DeliveryRecord));
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await fanouts.deliveriesPage(id, 2, cursor);
+      listed.push(...page.deliveries.map((d) => `${d.deliveryId}:${d.status}`));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(listed).toEqual([
+      'sms#17.s1:sent',
+      'sms#63.s4:sent',
+      'sms#17.s2:queued',
+      'sms#3.s0:queued',
+      'sms#40.s3:queued',
+    ]);
   });
 
   it('create-as-lease vs a redelivery: of copies racing for a delivery with no item, one sends', async () => {
