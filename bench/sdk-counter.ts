@@ -156,9 +156,31 @@ if (!isMainThread) {
   });
 }
 
-// DynamoDB bills 1 write unit per started KB of the item written (attribute names + values).
+// DynamoDB bills 1 write unit per started KB of the item written (attribute names + values),
+// sized by its rules (test/unit/adapters/dynamodb/delivery-item-size.test.ts), not by the wire
+// JSON, whose type wrappers and quotes count maps and lists up to twice their size.
 function itemUnits(item: unknown): number {
-  return Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / 1024));
+  const attributes = Object.entries((item ?? {}) as Record<string, unknown>);
+  const bytes = attributes.reduce(
+    (n, [name, value]) => n + Buffer.byteLength(name) + size(value),
+    0,
+  );
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+/** The size of one attribute value in DynamoDB's low-level form (`{ S: ... }`, `{ M: ... }`...). */
+function size(value: unknown): number {
+  const [type, v] = Object.entries((value ?? {}) as Record<string, unknown>)[0] ?? ['NULL', true];
+  if (type === 'S') return Buffer.byteLength(String(v));
+  if (type === 'N') return Math.ceil(String(v).replace(/[-.]/g, '').length / 2) + 1;
+  if (type === 'B') return Buffer.from(String(v), 'base64').length;
+  if (type === 'L') return 3 + (v as unknown[]).reduce((n: number, e) => n + 1 + size(e), 0);
+  if (type === 'M') {
+    const entries = Object.entries(v as Record<string, unknown>);
+    return 3 + entries.reduce((n, [k, e]) => n + 1 + Buffer.byteLength(k) + size(e), 0);
+  }
+  if (type === 'SS' || type === 'NS') return (v as string[]).reduce((n, e) => n + e.length, 0);
+  return 1;
 }
 
 /*

@@ -40,8 +40,9 @@ beforeAll(async () => {
       // 1,000 a page) names those of its entries.
       const recipientsOf = (r: WriteRequest) => {
         const item = r.PutRequest?.Item ?? {};
-        const entries = (item.d ?? {}) as Record<string, unknown[]>;
-        return [String(item.recipient), ...Object.values(entries).map((e) => String(e[0]))];
+        const byChannel = (item.d ?? {}) as Record<string, Record<string, string | string[]>>;
+        const entries = Object.values(byChannel).flatMap((e) => Object.values(e));
+        return [String(item.recipient), ...entries.map((e) => String(Array.isArray(e) ? e[0] : e))];
       };
       const hit = (set: Set<string>) => (r: WriteRequest) =>
         recipientsOf(r).some((n) => set.has(n));

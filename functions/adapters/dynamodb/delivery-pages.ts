@@ -21,8 +21,14 @@ export const PAGE_SIZE = 1000;
 /** The sort key of page `n` (a request's pages count from 0; a topic send's are its fan-out pages). */
 export const pageKey = (n: number) => `${PAGE_PREFIX}${String(n).padStart(6, '0')}`;
 
-/** One entry: [recipient, status, recipientId?, templateKey?, templateVersion?]. */
-type Entry = [string, string, string?, string?, number?];
+/**
+ * One entry, as small as it can be (a delivery's share of its page's write is its size / 1 KB):
+ * the recipient alone, or [recipient, recipientId] for one sent to a recipient id, or
+ * [recipient, recipientId or '', status] for one whose status is not the page's.
+ */
+type Entry = string | [string, string] | [string, string, string];
+/** Entries by channel, then by the rest of the delivery id (`<channel>#<rest>`). */
+type Entries = Record<string, Record<string, Entry>>;
 
 /** The page items of `deliveries` (none of them skipped: those keep an item of their own). */
 export function pageItems(
@@ -37,12 +43,19 @@ export function pageItems(
     const slice = deliveries.slice(at, at + PAGE_SIZE);
     const first = slice[0];
     if (!first) continue;
-    const d: Record<string, Entry> = {};
+    const d: Entries = {};
     for (const r of slice) {
-      const entry: Entry = [r.recipient, r.status];
-      if (r.recipientId || r.template) entry.push(r.recipientId ?? '');
-      if (r.template) entry.push(r.template.key, r.template.version);
-      d[r.deliveryId] = entry;
+      const hash = r.deliveryId.indexOf('#');
+      const channel = r.deliveryId.slice(0, hash);
+      const rid = r.recipientId ?? '';
+      const entry: Entry =
+        r.status !== first.status
+          ? [r.recipient, rid, r.status]
+          : rid
+            ? [r.recipient, rid]
+            : r.recipient;
+      d[channel] ??= {};
+      d[channel][r.deliveryId.slice(hash + 1)] = entry;
     }
     pages.push({
       pk: notificationKey(notificationId),
@@ -51,10 +64,12 @@ export function pageItems(
           ? pageKey(at / PAGE_SIZE)
           : `${pageKey(fanoutPage)}${at === 0 ? '' : `.${at / PAGE_SIZE}`}`,
       createdAt: first.createdAt,
+      status: first.status,
       ...(first.tenantId ? { tenantId: first.tenantId } : {}),
       ...(first.metadata && Object.keys(first.metadata).length > 0
         ? { metadata: first.metadata }
         : {}),
+      ...(first.template && { template: first.template }),
       d,
       expiresAt,
     });
@@ -62,23 +77,35 @@ export function pageItems(
   return pages;
 }
 
+/** The delivery ids a page item holds. */
+export function pageDeliveryIds(page: Record<string, unknown>): string[] {
+  return Object.entries((page.d ?? {}) as Entries).flatMap(([channel, entries]) =>
+    Object.keys(entries).map((rest) => `${channel}#${rest}`),
+  );
+}
+
 /** A page item's entries as the delivery items they stand for (no `version`: no item yet). */
 export function pageEntries(page: Record<string, unknown>): Record<string, unknown>[] {
-  const entries = (page.d ?? {}) as Record<string, Entry>;
-  return Object.entries(entries).map(([deliveryId, [recipient, status, rid, tk, tv]]) => ({
-    pk: page.pk,
-    sk: deliveryKey(deliveryId),
-    channel: deliveryId.slice(0, deliveryId.indexOf('#')),
-    recipient,
-    status,
-    attempts: 0,
-    createdAt: page.createdAt,
-    updatedAt: page.createdAt,
-    ...(typeof page.tenantId === 'string' && { tenantId: page.tenantId }),
-    ...(page.metadata !== undefined && { metadata: page.metadata }),
-    ...(rid && { recipientId: rid }),
-    ...(tk && typeof tv === 'number' && { template: { key: tk, version: tv } }),
-  }));
+  const entries = (page.d ?? {}) as Entries;
+  return Object.entries(entries).flatMap(([channel, byRest]) =>
+    Object.entries(byRest).map(([rest, entry]) => {
+      const [recipient, rid, status] = typeof entry === 'string' ? [entry] : entry;
+      return {
+        pk: page.pk,
+        sk: deliveryKey(`${channel}#${rest}`),
+        channel,
+        recipient,
+        status: status ?? page.status,
+        attempts: 0,
+        createdAt: page.createdAt,
+        updatedAt: page.createdAt,
+        ...(typeof page.tenantId === 'string' && { tenantId: page.tenantId }),
+        ...(page.metadata !== undefined && { metadata: page.metadata }),
+        ...(rid && { recipientId: rid }),
+        ...(page.template !== undefined && { template: page.template }),
+      };
+    }),
+  );
 }
 
 /** `items` (delivery items) with the page entries that have no item of their own added. */

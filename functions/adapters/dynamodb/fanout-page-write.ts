@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryRecord } from '../../core/notifications/model';
 import { mapWithConcurrency } from '../../core/shared/concurrency';
-import { pageItems } from './delivery-pages';
+import { pageDeliveryIds, pageItems } from './delivery-pages';
 import { deliveryItem } from './items';
 
 /** Conditional creates in flight at once for one page. */
@@ -38,7 +38,7 @@ export async function writeFanoutPage(
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
-      const ids = item.d ? Object.keys(item.d) : [String(item.sk).slice('DELIVERY#'.length)];
+      const ids = item.d ? pageDeliveryIds(item) : [String(item.sk).slice('DELIVERY#'.length)];
       for (const deliveryId of ids) created.add(deliveryId);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
