@@ -93,12 +93,20 @@ describe('every Lambda entry point', () => {
       const source = readFileSync(`${dir}/${file}`, 'utf8');
       // Only entry points (a module beside them that exports no handler is part of one).
       if (!/export const handler\b/.test(source)) continue;
-      // Channel handlers get it from createChannelHandler.
+      // Channel handlers get it from createChannelHandler, API functions from routeHandler.
       expect(
-        source.includes('traceHandler()') || source.includes('createChannelHandler('),
+        source.includes('traceHandler()') ||
+          source.includes('createChannelHandler(') ||
+          source.includes('routeHandler('),
         `${file} does not use traceHandler()`,
       ).toBe(true);
     }
+  });
+
+  it('traces the API functions built with routeHandler', () => {
+    expect(readFileSync('functions/handlers/api/router.ts', 'utf8')).toContain(
+      '.use(traceHandler())',
+    );
   });
 
   it('traces the workflow function through its AWS clients', () => {
