@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
-import { ESBUILD_OPTIONS, HERALD_BUNDLING } from '../lib/constructs/bundling';
+import { ESBUILD_OPTIONS, externalModulesFor, HERALD_BUNDLING } from '../lib/constructs/bundling';
 
 /**
  * Targets (size KiB, cold import ms): issue 13's, the api's and the email sender's sizes as issue
@@ -180,8 +180,8 @@ async function bundle(name: string, dir: string, variant: BundleVariant) {
     metafile: true,
     external:
       variant === 'sdk-external'
-        ? ['@aws-sdk/*', ...HERALD_BUNDLING.externalModules]
-        : HERALD_BUNDLING.externalModules,
+        ? ['@aws-sdk/*', ...externalModulesFor(name)]
+        : externalModulesFor(name),
     alias:
       variant === 'no-tracer'
         ? {

@@ -12,8 +12,6 @@ import { fileURLToPath } from 'node:url';
  *   role's credentials in the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  *   AWS_SESSION_TOKEN), so the chain stops at `fromEnv` (SSO/STS/sign-in clients, INI files,
  *   IMDS, container credentials are never loaded);
- * Event-stream serialization (`@smithy/core/event-streams`) is bundled: the Lambda client (the
- * durable SDK's checkpoints, starting workflow runs, completing their waits) imports it statically.
  * Were one ever imported, it would come from the copy the Lambda runtime ships.
  * test/unit/bundling.test.ts fails if an SDK update starts importing one of them statically.
  */
@@ -25,6 +23,23 @@ export const LAZY_UNUSED_MODULES = [
   '@aws-sdk/credential-provider-http',
   '@smithy/credential-provider-imds',
 ];
+
+/**
+ * The SDK's event-stream codec (15 KiB): the SDK's HTTP protocol reaches it through
+ * `await import()` only for an operation that streams events, which no call Herald makes does. The
+ * Lambda client imports it statically (the durable SDK's checkpoints, the events function's
+ * callbacks), so the functions using that client bundle it; every other function leaves it out.
+ */
+export const EVENT_STREAM_CODEC = '@smithy/core/event-streams';
+/** The handlers whose bundle imports the codec statically (through the Lambda SDK client). */
+export const EVENT_STREAM_HANDLERS = ['events', 'workflow', 'workflow-trigger'];
+
+/** What `handler`'s bundle leaves out (test/unit/bundling.test.ts checks each is a dynamic import). */
+export function externalModulesFor(handler: string): string[] {
+  return EVENT_STREAM_HANDLERS.includes(handler)
+    ? [...LAZY_UNUSED_MODULES]
+    : [...LAZY_UNUSED_MODULES, EVENT_STREAM_CODEC];
+}
 
 /** `node:http` through require(): see node-http-shim.mjs (9–20 ms of cold start on Node 24). */
 const NODE_HTTP_SHIM = fileURLToPath(new URL('./node-http-shim.mjs', import.meta.url));
@@ -53,7 +68,8 @@ export const HERALD_BUNDLING = {
 
 /**
  * The same build in esbuild's API terms (HeraldFunction passes the equivalent CDK props), for the
- * bench and the tests, which build and measure what is deployed.
+ * bench and the tests, which build and measure what is deployed; with `external:
+ * externalModulesFor(handler)` for one handler's bundle.
  */
 export const ESBUILD_OPTIONS = {
   bundle: true,

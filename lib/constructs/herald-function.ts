@@ -6,7 +6,7 @@ import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-n
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { HERALD_BUNDLING } from './bundling';
+import { externalModulesFor, HERALD_BUNDLING } from './bundling';
 
 /** Repository root: entry paths, package-lock.json and tsconfig are resolved from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -112,7 +112,7 @@ export class HeraldFunction extends Construct {
         // Synth prints problems only: no per-bundle size table.
         logLevel: LogLevel.WARNING,
         mainFields: HERALD_BUNDLING.mainFields,
-        externalModules: HERALD_BUNDLING.externalModules,
+        externalModules: externalModulesFor(props.handlerName),
         banner: HERALD_BUNDLING.banner,
         esbuildArgs: Object.fromEntries(
           Object.entries(HERALD_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
