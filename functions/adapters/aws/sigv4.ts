@@ -1,10 +1,10 @@
 import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 /*
- * AWS Signature Version 4 for a JSON/REST request without a query string: what an AWS SDK client
- * does before it sends, for the one or two calls where a whole SDK client would weigh more than the
- * caller (adapters/aws/signed-engine.ts). test/unit/adapters/aws/sigv4.test.ts checks every
- * signature against the SDK's own signer (@smithy/signature-v4).
+ * AWS Signature Version 4 for a JSON/REST request without a query string, by the SDK's own signer
+ * (@smithy/signature-v4, already in every bundle under the SDK clients): for the one or two calls
+ * where a whole SDK client would weigh more than the caller (adapters/lambda/signed-engine.ts).
  */
 
 /** The caller's credentials (in Lambda: the function role's, from its environment). */
@@ -23,57 +23,56 @@ export interface SignableRequest {
   body: string;
 }
 
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string) =>
-  createHmac('sha256', key).update(data, 'utf8').digest();
+type Data = string | ArrayBuffer | ArrayBufferView;
+const bytes = (data: Data) =>
+  typeof data === 'string'
+    ? data
+    : ArrayBuffer.isView(data)
+      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data);
 
-/** RFC 3986 encoding, as SigV4 wants it (encodeURIComponent leaves !'()* alone). */
-const uriEscape = (value: string) =>
-  encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+/** The signer's hash: SHA-256, or HMAC-SHA256 with a key, from node:crypto. */
+class Sha256 {
+  readonly #hash;
+  constructor(secret?: Data) {
+    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
+  }
+  update(data: Data) {
+    this.#hash.update(bytes(data));
+  }
+  async digest() {
+    return new Uint8Array(this.#hash.digest());
+  }
+}
 
 /**
  * The headers to send with `request`: its own, `host`, `x-amz-content-sha256`, `x-amz-date`, the
- * session token if any, and `authorization`. Every header given is signed.
+ * session token if any, and `authorization`.
  */
-export function signV4(
+export async function signV4(
   request: SignableRequest,
   scope: { service: string; region: string; credentials: AwsCredentials; now?: Date },
-): Record<string, string> {
-  const { service, region, credentials } = scope;
-  const amzDate = (scope.now ?? new Date()).toISOString().replace(/[-:]|\.\d{3}/g, '');
-  const date = amzDate.slice(0, 8);
-  const payloadHash = sha256(request.body);
-  const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(request.headers).map(([k, v]) => [k.toLowerCase(), v])),
-    host: request.host,
-    // The payload's hash, sent and signed as the SDK's signer does (optional outside S3).
-    'x-amz-content-sha256': payloadHash,
-    'x-amz-date': amzDate,
-    ...(credentials.sessionToken && { 'x-amz-security-token': credentials.sessionToken }),
-  };
-  const names = Object.keys(headers).sort();
-  const canonical = [
-    request.method,
+): Promise<Record<string, string>> {
+  const signer = new SignatureV4({
+    service: scope.service,
+    region: scope.region,
+    sha256: Sha256,
+    credentials: scope.credentials,
     // Every service but S3 signs each path segment encoded once more.
-    request.path.split('/').map(uriEscape).join('/'),
-    '',
-    ...names.map((name) => `${name}:${String(headers[name]).trim().replace(/\s+/g, ' ')}`),
-    '',
-    names.join(';'),
-    payloadHash,
-  ].join('\n');
-  const credentialScope = `${date}/${region}/${service}/aws4_request`;
-  const toSign = ['AWS4-HMAC-SHA256', amzDate, credentialScope, sha256(canonical)].join('\n');
-  const key = hmac(
-    hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, date), region), service),
-    'aws4_request',
+    uriEscapePath: true,
+    applyChecksum: true,
+  });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'https:',
+      hostname: request.host,
+      path: request.path,
+      query: {},
+      headers: { ...request.headers, host: request.host },
+      body: request.body,
+    },
+    scope.now ? { signingDate: scope.now } : {},
   );
-  const signature = createHmac('sha256', key).update(toSign, 'utf8').digest('hex');
-  return {
-    ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${credentialScope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-  };
+  return signed.headers;
 }

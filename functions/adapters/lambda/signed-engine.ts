@@ -81,7 +81,7 @@ export class SignedDurableEngine implements WorkflowEngine {
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     for (let attempt = 1; ; attempt++) {
       try {
-        const headers = signV4(
+        const headers = await signV4(
           {
             method: 'POST',
             host: url.host,

@@ -73,7 +73,7 @@ describe('signV4', () => {
       },
       body: JSON.stringify({ runId: 'run-01J0 (retry)*' }),
     };
-    const ours = signV4(
+    const ours = await signV4(
       { method: 'POST', ...request },
       { service: 'lambda', region: 'eu-west-1', credentials, now },
     );
@@ -90,14 +90,14 @@ describe('signV4', () => {
       body: JSON.stringify({ status: 'delivered', note: 'Grüße  ✓' }),
     };
     const { sessionToken: _, ...plain } = credentials;
-    const ours = signV4(
+    const ours = await signV4(
       { method: 'POST', ...request },
       { service: 'lambda', region: 'eu-west-1', credentials: plain, now },
     );
     expect(ours.authorization).toBe(await sdkSignature({ ...request, sessionToken: false }));
     expect(ours['x-amz-security-token']).toBeUndefined();
     // And it can fail: another body is another signature.
-    const other = signV4(
+    const other = await signV4(
       { method: 'POST', ...request, body: '{}' },
       { service: 'lambda', region: 'eu-west-1', credentials: plain, now },
     );
