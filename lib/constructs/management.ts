@@ -1,7 +1,6 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import * as cw from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -14,6 +13,7 @@ import type { ChannelSender } from './channel-sender';
 import { grantItems, NOTIFICATION_ITEMS, SUPPRESSION_ITEMS } from './data-table';
 import type { DeadLetterReplay } from './dead-letter-replay';
 import type { DeliveryEvents } from './delivery-events';
+import { functionAlarms, functionWidgets } from './function-monitoring';
 import { HeraldFunction } from './herald-function';
 import type { ProviderSecrets } from './provider-secrets';
 import { addRecipientRoutes, grantRecipientManagement } from './recipients';
@@ -29,7 +29,6 @@ import { TEMPLATE_ITEMS } from './templates';
  * unsubscribe links grant and route to `function` themselves.
  */
 
-const PERIOD = Duration.minutes(5);
 /** API Gateway waits 29 s for an integration: a management call never outlives that. */
 const TIMEOUT = Duration.seconds(29);
 export const MANAGE_SLOW_MS = TIMEOUT.toMilliseconds() * 0.8;
@@ -157,78 +156,22 @@ export class Management extends Construct {
 
   /** Its dashboard row: invocations, errors and throttles, duration. */
   widgets(): cw.IWidget[] {
-    const fn = this.function.fn;
-    return [
-      new cw.TextWidget({ markdown: '## Management routes', width: 24, height: 1 }),
-      new cw.GraphWidget({
-        title: 'manage: invocations',
-        left: [fn.metricInvocations({ period: PERIOD, label: 'invocations' })],
-        width: 8,
-      }),
-      new cw.GraphWidget({
-        title: 'manage: errors / throttles',
-        left: [
-          fn.metricErrors({ period: PERIOD, label: 'errors' }),
-          fn.metricThrottles({ period: PERIOD, label: 'throttles' }),
-        ],
-        width: 8,
-      }),
-      new cw.GraphWidget({
-        title: 'manage: duration p50 / p99 (ms)',
-        left: [
-          fn.metricDuration({ period: PERIOD, statistic: 'p50', label: 'p50' }),
-          fn.metricDuration({ period: PERIOD, statistic: 'p99', label: 'p99' }),
-        ],
-        width: 8,
-      }),
-    ];
+    return functionWidgets(this.function.fn, 'Management routes', 'manage');
   }
 
-  /**
-   * Its alarms, as the templates function's: the error rate, throttles, and a p99 duration near
-   * the timeout. Missing data (no management calls) never alarms.
-   */
+  /** Its alarms: the error rate, throttles, and a p99 duration near the timeout. */
   addAlarms(topic: sns.ITopic, thresholds: HeraldConfig['alarms']): cw.Alarm[] {
-    const fn = this.function.fn;
-    const errors = fn.metricErrors({ period: PERIOD, statistic: cw.Stats.SUM });
-    const invocations = fn.metricInvocations({ period: PERIOD, statistic: cw.Stats.SUM });
-    const percent = thresholds.functionErrorRatePercent;
-    const alarms = [
-      new cw.Alarm(this, 'ErrorRate', {
-        alarmDescription: `Herald manage: more than ${percent}% of the management routes' invocations failed (5xx: recipients, topics, providers, webhooks, workflows, DLQ or Twilio status callbacks are failing).`,
-        metric: new cw.MathExpression({
-          expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
-          usingMetrics: { errors, invocations },
-          period: PERIOD,
-          label: 'error rate %',
-        }),
-        threshold: percent,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      }),
-      new cw.Alarm(this, 'Throttles', {
-        alarmDescription: `Herald manage: the manage function was throttled in 10 minutes running (at least ${thresholds.senderThrottlesPerFiveMinutes} per 5 minutes): management calls and Twilio status callbacks answer 5xx. Raise the account's Lambda concurrency or lower other functions'.`,
-        metric: fn.metricThrottles({ period: PERIOD, statistic: cw.Stats.SUM }),
-        threshold: thresholds.senderThrottlesPerFiveMinutes,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 2,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      }),
-      new cw.Alarm(this, 'SlowDuration', {
-        alarmDescription: `Herald manage: p99 duration above ${MANAGE_SLOW_MS} ms (80% of the ${TIMEOUT.toSeconds()} s timeout, API Gateway's own limit) for 15 minutes: batch imports, replays or topic subscriptions are about to time out.`,
-        metric: fn.metricDuration({ period: PERIOD, statistic: 'p99' }),
-        threshold: MANAGE_SLOW_MS,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      }),
-    ];
-    const action = new cwActions.SnsAction(topic);
-    for (const alarm of alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
-    return alarms;
+    return functionAlarms(this, this.function.fn, {
+      topic,
+      thresholds,
+      slowMs: MANAGE_SLOW_MS,
+      texts: {
+        errorRate: (percent) =>
+          `Herald manage: more than ${percent}% of the management routes' invocations failed (5xx: recipients, topics, providers, webhooks, workflows, DLQ or Twilio status callbacks are failing).`,
+        throttles: (perFiveMinutes) =>
+          `Herald manage: the manage function was throttled in 10 minutes running (at least ${perFiveMinutes} per 5 minutes): management calls and Twilio status callbacks answer 5xx. Raise the account's Lambda concurrency or lower other functions'.`,
+        slow: `Herald manage: p99 duration above ${MANAGE_SLOW_MS} ms (80% of the ${TIMEOUT.toSeconds()} s timeout, API Gateway's own limit) for 15 minutes: batch imports, replays or topic subscriptions are about to time out.`,
+      },
+    });
   }
 }

@@ -1,7 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
-import * as cw from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -10,6 +9,7 @@ import type { Channel } from '../../functions/core/notifications/model';
 import type { HeraldConfig } from '../config';
 import type { ChannelSender } from './channel-sender';
 import { grantItems } from './data-table';
+import { functionAlarms, functionWidgets } from './function-monitoring';
 import { HeraldFunction } from './herald-function';
 
 /*
@@ -22,7 +22,6 @@ import { HeraldFunction } from './herald-function';
 /** Every template item. */
 export const TEMPLATE_ITEMS = 'TEMPLATE#*';
 
-const PERIOD = Duration.minutes(5);
 /** The function's timeout; the duration alarm fires at 80% of it. */
 const TIMEOUT = Duration.seconds(15);
 export const TEMPLATES_SLOW_MS = TIMEOUT.toMilliseconds() * 0.8;
@@ -98,81 +97,24 @@ export class Templates extends Construct {
     grantItems(props.apiFunction.fn, props.table, ['dynamodb:GetItem'], TEMPLATE_ITEMS);
   }
 
-  /** Its dashboard row: invocations, errors and throttles, duration (publish compiles MJML). */
+  /** Its dashboard row: invocations, errors and throttles, duration. */
   widgets(): cw.IWidget[] {
-    const fn = this.function.fn;
-    return [
-      new cw.TextWidget({ markdown: '## Templates', width: 24, height: 1 }),
-      new cw.GraphWidget({
-        title: 'templates: invocations',
-        left: [fn.metricInvocations({ period: PERIOD, label: 'invocations' })],
-        width: 8,
-      }),
-      new cw.GraphWidget({
-        title: 'templates: errors / throttles',
-        left: [
-          fn.metricErrors({ period: PERIOD, label: 'errors' }),
-          fn.metricThrottles({ period: PERIOD, label: 'throttles' }),
-        ],
-        width: 8,
-      }),
-      new cw.GraphWidget({
-        title: 'templates: duration p50 / p99 (ms)',
-        left: [
-          fn.metricDuration({ period: PERIOD, statistic: 'p50', label: 'p50' }),
-          fn.metricDuration({ period: PERIOD, statistic: 'p99', label: 'p99' }),
-        ],
-        width: 8,
-      }),
-    ];
+    return functionWidgets(this.function.fn, 'Templates', 'templates');
   }
 
-  /**
-   * Its alarms, as the other functions': the error rate, throttles, and a p99 duration near the
-   * timeout (publish and previews compile MJML: a slow compile is about to time out). Missing
-   * data (no template edits) never alarms.
-   */
+  /** Its alarms: the error rate, throttles, and a p99 duration near the timeout. */
   addAlarms(topic: sns.ITopic, thresholds: HeraldConfig['alarms']): cw.Alarm[] {
-    const fn = this.function.fn;
-    const errors = fn.metricErrors({ period: PERIOD, statistic: cw.Stats.SUM });
-    const invocations = fn.metricInvocations({ period: PERIOD, statistic: cw.Stats.SUM });
-    const percent = thresholds.functionErrorRatePercent;
-    const alarms = [
-      new cw.Alarm(this, 'ErrorRate', {
-        alarmDescription: `Herald templates: more than ${percent}% of /v1/templates invocations failed (5xx: edits, publishes or previews are failing).`,
-        metric: new cw.MathExpression({
-          expression: 'IF(invocations > 0, 100 * errors / invocations, 0)',
-          usingMetrics: { errors, invocations },
-          period: PERIOD,
-          label: 'error rate %',
-        }),
-        threshold: percent,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      }),
-      new cw.Alarm(this, 'Throttles', {
-        alarmDescription: `Herald templates: the templates function was throttled in 10 minutes running (at least ${thresholds.senderThrottlesPerFiveMinutes} per 5 minutes): /v1/templates calls answer 5xx. Raise the account's Lambda concurrency or lower other functions'.`,
-        metric: fn.metricThrottles({ period: PERIOD, statistic: cw.Stats.SUM }),
-        threshold: thresholds.senderThrottlesPerFiveMinutes,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 2,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      }),
-      new cw.Alarm(this, 'SlowDuration', {
-        alarmDescription: `Herald templates: p99 duration above ${TEMPLATES_SLOW_MS} ms (80% of the ${TIMEOUT.toSeconds()} s timeout) for 15 minutes: MJML compiles at publish are about to time out. Check the templates' size and the function's memory.`,
-        metric: fn.metricDuration({ period: PERIOD, statistic: 'p99' }),
-        threshold: TEMPLATES_SLOW_MS,
-        comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 3,
-        treatMissingData: cw.TreatMissingData.NOT_BREACHING,
-      }),
-    ];
-    const action = new cwActions.SnsAction(topic);
-    for (const alarm of alarms) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
-    return alarms;
+    return functionAlarms(this, this.function.fn, {
+      topic,
+      thresholds,
+      slowMs: TEMPLATES_SLOW_MS,
+      texts: {
+        errorRate: (percent) =>
+          `Herald templates: more than ${percent}% of /v1/templates invocations failed (5xx: edits, publishes or previews are failing).`,
+        throttles: (perFiveMinutes) =>
+          `Herald templates: the templates function was throttled in 10 minutes running (at least ${perFiveMinutes} per 5 minutes): /v1/templates calls answer 5xx. Raise the account's Lambda concurrency or lower other functions'.`,
+        slow: `Herald templates: p99 duration above ${TEMPLATES_SLOW_MS} ms (80% of the ${TIMEOUT.toSeconds()} s timeout) for 15 minutes: MJML compiles at publish are about to time out. Check the templates' size and the function's memory.`,
+      },
+    });
   }
 }
