@@ -10,9 +10,10 @@ export interface DeliveryStateReader {
 }
 
 /**
- * Whether a notification's ingest committed. Ingest writes every delivery item (`skipped` ones
- * included) before the notification item, and deletes them if that write fails: a delivery item
- * inserted already final is only an event once the notification item exists.
+ * Whether a notification's ingest committed. Ingest writes its delivery records — page items for
+ * the deliveries to send (their items are created at the claim), an item for each `skipped` one —
+ * before the notification item, and deletes them if that write fails: a delivery item inserted
+ * already final is only an event once the notification item exists.
  * `committed`: the notification item exists; `pending`: not yet, but the delivery item does
  * (ingest is still writing); `discarded`: neither (ingest failed and took it back).
  */
