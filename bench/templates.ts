@@ -5,7 +5,7 @@ import { VersionCache } from '../functions/core/templates/compile';
 import type { TemplateContent, TemplateVersion } from '../functions/core/templates/model';
 import type { TemplateRepository } from '../functions/core/templates/ports';
 import { renderForRecipient } from '../functions/core/templates/render';
-import { ESBUILD_OPTIONS } from '../lib/constructs/bundling';
+import { ESBUILD_OPTIONS, externalModulesFor } from '../lib/constructs/bundling';
 import { loadHandler } from '../local/emulators/lambda';
 import { startLocalStack } from '../local/stack';
 import { countSdkRequests } from './sdk-counter';
@@ -207,6 +207,8 @@ async function bundleSizes() {
     const result = await build({
       ...ESBUILD_OPTIONS,
       entryPoints: [`functions/handlers/${name}.ts`],
+      // As deployed (HeraldFunction): each handler leaves out what it never loads.
+      external: externalModulesFor(name),
       write: false,
       metafile: true,
       outfile: `/tmp/herald-bench-${name}.mjs`,

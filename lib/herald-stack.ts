@@ -118,7 +118,6 @@ export class HeraldStack extends Stack {
       deadLetters,
       idempotency,
       events,
-      secrets,
       logRetention,
       serviceName,
     });

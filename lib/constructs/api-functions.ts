@@ -18,7 +18,6 @@ import type { DeadLetterReplay } from './dead-letter-replay';
 import type { DeliveryEvents } from './delivery-events';
 import { HeraldFunction } from './herald-function';
 import type { IdempotencyTable } from './idempotency-table';
-import type { ProviderSecrets } from './provider-secrets';
 import { grantRecipientSends } from './recipients';
 import type { Scheduling } from './scheduling';
 
@@ -47,7 +46,6 @@ export interface ApiFunctionsProps {
   readonly deadLetters: DeadLetterReplay;
   readonly idempotency: IdempotencyTable;
   readonly events: DeliveryEvents;
-  readonly secrets: ProviderSecrets;
   readonly logRetention: logs.RetentionDays;
   readonly serviceName: (fn: string) => string;
 }

@@ -32,7 +32,7 @@ const bytes = (data: Data) =>
       : new Uint8Array(data);
 
 /** The signer's hash: SHA-256, or HMAC-SHA256 with a key, from node:crypto. */
-class Sha256 {
+export class Sha256 {
   readonly #hash;
   constructor(secret?: Data) {
     this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));

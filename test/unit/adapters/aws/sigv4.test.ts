@@ -1,28 +1,6 @@
-import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { signV4 } from '../../../../functions/adapters/aws/sigv4';
-
-/** The SDK signer's hash: SHA-256, or HMAC-SHA256 with a key (what @aws-crypto/sha256 does). */
-type Data = string | ArrayBuffer | ArrayBufferView;
-const bytes = (data: Data) =>
-  typeof data === 'string'
-    ? data
-    : ArrayBuffer.isView(data)
-      ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      : new Uint8Array(data);
-class Sha256 {
-  readonly #hash;
-  constructor(secret?: Data) {
-    this.#hash = secret === undefined ? createHash('sha256') : createHmac('sha256', bytes(secret));
-  }
-  update(data: Data) {
-    this.#hash.update(bytes(data));
-  }
-  async digest() {
-    return new Uint8Array(this.#hash.digest());
-  }
-}
+import { Sha256, signV4 } from '../../../../functions/adapters/aws/sigv4';
 
 const credentials = {
   accessKeyId: 'AKIDEXAMPLE',
