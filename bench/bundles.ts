@@ -3,11 +3,11 @@
  * lib/constructs/herald-function.ts builds them, plus the variants the deployment could choose
  * (tracing on, source maps loaded, AWS SDK taken from the Lambda runtime instead of bundled).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
-import { ESBUILD_OPTIONS, externalModulesFor, HERALD_BUNDLING } from '../lib/constructs/bundling';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildFunction, ENTRY_FILE } from '../lib/constructs/build-function';
+import { externalModulesFor, HERALD_BUNDLING } from '../lib/constructs/bundling';
+import { allowedWeight, coldImports, loadedAtStart, RUNS, weights } from './bundle-measure';
 
 /**
  * Targets (size KiB, cold import ms): issue 13's, the api's and the email sender's sizes as issue
@@ -39,59 +39,25 @@ export const BUNDLED_HANDLERS = [
   'webhook-sender',
 ];
 
-const RUNS = 7;
-
 /**
- * Sizes at the start of issue 19's second round (commit 485821d, 2026-12-07), printed next to
- * today's: what cutting imports by design has changed since.
+ * Sizes before the asset build (commit 3665118, 2026-12-07): one minified file per function,
+ * loaded whole at every cold start, and the SDK's schema modules not tree-shaken.
  */
-const BEFORE_KIB: Record<string, number> = { api: 977, 'send-email': 642 };
-
-/**
- * The issue lets the push function carry firebase-admin's own weight beyond its 500 KiB: the
- * packages firebase-admin brings (its dependencies, transitively, as installed) that no other
- * dependency of Herald's brings too. Their bytes in the push bundle are not counted against it.
- */
-function dependencyClosure(root: string): Set<string> {
-  const names = new Set<string>();
-  const seenDirs = new Set<string>();
-  // Node's resolution: the dependent's own node_modules first, then each parent's.
-  const resolve = (name: string, fromDir: string): string | undefined => {
-    for (let dir = fromDir; ; dir = dirname(dir)) {
-      const candidate = join(dir, 'node_modules', name);
-      if (existsSync(join(candidate, 'package.json'))) return candidate;
-      if (dir === dirname(dir) || dir === '.' || dir === '') return undefined;
-    }
-  };
-  const visit = (name: string, fromDir: string) => {
-    const dir = resolve(name, fromDir);
-    if (dir === undefined || seenDirs.has(dir)) return;
-    seenDirs.add(dir);
-    names.add(name);
-    const { dependencies = {} } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-      dependencies?: Record<string, string>;
-    };
-    for (const dependency of Object.keys(dependencies)) visit(dependency, dir);
-  };
-  visit(root, process.cwd());
-  return names;
-}
-
-export function allowedWeight(name: string, weights: Map<string, number>): number {
-  if (name !== 'send-push') return 0;
-  const firebase = dependencyClosure('firebase-admin');
-  const shared = new Set<string>();
-  for (const other of ['@aws-sdk/client-dynamodb', '@aws-lambda-powertools/tracer', '@middy/core'])
-    for (const dependency of dependencyClosure(other)) shared.add(dependency);
-  let bytes = 0;
-  for (const [pkg, size] of weights) if (firebase.has(pkg) && !shared.has(pkg)) bytes += size;
-  return bytes;
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+const BEFORE_KIB: Record<string, number> = {
+  api: 699,
+  manage: 963,
+  authorizer: 327,
+  'release-scheduled': 397,
+  'send-email': 602,
+  'send-sms': 487,
+  'send-whatsapp': 487,
+  'send-push': 835,
+  'send-slack': 547,
+  'send-mqtt': 511,
+  events: 584,
+  'webhook-sender': 405,
 };
+
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const ms = (v: number) => `${v.toFixed(0)} ms`;
 
@@ -117,67 +83,17 @@ const BASE_ENV = {
   _X_AMZN_TRACE_ID: 'Root=1-6760a2b1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
 };
 
-interface Variant {
-  label: string;
-  file: string;
-  env: Record<string, string>;
-  nodeArgs: string[];
-}
-
-/** Median CPU time of `import(file)` in fresh processes; variants interleaved against drift. */
-function coldImports(variants: Variant[]): number[] {
-  const times: number[][] = variants.map(() => []);
-  for (let run = 0; run < RUNS; run++) {
-    variants.forEach((variant, i) => {
-      const child = spawnSync(
-        process.execPath,
-        [
-          ...variant.nodeArgs,
-          '--input-type=module',
-          '-e',
-          // CPU time (user + system) of the import, not wall time: on a machine shared with other
-          // work, waiting for a core would otherwise dominate the figure.
-          `const c=process.cpuUsage();await import(${JSON.stringify(variant.file)});const d=process.cpuUsage(c);console.log((d.user+d.system)/1000)`,
-        ],
-        { env: { ...process.env, ...variant.env }, encoding: 'utf8' },
-      );
-      const value = Number(child.stdout.trim().split('\n').pop());
-      if (child.status !== 0 || child.stdout.trim() === '' || Number.isNaN(value))
-        throw new Error(`import of ${variant.file} failed: ${child.stderr.slice(-1500)}`);
-      times[i]?.push(value);
-    });
-  }
-  return times.map(median);
-}
-
-/** Bytes in the output per npm package (or `herald` for our own code). */
-export function weights(metafile: Metafile): Map<string, number> {
-  const byPackage = new Map<string, number>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const [path, input] of Object.entries(output.inputs)) {
-      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
-      const name = match?.[1] ?? 'herald';
-      byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
-    }
-  }
-  return byPackage;
-}
-
 /** What the bench varies: SDK from the Lambda runtime, or the tracer left out (to price tracing). */
 type BundleVariant = 'deployed' | 'sdk-external' | 'no-tracer';
 
 const NO_TRACER = join(process.cwd(), 'bench/stubs/no-tracer.ts');
 
+/** One handler built as deployed (build-function.ts: index.mjs + chunks), or a variant of it. */
 async function bundle(name: string, dir: string, variant: BundleVariant) {
-  const outfile = join(dir, `${name}.${variant}.mjs`);
-  const result = await build({
-    ...ESBUILD_OPTIONS,
-    entryPoints: [`functions/handlers/${name}.ts`],
-    outfile,
-    logLevel: 'silent',
-    sourcemap: 'external',
-    sourcesContent: false,
-    metafile: true,
+  const outdir = join(dir, `${name}.${variant}`);
+  const built = await buildFunction({
+    handlerName: name,
+    outdir,
     external:
       variant === 'sdk-external'
         ? ['@aws-sdk/*', ...externalModulesFor(name)]
@@ -191,7 +107,7 @@ async function bundle(name: string, dir: string, variant: BundleVariant) {
           }
         : HERALD_BUNDLING.alias,
   });
-  return { outfile, size: statSync(outfile).size, weights: weights(result.metafile) };
+  return { outfile: join(outdir, ENTRY_FILE), outdir, built };
 }
 
 const signed = (v: number) => `${v >= 0 ? '+' : ''}${ms(v)}`;
@@ -201,13 +117,14 @@ export async function benchBundles(): Promise<void> {
     `\nLambda bundles as deployed (esbuild, minified ESM, node24; cold import = CPU ms of import() with tracing on and source maps on, as deployed; median of ${RUNS} fresh processes)`,
   );
   console.log(
-    '  handler            size   before   import   of which X-Ray  switch off  source maps  SDK from runtime (size / import)   target',
+    '  handler          at start  tracing off   asset   before   import   of which X-Ray  switch off  source maps  SDK from runtime (at start / import)   target',
   );
   // Inside the project, so that a bundle with the SDK left out finds it in node_modules (as the
   // Lambda runtime's own copy would be found).
   mkdirSync('node_modules/.cache', { recursive: true });
   const dir = mkdtempSync(join(process.cwd(), 'node_modules/.cache/herald-bundles-'));
   const heaviest: string[] = [];
+  const onDemand: string[] = [];
   try {
     for (const name of BUNDLED_HANDLERS) {
       const bundled = await bundle(name, dir, 'deployed');
@@ -224,24 +141,43 @@ export async function benchBundles(): Promise<void> {
         { label: 'sdk external', file: external.outfile, env: on, nodeArgs: maps },
       ]) as [number, number, number, number, number];
       const target = TARGETS[name];
-      const allowed = allowedWeight(name, bundled.weights);
-      const counted = bundled.size - allowed;
+      const atStart = loadedAtStart(bundled.outdir, on);
+      const atStartOff = loadedAtStart(bundled.outdir, off);
+      const externalAtStart = loadedAtStart(external.outdir, on);
+      const loadedWeights = weights(bundled.built.metafile, atStart.files);
+      const allowed = allowedWeight(name, loadedWeights);
+      const counted = atStart.bytes - allowed;
       const verdict = target
         ? `${counted / 1024 <= target.kib && deployed <= target.ms ? 'met' : 'NOT met'} (${target.kib} KiB / ${target.ms} ms)${allowed > 0 ? `: ${kib(counted)} without firebase-admin and its dependencies (${kib(allowed)})` : ''}`
         : '';
       console.log(
-        `  ${name.padEnd(17)} ${kib(bundled.size).padStart(8)} ${(BEFORE_KIB[name] ? `${BEFORE_KIB[name]} KiB` : '').padStart(8)} ${ms(deployed).padStart(7)}  ${signed(deployed - withoutTracer).padStart(14)}  ${signed(switchedOff - deployed).padStart(10)}  ${signed(deployed - withoutMaps).padStart(11)}  ${`${kib(external.size)} / ${ms(fromRuntime)}`.padStart(32)}   ${verdict}`,
+        `  ${name.padEnd(15)} ${kib(atStart.bytes).padStart(9)} ${kib(atStartOff.bytes).padStart(12)} ${kib(bundled.built.totalBytes).padStart(7)} ${(BEFORE_KIB[name] ? `${BEFORE_KIB[name]} KiB` : '').padStart(8)} ${ms(deployed).padStart(7)}  ${signed(deployed - withoutTracer).padStart(14)}  ${signed(switchedOff - deployed).padStart(10)}  ${signed(deployed - withoutMaps).padStart(11)}  ${`${kib(externalAtStart.bytes)} / ${ms(fromRuntime)}`.padStart(35)}   ${verdict}`,
       );
-      const top = [...bundled.weights]
+      const later = bundled.built.onDemand
+        .filter(({ file }) => !atStart.files.has(resolve(bundled.outdir, file)))
+        .filter(({ bytes }) => bytes >= 4096)
+        .map(
+          ({ file, bytes }) =>
+            `${file.replace(/^chunks\//, '').replace(/-[A-Z0-9]{8}\.mjs$/, '')} ${kib(bytes)}`,
+        );
+      if (later.length > 0) onDemand.push(`  ${name.padEnd(17)}  ${later.join(', ')}`);
+      const top = [...loadedWeights]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 5)
         .map(([pkg, bytes]) => `${pkg} ${kib(bytes)}`);
       heaviest.push(`  ${name.padEnd(17)}  ${top.join(', ')}`);
     }
     console.log(
+      '  at start: the JavaScript a cold start loads (index.mjs and the chunks its import loads, tracing on, as deployed), what the target counts; tracing off: the same with cdk.json tracing=false; asset: every chunk in the asset; before: one file per function (issue 19 second round)',
+    );
+    console.log(
       '  of which X-Ray: import time of the Powertools Tracer and the X-Ray SDK (bundle without them); switch off: cdk.json tracing=false (the Tracer and the X-Ray SDK are then not loaded)',
     );
-    console.log('  heaviest packages in each bundle (bytes in the minified output)');
+    console.log(
+      "  chunks loaded later, on the first call that needs them (>= 4 KiB; bowser is the SDK's browser user-agent parser, never loaded on Node)",
+    );
+    for (const row of onDemand) console.log(row);
+    console.log('  heaviest packages loaded at start (bytes in the minified output)');
     for (const row of heaviest) console.log(row);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,4 +1,6 @@
 import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'esbuild';
+import { schemaKeysPlugin } from './schema-keys-plugin';
 
 /**
  * How every Herald function is bundled: shared by HeraldFunction and `npm run bench`, so the
@@ -81,4 +83,6 @@ export const ESBUILD_OPTIONS = {
   external: HERALD_BUNDLING.externalModules,
   alias: HERALD_BUNDLING.alias,
   banner: { js: HERALD_BUNDLING.banner },
+  // The SDK's schema modules, made tree-shakable (schema-keys-plugin.ts).
+  plugins: [schemaKeysPlugin] as Plugin[],
 } as const;

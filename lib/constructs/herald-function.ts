@@ -1,15 +1,41 @@
+import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  Architecture,
+  Code,
+  Function as LambdaFunction,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { externalModulesFor, HERALD_BUNDLING } from './bundling';
 
 /** Repository root: entry paths, package-lock.json and tsconfig are resolved from here. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The asset build (esbuild with Herald's plugin and code splitting): build-function.ts. */
+const BUILD_SCRIPT = fileURLToPath(new URL('./build-function.ts', import.meta.url));
+
+/**
+ * Runs `command` (argv) to completion; throws with its output when it fails. Synth prints
+ * problems only, so a successful build's output is not shown.
+ */
+function run(command: string[], options: { shell?: boolean; cwd?: string } = {}): void {
+  const [file, ...args] = command;
+  const result = spawnSync(file ?? '', args, {
+    cwd: options.cwd ?? PROJECT_ROOT,
+    shell: options.shell ?? false,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `${command.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}):\n${result.stdout}${result.stderr}`,
+    );
+  if (result.stderr.trim() !== '') process.stderr.write(result.stderr);
+}
 
 /** Props of HeraldFunction: one Lambda entry point of functions/handlers/. */
 export interface HeraldFunctionProps {
@@ -48,14 +74,15 @@ export interface HeraldFunctionProps {
 }
 
 /**
- * A NodejsFunction with Herald's defaults: Node 24 on arm64, minified ESM bundle with source
- * maps (the AWS SDK clients a handler imports are bundled, not taken from the runtime), its own
- * log group with retention, a role that can write only to that log group, and X-Ray active
- * tracing unless turned off.
+ * A Lambda function with Herald's defaults: Node 24 on arm64, minified ESM bundle with source
+ * maps (the AWS SDK clients a handler imports are bundled, not taken from the runtime) whose
+ * `await import()`s are split into chunks loaded on demand (build-function.ts), its own log group
+ * with retention, a role that can write only to that log group, and X-Ray active tracing unless
+ * turned off.
  */
 export class HeraldFunction extends Construct {
   /** The Lambda function. */
-  readonly fn: NodejsFunction;
+  readonly fn: LambdaFunction;
   /** Its execution role: grants go here. */
   readonly role: iam.Role;
   /** Its log group. */
@@ -78,11 +105,29 @@ export class HeraldFunction extends Construct {
     this.logGroup.grantWrite(this.role);
     const tracing = props.tracing ?? true;
 
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: `${PROJECT_ROOT}functions/handlers/${props.handlerName}.ts`,
-      handler: 'handler',
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: `${PROJECT_ROOT}package-lock.json`,
+    const { handlerName, afterBundling } = props;
+    this.fn = new LambdaFunction(this, 'Function', {
+      // Built on this machine with the project's own esbuild (build-function.ts); the hash is the
+      // output's, so an unchanged build is not uploaded again. There is no container fallback:
+      // `npm ci` installs everything the build needs.
+      code: Code.fromAsset(PROJECT_ROOT, {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          image: DockerImage.fromRegistry('herald-builds-locally'),
+          // Part of CDK's bundling cache key: without it, every function (same source folder,
+          // same options) would get the first function's bundle.
+          environment: { HERALD_HANDLER: handlerName },
+          local: {
+            tryBundle(outputDir) {
+              run([process.execPath, '--import', 'tsx', BUILD_SCRIPT, handlerName, outputDir]);
+              for (const command of afterBundling?.(PROJECT_ROOT, outputDir) ?? [])
+                run([command], { shell: true });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
@@ -102,30 +147,6 @@ export class HeraldFunction extends Construct {
         POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // Synth prints problems only: no per-bundle size table.
-        logLevel: LogLevel.WARNING,
-        mainFields: HERALD_BUNDLING.mainFields,
-        externalModules: externalModulesFor(props.handlerName),
-        banner: HERALD_BUNDLING.banner,
-        esbuildArgs: Object.fromEntries(
-          Object.entries(HERALD_BUNDLING.alias).map(([from, to]) => [`--alias:${from}`, to]),
-        ),
-        ...(props.afterBundling
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: props.afterBundling,
-              },
-            }
-          : {}),
       },
     });
     if (tracing) {

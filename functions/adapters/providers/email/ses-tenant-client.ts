@@ -1,5 +1,5 @@
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 
 /** How a tenant's SES identity is reached: the stack's credentials, or a role in its account. */
 export interface SesTenantAccess {
@@ -20,16 +20,24 @@ interface AwsCredentialIdentity {
 export type SesClientSettings = ConstructorParameters<typeof SESv2Client>[0];
 
 /**
+ * The STS client module, loaded on the first AssumeRole of the container: only tenants whose SES
+ * identity is in another account need it, so the email sender's cold start does not load it (its
+ * bundle keeps it in a chunk of its own: lib/constructs/build-function.ts).
+ */
+const loadSts = () => import('@aws-sdk/client-sts');
+
+/**
  * Credentials of the tenant's role, assumed with its external id. The SDK memoizes an identity
  * provider until shortly before `expiration`, so one AssumeRole serves an hour of sends.
  */
 export function assumedRoleCredentials(
-  sts: STSClient,
+  sts: () => Promise<STSClient>,
   roleArn: string,
   externalId: string | undefined,
 ): () => Promise<AwsCredentialIdentity> {
   return async () => {
-    const answer = await sts.send(
+    const { AssumeRoleCommand } = await loadSts();
+    const answer = await (await sts()).send(
       new AssumeRoleCommand({
         RoleArn: roleArn,
         RoleSessionName: 'herald-email',
@@ -58,7 +66,7 @@ export function assumedRoleCredentials(
  */
 export class SesTenantClients {
   readonly #clients = new Map<string, SESv2Client>();
-  readonly #sts = new Map<string, STSClient>();
+  readonly #sts = new Map<string, Promise<STSClient>>();
 
   constructor(
     private readonly settings: SesClientSettings = {},
@@ -87,12 +95,19 @@ export class SesTenantClients {
     return client;
   }
 
-  #stsFor(region: string): STSClient {
-    let sts = this.#sts.get(region);
-    if (!sts) {
-      sts = this.wrap(new STSClient({ region, maxAttempts: 2 }));
-      this.#sts.set(region, sts);
-    }
-    return sts;
+  /** The region's STS client, created (and its module loaded) on the first AssumeRole. */
+  #stsFor(region: string): () => Promise<STSClient> {
+    return () => {
+      let sts = this.#sts.get(region);
+      if (!sts) {
+        sts = loadSts().then(({ STSClient }) =>
+          this.wrap(new STSClient({ region, maxAttempts: 2 })),
+        );
+        // A failed load is not kept: the next AssumeRole tries again.
+        sts.catch(() => this.#sts.delete(region));
+        this.#sts.set(region, sts);
+      }
+      return sts;
+    };
   }
 }

@@ -1,0 +1,143 @@
+/**
+ * What `npm run bench -- bundles` measures of a built function: cold-import CPU time, the files a
+ * cold start loads, bytes per npm package, and the push function's firebase-admin allowance.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Metafile } from 'esbuild';
+import { ENTRY_FILE } from '../lib/constructs/build-function';
+
+export const RUNS = 7;
+
+/**
+ * The issue lets the push function carry firebase-admin's own weight beyond its 500 KiB: the
+ * packages firebase-admin brings (its dependencies, transitively, as installed) that no other
+ * dependency of Herald's brings too. Their bytes in the push bundle are not counted against it.
+ */
+function dependencyClosure(root: string): Set<string> {
+  const names = new Set<string>();
+  const seenDirs = new Set<string>();
+  // Node's resolution: the dependent's own node_modules first, then each parent's.
+  const resolve = (name: string, fromDir: string): string | undefined => {
+    for (let dir = fromDir; ; dir = dirname(dir)) {
+      const candidate = join(dir, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) return candidate;
+      if (dir === dirname(dir) || dir === '.' || dir === '') return undefined;
+    }
+  };
+  const visit = (name: string, fromDir: string) => {
+    const dir = resolve(name, fromDir);
+    if (dir === undefined || seenDirs.has(dir)) return;
+    seenDirs.add(dir);
+    names.add(name);
+    const { dependencies = {} } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dependency of Object.keys(dependencies)) visit(dependency, dir);
+  };
+  visit(root, process.cwd());
+  return names;
+}
+
+export function allowedWeight(name: string, weights: Map<string, number>): number {
+  if (name !== 'send-push') return 0;
+  const firebase = dependencyClosure('firebase-admin');
+  const shared = new Set<string>();
+  for (const other of ['@aws-sdk/client-dynamodb', '@aws-lambda-powertools/tracer', '@middy/core'])
+    for (const dependency of dependencyClosure(other)) shared.add(dependency);
+  let bytes = 0;
+  for (const [pkg, size] of weights) if (firebase.has(pkg) && !shared.has(pkg)) bytes += size;
+  return bytes;
+}
+
+export const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+export interface Variant {
+  label: string;
+  file: string;
+  env: Record<string, string>;
+  nodeArgs: string[];
+}
+
+/** Median CPU time of `import(file)` in fresh processes; variants interleaved against drift. */
+export function coldImports(variants: Variant[]): number[] {
+  const times: number[][] = variants.map(() => []);
+  for (let run = 0; run < RUNS; run++) {
+    variants.forEach((variant, i) => {
+      const child = spawnSync(
+        process.execPath,
+        [
+          ...variant.nodeArgs,
+          '--input-type=module',
+          '-e',
+          // CPU time (user + system) of the import, not wall time: on a machine shared with other
+          // work, waiting for a core would otherwise dominate the figure.
+          `const c=process.cpuUsage();await import(${JSON.stringify(variant.file)});const d=process.cpuUsage(c);console.log((d.user+d.system)/1000)`,
+        ],
+        { env: { ...process.env, ...variant.env }, encoding: 'utf8' },
+      );
+      const value = Number(child.stdout.trim().split('\n').pop());
+      if (child.status !== 0 || child.stdout.trim() === '' || Number.isNaN(value))
+        throw new Error(`import of ${variant.file} failed: ${child.stderr.slice(-1500)}`);
+      times[i]?.push(value);
+    });
+  }
+  return times.map(median);
+}
+
+/**
+ * Bytes in the output per npm package (or `herald` for our own code); with `only`, in those
+ * output files (absolute paths) alone.
+ */
+export function weights(metafile: Metafile, only?: Set<string>): Map<string, number> {
+  const byPackage = new Map<string, number>();
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (only && !only.has(resolve(file))) continue;
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
+      const name = match?.[1] ?? 'herald';
+      byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
+    }
+  }
+  return byPackage;
+}
+
+/**
+ * The files of `outdir` a cold start loads (import of index.mjs, in a fresh process, with
+ * `env`): recorded by a module hook, so a chunk behind `await import()` that runs at start (the
+ * Tracer's, when tracing is on) counts and one that waits for a call (the template engine) does
+ * not. Returns their paths and bytes.
+ */
+export function loadedAtStart(
+  outdir: string,
+  env: Record<string, string>,
+): { files: Set<string>; bytes: number } {
+  const entry = join(outdir, ENTRY_FILE);
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
+await import(${JSON.stringify(pathToFileURL(entry).href)});
+console.log(JSON.stringify([...seen]));`,
+    ],
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  );
+  if (child.status !== 0)
+    throw new Error(`import of ${entry} failed: ${child.stderr.slice(-1500)}`);
+  const base = pathToFileURL(outdir).href;
+  const urls = JSON.parse(child.stdout.trim().split('\n').pop() ?? '[]') as string[];
+  const files = new Set(
+    urls
+      .filter((url) => url.startsWith(`${base}/`) && url.endsWith('.mjs'))
+      .map((url) => fileURLToPath(url)),
+  );
+  return { files, bytes: [...files].reduce((sum, file) => sum + statSync(file).size, 0) };
+}

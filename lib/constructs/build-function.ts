@@ -1,0 +1,98 @@
+/**
+ * Builds one Herald function's Lambda asset: the handler bundled by esbuild into `index.mjs`, and
+ * what it imports only through `await import()` (the api's template engine, the email sender's
+ * STS client) split into `chunks/`, loaded on the first call that needs them rather than at every
+ * cold start. HeraldFunction runs this file in a child process while synthesizing (esbuild's
+ * plugins need its asynchronous API; CDK's local bundling is synchronous); `npm run bench --
+ * bundles` and the tests call buildFunction() directly, so what they measure is what deploys.
+ *
+ *   tsx lib/constructs/build-function.ts <handler> <outdir>
+ */
+import { realpathSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Metafile } from 'esbuild';
+import { ESBUILD_OPTIONS, externalModulesFor } from './bundling';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The file Lambda loads (handler `index.handler`). */
+export const ENTRY_FILE = 'index.mjs';
+
+export interface FunctionBuild {
+  metafile: Metafile;
+  /** Bytes of the JavaScript a cold start loads: index.mjs and the chunks it imports statically. */
+  coldStartBytes: number;
+  /** Bytes of all JavaScript in the asset (cold start plus the chunks loaded on demand). */
+  totalBytes: number;
+  /** The chunks loaded on demand, with their bytes. */
+  onDemand: Array<{ file: string; bytes: number }>;
+}
+
+export interface BuildFunctionOptions {
+  /** File name under functions/handlers/ without extension, e.g. `send-email`. */
+  handlerName: string;
+  outdir: string;
+  /** Source maps next to each file (deployed: yes). @default true */
+  sourcemap?: boolean;
+  /** Extra esbuild options (the bench's variants): alias and external replace the defaults. */
+  alias?: Record<string, string>;
+  external?: string[];
+}
+
+export async function buildFunction(options: BuildFunctionOptions): Promise<FunctionBuild> {
+  const result = await build({
+    ...ESBUILD_OPTIONS,
+    absWorkingDir: ROOT,
+    entryPoints: { index: `functions/handlers/${options.handlerName}.ts` },
+    outdir: options.outdir,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.mjs' },
+    sourcemap: options.sourcemap === false ? false : 'linked',
+    sourcesContent: false,
+    metafile: true,
+    logLevel: 'warning',
+    external: options.external ?? externalModulesFor(options.handlerName),
+    alias: options.alias ?? ESBUILD_OPTIONS.alias,
+  });
+  return { metafile: result.metafile, ...sizes(result.metafile, options.outdir) };
+}
+
+/** Cold-start and total bytes of a build's JavaScript outputs (see FunctionBuild). */
+export function sizes(metafile: Metafile, outdir: string): Omit<FunctionBuild, 'metafile'> {
+  const outputs = Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.mjs'));
+  const entry = outputs.find(([file]) => file.endsWith(`/${ENTRY_FILE}`) || file === ENTRY_FILE);
+  if (!entry) throw new Error(`no ${ENTRY_FILE} among ${outputs.map(([f]) => f).join(', ')}`);
+  const loaded = new Set<string>();
+  const visit = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const i of metafile.outputs[file]?.imports ?? [])
+      if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(entry[0]);
+  const bytes = (files: Array<[string, { bytes: number }]>) =>
+    files.reduce((sum, [, output]) => sum + output.bytes, 0);
+  const base = realpathSync(resolve(ROOT, outdir));
+  return {
+    coldStartBytes: bytes(outputs.filter(([file]) => loaded.has(file))),
+    totalBytes: bytes(outputs),
+    onDemand: outputs
+      .filter(([file]) => !loaded.has(file))
+      .map(([file, output]) => ({
+        file: relative(base, realpathSync(resolve(ROOT, file))),
+        bytes: output.bytes,
+      })),
+  };
+}
+
+// Run as a script (HeraldFunction's local bundling): build, print nothing on success.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [handlerName, outdir] = process.argv.slice(2);
+  if (!handlerName || !outdir) {
+    console.error('usage: tsx lib/constructs/build-function.ts <handler> <outdir>');
+    process.exit(2);
+  }
+  await buildFunction({ handlerName, outdir: join(outdir) });
+}
