@@ -11,6 +11,29 @@ import { ENTRY_FILE } from '../lib/constructs/build-function';
 
 export const RUNS = 7;
 
+/** A Lambda-like environment for a cold import (tracing is set by the caller). */
+export const BASE_ENV = {
+  AWS_REGION: 'us-east-1',
+  TABLE_NAME: 't',
+  QUEUE_URL_EMAIL: 'https://sqs.us-east-1.amazonaws.com/1/e',
+  QUEUE_URL_SMS: 'https://sqs.us-east-1.amazonaws.com/1/s',
+  QUEUE_URL_WHATSAPP: 'https://sqs.us-east-1.amazonaws.com/1/w',
+  QUEUE_URL_PUSH: 'https://sqs.us-east-1.amazonaws.com/1/p',
+  QUEUE_URL_SLACK: 'https://sqs.us-east-1.amazonaws.com/1/sl',
+  QUEUE_URL_MQTT: 'https://sqs.us-east-1.amazonaws.com/1/m',
+  EMAIL_FROM: 'a@example.com',
+  TWILIO_SECRET_ID: 'x',
+  SLACK_SECRET_ID: 'x',
+  FCM_SECRET_ID: 'x',
+  EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:herald-bench-events',
+  WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh',
+  WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh-dlq',
+  // As in Lambda: what makes the Tracer (and the X-Ray SDK) run in Lambda mode.
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+  AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+  _X_AMZN_TRACE_ID: 'Root=1-6760a2b1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
+};
+
 /**
  * The issue lets the push function carry firebase-admin's own weight beyond its 500 KiB: the
  * packages firebase-admin brings (its dependencies, transitively, as installed) that no other

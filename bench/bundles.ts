@@ -7,7 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildFunction, ENTRY_FILE } from '../lib/constructs/build-function';
 import { externalModulesFor, HERALD_BUNDLING } from '../lib/constructs/bundling';
-import { allowedWeight, coldImports, loadedAtStart, RUNS, weights } from './bundle-measure';
+import {
+  allowedWeight,
+  BASE_ENV,
+  coldImports,
+  loadedAtStart,
+  RUNS,
+  weights,
+} from './bundle-measure';
 
 /**
  * Targets (size KiB, cold import ms): issue 13's, the api's and the email sender's sizes as issue
@@ -60,28 +67,6 @@ const BEFORE_KIB: Record<string, number> = {
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 const ms = (v: number) => `${v.toFixed(0)} ms`;
-
-const BASE_ENV = {
-  AWS_REGION: 'us-east-1',
-  TABLE_NAME: 't',
-  QUEUE_URL_EMAIL: 'https://sqs.us-east-1.amazonaws.com/1/e',
-  QUEUE_URL_SMS: 'https://sqs.us-east-1.amazonaws.com/1/s',
-  QUEUE_URL_WHATSAPP: 'https://sqs.us-east-1.amazonaws.com/1/w',
-  QUEUE_URL_PUSH: 'https://sqs.us-east-1.amazonaws.com/1/p',
-  QUEUE_URL_SLACK: 'https://sqs.us-east-1.amazonaws.com/1/sl',
-  QUEUE_URL_MQTT: 'https://sqs.us-east-1.amazonaws.com/1/m',
-  EMAIL_FROM: 'a@example.com',
-  TWILIO_SECRET_ID: 'x',
-  SLACK_SECRET_ID: 'x',
-  FCM_SECRET_ID: 'x',
-  EVENTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:1:herald-bench-events',
-  WEBHOOK_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh',
-  WEBHOOK_DLQ_URL: 'https://sqs.us-east-1.amazonaws.com/1/wh-dlq',
-  // As in Lambda: what makes the Tracer (and the X-Ray SDK) run in Lambda mode.
-  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-  AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-  _X_AMZN_TRACE_ID: 'Root=1-6760a2b1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
-};
 
 /** What the bench varies: SDK from the Lambda runtime, or the tracer left out (to price tracing). */
 type BundleVariant = 'deployed' | 'sdk-external' | 'no-tracer';

@@ -1,13 +1,15 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { build } from 'esbuild';
 import { LiquidTemplateEngine } from '../functions/adapters/templates/liquid-engine';
 import { VersionCache } from '../functions/core/templates/compile';
 import type { TemplateContent, TemplateVersion } from '../functions/core/templates/model';
 import type { TemplateRepository } from '../functions/core/templates/ports';
 import { renderForRecipient } from '../functions/core/templates/render';
-import { ESBUILD_OPTIONS, externalModulesFor } from '../lib/constructs/bundling';
+import { buildFunction } from '../lib/constructs/build-function';
 import { loadHandler } from '../local/emulators/lambda';
 import { startLocalStack } from '../local/stack';
+import { BASE_ENV, loadedAtStart, weights } from './bundle-measure';
 import { countSdkRequests } from './sdk-counter';
 import { apiHandler, context, line, ms, percentile, quiet, servicesOf } from './support';
 
@@ -197,34 +199,39 @@ async function renderCpu() {
   line('compilations of the version in this container', String(deps.cache.compilations));
 }
 
+/**
+ * What a cold start of each function loads (as deployed, tracing on: build-function.ts, recorded
+ * as `npm run bench -- bundles` does), and where MJML and liquidjs are: at start, in a chunk
+ * loaded on the first call that needs it, or not in the asset at all.
+ */
 async function bundleSizes() {
   const targets: Record<string, number | undefined> = {
     api: 650,
     'send-email': 500,
     templates: undefined,
   };
-  for (const [name, target] of Object.entries(targets)) {
-    const result = await build({
-      ...ESBUILD_OPTIONS,
-      entryPoints: [`functions/handlers/${name}.ts`],
-      // As deployed (HeraldFunction): each handler leaves out what it never loads.
-      external: externalModulesFor(name),
-      write: false,
-      metafile: true,
-      outfile: `/tmp/herald-bench-${name}.mjs`,
-      logLevel: 'error',
-    });
-    const js = result.outputFiles.find((f) => f.path.endsWith('.mjs'));
-    const kib = (js?.contents.length ?? 0) / 1024;
-    const inputs = Object.keys(result.metafile.inputs);
-    const mjml = inputs.some((i) => i.includes('node_modules/mjml'));
-    const liquid = inputs.some((i) => i.includes('node_modules/liquidjs'));
-    line(
-      `${name} bundle${target ? ` (target <= ${target} KiB)` : ''}`,
-      `${kib.toFixed(0)} KiB${mjml ? ', with MJML' : ''}${liquid ? ', with liquidjs' : ''}${
-        target ? (kib <= target ? ': met' : ': NOT met') : ''
-      }`,
-    );
+  mkdirSync('node_modules/.cache', { recursive: true });
+  const dir = mkdtempSync(join(process.cwd(), 'node_modules/.cache/herald-bench-templates-'));
+  try {
+    for (const [name, target] of Object.entries(targets)) {
+      const outdir = join(dir, name);
+      const built = await buildFunction({ handlerName: name, outdir, sourcemap: false });
+      const env = { ...BASE_ENV, POWERTOOLS_TRACE_ENABLED: 'true', LAMBDA_TASK_ROOT: outdir };
+      const atStart = loadedAtStart(outdir, env);
+      const loaded = weights(built.metafile, atStart.files);
+      const asset = weights(built.metafile);
+      const where = (pkg: string, label: string) =>
+        loaded.has(pkg) ? `, ${label} at start` : asset.has(pkg) ? `, ${label} in a chunk` : '';
+      const kib = atStart.bytes / 1024;
+      line(
+        `${name}: loaded at start${target ? ` (target <= ${target} KiB)` : ''}`,
+        `${kib.toFixed(0)} KiB${where('mjml', 'MJML')}${where('liquidjs', 'liquidjs')}${
+          target ? (kib <= target ? ': met' : ': NOT met') : ''
+        }`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
