@@ -2,17 +2,28 @@ import type { Readable } from 'node:stream';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type HttpSend, SignedDurableEngine } from '../adapters/lambda/signed-engine';
 import type { WorkflowEngine } from '../core/workflows/ports';
+import { inSubsegment } from './tracing';
 
 /*
  * The durable engine of the api and manage functions (adapters/lambda/signed-engine.ts): signed
  * calls to Lambda's endpoint (AWS_ENDPOINT_URL_LAMBDA locally, as the SDK reads it) with the
  * function role's credentials from the environment, which is where Lambda puts them and where
- * the SDK's own chain stops (lib/constructs/bundling.ts). Sent with the SDK's Node handler.
+ * the SDK's own chain stops (lib/constructs/bundling.ts). Sent with the SDK's Node handler; each
+ * exchange is a `Lambda` subsegment annotated with its operation, as a traced SDK client's call
+ * would be one (the X-Ray SDK does not see these requests otherwise).
  */
 
 const handler = new NodeHttpHandler({ requestTimeout: 5_000, throwOnRequestTimeout: true });
 
-const send: HttpSend = async ({ url, method, headers, body }) => {
+const send: HttpSend = ({ operation, ...request }) =>
+  inSubsegment('Lambda', { operation }, () => exchange(request));
+
+async function exchange({
+  url,
+  method,
+  headers,
+  body,
+}: Omit<Parameters<HttpSend>[0], 'operation'>) {
   const { response } = await handler.handle({
     protocol: url.protocol,
     hostname: url.hostname,
@@ -32,7 +43,7 @@ const send: HttpSend = async ({ url, method, headers, body }) => {
     ),
     body: Buffer.concat(chunks).toString('utf8'),
   };
-};
+}
 
 /** Lambda's endpoint in the region (or the one the environment names, as the SDK would). */
 export function lambdaEndpoint(env: NodeJS.ProcessEnv = process.env): string {

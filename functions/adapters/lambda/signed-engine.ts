@@ -8,8 +8,10 @@ import { type AwsCredentials, signV4 } from '../aws/sigv4';
  * routing shorthand's one Invoke (docs/architecture.md, Bundles).
  */
 
-/** One HTTP exchange; the runtime sends it with the SDK's Node handler. */
+/** One HTTP exchange; the runtime sends it with the SDK's Node handler (and traces it). */
 export type HttpSend = (request: {
+  /** The Lambda API operation, as the SDK would name it: `Invoke`. */
+  operation: string;
   url: URL;
   method: string;
   headers: Record<string, string>;
@@ -53,7 +55,7 @@ export class SignedDurableEngine implements WorkflowEngine {
   async start(runId: string, payload: { runId: string }): Promise<void> {
     const path = `/2015-03-31/functions/${encodeURIComponent(this.config.functionName)}/invocations`;
     try {
-      await this.call(path, JSON.stringify(payload), {
+      await this.call('Invoke', path, JSON.stringify(payload), {
         'x-amz-invocation-type': 'Event',
         'x-amz-durable-execution-name': runId,
       });
@@ -67,7 +69,12 @@ export class SignedDurableEngine implements WorkflowEngine {
   async completeCallback(callbackId: string, result: unknown): Promise<void> {
     const path = `/2025-12-01/durable-execution-callbacks/${encodeURIComponent(callbackId)}/succeed`;
     try {
-      await this.call(path, typeof result === 'string' ? result : JSON.stringify(result), {});
+      await this.call(
+        'SendDurableExecutionCallbackSuccess',
+        path,
+        typeof result === 'string' ? result : JSON.stringify(result),
+        {},
+      );
     } catch (error) {
       // Completed already (by the run itself or an earlier stream batch), or timed out: nothing to do.
       const name = (error as { name?: string }).name ?? '';
@@ -76,7 +83,12 @@ export class SignedDurableEngine implements WorkflowEngine {
     }
   }
 
-  private async call(path: string, body: string, extra: Record<string, string>): Promise<void> {
+  private async call(
+    operation: string,
+    path: string,
+    body: string,
+    extra: Record<string, string>,
+  ): Promise<void> {
     const base = new URL(this.config.endpoint);
     const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
     for (let attempt = 1; ; attempt++) {
@@ -91,7 +103,7 @@ export class SignedDurableEngine implements WorkflowEngine {
           },
           { service: 'lambda', region: this.config.region, credentials: this.config.credentials() },
         );
-        const answer = await this.send({ url, method: 'POST', headers, body });
+        const answer = await this.send({ operation, url, method: 'POST', headers, body });
         if (answer.status < 300) return;
         throw new LambdaCallError(errorName(answer), answer.status, answer.body.slice(0, 500));
       } catch (error) {

@@ -1,5 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import middy from '@middy/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -77,6 +79,43 @@ describe('tracing in a channel function', () => {
     expect(deliveries.map((s) => s.annotations?.notificationId).sort()).toEqual(['n-1', 'n-2']);
     for (const delivery of deliveries) {
       expect(delivery).toMatchObject({ trace_id: TRACE_ID, parent_id: handlerSegment?.id });
+    }
+  });
+});
+
+describe('tracing in the api function', () => {
+  it("records the signed Lambda calls that start a workflow run as the handler's subsegments", async () => {
+    const { traceHandler } = tracing;
+    const { createSignedDurableEngine } = await import('../../../functions/runtime/durable-engine');
+    const lambda = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(202).end());
+    });
+    await new Promise<void>((ready) => lambda.listen(0, '127.0.0.1', ready));
+    try {
+      const engine = createSignedDurableEngine('arn:aws:lambda:us-east-1:1:function:wf:live', {
+        AWS_REGION: 'us-east-1',
+        AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(lambda.address() as AddressInfo).port}`,
+        AWS_ACCESS_KEY_ID: 'a',
+        AWS_SECRET_ACCESS_KEY: 'b',
+      });
+      const handler = middy(async () => {
+        await engine.start('run-1', { runId: 'run-1' });
+        await engine.completeCallback('cb-1', { ok: true });
+      }).use(traceHandler());
+      received.length = 0;
+      await handler(undefined, {} as never);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const handlerSegment = received.find((s) => s.name === '## index.handler');
+      const calls = received.filter((s) => s.name === 'Lambda');
+      expect(calls.map((s) => s.annotations?.operation)).toEqual([
+        'Invoke',
+        'SendDurableExecutionCallbackSuccess',
+      ]);
+      for (const call of calls)
+        expect(call).toMatchObject({ trace_id: TRACE_ID, parent_id: handlerSegment?.id });
+    } finally {
+      await new Promise((closed) => lambda.close(closed));
     }
   });
 });
