@@ -1,13 +1,12 @@
 /**
- * What `npm run bench -- bundles` measures of a built function: cold-import CPU time, the files a
- * cold start loads, bytes per npm package, and the push function's firebase-admin allowance.
+ * What `npm run bench -- bundles` measures of a built function: cold-import CPU time, bytes per
+ * npm package, and the push function's firebase-admin allowance (what a start loads:
+ * loadedAtStart in lib/constructs/build-function.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
-import { ENTRY_FILE } from '../lib/constructs/build-function';
 
 export const RUNS = 7;
 
@@ -127,40 +126,4 @@ export function weights(metafile: Metafile, only?: Set<string>): Map<string, num
     }
   }
   return byPackage;
-}
-
-/**
- * The files of `outdir` a cold start loads (import of index.mjs, in a fresh process, with
- * `env`): recorded by a module hook, so a chunk behind `await import()` that runs at start (the
- * Tracer's, when tracing is on) counts and one that waits for a call (the template engine) does
- * not. Returns their paths and bytes.
- */
-export function loadedAtStart(
-  outdir: string,
-  env: Record<string, string>,
-): { files: Set<string>; bytes: number } {
-  const entry = join(outdir, ENTRY_FILE);
-  const child = spawnSync(
-    process.execPath,
-    [
-      '--input-type=module',
-      '-e',
-      `import { registerHooks } from 'node:module';
-const seen = new Set();
-registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
-await import(${JSON.stringify(pathToFileURL(entry).href)});
-console.log(JSON.stringify([...seen]));`,
-    ],
-    { env: { ...process.env, ...env }, encoding: 'utf8' },
-  );
-  if (child.status !== 0)
-    throw new Error(`import of ${entry} failed: ${child.stderr.slice(-1500)}`);
-  const base = pathToFileURL(outdir).href;
-  const urls = JSON.parse(child.stdout.trim().split('\n').pop() ?? '[]') as string[];
-  const files = new Set(
-    urls
-      .filter((url) => url.startsWith(`${base}/`) && url.endsWith('.mjs'))
-      .map((url) => fileURLToPath(url)),
-  );
-  return { files, bytes: [...files].reduce((sum, file) => sum + statSync(file).size, 0) };
 }

@@ -5,16 +5,9 @@
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildFunction, ENTRY_FILE } from '../lib/constructs/build-function';
+import { buildFunction, ENTRY_FILE, loadedAtStart } from '../lib/constructs/build-function';
 import { externalModulesFor, HERALD_BUNDLING } from '../lib/constructs/bundling';
-import {
-  allowedWeight,
-  BASE_ENV,
-  coldImports,
-  loadedAtStart,
-  RUNS,
-  weights,
-} from './bundle-measure';
+import { allowedWeight, BASE_ENV, coldImports, RUNS, weights } from './bundle-measure';
 
 /**
  * Targets (size KiB, cold import ms): issue 13's, the api's and the email sender's sizes as issue
@@ -153,7 +146,7 @@ export async function benchBundles(): Promise<void> {
       heaviest.push(`  ${name.padEnd(17)}  ${top.join(', ')}`);
     }
     console.log(
-      '  at start: the JavaScript a cold start loads (index.mjs and the chunks its import loads, tracing on, as deployed), what the target counts; tracing off: the same with cdk.json tracing=false; asset: every chunk in the asset; before: one file per function (issue 19 second round)',
+      '  at start: the JavaScript a cold start loads (index.mjs and the chunks its import loads, tracing on, as deployed), what the target counts; tracing off: the same with cdk.json tracing=false; asset: every chunk in the asset; before: one file per function (commit 3665118)',
     );
     console.log(
       '  of which X-Ray: import time of the Powertools Tracer and the X-Ray SDK (bundle without them); switch off: cdk.json tracing=false (the Tracer and the X-Ray SDK are then not loaded)',

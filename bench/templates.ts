@@ -6,10 +6,10 @@ import { VersionCache } from '../functions/core/templates/compile';
 import type { TemplateContent, TemplateVersion } from '../functions/core/templates/model';
 import type { TemplateRepository } from '../functions/core/templates/ports';
 import { renderForRecipient } from '../functions/core/templates/render';
-import { buildFunction } from '../lib/constructs/build-function';
+import { buildFunction, loadedAtStart } from '../lib/constructs/build-function';
 import { loadHandler } from '../local/emulators/lambda';
 import { startLocalStack } from '../local/stack';
-import { BASE_ENV, loadedAtStart, weights } from './bundle-measure';
+import { BASE_ENV, weights } from './bundle-measure';
 import { countSdkRequests } from './sdk-counter';
 import { apiHandler, context, line, ms, percentile, quiet, servicesOf } from './support';
 

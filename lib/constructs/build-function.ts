@@ -8,9 +8,10 @@
  *
  *   tsx lib/constructs/build-function.ts <handler> <outdir>
  */
-import { realpathSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type Metafile } from 'esbuild';
 import { ESBUILD_OPTIONS, externalModulesFor } from './bundling';
 
@@ -21,15 +22,12 @@ export const ENTRY_FILE = 'index.mjs';
 
 export interface FunctionBuild {
   metafile: Metafile;
-  /**
-   * Bytes of index.mjs and the chunks it imports statically: what any start loads. A chunk behind
-   * an `await import()` that runs at start (the Tracer's, when tracing is on) is not counted here;
-   * `npm run bench -- bundles` records what a start really loads.
-   */
-  staticBytes: number;
   /** Bytes of all JavaScript in the asset (cold start plus the chunks loaded on demand). */
   totalBytes: number;
-  /** The chunks behind an `await import()`, with their bytes. */
+  /**
+   * The chunks behind an `await import()`, with their bytes. One that runs at start (the
+   * Tracer's, when tracing is on) is among them: loadedAtStart() tells what a start loads.
+   */
   onDemand: Array<{ file: string; bytes: number }>;
 }
 
@@ -63,7 +61,7 @@ export async function buildFunction(options: BuildFunctionOptions): Promise<Func
   return { metafile: result.metafile, ...sizes(result.metafile, options.outdir) };
 }
 
-/** Static, total and on-demand bytes of a build's JavaScript outputs (see FunctionBuild). */
+/** Total and on-demand bytes of a build's JavaScript outputs (see FunctionBuild). */
 export function sizes(metafile: Metafile, outdir: string): Omit<FunctionBuild, 'metafile'> {
   const outputs = Object.entries(metafile.outputs).filter(([file]) => file.endsWith('.mjs'));
   const entry = outputs.find(([file]) => file.endsWith(`/${ENTRY_FILE}`) || file === ENTRY_FILE);
@@ -80,7 +78,6 @@ export function sizes(metafile: Metafile, outdir: string): Omit<FunctionBuild, '
     files.reduce((sum, [, output]) => sum + output.bytes, 0);
   const base = realpathSync(resolve(ROOT, outdir));
   return {
-    staticBytes: bytes(outputs.filter(([file]) => loaded.has(file))),
     totalBytes: bytes(outputs),
     onDemand: outputs
       .filter(([file]) => !loaded.has(file))
@@ -89,6 +86,46 @@ export function sizes(metafile: Metafile, outdir: string): Omit<FunctionBuild, '
         bytes: output.bytes,
       })),
   };
+}
+
+/**
+ * The files of `outdir` a cold start loads (import of index.mjs, in a fresh process, with
+ * `env`): recorded by a module hook, so a chunk behind `await import()` that runs at start (the
+ * Tracer's, when tracing is on) counts and one that waits for a call (the template engine) does
+ * not. Returns their paths and bytes, and what index.mjs exports.
+ */
+export function loadedAtStart(
+  outdir: string,
+  env: Record<string, string>,
+): { files: Set<string>; bytes: number; exports: string[] } {
+  const entry = join(outdir, ENTRY_FILE);
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `import { registerHooks } from 'node:module';
+const seen = new Set();
+registerHooks({ load(url, context, next) { seen.add(url); return next(url, context); } });
+const m = await import(${JSON.stringify(pathToFileURL(entry).href)});
+console.log(JSON.stringify({ seen: [...seen], exports: Object.keys(m) }));`,
+    ],
+    { env: { ...process.env, ...env }, encoding: 'utf8' },
+  );
+  if (child.status !== 0)
+    throw new Error(`import of ${entry} failed: ${child.stderr.slice(-1500)}`);
+  const base = pathToFileURL(outdir).href;
+  const { seen: urls, exports } = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as {
+    seen: string[];
+    exports: string[];
+  };
+  const files = new Set(
+    urls
+      .filter((url) => url.startsWith(`${base}/`) && url.endsWith('.mjs'))
+      .map((url) => fileURLToPath(url)),
+  );
+  const bytes = [...files].reduce((sum, file) => sum + statSync(file).size, 0);
+  return { files, bytes, exports };
 }
 
 // Run as a script (HeraldFunction's local bundling): build, print nothing on success.

@@ -22,10 +22,10 @@ const BUILD_SCRIPT = fileURLToPath(new URL('./build-function.ts', import.meta.ur
  * Runs `command` (argv) to completion; throws with its output when it fails. Synth prints
  * problems only, so a successful build's output is not shown.
  */
-function run(command: string[], options: { shell?: boolean; cwd?: string } = {}): void {
+function run(command: string[], options: { shell?: boolean } = {}): void {
   const [file, ...args] = command;
   const result = spawnSync(file ?? '', args, {
-    cwd: options.cwd ?? PROJECT_ROOT,
+    cwd: PROJECT_ROOT,
     shell: options.shell ?? false,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],

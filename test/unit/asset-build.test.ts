@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -16,7 +15,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFunction, ENTRY_FILE } from '../../lib/constructs/build-function';
+import { buildFunction, ENTRY_FILE, loadedAtStart } from '../../lib/constructs/build-function';
 import { ESBUILD_OPTIONS } from '../../lib/constructs/bundling';
 import { HeraldFunction } from '../../lib/constructs/herald-function';
 import { literalSchemaKeys } from '../../lib/constructs/schema-keys-plugin';
@@ -184,39 +183,20 @@ describe('a function asset (build-function.ts)', () => {
     expect(filesWith(email, 'customer-managed-status')).toEqual([]);
 
     // A cold start: the entry loads (and exports the handler) without the on-demand chunks.
-    const child = spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        `import { registerHooks } from 'node:module';
-const seen = [];
-registerHooks({ load(url, context, next) { seen.push(url); return next(url, context); } });
-const m = await import(${JSON.stringify(pathToFileURL(join(api, ENTRY_FILE)).href)});
-console.log(JSON.stringify({ handler: typeof m.handler, seen }));`,
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          AWS_REGION: 'us-east-1',
-          POWERTOOLS_TRACE_ENABLED: 'false',
-          TABLE_NAME: 't',
-          ...Object.fromEntries(
-            ['EMAIL', 'SMS', 'WHATSAPP', 'PUSH', 'SLACK', 'MQTT'].map((channel) => [
-              `QUEUE_URL_${channel}`,
-              `https://sqs.us-east-1.amazonaws.com/1/${channel.toLowerCase()}`,
-            ]),
-          ),
-        },
-        encoding: 'utf8',
-      },
-    );
-    expect(child.stderr.slice(-2000)).toBe('');
-    const loaded = JSON.parse(child.stdout) as { handler: string; seen: string[] };
-    expect(loaded.handler).toBe('function');
-    const loadedFiles = loaded.seen.map((u) => resolve(new URL(u).pathname));
-    expect(loadedFiles).toContain(resolve(api, ENTRY_FILE));
-    expect(loadedFiles).not.toContain(resolve(api, liquid[0] ?? ''));
+    const start = loadedAtStart(api, {
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      TABLE_NAME: 't',
+      ...Object.fromEntries(
+        ['EMAIL', 'SMS', 'WHATSAPP', 'PUSH', 'SLACK', 'MQTT'].map((channel) => [
+          `QUEUE_URL_${channel}`,
+          `https://sqs.us-east-1.amazonaws.com/1/${channel.toLowerCase()}`,
+        ]),
+      ),
+    });
+    expect(start.exports).toContain('handler');
+    expect(start.files).toContain(resolve(api, ENTRY_FILE));
+    expect(start.files).not.toContain(resolve(api, liquid[0] ?? ''));
   }, 120_000);
 });
 
