@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MANAGE_SLOW_MS } from '../../lib/constructs/management';
 import { buildStack, findFunction, grantsOf, logicalId } from './fixture';
+import { expectFunctionMonitoring } from './function-monitoring';
 
 // The manage function in the synthesized stack: the grants only the management routes use are
 // its own, and the api function (the send and read path) no longer holds them.
@@ -132,35 +133,8 @@ describe('manage function', () => {
   });
 
   it('alarms on its error rate, throttles and slow p99 duration, and shows it on the dashboard', () => {
-    const fn = findFunction(template, 'manage').id;
-    const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmsTopic');
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
-      JSON.stringify(a.Properties).includes(fn),
-    );
-    const byMetric = (name: string) =>
-      alarms.filter((a) => JSON.stringify(a.Properties).includes(`"MetricName":"${name}"`));
-    const errorRate = byMetric('Errors');
-    expect(errorRate).toHaveLength(1);
-    expect(JSON.stringify(errorRate[0]?.Properties)).toContain('"MetricName":"Invocations"');
-    expect(byMetric('Throttles')).toHaveLength(1);
-    const slow = byMetric('Duration');
-    expect(slow).toHaveLength(1);
-    expect(slow[0]?.Properties).toMatchObject({
-      ExtendedStatistic: 'p99',
-      Threshold: MANAGE_SLOW_MS,
-      EvaluationPeriods: 3,
-    });
-    expect(alarms).toHaveLength(3);
-    for (const alarm of alarms)
-      expect(alarm.Properties).toMatchObject({
-        AlarmActions: [{ Ref: topic }],
-        OKActions: [{ Ref: topic }],
-        TreatMissingData: 'notBreaching',
-      });
-    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    expect(body).toContain('## Management routes');
-    expect(body).toContain('manage: errors / throttles');
-    expect(body).toContain(fn);
+    const { dashboard } = expectFunctionMonitoring(template, 'manage', MANAGE_SLOW_MS);
+    expect(dashboard).toContain('## Management routes');
+    expect(dashboard).toContain('manage: errors / throttles');
   });
 });

@@ -1,7 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATES_SLOW_MS } from '../../lib/constructs/templates';
-import { buildStack, findFunction, grantsOf, logicalId, methodsByRoute } from './fixture';
+import { buildStack, findFunction, grantsOf, methodsByRoute } from './fixture';
+import { expectFunctionMonitoring } from './function-monitoring';
 
 // Templates in the synthesized stack: their own function behind every /v1/templates route (it
 // alone carries MJML), write grants on template items for it only, read-only for the api.
@@ -54,39 +55,16 @@ describe('templates', () => {
   });
 
   it('alarms on the templates function’s error rate, throttles and slow p99 duration, and shows it on the dashboard', () => {
-    const fn = findFunction(template, 'templates').id;
-    const topic = logicalId(template, 'AWS::SNS::Topic', 'AlarmsTopic');
-    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((a) =>
-      JSON.stringify(a.Properties).includes(fn),
+    const { errorRate, dashboard } = expectFunctionMonitoring(
+      template,
+      'templates',
+      TEMPLATES_SLOW_MS,
     );
-    const byMetric = (name: string) =>
-      alarms.filter((a) => JSON.stringify(a.Properties).includes(`"MetricName":"${name}"`));
     // The error rate: errors / invocations of this function, above the configured percentage.
-    const errorRate = byMetric('Errors');
-    expect(errorRate).toHaveLength(1);
-    expect(JSON.stringify(errorRate[0]?.Properties)).toContain('"MetricName":"Invocations"');
-    expect(errorRate[0]?.Properties).toMatchObject({ Threshold: 5 });
-    expect(byMetric('Throttles')).toHaveLength(1);
-    const slow = byMetric('Duration');
-    expect(slow).toHaveLength(1);
-    expect(slow[0]?.Properties).toMatchObject({
-      ExtendedStatistic: 'p99',
-      Threshold: TEMPLATES_SLOW_MS,
-      EvaluationPeriods: 3,
-    });
-    expect(alarms).toHaveLength(3);
-    for (const alarm of alarms)
-      expect(alarm.Properties).toMatchObject({
-        AlarmActions: [{ Ref: topic }],
-        OKActions: [{ Ref: topic }],
-        TreatMissingData: 'notBreaching',
-      });
+    expect(errorRate).toMatchObject({ Threshold: 5 });
     // The dashboard has a Templates row graphing this function.
-    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
-    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
-    expect(body).toContain('## Templates');
-    expect(body).toContain('templates: errors / throttles');
-    expect(body).toContain('templates: duration p50 / p99 (ms)');
-    expect(body).toContain(fn);
+    expect(dashboard).toContain('## Templates');
+    expect(dashboard).toContain('templates: errors / throttles');
+    expect(dashboard).toContain('templates: duration p50 / p99 (ms)');
   });
 });
