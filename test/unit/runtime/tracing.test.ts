@@ -132,18 +132,23 @@ describe('every Lambda entry point', () => {
       const source = readFileSync(`${dir}/${file}`, 'utf8');
       // Only entry points (a module beside them that exports no handler is part of one).
       if (!/export const handler\b/.test(source)) continue;
-      // Channel handlers get it from createChannelHandler, API functions from routeHandler.
+      // Channel handlers get it from createChannelHandler, API functions from routeHandler, the
+      // page workers (fan-out, workflow trigger) from sqsPageHandler.
       expect(
         source.includes('traceHandler()') ||
           source.includes('createChannelHandler(') ||
-          source.includes('routeHandler('),
+          source.includes('routeHandler(') ||
+          source.includes('sqsPageHandler('),
         `${file} does not use traceHandler()`,
       ).toBe(true);
     }
   });
 
-  it('traces the API functions built with routeHandler', () => {
+  it('traces the API functions built with routeHandler and the page workers', () => {
     expect(readFileSync('functions/handlers/api/router.ts', 'utf8')).toContain(
+      '.use(traceHandler())',
+    );
+    expect(readFileSync('functions/runtime/sqs-page-handler.ts', 'utf8')).toContain(
       '.use(traceHandler())',
     );
   });
